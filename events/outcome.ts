@@ -1,0 +1,111 @@
+/**
+ * The outcome contract between the media core and the adapter functions.
+ *
+ * When the assistant returns `connect_to_agent` or `end_session`, or the conversation fails,
+ * the media core builds an {@link OutcomeEvent} and invokes the vendor's adapter function
+ * with it (AWS Lambda Invoke, RequestResponse). The adapter answers with an
+ * {@link AdapterReply}; the media core sends BYE only after `status: "applied"`.
+ *
+ * Spec: ../shared/docs/architecture.md (outcome flow); seeds 002 (Amazon Connect) and 003
+ * (NICE CXone) for what each vendor expects.
+ */
+import { z } from 'zod';
+
+/** Version of this contract; bump on any incompatible change. */
+export const OUTCOME_VERSION = 1 as const;
+
+/** The contact-center vendors the project supports (one folder each in adapters/). */
+export const Vendor = z.enum(['sip_trunk', 'twilio_flex', 'amazon_connect', 'nice_cxone']);
+export type Vendor = z.infer<typeof Vendor>;
+
+/** transfer = connect_to_agent; hangup = end_session; error = the conversation failed. */
+export const OutcomeKind = z.enum(['transfer', 'hangup', 'error']);
+export type OutcomeKind = z.infer<typeof OutcomeKind>;
+
+/**
+ * Amazon Connect contact the call belongs to, with the API's own parameter names
+ * (UpdateContactAttributes takes InstanceId and InitialContactId).
+ */
+export const AmazonConnectContext = z.object({
+  /** Instance id (the last part of the instance ARN). */
+  InstanceId: z.string().min(1).max(100),
+  /** Instance ARN as sent in the Voice Connector INVITE's User-to-User, when known. */
+  InstanceARN: z.string().min(1).optional(),
+  /** The contact's initial contact id, 1-256 characters. */
+  InitialContactId: z.string().min(1).max(256),
+});
+export type AmazonConnectContext = z.infer<typeof AmazonConnectContext>;
+
+/** NICE CXone contact, from the INVITE's X-ContactID header (Sipputheader in the script). */
+export const NiceCxoneContext = z.object({
+  ContactId: z.string().min(1).max(64),
+});
+export type NiceCxoneContext = z.infer<typeof NiceCxoneContext>;
+
+/** custom_data of the connect_to_agent response, as the assistant sent it (validated by each adapter). */
+export const CustomData = z.record(z.string(), z.unknown());
+
+export const OutcomeEvent = z
+  .object({
+    version: z.literal(OUTCOME_VERSION),
+    /** Idempotency key: a duplicate outcomeId is applied once. 8-128 characters. */
+    outcomeId: z.string().min(8).max(128),
+    /** SIP Call-ID of the call the outcome ends. */
+    sipCallId: z.string().min(1).max(512),
+    vendor: Vendor,
+    kind: OutcomeKind,
+    /** Session history key (transfer); absent for hangup/error. */
+    sessionHistoryKey: z.string().min(1).max(256).optional(),
+    /** connect_to_agent transfer_info.target.<vendor>.custom_data. */
+    customData: CustomData.default({}),
+    /** ISO-8601 time the media core decided the outcome. */
+    occurredAt: z.string().datetime(),
+    amazonConnect: AmazonConnectContext.optional(),
+    niceCxone: NiceCxoneContext.optional(),
+  })
+  .superRefine((o, ctx) => {
+    if (o.kind === 'transfer' && !o.sessionHistoryKey) {
+      ctx.addIssue({ code: 'custom', path: ['sessionHistoryKey'], message: 'a transfer outcome needs the session history key' });
+    }
+    if (o.vendor === 'amazon_connect' && !o.amazonConnect) {
+      ctx.addIssue({ code: 'custom', path: ['amazonConnect'], message: 'an amazon_connect outcome needs InstanceId and InitialContactId' });
+    }
+    if (o.vendor === 'nice_cxone' && !o.niceCxone) {
+      ctx.addIssue({ code: 'custom', path: ['niceCxone'], message: 'a nice_cxone outcome needs ContactId' });
+    }
+  });
+export type OutcomeEvent = z.infer<typeof OutcomeEvent>;
+export type OutcomeEventInput = z.input<typeof OutcomeEvent>;
+
+/** Why an adapter refused or failed to apply an outcome. */
+export const RejectReason = z.enum([
+  'invalid_outcome', // the event does not match this contract
+  'invalid_custom_data', // custom_data breaks the vendor's rules (keys, types, size, reserved p1)
+  'vendor_rejected', // the vendor answered with a non-retryable error
+  'deadline_exceeded', // retryable errors continued past the deadline
+  'auth_failed', // credentials refused
+  'not_configured', // the adapter lacks a setting it needs
+]);
+export type RejectReason = z.infer<typeof RejectReason>;
+
+export const AdapterReply = z.discriminatedUnion('status', [
+  z.object({
+    status: z.literal('applied'),
+    outcomeId: z.string(),
+    vendor: Vendor,
+    /** true when this outcomeId had been applied before and nothing was sent again. */
+    duplicate: z.boolean(),
+    /** Vendor requests made for this reply (0 for a duplicate). */
+    attempts: z.number().int().nonnegative(),
+  }),
+  z.object({
+    status: z.literal('rejected'),
+    outcomeId: z.string(),
+    vendor: Vendor,
+    reason: RejectReason,
+    /** Human-readable cause, safe to log (no secrets, no caller numbers). */
+    message: z.string(),
+    attempts: z.number().int().nonnegative(),
+  }),
+]);
+export type AdapterReply = z.infer<typeof AdapterReply>;
