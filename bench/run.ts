@@ -1,0 +1,20 @@
+/**
+ * `npm run bench`: runs every bench/*.bench.ts in its own process, one after the other,
+ * and prints their figures. `npm run bench -- twilio` runs only files whose name contains "twilio".
+ */
+import { readdirSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const filter = process.argv[2];
+const files = readdirSync(here).filter((f) => f.endsWith('.bench.ts') && (!filter || f.includes(filter))).sort();
+let failed = 0;
+for (const f of files) {
+  console.log(`\n=== ${f}`);
+  const r = spawnSync(process.execPath, ['--import', 'tsx', join(here, f)], { stdio: 'inherit', env: { ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent' } });
+  if (r.status !== 0) { failed++; console.log(`!!! ${f} exited ${r.status}`); }
+}
+console.log(`\nbench: ${files.length - failed} of ${files.length} ran`);
+process.exit(failed ? 1 : 0);

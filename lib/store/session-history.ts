@@ -1,0 +1,83 @@
+/**
+ * Session history: the transcript of a call's conversation, stored under a session history
+ * key that cannot be guessed (128 random bits, base64url) and that expires (TTL).
+ * The media core writes it turn by turn; the agent's screen pop reads it by key.
+ *
+ * Items: pk `session#<key>`; sk `meta` (call facts) and `turn#<seq 6 digits>` (one entry).
+ */
+import { randomBytes } from 'node:crypto';
+import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { expiresInDays, type Store } from './client.ts';
+
+/** Days a session history stays readable (default 7, override with SESSION_HISTORY_TTL_DAYS). */
+export const SESSION_HISTORY_TTL_DAYS = Number(process.env.SESSION_HISTORY_TTL_DAYS ?? 7);
+
+/** One transcript entry. `who` = caller (speech or DTMF), assistant (a response), system (integration events). */
+export interface TranscriptEntry {
+  seq: number;
+  /** ISO-8601 time. */
+  at: string;
+  who: 'caller' | 'assistant' | 'system';
+  /** Text said or played; DTMF digits as digits; for system entries a short description. */
+  text: string;
+  /** true when the caller input was DTMF. */
+  isDtmf?: boolean;
+  /** The response_type for assistant entries. */
+  responseType?: string;
+}
+
+/** Facts about the session shown at the top of the screen pop. Caller number is stored redacted. */
+export interface SessionMeta {
+  startedAt: string;
+  /** Called number (the integration's own number, not personal). */
+  calledNumber: string;
+  /** Caller number redacted to its last 2 digits. */
+  callerRedacted?: string;
+  vendor: string;
+}
+
+/** A new session history key: 128 random bits as 22 base64url characters. */
+export function newSessionHistoryKey(): string {
+  return randomBytes(16).toString('base64url');
+}
+
+const pk = (key: string) => `session#${key}`;
+
+/** Writes the session's meta item. */
+export async function createSession(store: Store, key: string, meta: SessionMeta, ttlDays = SESSION_HISTORY_TTL_DAYS): Promise<void> {
+  await store.doc.send(new PutCommand({ TableName: store.table, Item: { pk: pk(key), sk: 'meta', ...meta, expiresAt: expiresInDays(ttlDays) } }));
+}
+
+/** Appends one entry (the caller numbers entries; seq must be unique per session). */
+export async function appendTurn(store: Store, key: string, entry: TranscriptEntry, ttlDays = SESSION_HISTORY_TTL_DAYS): Promise<void> {
+  await store.doc.send(
+    new PutCommand({
+      TableName: store.table,
+      Item: { pk: pk(key), sk: `turn#${String(entry.seq).padStart(6, '0')}`, ...entry, expiresAt: expiresInDays(ttlDays) },
+    }),
+  );
+}
+
+/**
+ * Reads a session's meta and entries in order.
+ * @returns undefined when the key is unknown or the session expired (TTL deletion is lazy in DynamoDB, so expiry is checked here too).
+ */
+export async function readSession(store: Store, key: string, now = Date.now()): Promise<{ meta: SessionMeta; turns: TranscriptEntry[] } | undefined> {
+  const items: Record<string, unknown>[] = [];
+  let start: Record<string, unknown> | undefined;
+  for (let page = 0; page < 50; page++) {
+    const r = await store.doc.send(
+      new QueryCommand({ TableName: store.table, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': pk(key) }, ExclusiveStartKey: start }),
+    );
+    items.push(...((r.Items ?? []) as Record<string, unknown>[]));
+    start = r.LastEvaluatedKey as Record<string, unknown> | undefined;
+    if (!start) break;
+  }
+  const meta = items.find((i) => i.sk === 'meta');
+  if (!meta || (typeof meta.expiresAt === 'number' && meta.expiresAt * 1000 < now)) return undefined;
+  const strip = ({ pk: _p, sk: _s, expiresAt: _e, ...rest }: Record<string, unknown>) => rest;
+  return {
+    meta: strip(meta) as unknown as SessionMeta,
+    turns: items.filter((i) => String(i.sk).startsWith('turn#')).map((i) => strip(i) as unknown as TranscriptEntry),
+  };
+}
