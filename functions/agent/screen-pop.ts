@@ -1,4 +1,18 @@
-// Placeholder so that serverless.yml resolves while the real handler is written; replaced by its owner.
-export const handler = async (): Promise<never> => {
-  throw new Error('not implemented yet');
-};
+/**
+ * GET /agent?session_history_key=<key> (API Gateway HTTP API, payload 2.0): the agent's screen
+ * pop. Thin handler: the logic and the rendering live in adapters/agent-view/.
+ * Environment: STATE_TABLE, DYNAMODB_ENDPOINT (local only), AWS_REGION.
+ */
+import middy from '@middy/core';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { screenPopResponse } from '../../adapters/agent-view/screen-pop.ts';
+import { createLogger } from '../../lib/log.ts';
+import { getStore, storeConfigFromEnv } from '../../lib/store/client.ts';
+import { readSession } from '../../lib/store/session-history.ts';
+
+const log = createLogger('agent-screen-pop');
+
+export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>().handler(async (event) => {
+  const store = getStore(storeConfigFromEnv());
+  return screenPopResponse(event.queryStringParameters?.session_history_key, (key) => readSession(store, key), log);
+});

@@ -1,0 +1,77 @@
+/**
+ * Pure translation of an outcome into Amazon Connect's UpdateContactAttributes request
+ * (docs.aws.amazon.com/connect/latest/APIReference/API_UpdateContactAttributes.html), per the
+ * phone integration's contract with the flow (seed 002): the flow's Check contact attributes
+ * block tests `$.Attributes.SessionHistoryKey` Contains "hangup".
+ *
+ * - transfer: Attributes = { ...custom_data, SessionHistoryKey: <key> }
+ * - hangup:   Attributes = { ...custom_data, SessionHistoryKey: "hangup" }
+ * - error:    no request. The seed: "the SessionHistoryKey contact attribute is not passed
+ *             to the contact flow" on an error; the media core's BYE alone resumes the flow.
+ *
+ * custom_data is checked against the API's rules before anything is sent: keys only
+ * letters, digits, `-` and `_`; values strings (numbers and booleans are refused rather
+ * than silently converted, so the flow never compares "1" with 1); SessionHistoryKey is
+ * reserved; all attributes together at most 32,768 UTF-8 bytes (keys plus values). The
+ * contact's earlier attributes also count toward Connect's limit, which only the service
+ * can check; it answers InvalidParameterException then (vendor_rejected).
+ */
+import type { OutcomeEvent } from '../../events/outcome.ts';
+
+/** Largest total size of a contact's attributes, in UTF-8 bytes (keys plus values). */
+export const MAX_ATTRIBUTES_BYTES = 32_768;
+/** Attribute key rule of UpdateContactAttributes. */
+export const ATTRIBUTE_KEY_RE = /^[A-Za-z0-9_-]+$/;
+/** The attribute the flow branches on. */
+export const SESSION_HISTORY_KEY_ATTRIBUTE = 'SessionHistoryKey';
+/** Value of SessionHistoryKey that tells the flow to disconnect. */
+export const HANGUP_VALUE = 'hangup';
+
+/** The body of UpdateContactAttributes. */
+export interface UpdateContactAttributesRequest {
+  InstanceId: string;
+  InitialContactId: string;
+  Attributes: Record<string, string>;
+}
+
+export type ConnectTranslation =
+  | { action: 'update'; request: UpdateContactAttributesRequest }
+  | { action: 'none' }
+  | { action: 'invalid'; message: string };
+
+/** Checks custom_data; @returns an error message, or undefined when valid. */
+export function validateAttributes(customData: Record<string, unknown>): string | undefined {
+  for (const [k, v] of Object.entries(customData)) {
+    if (!ATTRIBUTE_KEY_RE.test(k)) return `custom_data key "${k.slice(0, 40)}" may only contain letters, digits, - and _`;
+    if (k === SESSION_HISTORY_KEY_ATTRIBUTE) return `custom_data may not set ${SESSION_HISTORY_KEY_ATTRIBUTE} (reserved for the integration)`;
+    if (typeof v !== 'string') return `custom_data value of "${k}" must be a string, got ${v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v}`;
+  }
+  return undefined;
+}
+
+/** UTF-8 bytes of all keys and values. */
+export function attributesBytes(attributes: Record<string, string>): number {
+  let n = 0;
+  for (const [k, v] of Object.entries(attributes)) n += Buffer.byteLength(k, 'utf8') + Buffer.byteLength(v, 'utf8');
+  return n;
+}
+
+/** Translates a validated amazon_connect outcome. */
+export function translateOutcome(outcome: OutcomeEvent): ConnectTranslation {
+  if (outcome.kind === 'error') return { action: 'none' };
+  const ctx = outcome.amazonConnect;
+  if (!ctx) return { action: 'invalid', message: 'amazonConnect context missing' };
+  const problem = validateAttributes(outcome.customData);
+  if (problem) return { action: 'invalid', message: problem };
+  const key = outcome.kind === 'transfer' ? outcome.sessionHistoryKey! : HANGUP_VALUE;
+  const Attributes = { ...(outcome.customData as Record<string, string>), [SESSION_HISTORY_KEY_ATTRIBUTE]: key };
+  const bytes = attributesBytes(Attributes);
+  if (bytes > MAX_ATTRIBUTES_BYTES) return { action: 'invalid', message: `attributes total ${bytes} bytes, over Amazon Connect's ${MAX_ATTRIBUTES_BYTES}` };
+  return { action: 'update', request: { InstanceId: ctx.InstanceId, InitialContactId: ctx.InitialContactId, Attributes } };
+}
+
+/** Instance id from an instance ARN (arn:aws:connect:<region>:<account>:instance/<id>), or undefined. */
+export function instanceIdFromArn(arn: string | undefined): string | undefined {
+  const m = /^arn:aws[\w-]*:connect:[\w-]+:\d{12}:instance\/([\w-]+)$/.exec(arn ?? '');
+  return m?.[1];
+}

@@ -1,0 +1,56 @@
+/**
+ * NICE CXone adapter settings (environment variables, validated once with lib/env.ts).
+ *
+ * | variable                      | meaning                                                        |
+ * |-------------------------------|----------------------------------------------------------------|
+ * | CXONE_ISSUER_URL              | OpenID issuer, e.g. https://cxone.niceincontact.com (the sandbox locally) |
+ * | CXONE_CLIENT_ID / _SECRET     | the registered application's client credentials (HTTP Basic)   |
+ * | CXONE_ACCESS_KEY_ID           | the user's access key id (password grant username)             |
+ * | CXONE_ACCESS_KEY_SECRET       | its secret, locally; in AWS use the SSM parameter below        |
+ * | CXONE_ACCESS_KEY_SECRET_PARAM | SSM SecureString name holding the secret (Powertools parameters) |
+ * | CXONE_API_VERSION             | Admin API version in /inContactAPI/services/v{N}/ (default 31.0) |
+ * | OUTCOME_DEADLINE_MS           | budget of one outcome, retries included (default 3000 ms)      |
+ */
+import { z } from 'zod';
+import { loadEnv } from '../../lib/env.ts';
+
+export const NiceCxoneConfigSchema = z
+  .object({
+    CXONE_ISSUER_URL: z.url(),
+    CXONE_CLIENT_ID: z.string().min(1),
+    CXONE_CLIENT_SECRET: z.string().min(1),
+    CXONE_ACCESS_KEY_ID: z.string().min(1),
+    CXONE_ACCESS_KEY_SECRET: z.string().min(1).optional(),
+    CXONE_ACCESS_KEY_SECRET_PARAM: z.string().min(1).optional(),
+    CXONE_API_VERSION: z.string().regex(/^\d+\.\d+$/, 'like 31.0').default('31.0'),
+    OUTCOME_DEADLINE_MS: z.coerce.number().int().min(100).max(30_000).default(3000),
+  })
+  .refine((c) => c.CXONE_ACCESS_KEY_SECRET || c.CXONE_ACCESS_KEY_SECRET_PARAM, {
+    path: ['CXONE_ACCESS_KEY_SECRET'],
+    message: 'set CXONE_ACCESS_KEY_SECRET (local) or CXONE_ACCESS_KEY_SECRET_PARAM (SSM)',
+  });
+export type NiceCxoneConfig = z.infer<typeof NiceCxoneConfigSchema>;
+
+/** @throws ConfigError naming each malformed variable. */
+export function loadNiceCxoneConfig(env: Record<string, string | undefined> = process.env): NiceCxoneConfig {
+  return loadEnv(NiceCxoneConfigSchema as unknown as z.ZodObject<z.ZodRawShape>, env) as NiceCxoneConfig;
+}
+
+/**
+ * Returns a loader of the access key secret: the env value when set, else the SSM
+ * SecureString (decrypted, cached 5 min by Powertools). The SSM client is imported on first
+ * use only, which keeps it out of the cold start of local runs.
+ */
+export function accessKeySecretLoader(config: NiceCxoneConfig): () => Promise<string> {
+  if (config.CXONE_ACCESS_KEY_SECRET) {
+    const secret = config.CXONE_ACCESS_KEY_SECRET;
+    return async () => secret;
+  }
+  const name = config.CXONE_ACCESS_KEY_SECRET_PARAM!;
+  return async () => {
+    const { getParameter } = await import('@aws-lambda-powertools/parameters/ssm');
+    const value = await getParameter(name, { decrypt: true, maxAge: 300 });
+    if (!value) throw new Error(`SSM parameter ${name} is empty`);
+    return value;
+  };
+}

@@ -1,0 +1,19 @@
+/**
+ * "Test connection" for NICE CXone (seed 003): obtains a token with the access key (the
+ * cheapest authenticated step). The reason names the failure without secrets.
+ */
+import type { ConnectionCheck } from '../types.ts';
+import { rejectionFor } from '../common/classify.ts';
+import type { CxoneApi } from './client.ts';
+
+/** Valid when a token and the API endpoint are obtained within `timeoutMs` (default 5000 ms). */
+export async function testConnection(api: CxoneApi, timeoutMs = 5000): Promise<ConnectionCheck> {
+  const vendor = 'nice_cxone';
+  try {
+    await api.checkToken(AbortSignal.timeout(timeoutMs));
+    return { vendor, valid: true, reason: 'access key accepted; API endpoint discovered' };
+  } catch (err) {
+    const { reason, message } = rejectionFor(err);
+    return { vendor, valid: false, reason: `${reason === 'auth_failed' ? 'credentials refused' : 'token request failed'}: ${message}` };
+  }
+}

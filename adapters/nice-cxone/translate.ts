@@ -1,0 +1,49 @@
+/**
+ * Pure translation of an outcome into NICE CXone's "Signal a contact" parameters
+ * (Admin API POST /interactions/{contactId}/signal, p1..p9), per seed 003:
+ *
+ * - transfer: p1 = the session history key, p2..p9 from custom_data (the script's OnSignal
+ *             saves {p1} and runs Reqagent)
+ * - hangup:   p1 = "hangup", p2..p9 from custom_data (the script hangs up)
+ * - error:    no signal; the media core's BYE triggers the script's OnRelease.
+ *
+ * custom_data may only name p2..p9 (p1 is reserved; anything else is refused, nothing is
+ * sent). Values: strings as they are; finite numbers and booleans converted with String()
+ * (a script variable is text anyway, and assistants often send counts as numbers); null,
+ * objects and arrays are refused because there is no faithful text form for them.
+ */
+import type { OutcomeEvent } from '../../events/outcome.ts';
+
+export const HANGUP_VALUE = 'hangup';
+const CUSTOM_PARAM_RE = /^p[2-9]$/;
+
+/** p1..p9 as sent to the signal API. */
+export type SignalParams = Partial<Record<'p1' | 'p2' | 'p3' | 'p4' | 'p5' | 'p6' | 'p7' | 'p8' | 'p9', string>>;
+
+export type CxoneTranslation =
+  | { action: 'signal'; contactId: string; params: SignalParams }
+  | { action: 'none' }
+  | { action: 'invalid'; message: string };
+
+/** Converts custom_data to p2..p9; @returns the params or an error message. */
+export function customDataToParams(customData: Record<string, unknown>): { params: SignalParams } | { error: string } {
+  const params: Record<string, string> = {};
+  for (const [k, v] of Object.entries(customData)) {
+    if (k === 'p1') return { error: 'custom_data may not set p1 (reserved for the session history key)' };
+    if (!CUSTOM_PARAM_RE.test(k)) return { error: `custom_data key "${k.slice(0, 40)}" is not one of p2..p9` };
+    if (typeof v === 'string') params[k] = v;
+    else if ((typeof v === 'number' && Number.isFinite(v)) || typeof v === 'boolean') params[k] = String(v);
+    else return { error: `custom_data value of ${k} must be a string, number or boolean, got ${v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v}` };
+  }
+  return { params };
+}
+
+/** Translates a validated nice_cxone outcome. */
+export function translateOutcome(outcome: OutcomeEvent): CxoneTranslation {
+  if (outcome.kind === 'error') return { action: 'none' };
+  if (!outcome.niceCxone) return { action: 'invalid', message: 'niceCxone context missing' };
+  const custom = customDataToParams(outcome.customData);
+  if ('error' in custom) return { action: 'invalid', message: custom.error };
+  const p1 = outcome.kind === 'transfer' ? outcome.sessionHistoryKey! : HANGUP_VALUE;
+  return { action: 'signal', contactId: outcome.niceCxone.ContactId, params: { p1, ...custom.params } };
+}

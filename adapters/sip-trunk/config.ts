@@ -1,0 +1,42 @@
+/**
+ * Generic SIP trunk settings and the assistant's `service_desk.sip` transfer target
+ * (seed 004 table 1, connect_to_agent; vendor-facts.md "phone integration itself").
+ */
+import { z } from 'zod';
+import { loadEnv } from '../../lib/env.ts';
+
+const Uri = z.string().regex(/^(sip|tel):[^\s<>]+$/i, 'must be a sip: or tel: URI');
+const Code = z.union([z.number().int(), z.string().regex(/^\d{3}$/)]).transform((c) => Number(c));
+
+/** `transfer_info.target.service_desk.sip` as the assistant sends it. */
+export const ServiceDeskSip = z.object({
+  /** Transfer target; the trunk's agentUri when absent. */
+  uri: Uri.optional(),
+  transfer_method: z.enum(['refer', 'hangup']).default('refer'),
+  transfer_target_header: z.string().min(1).optional(),
+  transfer_headers: z.array(z.object({ name: z.string().regex(/^[A-Za-z0-9\-.!%*_+`'~]+$/, 'not an RFC 3261 token'), value: z.string() })).default([]),
+  transfer_headers_send_method: z.enum(['custom_header', 'contact_header', 'refer_to_header']).default('custom_header'),
+  /** NOTIFY sipfrag codes treated as success besides 2xx. */
+  accept_transfer_reject_codes: z.array(Code).default([]),
+});
+export type ServiceDeskSip = z.infer<typeof ServiceDeskSip>;
+export type ServiceDeskSipInput = z.input<typeof ServiceDeskSip>;
+
+/** Trunk settings from the environment (the media core's config file can override them). */
+export const SipTrunkEnv = z.object({
+  /** Default REFER target, e.g. sip:agent@pbx.example.com. */
+  SIP_TRUNK_AGENT_URI: Uri.optional(),
+  /** Header carrying the target when transfer_method is hangup (default Transfer-Target). */
+  SIP_TRUNK_TRANSFER_TARGET_HEADER: z.string().min(1).default('Transfer-Target'),
+});
+
+export interface SipTrunkConfig {
+  agentUri?: string;
+  transferTargetHeader: string;
+}
+
+/** @throws ConfigError naming a malformed variable. */
+export function loadSipTrunkConfig(env: Record<string, string | undefined> = process.env): SipTrunkConfig {
+  const e = loadEnv(SipTrunkEnv, env);
+  return { agentUri: e.SIP_TRUNK_AGENT_URI, transferTargetHeader: e.SIP_TRUNK_TRANSFER_TARGET_HEADER };
+}

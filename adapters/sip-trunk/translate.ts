@@ -1,0 +1,86 @@
+/**
+ * Generic SIP trunk: the assistant's connect_to_agent / end_session -> the SIP request the
+ * media core sends (pure, no I/O).
+ *
+ * Transfer (`service_desk.sip`):
+ * - transfer_method `refer` (default): REFER (RFC 3515, blind transfer per RFC 5589) to
+ *   `uri`; `transfer_headers` go where `transfer_headers_send_method` says: custom_header
+ *   -> headers of the REFER; refer_to_header -> `?name=value` headers of the Refer-To URI;
+ *   contact_header -> see the note below.
+ * - transfer_method `hangup`: BYE carrying the target in a header (default Transfer-Target)
+ *   plus the transfer headers.
+ * - The session history key travels in `User-to-User: <key>;encoding=ascii`, or in
+ *   X-Watson-Assistant-Session-History-Key when the assistant supplies its own
+ *   User-to-User. Every header value is at most 1024 bytes.
+ *
+ * contact_header: the Call seam (ReferOptions) has no field for Contact URI parameters, so
+ * those headers are sent as REFER headers for now (documented gap).
+ *
+ * Hangup (end_session): BYE with `channel_options.voice_telephony.sip.headers`.
+ */
+import type { SipHeader } from '../../media-core/call/types.ts';
+import type { SipAction } from '../types.ts';
+import { ServiceDeskSip, type ServiceDeskSipInput, type SipTrunkConfig } from './config.ts';
+
+/** The header the key travels in when the assistant set its own User-to-User. */
+export const SESSION_HISTORY_KEY_HEADER = 'X-Watson-Assistant-Session-History-Key';
+/** Longest header value, in bytes (UTF-8). */
+export const MAX_HEADER_VALUE_BYTES = 1024;
+
+/** The target or its headers cannot be sent. */
+export class SipTrunkTranslateError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SipTrunkTranslateError';
+  }
+}
+
+const isUui = (name: string) => name.toLowerCase() === 'user-to-user';
+
+/** Adds the session history key header to `headers` (see module doc). */
+export function withSessionHistoryKey(headers: SipHeader[], key: string): SipHeader[] {
+  return headers.some((h) => isUui(h.name))
+    ? [...headers, { name: SESSION_HISTORY_KEY_HEADER, value: key }]
+    : [...headers, { name: 'User-to-User', value: `${key};encoding=ascii` }];
+}
+
+/** @throws SipTrunkTranslateError when a value is over 1024 bytes or has a line break. */
+export function checkHeaderValues(headers: SipHeader[]): SipHeader[] {
+  for (const h of headers) {
+    if (Buffer.byteLength(h.value, 'utf8') > MAX_HEADER_VALUE_BYTES) throw new SipTrunkTranslateError(`header ${h.name} is over ${MAX_HEADER_VALUE_BYTES} bytes`);
+    if (/[\r\n]/.test(h.value)) throw new SipTrunkTranslateError(`header ${h.name} contains a line break`);
+  }
+  return headers;
+}
+
+/**
+ * connect_to_agent -> REFER or BYE.
+ * @param target the assistant's service_desk.sip (validated here)
+ * @param sessionHistoryKey the call's key
+ * @throws SipTrunkTranslateError (no uri and no agentUri, malformed target, oversized header)
+ */
+export function translateTransfer(target: ServiceDeskSipInput | undefined, sessionHistoryKey: string, config: Partial<SipTrunkConfig> = {}): SipAction {
+  const r = ServiceDeskSip.safeParse(target ?? {});
+  if (!r.success) throw new SipTrunkTranslateError(`service_desk.sip: ${r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  const t = r.data;
+  const uri = t.uri ?? config.agentUri;
+  if (!uri) throw new SipTrunkTranslateError('service_desk.sip.uri is missing and no agent URI is configured');
+  const headers = checkHeaderValues(withSessionHistoryKey(t.transfer_headers, sessionHistoryKey));
+  if (t.transfer_method === 'hangup') {
+    const name = t.transfer_target_header ?? config.transferTargetHeader ?? 'Transfer-Target';
+    return { kind: 'bye', headers: checkHeaderValues([{ name, value: uri }, ...headers]) };
+  }
+  const inReferTo = t.transfer_headers_send_method === 'refer_to_header';
+  return {
+    kind: 'refer',
+    target: uri,
+    referToHeaders: inReferTo ? headers : [],
+    headers: inReferTo ? [] : headers,
+    acceptCodes: t.accept_transfer_reject_codes,
+  };
+}
+
+/** end_session -> BYE with the assistant's headers. @throws SipTrunkTranslateError for an oversized header. */
+export function translateHangup(headers: SipHeader[] = []): SipAction {
+  return { kind: 'bye', headers: checkHeaderValues(headers) };
+}

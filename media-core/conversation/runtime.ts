@@ -1,0 +1,171 @@
+/**
+ * The conversation runtime the engine's onCall hands every inbound call to:
+ * `createConversationRuntime(loaded, deps).onCall(call)` routes the call by its called
+ * number (unknown -> 404), then runs a {@link ConversationSession} with the integration's
+ * assistant, speech providers and contact-center vendor.
+ */
+import { createLogger, type Logger } from '../../lib/log.ts';
+import { redactNumber } from '../../lib/redact.ts';
+import type { Store } from '../../lib/store/client.ts';
+import { newSessionHistoryKey } from '../../lib/store/session-history.ts';
+import type { Call } from '../call/types.ts';
+import { resolveFrom, type LoadedConfig } from '../config/load.ts';
+import type { AssistantConfig, IntegrationConfig, SpeechConfig } from '../config/schema.ts';
+import { LocalAssistant } from './assistants/local.ts';
+import { WatsonAssistant } from './assistants/watson.ts';
+import { WebhookAssistant } from './assistants/webhook.ts';
+import { IamTokenSource, secretFromEnv } from './iam.ts';
+import type { OutcomeInvoker } from './lambda-invoke.ts';
+import { createRouter } from './routing.ts';
+import { ConversationSession, type SmsRequestLike } from './session.ts';
+import { Lru } from './speech/lru.ts';
+import { PocketsphinxStt } from './speech/stt-pocketsphinx.ts';
+import type { SttProvider } from './speech/stt.ts';
+import { WatsonStt } from './speech/stt-watson.ts';
+import { CachedTts } from './speech/tts-cache.ts';
+import { EspeakTts } from './speech/tts-espeak.ts';
+import { WatsonTts } from './speech/tts-watson.ts';
+import type { TtsProvider } from './speech/tts.ts';
+import type { AssistantConnector } from './types.ts';
+
+export interface RuntimeDeps {
+  store?: Store;
+  invoke?: OutcomeInvoker;
+  sendSms?: (req: SmsRequestLike) => Promise<unknown>;
+  log?: Logger;
+  env?: Record<string, string | undefined>;
+  /** Replace a provider (tests, benchmarks). */
+  makeTts?: (speech: SpeechConfig) => TtsProvider;
+  makeStt?: (speech: SpeechConfig, phrases: string[]) => SttProvider | undefined;
+  makeAssistant?: (a: AssistantConfig) => AssistantConnector;
+}
+
+export interface ConversationRuntime {
+  onCall(call: Call): void;
+  /** Calls in progress. */
+  readonly active: number;
+  /** Resolves when every call in progress has ended. */
+  idle(): Promise<void>;
+  /** The TTS cache of a speech settings name (benchmarks). */
+  tts(name: string): CachedTts | undefined;
+  /** The last sessions started (tests), newest last, at most 50. */
+  readonly recent: ConversationSession[];
+}
+
+export function createConversationRuntime(loaded: LoadedConfig, deps: RuntimeDeps = {}): ConversationRuntime {
+  const { config, baseDir } = loaded;
+  const log = deps.log ?? createLogger('conversation');
+  const env = deps.env ?? process.env;
+  const route = createRouter(config.integrations);
+  const audioCache = new Lru<string, Int16Array>(50);
+  const iams = new Map<string, IamTokenSource>();
+  const iam = (url: string, keyEnv: string) => {
+    const id = `${url}|${keyEnv}`;
+    if (!iams.has(id)) iams.set(id, new IamTokenSource(url, secretFromEnv(keyEnv, env)));
+    return iams.get(id)!;
+  };
+
+  const assistants = new Map<string, AssistantConnector>();
+  const assistantFor = (name: string): AssistantConnector => {
+    let a = assistants.get(name);
+    if (a) return a;
+    const c = config.assistants[name]!;
+    if (deps.makeAssistant) a = deps.makeAssistant(c);
+    else if (c.type === 'local') a = LocalAssistant.fromFile(resolveFrom(baseDir, c.file));
+    else if (c.type === 'watson') a = new WatsonAssistant({ url: c.url, assistantId: c.assistantId, version: c.version, timeoutMs: c.timeoutMs, iam: iam(c.iamUrl, c.apiKeyEnv) });
+    else a = new WebhookAssistant({ url: c.url, timeoutMs: c.timeoutMs, token: c.tokenEnv ? secretFromEnv(c.tokenEnv, env) : undefined });
+    assistants.set(name, a);
+    return a;
+  };
+
+  const ttsCaches = new Map<string, CachedTts>();
+  const ttsFor = (name: string): CachedTts => {
+    let t = ttsCaches.get(name);
+    if (t) return t;
+    const s = config.speech[name]!;
+    const inner = deps.makeTts
+      ? deps.makeTts(s)
+      : s.tts.provider === 'espeak'
+        ? new EspeakTts({ voice: s.tts.voice, rate: s.tts.rate })
+        : new WatsonTts({ url: s.tts.url, voice: s.tts.voice, timeoutMs: s.tts.timeoutMs, iam: iam(s.tts.iamUrl, s.tts.apiKeyEnv) });
+    t = new CachedTts(inner, config.ttsCacheEntries);
+    ttsCaches.set(name, t);
+    return t;
+  };
+
+  const sttProviders = new Map<string, SttProvider | undefined>();
+  const sttFor = (i: IntegrationConfig): SttProvider | undefined => {
+    const id = `${i.speech}|${i.assistant}`;
+    if (sttProviders.has(id)) return sttProviders.get(id);
+    const s = config.speech[i.speech]!;
+    const a = assistantFor(i.assistant);
+    const phrases = a instanceof LocalAssistant ? a.phrases() : [];
+    const p = deps.makeStt
+      ? deps.makeStt(s, phrases)
+      : s.stt.provider === 'pocketsphinx'
+        ? new PocketsphinxStt({ hmm: s.stt.hmm, dict: s.stt.dict, phrases, snapThreshold: s.stt.snapThreshold })
+        : new WatsonStt({ url: s.stt.url, model: s.stt.model, iam: iam(s.stt.iamUrl, s.stt.apiKeyEnv) });
+    sttProviders.set(id, p);
+    return p;
+  };
+
+  // Build every integration's providers now, so a broken config fails at start, not on a call.
+  for (const i of config.integrations) {
+    assistantFor(i.assistant);
+    ttsFor(i.speech);
+    sttFor(i);
+  }
+
+  let active = 0;
+  let idleWaiters: (() => void)[] = [];
+  const recent: ConversationSession[] = [];
+
+  return {
+    get active() {
+      return active;
+    },
+    recent,
+    tts: (name) => ttsCaches.get(name),
+    idle: () => (active === 0 ? Promise.resolve() : new Promise((r) => idleWaiters.push(r))),
+    onCall(call: Call) {
+      const integration = route(call.info.calledUser);
+      const clog = log.child({ callId: call.info.callId });
+      if (!integration) {
+        clog.info({ called: redactNumber(call.info.calledUser) }, 'no integration for the called number; 404');
+        call.reject(404, 'Not Found');
+        return;
+      }
+      const speech = config.speech[integration.speech]!;
+      const { provider: _tp, ...ttsDefaults } = speech.tts as Record<string, unknown>;
+      const { provider: _sp, ...sttDefaults } = speech.stt as Record<string, unknown>;
+      const session = new ConversationSession({
+        call,
+        integration,
+        assistant: assistantFor(integration.assistant),
+        tts: ttsFor(integration.speech),
+        ttsDefaults: { voice: ttsDefaults.voice, ...(speech.tts.provider === 'espeak' ? { rate: speech.tts.rate } : {}) },
+        stt: sttFor(integration),
+        sttDefaults: speech.stt.provider === 'watson' ? { model: speech.stt.model } : {},
+        vad: speech.vad,
+        sessionHistoryKey: newSessionHistoryKey(),
+        store: deps.store,
+        invoke: deps.invoke,
+        sendSms: deps.sendSms,
+        audioCache,
+        log: clog,
+      });
+      recent.push(session);
+      if (recent.length > 50) recent.shift();
+      active++;
+      clog.info({ called: integration.number, caller: redactNumber(call.info.callerUser), vendor: integration.contactCenter.vendor }, 'call');
+      void session.run().finally(() => {
+        active--;
+        if (active === 0) {
+          const w = idleWaiters;
+          idleWaiters = [];
+          for (const f of w) f();
+        }
+      });
+    },
+  };
+}

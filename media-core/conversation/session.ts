@@ -1,0 +1,511 @@
+/**
+ * One call's conversation: answers, runs turns (caller input -> assistant -> responses)
+ * until the call ends, and ends every failure in a defined way (failure message, then the
+ * error outcome), so no caller is left in silence.
+ *
+ * Turn inputs are: speech (VAD-segmented, recognized), DTMF (single digits, or a
+ * collection), and the texts the integration sends itself (vgwPostResponseTimeout,
+ * vgwFinalUtteranceTimeout, vgwCallTransferFailed, vgwSMSFailed, vgwHangUp). Context
+ * variables of seed 004 tables 2 and 3 are kept in ./context-vars.ts.
+ */
+import axios from 'axios';
+import type { Logger } from '../../lib/log.ts';
+import { redactKey } from '../../lib/redact.ts';
+import type { Store } from '../../lib/store/client.ts';
+import { countMonthlyActiveUser } from '../../lib/store/mau.ts';
+import type { Call, DigitEvent, HangupEvent, PlaybackResult, SipHeader } from '../call/types.ts';
+import type { IntegrationConfig, VadConfig } from '../config/schema.ts';
+import { callVariables, timeoutMs, turnContext, type TurnVariables } from './context-vars.ts';
+import { DtmfCollector, type DtmfCollectParams } from './dtmf-collector.ts';
+import { HistoryWriter } from './history.ts';
+import type { OutcomeInvoker } from './lambda-invoke.ts';
+import { OutcomeDispatcher } from './outcome-dispatch.ts';
+import { Lru } from './speech/lru.ts';
+import { parseWav, toInt16 } from './speech/pcm.ts';
+import { bestTranscript, type Recognition, type SttProvider } from './speech/stt.ts';
+import type { TtsProvider } from './speech/tts.ts';
+import { applyUpdate, effective, endTurn, type LayeredSettings, type Settings } from './speech/update-strategy.ts';
+import { Vad } from './speech/vad.ts';
+import { DtmfCollectTask } from './tasks/dtmf-collect.ts';
+import { createTask, taskKey } from './tasks/registry.ts';
+import type { Activity, TaskHost, TaskResult } from './tasks/task.ts';
+import { VGW_TEXT, type AssistantConnector, type ConversationContext, type GenericResponse } from './types.ts';
+
+/** An SMS as adapters/twilio/sms.ts takes it. */
+export interface SmsRequestLike {
+  to: string;
+  from?: string;
+  body?: string;
+  mediaUrls?: string[];
+}
+
+export interface SessionDeps {
+  call: Call;
+  integration: IntegrationConfig;
+  assistant: AssistantConnector;
+  tts: TtsProvider;
+  ttsDefaults: Settings;
+  /** Absent: speech input is off (DTMF only). */
+  stt?: SttProvider;
+  sttDefaults: Settings;
+  vad: VadConfig;
+  sessionHistoryKey: string;
+  store?: Store;
+  invoke?: OutcomeInvoker;
+  sendSms?: (req: SmsRequestLike) => Promise<unknown>;
+  audioCache: Lru<string, Int16Array>;
+  log: Logger;
+  /** Limits of fetched audio files. */
+  audioLimits?: { maxBytes: number; timeoutMs: number };
+}
+
+interface PendingInput {
+  text: string;
+  isDtmf: boolean;
+  vars: Partial<TurnVariables>;
+}
+
+export class ConversationSession implements TaskHost {
+  readonly log: Logger;
+  private readonly call: Call;
+  private readonly cfg: IntegrationConfig;
+  private readonly history: HistoryWriter;
+  private readonly dispatcher: OutcomeDispatcher;
+  private readonly callVars: ConversationContext;
+  private context: ConversationContext = {};
+  private tts: LayeredSettings;
+  private stt: LayeredSettings;
+  private bargeIn: { dtmf: boolean; speech: boolean };
+  private readonly activity = { dtmf_collection: true, speech_to_text_recognition: true };
+  private ended = false;
+  private playing = 0;
+  private playToken = 0;
+  private turnBargedIn = false;
+  private pendingBarge = false;
+  private readonly inputs: PendingInput[] = [];
+  private waiter: { resolve: (i: PendingInput | undefined) => void; reject: (e: Error) => void } | undefined;
+  private fatal: Error | undefined;
+  private postTimer: NodeJS.Timeout | undefined;
+  private finalTimer: NodeJS.Timeout | undefined;
+  private collector: DtmfCollector | undefined;
+  private readonly vad: Vad;
+  private recognition: Recognition | undefined;
+  private ignoringUtterance = false;
+  private consecutiveTimeouts = 0;
+  /** performance.now() when the last caller input ended (digit, or final STT result). */
+  inputEndedAt = 0;
+
+  constructor(private readonly d: SessionDeps) {
+    this.call = d.call;
+    this.cfg = d.integration;
+    this.log = d.log;
+    this.history = new HistoryWriter(d.store, d.sessionHistoryKey, d.log);
+    this.dispatcher = new OutcomeDispatcher({ call: d.call, vendor: d.integration.contactCenter, sessionHistoryKey: d.sessionHistoryKey, invoke: d.invoke, store: d.store, log: d.log });
+    this.callVars = callVariables(d.call.info, d.integration.customInviteHeaders);
+    this.tts = { call: { ...d.ttsDefaults } };
+    this.stt = { call: { ...d.sttDefaults } };
+    this.bargeIn = { ...d.integration.bargeIn };
+    this.vad = new Vad(d.vad, {
+      onStart: (pre) => this.onSpeechStart(pre),
+      onFrame: (f) => this.recognition?.write(f),
+      onEnd: () => this.onSpeechEnd(),
+    });
+  }
+
+  get bargedIn(): boolean {
+    return this.turnBargedIn;
+  }
+
+  /** Runs the call to its end. Never throws. */
+  async run(): Promise<void> {
+    const call = this.call;
+    call.once('hangup', (e: HangupEvent) => this.onHangup(e));
+    call.on('digit', (e: DigitEvent) => this.onDigit(e));
+    call.on('audio', (f: Int16Array) => this.onAudio(f));
+    try {
+      await call.answer();
+    } catch (err) {
+      this.log.info({ err: (err as Error).message }, 'call ended before answer');
+      return this.cleanup();
+    }
+    this.history.start({
+      startedAt: new Date().toISOString(),
+      calledNumber: this.cfg.number,
+      callerRedacted: call.info.callerUser ? `…${call.info.callerUser.replace(/\D/g, '').slice(-2)}` : undefined,
+      vendor: this.cfg.contactCenter.vendor,
+    });
+    if (this.d.store && call.info.callerUser) {
+      countMonthlyActiveUser(this.d.store, call.info.callerUser).catch((err: Error) => this.log.error({ err: err.message }, 'MAU count failed'));
+    }
+    try {
+      await this.d.assistant.startSession?.(call.info.callId);
+      let input: PendingInput | undefined = { text: '', isDtmf: false, vars: {} };
+      for (let turn = 0; turn < this.cfg.maxTurns && input && !this.ended; turn++) {
+        const generic = await this.ask(input);
+        if (this.ended || (await this.runResponses(generic)) === 'ended' || this.ended) break;
+        input = await this.nextInput();
+        if (input?.text === VGW_TEXT.postResponseTimeout && ++this.consecutiveTimeouts > this.cfg.maxConsecutiveTimeouts) {
+          this.log.info('caller silent for too long; hanging up');
+          await this.endSession([]);
+          break;
+        }
+        if (input && input.text !== VGW_TEXT.postResponseTimeout) this.consecutiveTimeouts = 0;
+      }
+      if (!this.ended && input) {
+        this.log.warn({ maxTurns: this.cfg.maxTurns }, 'turn limit reached; hanging up');
+        await this.endSession([]);
+      }
+    } catch (err) {
+      await this.fail(err as Error);
+    } finally {
+      this.cleanup();
+      await this.d.assistant.endSession?.(call.info.callId).catch(() => {});
+    }
+  }
+
+  /** Sends one turn to the assistant and records it. @returns the responses to run. */
+  private async ask(input: PendingInput): Promise<GenericResponse[]> {
+    const vars: TurnVariables = {
+      is_dtmf: input.isDtmf,
+      barge_in_occurred: input.vars.barge_in_occurred ?? false,
+      post_response_timeout_occurred: input.vars.post_response_timeout_occurred ?? false,
+      final_utterance_timeout_occurred: input.vars.final_utterance_timeout_occurred ?? false,
+      ...(input.vars.dtmf_collection_succeeded !== undefined ? { dtmf_collection_succeeded: input.vars.dtmf_collection_succeeded } : {}),
+      ...(input.vars.speech_to_text_result !== undefined ? { speech_to_text_result: input.vars.speech_to_text_result } : {}),
+    };
+    this.context = turnContext(this.context, this.callVars, vars);
+    if (input.text) this.history.append({ who: input.text.startsWith('vgw') ? 'system' : 'caller', text: input.text, ...(input.isDtmf ? { isDtmf: true } : {}) });
+    const reply = await this.d.assistant.message(this.call.info.callId, { input: { text: input.text }, context: this.context });
+    this.context = reply.context;
+    this.tts = endTurn(this.tts);
+    this.stt = endTurn(this.stt);
+    this.turnBargedIn = false;
+    for (const r of reply.output.generic) {
+      const text = r.response_type === 'text' ? r.text : r.response_type === 'connect_to_agent' ? r.agent_available?.message : undefined;
+      this.history.append({ who: 'assistant', text: typeof text === 'string' ? text : taskKey(r), responseType: r.response_type });
+    }
+    return reply.output.generic;
+  }
+
+  /** Runs a turn's responses in order; DTMF collections start first so keys pressed during the prompt count. */
+  private async runResponses(generic: GenericResponse[]): Promise<TaskResult> {
+    const tasks = generic.map((r) => ({ r, t: createTask(r) }));
+    for (const { t } of tasks) if (t instanceof DtmfCollectTask) await t.exec(this);
+    for (const { r, t } of tasks) {
+      if (this.ended) return 'ended';
+      if (!t) {
+        this.log.warn({ responseType: r.response_type, key: taskKey(r) }, 'unsupported response type skipped');
+        continue;
+      }
+      if (t instanceof DtmfCollectTask || (t.plays && this.turnBargedIn)) continue;
+      if ((await t.exec(this)) === 'ended') return 'ended';
+    }
+    return this.ended ? 'ended' : 'continue';
+  }
+
+  // ---- input ----
+
+  private deliver(i: PendingInput): void {
+    if (this.ended) return;
+    this.clearPostTimer();
+    if (this.pendingBarge) {
+      i.vars.barge_in_occurred = true;
+      this.pendingBarge = false;
+    }
+    const w = this.waiter;
+    this.waiter = undefined;
+    if (w) w.resolve(i);
+    else this.inputs.push(i);
+  }
+
+  /** The next input: queued, arriving, or the post-response timeout. undefined when the call ended. */
+  private nextInput(): Promise<PendingInput | undefined> {
+    if (this.fatal) return Promise.reject(this.fatal);
+    const queued = this.inputs.shift();
+    if (queued) return Promise.resolve(queued);
+    if (this.ended) return Promise.resolve(undefined);
+    return new Promise((resolve, reject) => {
+      this.waiter = { resolve, reject };
+      this.armPostTimer();
+    });
+  }
+
+  private armPostTimer(): void {
+    this.clearPostTimer();
+    if (!this.waiter || this.vad.speaking || this.recognition || this.collector?.started) return;
+    const ms = timeoutMs(this.context, 'post_response_timeout_count', this.cfg.postResponseTimeoutMs);
+    this.postTimer = setTimeout(() => {
+      this.collector?.cancel();
+      this.collector = undefined;
+      this.deliver({ text: VGW_TEXT.postResponseTimeout, isDtmf: false, vars: { post_response_timeout_occurred: true } });
+    }, ms);
+  }
+
+  private clearPostTimer(): void {
+    clearTimeout(this.postTimer);
+    this.postTimer = undefined;
+  }
+
+  /** Stops playback when barge-in of `kind` is on; false when input during playback must be ignored. */
+  private bargeInAllowed(kind: 'dtmf' | 'speech'): boolean {
+    if (this.playing === 0) return true;
+    if (!this.bargeIn[kind]) return false;
+    this.call.stopPlayback();
+    this.turnBargedIn = true;
+    this.pendingBarge = true;
+    return true;
+  }
+
+  private onDigit(e: DigitEvent): void {
+    if (this.ended || !this.activity.dtmf_collection) return;
+    if (!this.bargeInAllowed('dtmf')) return;
+    this.inputEndedAt = performance.now();
+    this.clearPostTimer();
+    if (this.collector?.active) this.collector.push(e.digit);
+    else this.deliver({ text: e.digit, isDtmf: true, vars: {} });
+  }
+
+  private onAudio(frame: Int16Array): void {
+    if (this.ended || !this.activity.speech_to_text_recognition || !this.d.stt) return;
+    this.vad.push(frame);
+  }
+
+  private onSpeechStart(preroll: Int16Array[]): void {
+    this.ignoringUtterance = (this.collector?.active === true && this.collector.params.ignoreSpeech) || !this.bargeInAllowed('speech');
+    if (this.ignoringUtterance || !this.d.stt) return;
+    this.clearPostTimer();
+    let rec: Recognition;
+    try {
+      rec = this.d.stt.open(effective(this.stt));
+    } catch (err) {
+      return this.setFatal(err as Error);
+    }
+    this.recognition = rec;
+    for (const f of preroll) rec.write(f);
+    const ms = timeoutMs(this.context, 'final_utterance_timeout_count', this.cfg.finalUtteranceTimeoutMs);
+    clearTimeout(this.finalTimer);
+    this.finalTimer = setTimeout(() => {
+      if (this.recognition !== rec) return;
+      this.recognition = undefined;
+      rec.abort();
+      this.deliver({ text: VGW_TEXT.finalUtteranceTimeout, isDtmf: false, vars: { final_utterance_timeout_occurred: true } });
+    }, ms);
+    rec.result.then(
+      (r) => {
+        if (this.recognition !== rec) return;
+        this.recognition = undefined;
+        clearTimeout(this.finalTimer);
+        this.inputEndedAt = performance.now();
+        const text = bestTranscript(r);
+        if (!text) {
+          if (this.waiter) this.armPostTimer();
+          return;
+        }
+        if (this.collector?.active) {
+          this.collector.cancel();
+          this.collector = undefined;
+        }
+        this.deliver({ text, isDtmf: false, vars: { speech_to_text_result: r } });
+      },
+      (err: Error) => {
+        if (this.recognition !== rec) return;
+        this.recognition = undefined;
+        clearTimeout(this.finalTimer);
+        this.setFatal(new Error(`speech recognition failed: ${err.message}`));
+      },
+    );
+  }
+
+  private onSpeechEnd(): void {
+    if (this.ignoringUtterance) return;
+    this.recognition?.end();
+  }
+
+  private setFatal(err: Error): void {
+    this.fatal ??= err;
+    const w = this.waiter;
+    this.waiter = undefined;
+    w?.reject(err);
+  }
+
+  private onHangup(e: HangupEvent): void {
+    const wasEnded = this.ended;
+    this.ended = true;
+    this.history.append({ who: 'system', text: `call ended (${e.by}: ${e.reason})` });
+    const w = this.waiter;
+    this.waiter = undefined;
+    w?.resolve(undefined);
+    if (!wasEnded && e.by === 'remote') {
+      // The assistant learns that the caller hung up; its answer has nowhere to go.
+      this.d.assistant.message(this.call.info.callId, { input: { text: VGW_TEXT.hangUp }, context: this.context }).catch(() => {});
+    }
+    this.cleanup();
+  }
+
+  private cleanup(): void {
+    this.clearPostTimer();
+    clearTimeout(this.finalTimer);
+    this.collector?.cancel();
+    this.recognition?.abort();
+    this.recognition = undefined;
+    this.vad.finish();
+  }
+
+  /** Any failure: failure message, then the error outcome (BYE without attributes). */
+  private async fail(err: Error): Promise<void> {
+    this.log.error({ err: err.message }, 'conversation failed');
+    this.history.append({ who: 'system', text: `conversation failed: ${err.message}` });
+    if (this.ended || this.call.state === 'ended') return;
+    try {
+      await Promise.race([this.say(this.cfg.failureMessage), new Promise((r) => setTimeout(r, 20_000).unref())]);
+    } catch (e) {
+      this.log.error({ err: (e as Error).message }, 'failure message not played');
+    }
+    this.ended = true;
+    await this.dispatcher.error().catch((e: Error) => this.log.error({ err: e.message }, 'error outcome failed'));
+  }
+
+  // ---- TaskHost ----
+
+  async say(text: string): Promise<PlaybackResult> {
+    const src = await this.d.tts.synthesize(text, effective(this.tts));
+    if (this.ended) return { completed: false, playedMs: 0 };
+    return this.play(src);
+  }
+
+  private async play(src: Parameters<Call['play']>[0]): Promise<PlaybackResult> {
+    const token = ++this.playToken;
+    this.playing = token;
+    try {
+      return await this.call.play(src);
+    } finally {
+      if (this.playing === token) this.playing = 0;
+    }
+  }
+
+  async playPcm(pcm: Int16Array, loop: boolean): Promise<PlaybackResult | undefined> {
+    if (!loop) return this.play(pcm);
+    void (async () => {
+      // Looped audio (hold music) plays until interrupted; bounded at 1000 rounds.
+      for (let i = 0; i < 1000 && !this.ended; i++) {
+        const r = await this.play(pcm).catch(() => ({ completed: false, playedMs: 0 }));
+        if (!r.completed) break;
+      }
+    })();
+    return undefined;
+  }
+
+  async fetchAudio(url: string): Promise<Int16Array> {
+    const hit = this.d.audioCache.get(url);
+    if (hit) return hit;
+    const lim = this.d.audioLimits ?? { maxBytes: 10 * 1024 * 1024, timeoutMs: 5000 };
+    let data: Buffer;
+    try {
+      const r = await axios.get(url, { responseType: 'arraybuffer', timeout: lim.timeoutMs, maxContentLength: lim.maxBytes, maxRedirects: 3 });
+      data = Buffer.from(r.data as ArrayBuffer);
+    } catch (err) {
+      throw new Error(`audio fetch failed: ${axios.isAxiosError(err) ? (err.response ? `HTTP ${err.response.status}` : err.code ?? err.message) : (err as Error).message}`);
+    }
+    const wav = parseWav(data);
+    if (wav.format !== 1 || wav.channels !== 1 || wav.sampleRate !== 8000 || wav.bitsPerSample !== 16) {
+      throw new Error(`audio must be a WAV of 8000 Hz mono 16-bit PCM; got format ${wav.format}, ${wav.channels} channel(s), ${wav.sampleRate} Hz, ${wav.bitsPerSample} bits`);
+    }
+    const pcm = toInt16(wav.data);
+    this.d.audioCache.set(url, pcm);
+    return pcm;
+  }
+
+  async sendDigits(digits: string, intervalMs: number): Promise<void> {
+    await this.call.sendDigits(digits, { intervalMs });
+  }
+
+  startDtmfCollection(p: DtmfCollectParams): void {
+    this.collector?.cancel();
+    const start = () => {
+      this.collector = new DtmfCollector(p, (c) => {
+        this.collector = undefined;
+        if (!p.stopAfterCollection) start();
+        this.deliver({ text: c.digits, isDtmf: true, vars: { dtmf_collection_succeeded: c.succeeded } });
+      });
+    };
+    start();
+  }
+
+  setBargeIn(kind: 'dtmf' | 'speech', on: boolean): void {
+    this.bargeIn[kind] = on;
+  }
+
+  setActivity(a: Activity, on: boolean): void {
+    this.activity[a] = on;
+    if (!on && a === 'speech_to_text_recognition') {
+      this.recognition?.abort();
+      this.recognition = undefined;
+      this.vad.finish();
+    }
+  }
+
+  configureSpeech(kind: 'tts' | 'stt', parameters: Record<string, unknown>, strategy: string | undefined): void {
+    if (kind === 'tts') this.tts = applyUpdate(this.tts, parameters, strategy);
+    else this.stt = applyUpdate(this.stt, parameters, strategy);
+  }
+
+  /** Speech settings in force (tests). */
+  speechSettings(kind: 'tts' | 'stt'): Settings {
+    return effective(kind === 'tts' ? this.tts : this.stt);
+  }
+
+  private sayQuietly = async (text: string | undefined): Promise<void> => {
+    if (!text || this.call.state === 'ended') return;
+    try {
+      await this.say(text);
+    } catch (err) {
+      this.log.error({ err: (err as Error).message }, 'prompt not played');
+    }
+  };
+
+  async transfer(response: GenericResponse): Promise<TaskResult> {
+    this.log.info({ vendor: this.cfg.contactCenter.vendor, key: redactKey(this.d.sessionHistoryKey) }, 'transfer');
+    const r = await this.dispatcher.transfer(response, this.sayQuietly);
+    this.history.append({ who: 'system', text: `transfer ${r}` });
+    if (r === 'failed') {
+      this.inputs.push({ text: VGW_TEXT.callTransferFailed, isDtmf: false, vars: {} });
+      return 'continue';
+    }
+    this.ended = true;
+    return 'ended';
+  }
+
+  async endSession(headers: SipHeader[]): Promise<void> {
+    this.ended = true;
+    this.history.append({ who: 'system', text: 'hang up' });
+    await this.dispatcher.hangup(headers);
+  }
+
+  async sendSms(p: Record<string, unknown>): Promise<boolean> {
+    const str = (v: unknown) => (typeof v === 'string' && v.trim() ? v.trim() : undefined);
+    const vendor = this.cfg.contactCenter;
+    const caller = this.call.info.callerUser;
+    const req: SmsRequestLike = {
+      to: str(p.userPhoneNumber) ?? (/^\d+$/.test(caller) ? `+${caller}` : caller),
+      from: str(p.tenantPhoneNumber) ?? (vendor.vendor === 'twilio_flex' ? vendor.smsFrom : undefined) ?? this.cfg.number,
+      body: str(p.message),
+      mediaUrls: Array.isArray(p.mediaURL) ? p.mediaURL.filter((u): u is string => typeof u === 'string') : str(p.mediaURL) ? [str(p.mediaURL)!] : undefined,
+    };
+    try {
+      if (!req.body) throw new Error('vgwActSendSMS needs a message');
+      if (!this.d.sendSms) throw new Error('no SMS provider configured');
+      await this.d.sendSms(req);
+      this.history.append({ who: 'system', text: 'SMS sent' });
+      return true;
+    } catch (err) {
+      this.log.error({ err: (err as Error).message }, 'SMS not sent');
+      this.inputs.push({ text: VGW_TEXT.smsFailed, isDtmf: false, vars: {} });
+      return false;
+    }
+  }
+
+  /** Resolves when queued history writes are done (tests). */
+  flushHistory(): Promise<void> {
+    return this.history.flush();
+  }
+}

@@ -1,0 +1,13 @@
+/**
+ * `user_defined` with vgwAction.command vgwActSendSMS: sends an SMS (message, mediaURL,
+ * tenantPhoneNumber, userPhoneNumber; seed 004 table 1). On failure the integration sends
+ * vgwSMSFailed to the assistant as the next input.
+ */
+import { Task, type TaskHost, type TaskResult } from './task.ts';
+
+export class SendSmsTask extends Task {
+  async exec(host: TaskHost): Promise<TaskResult> {
+    await host.sendSms((this.response.user_defined?.vgwAction?.parameters ?? {}) as Record<string, unknown>);
+    return 'continue';
+  }
+}

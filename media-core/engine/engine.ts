@@ -1,0 +1,302 @@
+/**
+ * The media core's SIP user agent (UAS) for inbound calls: transports, transactions,
+ * dialogs and one {@link SipCall} per admitted INVITE, handed to the runtime's `onCall`
+ * while ringing. Out-of-dialog OPTIONS are answered 200 (trunk and load balancer health
+ * checks), unknown methods 501, in-dialog requests of unknown dialogs 481 (RFC 3261
+ * sections 8.2, 12.2.2), CANCEL as in section 9.2.
+ */
+import { performance } from 'node:perf_hooks';
+import type { Logger } from 'pino';
+import { createLogger } from '../../lib/log.ts';
+import { redactNumber } from '../../lib/redact.ts';
+import type { Call, CallInfo } from '../call/types.ts';
+import { getHeader, getHeaderValues, type SipRequest } from '../sip/message.ts';
+import { buildResponse } from '../sip/serialize.ts';
+import { parseNameAddr } from '../sip/header-values.ts';
+import { parseUri } from '../sip/uri.ts';
+import { SipTransport, type Flow } from '../sip/transport.ts';
+import { DEFAULT_TIMERS, TransactionLayer, type ServerTransaction } from '../sip/transaction.ts';
+import { Dialog, incomingDialogKey } from '../sip/dialog.ts';
+import { PortPool, PortPoolExhaustedError } from '../media/port-pool.ts';
+import { Scheduler } from '../media/scheduler.ts';
+import { RtpSession } from '../media/rtp-session.ts';
+import { isRejection, negotiateAnswer } from '../media/sdp.ts';
+import { AdmissionControl, callLimit, type Plan } from './admission.ts';
+import { ALLOW, capabilityHeaders, SipCall, SUPPORTED } from './call.ts';
+
+/** Configuration of {@link startEngine}. Ports 0 pick free ports (tests). */
+export interface EngineOptions {
+  sip: {
+    /** Address to bind, e.g. "127.0.0.1" in tests, "0.0.0.0" in the container. */
+    address: string;
+    /** UDP port (5060 in production); undefined disables UDP. */
+    udpPort?: number;
+    /** TCP port (5060); undefined disables TCP. */
+    tcpPort?: number;
+    /** TLS listener (5061) with PEM certificate and key files. */
+    tls?: { port: number; certFile: string; keyFile: string };
+    /** Host or IP others reach us at, for Contact and Via (default: address). */
+    publicHost?: string;
+    /** Stream connection idle timeout, ms (default 300000). */
+    idleTimeoutMs?: number;
+  };
+  rtp: {
+    /** Address RTP sockets bind to. */
+    address: string;
+    /** Address written in SDP c= lines (default: address, or sip.publicHost when address is 0.0.0.0). */
+    publicAddress?: string;
+    portMin: number;
+    portMax: number;
+    /** End a call after this long without RTP, ms (0 = never, default 0). */
+    rtpTimeoutMs?: number;
+  };
+  /** Concurrent-call limit: a number or a plan (trial 5, plus 100, enterprise 1000). */
+  maxCalls: number | Plan;
+  /** Default drain deadline, ms (default 30000). */
+  drainDeadlineMs?: number;
+  /** RFC 3261 T1 in ms (default 500); tests shorten it. T2 and T4 scale with it. */
+  t1Ms?: number;
+  logger?: Logger;
+}
+
+/** A running engine. */
+export interface Engine {
+  /** Bound ports per transport (undefined when disabled). */
+  readonly ports: { udp?: number; tcp?: number; tls?: number };
+  /** Calls admitted and not yet ended. */
+  activeCalls(): number;
+  /**
+   * Stops admitting (new INVITEs get 503 with Retry-After), waits for calls to end until
+   * the deadline (ms), then sends BYE to the rest (hangup by 'error').
+   */
+  drain(deadlineMs?: number): Promise<void>;
+  /** Ends every call and closes sockets and timers. */
+  close(): Promise<void>;
+  /** Counters and latencies for benchmarks and metrics. */
+  metrics(): EngineMetrics;
+  /** The shared 20 ms pacing scheduler (its stats() holds the send-deviation histogram). */
+  readonly scheduler: Scheduler;
+}
+
+/** Engine counters. `setupMs` are the most recent INVITE-received-to-200-sent latencies (up to 100000). */
+export interface EngineMetrics {
+  setupMs: number[];
+  callsOffered: number;
+  callsRejectedBusy: number;
+  callsRejectedUnavailable: number;
+  transport: { received: number; malformed: number; dropped: number; sent: number };
+}
+
+/**
+ * Starts the SIP engine and calls `onCall` with each admitted, ringing call; the runtime
+ * answers or rejects it.
+ * @throws when a listener cannot bind or the TLS files cannot be read; RangeError on a bad plan or port range.
+ */
+export async function startEngine(opts: EngineOptions, onCall: (call: Call) => void): Promise<Engine> {
+  const logger = opts.logger ?? createLogger('media-core');
+  const t1 = opts.t1Ms ?? DEFAULT_TIMERS.t1;
+  const timers = { t1, t2: 8 * t1, t4: 10 * t1 };
+  const admission = new AdmissionControl(callLimit(opts.maxCalls));
+  const portPool = new PortPool({ address: opts.rtp.address, min: opts.rtp.portMin, max: opts.rtp.portMax });
+  const scheduler = new Scheduler({ onError: (err) => logger.error({ err }, 'RTP sender failed') });
+  const transport = new SipTransport({
+    address: opts.sip.address,
+    udpPort: opts.sip.udpPort,
+    tcpPort: opts.sip.tcpPort,
+    tls: opts.sip.tls,
+    idleTimeoutMs: opts.sip.idleTimeoutMs,
+    logger,
+  });
+  await transport.start();
+  const host = opts.sip.publicHost ?? opts.sip.address;
+  const sdpAddress = opts.rtp.publicAddress ?? (opts.rtp.address === '0.0.0.0' ? host : opts.rtp.address);
+  const calls = new Map<string, SipCall>(); // by dialog key
+  const callsByInvite = new Map<string, SipCall>(); // by INVITE server transaction key
+  const pendingInvites = new Map<string, { cancelled: boolean }>();
+  const setupMs: number[] = [];
+  const counters = { callsOffered: 0, callsRejectedBusy: 0, callsRejectedUnavailable: 0 };
+  let transactions: TransactionLayer;
+
+  const contactFor = (flow: Flow) => {
+    const port = transport.ports[flow.transport] ?? transport.ports.udp;
+    return `sip:media@${host}:${port}${flow.transport === 'udp' ? '' : `;transport=${flow.transport}`}`;
+  };
+
+  const onInvite = async (req: SipRequest, flow: Flow, tx: ServerTransaction) => {
+    const t0 = performance.now();
+    const reply = (status: number, headers = [] as { name: string; value: string }[]) => tx.respond(buildResponse(req, status, { headers }));
+    tx.respond(buildResponse(req, 100, {}));
+    counters.callsOffered++;
+    const type = getHeader(req, 'content-type')?.split(';')[0]?.trim().toLowerCase();
+    if (req.body.length && type !== 'application/sdp') return reply(415, [{ name: 'Accept', value: 'application/sdp' }]);
+    const accept = getHeaderValues(req, 'accept').map((a) => a.split(';')[0]!.trim().toLowerCase());
+    if (accept.length && !accept.some((a) => a === 'application/sdp' || a === 'application/*' || a === '*/*'))
+      return reply(406, [{ name: 'Accept', value: 'application/sdp' }]);
+    const decision = admission.tryAdmit();
+    if (!decision.admit) {
+      if (decision.status === 486) counters.callsRejectedBusy++;
+      else counters.callsRejectedUnavailable++;
+      logger.info({ status: decision.status, active: admission.activeCalls, limit: admission.limit }, 'call refused by admission');
+      return reply(decision.status, decision.retryAfterS ? [{ name: 'Retry-After', value: String(decision.retryAfterS) }] : []);
+    }
+    const pending = { cancelled: false };
+    pendingInvites.set(tx.key, pending);
+    let session: RtpSession;
+    try {
+      session = await RtpSession.open({ portPool, codec: 'PCMU', payloadType: 0, scheduler, rtpTimeoutMs: opts.rtp.rtpTimeoutMs });
+    } catch (err) {
+      pendingInvites.delete(tx.key);
+      admission.release();
+      counters.callsRejectedUnavailable++;
+      if (err instanceof PortPoolExhaustedError) logger.warn('RTP ports exhausted: 503');
+      else logger.error({ err }, 'RTP session failed: 503');
+      return reply(503, [{ name: 'Retry-After', value: '5' }]);
+    }
+    pendingInvites.delete(tx.key);
+    const abandon = (status?: number) => {
+      session.close();
+      admission.release();
+      if (status) reply(status);
+    };
+    if (pending.cancelled) return abandon(487);
+    const negotiation = req.body.length ? negotiateAnswer(req.body.toString('utf8'), { address: sdpAddress, port: session.localPort }) : undefined;
+    if (negotiation && isRejection(negotiation)) {
+      logger.info({ reason: negotiation.reason }, 'no acceptable media: 488');
+      return abandon(488);
+    }
+    if (negotiation) session.updateCodec({ codec: negotiation.codec, payloadType: negotiation.payloadType, telephoneEventPt: negotiation.telephoneEventPt, srtp: negotiation.srtp });
+    const dialog = new Dialog(req, flow, contactFor(flow), host, transport.localPort(flow.transport));
+    const info = callInfo(req, flow, negotiation);
+    const callLog = logger.child({ callId: info.callId, caller: redactNumber(info.callerUser), transport: info.transport });
+    const call = new SipCall(info, dialog, tx, session, negotiation, {
+      transactions,
+      logger: callLog,
+      sdpAddress,
+      t1Ms: t1,
+      onEnded: (c) => {
+        calls.delete(c.dialog.key);
+        callsByInvite.delete(tx.key);
+        admission.release();
+      },
+      onSetupTime: (ms) => {
+        if (setupMs.length >= 100_000) setupMs.shift();
+        setupMs.push(ms);
+      },
+    }, t0);
+    calls.set(dialog.key, call);
+    callsByInvite.set(tx.key, call);
+    callLog.info({ called: redactNumber(info.calledUser), codec: info.codec }, 'incoming call');
+    try {
+      onCall(call);
+    } catch (err) {
+      callLog.error({ err }, 'onCall threw: 500');
+      call.reject(500);
+    }
+  };
+
+  const onRequest = (req: SipRequest, flow: Flow, tx: ServerTransaction | undefined) => {
+    if (req.method === 'ACK') {
+      const key = incomingDialogKey(req);
+      if (key) calls.get(key)?.onAck(req);
+      return; // ACK for an unknown dialog: dropped (RFC 3261 section 17.2.1 / 12.2.2)
+    }
+    if (!tx) return;
+    const reply = (status: number, headers = [] as { name: string; value: string }[]) => tx.respond(buildResponse(req, status, { headers }));
+    const scheme = parseUri(req.uri).scheme;
+    if (scheme !== 'sip' && scheme !== 'sips' && scheme !== 'tel') return reply(416);
+    if (req.method === 'CANCEL') {
+      const invite = transactions.findInviteFor(req);
+      if (!invite) return reply(481);
+      reply(200);
+      const pending = pendingInvites.get(invite.key);
+      if (pending) pending.cancelled = true;
+      callsByInvite.get(invite.key)?.onCancel();
+      return;
+    }
+    const unsupported = getHeaderValues(req, 'require').filter((t) => !SUPPORTED.split(', ').includes(t.toLowerCase()));
+    if (unsupported.length) return reply(420, [{ name: 'Unsupported', value: unsupported.join(', ') }]);
+    const key = incomingDialogKey(req);
+    if (key !== undefined) {
+      const call = calls.get(key);
+      if (!call) return reply(481);
+      if (!call.dialog.acceptRemote(req)) return reply(500);
+      call.onRequest(req, tx);
+      return;
+    }
+    switch (req.method) {
+      case 'INVITE':
+        void onInvite(req, flow, tx).catch((err) => {
+          logger.error({ err }, 'INVITE handling failed');
+          reply(500);
+        });
+        return;
+      case 'OPTIONS':
+        return reply(200, capabilityHeaders());
+      case 'REGISTER':
+      case 'MESSAGE':
+      case 'SUBSCRIBE':
+      case 'PUBLISH':
+      case 'PRACK':
+        return reply(405, [{ name: 'Allow', value: ALLOW }]);
+      case 'BYE':
+      case 'INFO':
+      case 'NOTIFY':
+      case 'REFER':
+      case 'UPDATE':
+        return reply(481);
+      default:
+        return reply(501, [{ name: 'Allow', value: ALLOW }]);
+    }
+  };
+
+  transactions = new TransactionLayer(transport, timers, { onRequest }, logger);
+  logger.info({ ports: transport.ports, limit: admission.limit }, 'SIP engine listening');
+
+  const drain = async (deadlineMs = opts.drainDeadlineMs ?? 30_000) => {
+    admission.draining = true;
+    const until = Date.now() + deadlineMs;
+    while (calls.size > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, Math.min(100, Math.max(1, until - Date.now()))));
+    if (calls.size) logger.info({ remaining: calls.size }, 'drain deadline: ending calls');
+    await Promise.all([...calls.values()].map((c) => c.shutdown('drain deadline').catch(() => undefined)));
+  };
+
+  return {
+    ports: transport.ports,
+    scheduler,
+    activeCalls: () => admission.activeCalls,
+    drain,
+    metrics: () => ({ setupMs: [...setupMs], ...counters, transport: { ...transport.stats } }),
+    async close() {
+      admission.draining = true;
+      const ending = [...calls.values()].map((c) => c.shutdown('shutdown').catch(() => undefined));
+      await Promise.race([Promise.all(ending), new Promise((r) => setTimeout(r, 200))]);
+      transactions.close();
+      await transport.close();
+      scheduler.dispose();
+      portPool.releaseAll();
+    },
+  };
+}
+
+/** CallInfo from the initial INVITE (media-core/call/types.ts). */
+function callInfo(req: SipRequest, flow: Flow, n: ReturnType<typeof negotiateAnswer> | undefined): CallInfo {
+  const from = parseNameAddr(getHeader(req, 'from')!);
+  const to = parseNameAddr(getHeader(req, 'to')!);
+  const ruri = parseUri(req.uri);
+  const neg = n && !isRejection(n) ? n : undefined;
+  return {
+    callId: getHeader(req, 'call-id')!,
+    requestUri: req.uri,
+    fromUri: from.uriText,
+    toUri: to.uriText,
+    calledUser: ruri.user ?? '',
+    callerUser: from.uri.user ?? '',
+    callerDisplayName: from.displayName,
+    inviteHeaders: req.headers.map((h) => ({ ...h })),
+    transport: flow.transport,
+    remote: { address: flow.address, port: flow.port },
+    codec: neg?.codec ?? 'PCMU',
+    telephoneEvent: neg?.telephoneEventPt !== undefined,
+    srtp: !!neg?.srtp,
+  };
+}

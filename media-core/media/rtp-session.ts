@@ -1,0 +1,634 @@
+/**
+ * One call's RTP stream (RFC 3550) over G.711 with RFC 4733 DTMF, optional SRTP (RFC 3711),
+ * symmetric RTP latching (RFC 4961 style) and pacing by the shared {@link Scheduler}.
+ *
+ * Sending policy: packets are sent only while something plays (audio, or digits); while
+ * idle nothing is sent (no comfort noise). The RTP timestamp is derived from the
+ * scheduler's wall-clock slot, so it keeps advancing by 160 per 20 ms across silence, and
+ * the first audio packet after a gap carries the marker bit (RFC 3551 section 4.1).
+ *
+ * Events:
+ * - 'audio' (frame: Int16Array) 160 samples (20 ms, 8 kHz) decoded; a new array per frame.
+ * - 'digit' (DigitEvent) from RFC 4733 packets, or from in-band tones (Goertzel) when no
+ *   telephone-event payload type was negotiated.
+ * - 'latched' ({address, port}) when symmetric RTP switched the destination to the source
+ *   of the received packets.
+ * - 'rtp-timeout' () when no valid packet arrived for rtpTimeoutMs (once per silence).
+ * - 'socket-error' (Error) when the UDP socket reports an error (the call continues).
+ * - 'playback-error' (unknown) when a streaming source threw (its play() resolves completed=false).
+ * - 'close' () once, from close().
+ */
+import { EventEmitter } from 'node:events';
+import { randomBytes } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import type { RemoteInfo, Socket } from 'node:dgram';
+import type { AudioSource, DigitEvent, PlaybackResult } from '../call/types.ts';
+import { decodeG711, encodeG711, type G711Codec } from './g711.ts';
+import { emptyRtpHeader, parseRtpHeader, RTP_HEADER_LENGTH, writeRtpHeader } from './rtp-packet.ts';
+import { SrtpContext, SRTP_AUTH_TAG_LENGTH } from './srtp.ts';
+import { DtmfReceiver, DtmfSender, DtmfStep, TELEPHONE_EVENT_LENGTH, type SendDigitsOptions } from './dtmf.ts';
+import { GoertzelDtmfDetector } from './goertzel.ts';
+import { synthesizeDtmf } from './dtmf-tone.ts';
+import type { PacedSender, Scheduler } from './scheduler.ts';
+import type { PortPool } from './port-pool.ts';
+
+/** Samples per 20 ms frame at 8000 Hz. */
+const FRAME = 160;
+/** Streaming sources are read ahead by at most this many samples (1 s). */
+const READ_AHEAD = 8000;
+/** Send buffers rotate so a datagram still queued in the kernel path is never overwritten. */
+const SEND_BUFFERS = 4;
+const SEND_BUFFER_SIZE = RTP_HEADER_LENGTH + FRAME + SRTP_AUTH_TAG_LENGTH + 18;
+
+/** Options of {@link RtpSession.open}. */
+export interface RtpSessionOptions {
+  portPool: PortPool;
+  codec: G711Codec;
+  /** Payload type of the codec (0 PCMU, 8 PCMA, or as negotiated). */
+  payloadType: number;
+  /** Negotiated telephone-event payload type; when absent, in-band DTMF is detected and sent. */
+  telephoneEventPt?: number;
+  /** Where to send (from the SDP); packets are only received until it is known. */
+  remote?: { address: string; port: number };
+  /** SDES keys (30 bytes each: master key || salt): local protects what we send, remote unprotects what we receive. */
+  srtp?: { localKey: Buffer; remoteKey: Buffer };
+  scheduler: Scheduler;
+  /** Emit 'rtp-timeout' after this many ms without a valid packet; 0 = off (default). */
+  rtpTimeoutMs?: number;
+  /** Silence from the latched source after which another source may be latched, ms (default 2000). */
+  relatchAfterMs?: number;
+}
+
+/** Counters of one session (RFC 3550 section 6.4 / appendix A). */
+export interface RtpStats {
+  packetsSent: number;
+  packetsReceived: number;
+  /** RTP payload octets sent / received (headers, tags excluded). */
+  bytesSent: number;
+  bytesReceived: number;
+  /** Packets expected minus received, from sequence numbers (RFC 3550 A.3), never negative. */
+  lost: number;
+  /** Interarrival jitter in timestamp units (RFC 3550 A.8). */
+  jitter: number;
+  /** The same in ms (8 kHz clock). */
+  jitterMs: number;
+  /** Packets dropped: not RTP, unexpected payload type, SRTP authentication/replay failure, or from a non-latched source. */
+  discarded: number;
+}
+
+interface Playback {
+  resolve: (r: PlaybackResult) => void;
+  done: boolean;
+  /** Samples consumed (sent or skipped while on hold). */
+  samples: number;
+  /** Whole-buffer source. */
+  buffer?: Int16Array;
+  offset: number;
+  /** Streaming source: queued chunks, read position in the first one, samples queued. */
+  chunks: Int16Array[];
+  chunkOffset: number;
+  queued: number;
+  ended: boolean;
+  iterator?: AsyncIterator<Int16Array>;
+  wake?: () => void;
+}
+
+interface DigitJob {
+  digits: string;
+  opts: SendDigitsOptions;
+  resolve: () => void;
+  reject: (err: unknown) => void;
+}
+
+/** A call's RTP endpoint on one port of the pool. Create with {@link RtpSession.open}. */
+export class RtpSession extends EventEmitter implements PacedSender {
+  /** Our RTP port (even). */
+  readonly localPort: number;
+  /** Our synchronization source identifier (random 32-bit, RFC 3550 section 8). */
+  readonly ssrc: number;
+
+  private readonly socket: Socket;
+  private readonly portPool: PortPool;
+  private readonly scheduler: Scheduler;
+  private codec: G711Codec;
+  private payloadType: number;
+  private telephoneEventPt: number | undefined;
+  private srtpOut: SrtpContext | undefined;
+  private srtpIn: SrtpContext | undefined;
+  private srtpKeys: { localKey: Buffer; remoteKey: Buffer } | undefined;
+  private remoteAddress: string | undefined;
+  private remotePort = 0;
+  private readonly relatchAfterMs: number;
+  private latchedAddress: string | undefined;
+  private latchedPort = 0;
+  private lastLatchedRx = -Infinity;
+
+  private sequence: number;
+  private readonly timestampBase: number;
+  private lastAudioSlot = -2;
+  private readonly sendBuffers: Buffer[];
+  private sendIndex = 0;
+  private readonly frame = new Int16Array(FRAME);
+  private held = false;
+  private closed = false;
+  private registered = false;
+  private playback: Playback | null = null;
+  private readonly dtmfSender = new DtmfSender(FRAME);
+  private readonly digitQueue: DigitJob[] = [];
+  private digitJob: DigitJob | null = null;
+  private inbandTone: Int16Array | null = null;
+  private inbandOffset = 0;
+
+  private readonly header = emptyRtpHeader();
+  private dtmfReceiver: DtmfReceiver;
+  private goertzel: GoertzelDtmfDetector | undefined;
+  private readonly rxFrame = new Int16Array(FRAME);
+  private rxFill = 0;
+  private readonly rtpTimeoutMs: number;
+  private timeoutTimer: NodeJS.Timeout | undefined;
+  private lastRx: number;
+  private timedOut = false;
+
+  // RFC 3550 appendix A receive statistics.
+  private rxInit = false;
+  private rxSsrc = 0;
+  private baseSeq = 0;
+  private maxSeq = 0;
+  private cycles = 0;
+  private receivedInStream = 0;
+  private lostBefore = 0;
+  private lastTransit = 0;
+  private jitter = 0;
+  private packetsSent = 0;
+  private packetsReceived = 0;
+  private bytesSent = 0;
+  private bytesReceived = 0;
+  private discarded = 0;
+
+  /**
+   * Allocates a port from the pool and starts receiving.
+   * @throws PortPoolExhaustedError when the pool has no free port (answer 503);
+   *   RangeError when SRTP keys are not 30 bytes.
+   */
+  static async open(opts: RtpSessionOptions): Promise<RtpSession> {
+    const { port, socket } = await opts.portPool.allocate();
+    try {
+      return new RtpSession(opts, port, socket);
+    } catch (err) {
+      opts.portPool.release(port);
+      throw err;
+    }
+  }
+
+  private constructor(opts: RtpSessionOptions, port: number, socket: Socket) {
+    super();
+    this.localPort = port;
+    this.socket = socket;
+    this.portPool = opts.portPool;
+    this.scheduler = opts.scheduler;
+    this.codec = opts.codec;
+    this.payloadType = opts.payloadType;
+    this.telephoneEventPt = opts.telephoneEventPt;
+    this.relatchAfterMs = opts.relatchAfterMs ?? 2000;
+    this.rtpTimeoutMs = opts.rtpTimeoutMs ?? 0;
+    const rnd = randomBytes(10);
+    this.ssrc = rnd.readUInt32BE(0);
+    this.sequence = rnd.readUInt16BE(4);
+    this.timestampBase = rnd.readUInt32BE(6);
+    this.sendBuffers = Array.from({ length: SEND_BUFFERS }, () => Buffer.alloc(SEND_BUFFER_SIZE));
+    this.setSrtp(opts.srtp);
+    if (opts.remote) this.setRemote(opts.remote.address, opts.remote.port);
+    this.dtmfReceiver = new DtmfReceiver(this.onDigit);
+    this.goertzel = this.telephoneEventPt === undefined ? new GoertzelDtmfDetector(this.onDigit) : undefined;
+    this.lastRx = performance.now();
+    socket.on('message', this.onMessage);
+    socket.on('error', this.onSocketError);
+    if (this.rtpTimeoutMs > 0) {
+      this.timeoutTimer = setInterval(this.checkTimeout, Math.max(20, Math.min(1000, this.rtpTimeoutMs / 4)));
+      this.timeoutTimer.unref();
+    }
+  }
+
+  /** Where packets are sent (the latched source once symmetric RTP latched), if known. */
+  get remote(): { address: string; port: number } | undefined {
+    return this.remoteAddress === undefined ? undefined : { address: this.remoteAddress, port: this.remotePort };
+  }
+
+  /** true after close(). */
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** Counters so far. */
+  get stats(): RtpStats {
+    const lost = this.lostBefore + this.currentLost();
+    return {
+      packetsSent: this.packetsSent,
+      packetsReceived: this.packetsReceived,
+      bytesSent: this.bytesSent,
+      bytesReceived: this.bytesReceived,
+      lost,
+      jitter: this.jitter,
+      jitterMs: this.jitter / 8,
+      discarded: this.discarded,
+    };
+  }
+
+  /**
+   * Sets the destination from SDP (initial or re-INVITE). Latching starts over: the first
+   * valid packets from another source will move the destination there (NAT).
+   */
+  setRemote(address: string, port: number): void {
+    this.remoteAddress = address;
+    this.remotePort = port;
+    this.latchedAddress = undefined;
+    this.latchedPort = 0;
+    this.lastLatchedRx = -Infinity;
+  }
+
+  /**
+   * Applies a re-INVITE's negotiation. SRTP contexts are kept when the keys are unchanged
+   * (so rollover counters survive), rebuilt when they change, dropped when `srtp` is absent.
+   * @throws RangeError when SRTP keys are not 30 bytes.
+   */
+  updateCodec(opts: { codec: G711Codec; payloadType: number; telephoneEventPt?: number; srtp?: { localKey: Buffer; remoteKey: Buffer } }): void {
+    this.codec = opts.codec;
+    this.payloadType = opts.payloadType;
+    this.telephoneEventPt = opts.telephoneEventPt;
+    this.goertzel = opts.telephoneEventPt === undefined ? (this.goertzel ?? new GoertzelDtmfDetector(this.onDigit)) : undefined;
+    this.goertzel?.reset();
+    this.rxFill = 0;
+    const k = this.srtpKeys;
+    const same = k && opts.srtp && k.localKey.equals(opts.srtp.localKey) && k.remoteKey.equals(opts.srtp.remoteKey);
+    if (!same) this.setSrtp(opts.srtp);
+  }
+
+  /**
+   * Plays 8 kHz 16-bit mono PCM: a whole buffer, or chunks from an async iterable consumed as
+   * they come (read ahead at most 1 s). Frames are 160 samples, the last one zero-padded.
+   * A new play() or stopPlayback() ends the current one with completed=false; close() too.
+   * While on hold the audio is consumed in real time but not sent.
+   * @returns how it ended and the ms of audio consumed.
+   */
+  play(source: AudioSource): Promise<PlaybackResult> {
+    this.stopPlayback();
+    if (this.closed) return Promise.resolve({ completed: false, playedMs: 0 });
+    return new Promise<PlaybackResult>((resolve) => {
+      const pb: Playback = { resolve, done: false, samples: 0, offset: 0, chunks: [], chunkOffset: 0, queued: 0, ended: false };
+      this.playback = pb;
+      if (source instanceof Int16Array) pb.buffer = source;
+      else void this.pump(pb, source);
+      this.activate();
+    });
+  }
+
+  /** Ends the current playback (completed=false). No-op when nothing plays. */
+  stopPlayback(): void {
+    if (this.playback) this.finishPlayback(this.playback, false);
+  }
+
+  /**
+   * Sends digits as RFC 4733 telephone-events (or as in-band tones when no telephone-event
+   * was negotiated), pausing audio playback meanwhile. Calls queue behind each other.
+   * @param opts.durationMs tone length (default 100), opts.intervalMs gap between digits (default 200).
+   * @throws (rejects) Error for characters other than 0-9 * # A-D.
+   */
+  sendDigits(digits: string, opts: SendDigitsOptions = {}): Promise<void> {
+    for (const ch of digits) {
+      if (!'0123456789*#ABCDabcd'.includes(ch)) return Promise.reject(new Error(`not a DTMF digit: ${JSON.stringify(ch)}`));
+    }
+    if (this.closed || digits.length === 0) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      this.digitQueue.push({ digits, opts, resolve, reject });
+      if (!this.digitJob) this.nextDigitJob();
+      this.activate();
+    });
+  }
+
+  /** Hold (true): send nothing until hold(false); receiving continues. */
+  hold(on: boolean): void {
+    this.held = on;
+  }
+
+  /** Stops everything and releases the port. Idempotent. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.deactivate();
+    if (this.timeoutTimer) clearInterval(this.timeoutTimer);
+    this.stopPlayback();
+    this.dtmfSender.stop();
+    this.inbandTone = null;
+    const jobs = this.digitJob ? [this.digitJob, ...this.digitQueue] : [...this.digitQueue];
+    this.digitJob = null;
+    this.digitQueue.length = 0;
+    for (const j of jobs) j.resolve();
+    this.socket.off('message', this.onMessage);
+    this.portPool.release(this.localPort);
+    this.emit('close');
+  }
+
+  /** Scheduler callback: sends at most one packet for this 20 ms slot. */
+  tick(slot: number): void {
+    if (this.closed) return;
+    // ToUint32 reduces mod 2^32 exactly: slot * 160 stays far below 2^53.
+    const timestamp = (this.timestampBase + slot * FRAME) >>> 0;
+    if (this.digitJob) {
+      if (this.inbandTone) {
+        const tone = this.inbandTone;
+        const n = Math.min(FRAME, tone.length - this.inbandOffset);
+        this.sendAudio(slot, timestamp, tone, this.inbandOffset, n);
+        this.inbandOffset += n;
+        if (this.inbandOffset >= tone.length) this.finishDigitJob();
+        return;
+      }
+      const buf = this.sendBuffers[this.sendIndex]!;
+      const step = this.dtmfSender.next(buf, RTP_HEADER_LENGTH, timestamp);
+      if (step === DtmfStep.Packet) {
+        this.sendPacket(buf, this.dtmfSender.marker, this.telephoneEventPt ?? 101, this.dtmfSender.eventTimestamp, TELEPHONE_EVENT_LENGTH);
+      } else if (step === DtmfStep.Done) {
+        this.finishDigitJob();
+      }
+      return;
+    }
+    const pb = this.playback;
+    if (!pb) {
+      this.deactivate();
+      return;
+    }
+    if (pb.buffer) {
+      const n = Math.min(FRAME, pb.buffer.length - pb.offset);
+      if (n > 0) this.sendAudio(slot, timestamp, pb.buffer, pb.offset, n);
+      pb.offset += n;
+      pb.samples += n;
+      if (pb.offset >= pb.buffer.length) this.finishPlayback(pb, true);
+      return;
+    }
+    const n = this.takeStreamFrame(pb);
+    if (n > 0) {
+      pb.samples += n;
+      this.sendAudio(slot, timestamp, this.frame, 0, n);
+    }
+    if (pb.ended && pb.queued === 0) this.finishPlayback(pb, true);
+    if (pb.wake && pb.queued < READ_AHEAD) {
+      const wake = pb.wake;
+      pb.wake = undefined;
+      wake();
+    }
+  }
+
+  // ---- sending -------------------------------------------------------------------------
+
+  private activate(): void {
+    if (!this.registered && !this.closed) {
+      this.registered = true;
+      this.scheduler.add(this);
+    }
+  }
+
+  private deactivate(): void {
+    if (this.registered) {
+      this.registered = false;
+      this.scheduler.remove(this);
+    }
+  }
+
+  /** Encodes pcm[offset, offset+count) zero-padded to 160 samples and sends it. */
+  private sendAudio(slot: number, timestamp: number, pcm: Int16Array, offset: number, count: number): void {
+    const marker = slot !== this.lastAudioSlot + 1;
+    this.lastAudioSlot = slot;
+    const buf = this.sendBuffers[this.sendIndex]!;
+    encodeG711(this.codec, pcm, buf, RTP_HEADER_LENGTH, offset, count);
+    if (count < FRAME) {
+      encodeG711(this.codec, SILENCE, buf, RTP_HEADER_LENGTH + count, 0, FRAME - count);
+    }
+    this.sendPacket(buf, marker, this.payloadType, timestamp, FRAME);
+  }
+
+  private sendPacket(buf: Buffer, marker: boolean, payloadType: number, timestamp: number, payloadLength: number): void {
+    this.sendIndex = (this.sendIndex + 1) % SEND_BUFFERS;
+    writeRtpHeader(buf, 0, marker, payloadType, this.sequence, timestamp, this.ssrc);
+    // The sequence advances even on hold, so the peer sees the gap for what it is.
+    this.sequence = (this.sequence + 1) & 0xffff;
+    if (this.held || this.remoteAddress === undefined || this.remotePort === 0) return;
+    let length = RTP_HEADER_LENGTH + payloadLength;
+    if (this.srtpOut) length = this.srtpOut.protect(buf, length);
+    if (length < 0) return;
+    this.socket.send(buf, 0, length, this.remotePort, this.remoteAddress);
+    this.packetsSent++;
+    this.bytesSent += payloadLength;
+  }
+
+  private takeStreamFrame(pb: Playback): number {
+    if (pb.queued < FRAME && !pb.ended) return 0; // underrun: a gap, then a marker
+    let n = 0;
+    while (n < FRAME && pb.chunks.length > 0) {
+      const head = pb.chunks[0]!;
+      const take = Math.min(FRAME - n, head.length - pb.chunkOffset);
+      this.frame.set(head.subarray(pb.chunkOffset, pb.chunkOffset + take), n);
+      n += take;
+      pb.chunkOffset += take;
+      if (pb.chunkOffset >= head.length) {
+        pb.chunks.shift();
+        pb.chunkOffset = 0;
+      }
+    }
+    pb.queued -= n;
+    return n;
+  }
+
+  private async pump(pb: Playback, source: AsyncIterable<Int16Array>): Promise<void> {
+    try {
+      const it = source[Symbol.asyncIterator]();
+      pb.iterator = it;
+      while (!pb.done) {
+        if (pb.queued >= READ_AHEAD) {
+          await new Promise<void>((resolve) => { pb.wake = resolve; });
+          continue;
+        }
+        const r = await it.next();
+        if (r.done || pb.done) break;
+        if (r.value instanceof Int16Array && r.value.length > 0) {
+          pb.chunks.push(r.value);
+          pb.queued += r.value.length;
+        }
+      }
+    } catch (err) {
+      if (!pb.done) {
+        this.emit('playback-error', err);
+        this.finishPlayback(pb, false);
+      }
+    } finally {
+      pb.ended = true;
+    }
+  }
+
+  private finishPlayback(pb: Playback, completed: boolean): void {
+    if (pb.done) return;
+    pb.done = true;
+    if (this.playback === pb) this.playback = null;
+    pb.chunks = [];
+    pb.queued = 0;
+    const wake = pb.wake;
+    pb.wake = undefined;
+    wake?.();
+    if (!completed && pb.iterator?.return) {
+      // Tell a streaming producer (e.g. TTS) to stop; its errors no longer matter.
+      Promise.resolve().then(() => pb.iterator!.return!()).catch(() => undefined);
+    }
+    pb.resolve({ completed, playedMs: Math.round(pb.samples / 8) });
+  }
+
+  private nextDigitJob(): void {
+    const job = this.digitQueue.shift() ?? null;
+    this.digitJob = job;
+    if (!job) return;
+    try {
+      if (this.telephoneEventPt !== undefined) {
+        this.inbandTone = null;
+        this.dtmfSender.start(job.digits, job.opts);
+      } else {
+        this.inbandTone = synthesizeDtmf(job.digits, job.opts.durationMs ?? 100, job.opts.intervalMs ?? 200);
+        this.inbandOffset = 0;
+      }
+    } catch (err) {
+      this.digitJob = null;
+      job.reject(err);
+      this.nextDigitJob();
+    }
+  }
+
+  private finishDigitJob(): void {
+    const job = this.digitJob;
+    this.inbandTone = null;
+    this.nextDigitJob();
+    job?.resolve();
+  }
+
+  // ---- receiving -----------------------------------------------------------------------
+
+  private readonly onDigit = (d: DigitEvent): void => {
+    this.emit('digit', d);
+  };
+
+  private readonly onSocketError = (err: Error): void => {
+    this.emit('socket-error', err);
+  };
+
+  private readonly checkTimeout = (): void => {
+    if (this.closed || this.timedOut) return;
+    if (performance.now() - this.lastRx >= this.rtpTimeoutMs) {
+      this.timedOut = true;
+      this.emit('rtp-timeout');
+    }
+  };
+
+  private readonly onMessage = (msg: Buffer, rinfo: RemoteInfo): void => {
+    if (this.closed) return;
+    let length = msg.length;
+    // Cheap checks first, before any cryptography: version 2 and an expected payload type.
+    if (length < RTP_HEADER_LENGTH || msg[0]! >> 6 !== 2) { this.discarded++; return; }
+    const pt = msg[1]! & 0x7f;
+    const isEvent = pt === this.telephoneEventPt;
+    if (pt !== this.payloadType && !isEvent) { this.discarded++; return; }
+    if (this.srtpIn) {
+      length = this.srtpIn.unprotect(msg, length);
+      if (length < 0) { this.discarded++; return; }
+    }
+    const h = parseRtpHeader(msg, length, this.header);
+    if (!h) { this.discarded++; return; }
+
+    const now = performance.now();
+    if (rinfo.port !== this.latchedPort || rinfo.address !== this.latchedAddress) {
+      if (this.latchedAddress !== undefined && now - this.lastLatchedRx < this.relatchAfterMs) { this.discarded++; return; }
+      this.latch(rinfo.address, rinfo.port);
+    }
+    this.lastLatchedRx = now;
+    this.lastRx = now;
+    this.timedOut = false;
+    this.packetsReceived++;
+    this.bytesReceived += h.payloadLength;
+    this.updateReceiveStats(h.ssrc, h.sequenceNumber, h.timestamp, now, !isEvent);
+
+    if (isEvent) {
+      this.dtmfReceiver.push(h.timestamp, msg, h.headerLength, h.payloadLength);
+      return;
+    }
+    if (!this.goertzel && this.listenerCount('audio') === 0) return;
+    if (h.payloadLength === FRAME && this.rxFill === 0) {
+      this.deliver(decodeG711(this.codec, msg, new Int16Array(FRAME), h.headerLength, FRAME));
+      return;
+    }
+    // Other packet sizes (ptime 10, 30...) are re-framed into 160-sample frames.
+    let off = h.headerLength;
+    let left = h.payloadLength;
+    while (left > 0) {
+      const take = Math.min(left, FRAME - this.rxFill);
+      decodeG711(this.codec, msg, this.rxFrame.subarray(this.rxFill), off, take);
+      this.rxFill += take;
+      off += take;
+      left -= take;
+      if (this.rxFill === FRAME) {
+        this.rxFill = 0;
+        this.deliver(Int16Array.from(this.rxFrame));
+      }
+    }
+  };
+
+  private deliver(frame: Int16Array): void {
+    this.goertzel?.process(frame);
+    this.emit('audio', frame);
+  }
+
+  private latch(address: string, port: number): void {
+    this.latchedAddress = address;
+    this.latchedPort = port;
+    if (address !== this.remoteAddress || port !== this.remotePort) {
+      this.remoteAddress = address;
+      this.remotePort = port;
+      this.emit('latched', { address, port });
+    }
+  }
+
+  private updateReceiveStats(ssrc: number, seq: number, timestamp: number, nowMs: number, audio: boolean): void {
+    if (!this.rxInit || ssrc !== this.rxSsrc) {
+      if (this.rxInit) this.lostBefore += this.currentLost();
+      this.rxInit = true;
+      this.rxSsrc = ssrc;
+      this.baseSeq = seq;
+      this.maxSeq = seq;
+      this.cycles = 0;
+      this.receivedInStream = 1;
+      this.lastTransit = NaN;
+      return;
+    }
+    this.receivedInStream++;
+    const delta = (seq - this.maxSeq) & 0xffff;
+    if (delta !== 0 && delta < 0x8000) {
+      if (seq < this.maxSeq) this.cycles += 65536;
+      this.maxSeq = seq;
+    }
+    if (!audio) return; // telephone-event timestamps mark the event start, not the packet time
+    const transit = nowMs * 8 - timestamp;
+    if (!Number.isNaN(this.lastTransit)) {
+      let d = transit - this.lastTransit;
+      d -= 4294967296 * Math.round(d / 4294967296); // timestamp wrap
+      this.jitter += (Math.abs(d) - this.jitter) / 16;
+    }
+    this.lastTransit = transit;
+  }
+
+  private currentLost(): number {
+    if (!this.rxInit) return 0;
+    const expected = this.cycles + this.maxSeq - this.baseSeq + 1;
+    return Math.max(0, expected - this.receivedInStream);
+  }
+
+  private setSrtp(keys: { localKey: Buffer; remoteKey: Buffer } | undefined): void {
+    this.srtpKeys = keys;
+    this.srtpOut = keys ? new SrtpContext(keys.localKey) : undefined;
+    this.srtpIn = keys ? new SrtpContext(keys.remoteKey) : undefined;
+  }
+}
+
+const SILENCE = new Int16Array(FRAME);

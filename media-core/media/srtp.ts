@@ -1,0 +1,210 @@
+/**
+ * SRTP (RFC 3711) for the crypto suite AES_CM_128_HMAC_SHA1_80 (RFC 4568 section 6.2.1):
+ * AES-128 counter mode encryption of the RTP payload (3711 section 4.1.1), HMAC-SHA1 over
+ * header + payload + ROC truncated to 80 bits (section 4.2.1), session keys derived from the
+ * master key and salt with the AES-CM PRF and key derivation rate 0 (section 4.3), packet
+ * index estimation with the rollover counter (section 3.3.1) and a 64-packet replay window
+ * (section 3.3.2). SRTCP is not implemented: the media core sends no RTCP.
+ *
+ * Packets are processed in place so the per-packet path allocates only what node:crypto
+ * itself returns.
+ */
+import { createCipheriv, createHmac, timingSafeEqual, type Cipher } from 'node:crypto';
+import { rtpHeaderLength } from './rtp-packet.ts';
+
+/** The one supported crypto suite (RFC 4568 section 6.2.1). */
+export const SRTP_SUITE = 'AES_CM_128_HMAC_SHA1_80';
+/** Bytes of the master key || master salt of that suite (16 + 14). */
+export const SRTP_MASTER_LENGTH = 30;
+/** Bytes of the authentication tag appended to each SRTP packet (80 bits). */
+export const SRTP_AUTH_TAG_LENGTH = 10;
+
+/** SRTP session keys for RTP (RFC 3711 section 4.3.1). */
+export interface SrtpSessionKeys {
+  /** k_e, 16 bytes (label 0x00). */
+  encryptionKey: Buffer;
+  /** k_a, 20 bytes (label 0x01). */
+  authenticationKey: Buffer;
+  /** k_s, 14 bytes (label 0x02). */
+  salt: Buffer;
+}
+
+function ecb(key: Buffer): Cipher {
+  const c = createCipheriv('aes-128-ecb', key, null);
+  c.setAutoPadding(false);
+  return c;
+}
+
+/** Counter blocks of AES-CM: IV with its low 16 bits counting blocks (3711 section 4.1.1). */
+function fillCounters(counters: Buffer, iv: Uint8Array, blocks: number): void {
+  for (let j = 0; j < blocks; j++) {
+    const o = j * 16;
+    counters.set(iv.subarray(0, 14), o);
+    // The IV's low 16 bits are zero for every SRTP packet and for key derivation.
+    const low = ((iv[14]! << 8) | iv[15]!) + j;
+    counters[o + 14] = (low >>> 8) & 0xff;
+    counters[o + 15] = low & 0xff;
+  }
+}
+
+/**
+ * The AES-CM keystream (RFC 3711 section 4.1.1) for a 16-byte key and 16-byte IV.
+ * @param length bytes wanted (at most 65536 blocks * 16).
+ * @throws RangeError on bad key/IV length.
+ */
+export function aesCmKeystream(key: Buffer, iv: Uint8Array, length: number): Buffer {
+  if (key.length !== 16 || iv.length !== 16) throw new RangeError('AES-CM needs a 16-byte key and a 16-byte IV');
+  const blocks = Math.ceil(length / 16);
+  if (blocks > 65536) throw new RangeError('AES-CM keystream longer than 2^16 blocks');
+  const counters = Buffer.alloc(blocks * 16);
+  fillCounters(counters, iv, blocks);
+  return ecb(key).update(counters).subarray(0, length);
+}
+
+/**
+ * Derives the SRTP session keys with the AES-CM PRF, kdr = 0 (RFC 3711 section 4.3.1/4.3.3).
+ * @param masterKey 16 bytes; @param masterSalt 14 bytes.
+ * @throws RangeError on other lengths.
+ */
+export function deriveSrtpSessionKeys(masterKey: Buffer, masterSalt: Buffer): SrtpSessionKeys {
+  if (masterKey.length !== 16 || masterSalt.length !== 14) throw new RangeError('SRTP master key must be 16 bytes and salt 14 bytes');
+  const derive = (label: number, length: number): Buffer => {
+    // x = key_id XOR master_salt, key_id = label || r (r = 0 because kdr = 0); IV = x * 2^16.
+    const iv = Buffer.alloc(16);
+    masterSalt.copy(iv, 0);
+    iv[7]! ^= label;
+    return Buffer.from(aesCmKeystream(masterKey, iv, length));
+  };
+  return { encryptionKey: derive(0, 16), authenticationKey: derive(1, 20), salt: derive(2, 14) };
+}
+
+/** Per-SSRC cryptographic state (RFC 3711 section 3.2.3). */
+interface StreamState {
+  roc: number;
+  /** Highest sequence number seen (s_l). */
+  sLast: number;
+  /** Highest packet index authenticated (receiver side). */
+  highest: number;
+  /** Replay window: slot i % 64 holds the last index i received in it. */
+  window: Float64Array;
+}
+
+const MAX_PACKET = 1500;
+const MAX_STREAMS = 8;
+
+/**
+ * One direction of an SRTP session: use one context with the local master key to protect
+ * what we send, and another with the peer's key to unprotect what we receive.
+ */
+export class SrtpContext {
+  private readonly keys: SrtpSessionKeys;
+  private readonly cipher: Cipher;
+  private readonly streams = new Map<number, StreamState>();
+  private readonly iv = Buffer.alloc(16);
+  private readonly counters = Buffer.alloc(Math.ceil(MAX_PACKET / 16) * 16);
+  private readonly rocBytes = Buffer.alloc(4);
+
+  /**
+   * @param master 30 bytes: 16-byte master key followed by the 14-byte master salt
+   *   (the decoded `inline:` key of an a=crypto line, RFC 4568 section 6.1).
+   * @throws RangeError when `master` is not 30 bytes.
+   */
+  constructor(master: Buffer) {
+    if (!master || master.length !== SRTP_MASTER_LENGTH) throw new RangeError(`SRTP master key||salt must be ${SRTP_MASTER_LENGTH} bytes`);
+    this.keys = deriveSrtpSessionKeys(master.subarray(0, 16), master.subarray(16, 30));
+    this.cipher = ecb(this.keys.encryptionKey);
+  }
+
+  /**
+   * Turns the RTP packet in buf[0, length) into SRTP in place: payload encrypted and the
+   * 10-byte tag appended.
+   * @returns the SRTP length (length + 10), or -1 when the packet is not RTP or `buf` has no
+   *   room for the tag.
+   */
+  protect(buf: Buffer, length: number): number {
+    const headerLength = rtpHeaderLength(buf, length);
+    if (headerLength < 0 || length + SRTP_AUTH_TAG_LENGTH > buf.length || length > MAX_PACKET) return -1;
+    const seq = buf.readUInt16BE(2);
+    const ssrc = buf.readUInt32BE(8);
+    const s = this.stream(ssrc, seq);
+    const v = estimateRoc(s, seq);
+    if (v > s.roc) { s.roc = v; s.sLast = seq; } else if (v === s.roc && seq > s.sLast) s.sLast = seq;
+    this.crypt(buf, headerLength, length, ssrc, v, seq);
+    this.tag(buf, length, v).copy(buf, length, 0, SRTP_AUTH_TAG_LENGTH);
+    return length + SRTP_AUTH_TAG_LENGTH;
+  }
+
+  /**
+   * Checks and decrypts the SRTP packet in buf[0, length) in place.
+   * @returns the RTP length (length - 10), or -1 when the packet is malformed, fails
+   *   authentication, or is a replay or older than the 64-packet window.
+   */
+  unprotect(buf: Buffer, length: number): number {
+    const rtpLength = length - SRTP_AUTH_TAG_LENGTH;
+    const headerLength = rtpHeaderLength(buf, rtpLength);
+    if (headerLength < 0 || rtpLength > MAX_PACKET) return -1;
+    const seq = buf.readUInt16BE(2);
+    const ssrc = buf.readUInt32BE(8);
+    const known = this.streams.get(ssrc);
+    const s = known ?? newStream(seq);
+    const v = estimateRoc(s, seq);
+    const index = v * 65536 + seq;
+    if (known) {
+      if (index <= s.highest - 64) return -1;
+      if (index <= s.highest && s.window[index % 64] === index) return -1;
+    }
+    const expected = this.tag(buf, rtpLength, v);
+    if (!timingSafeEqual(expected.subarray(0, SRTP_AUTH_TAG_LENGTH), buf.subarray(rtpLength, length))) return -1;
+    if (!known) this.remember(ssrc, s);
+    this.crypt(buf, headerLength, rtpLength, ssrc, v, seq);
+    if (v > s.roc) { s.roc = v; s.sLast = seq; } else if (v === s.roc && seq > s.sLast) s.sLast = seq;
+    if (index > s.highest) s.highest = index;
+    s.window[index % 64] = index;
+    return rtpLength;
+  }
+
+  private stream(ssrc: number, seq: number): StreamState {
+    let s = this.streams.get(ssrc);
+    if (!s) { s = newStream(seq); this.remember(ssrc, s); }
+    return s;
+  }
+
+  private remember(ssrc: number, s: StreamState): void {
+    // SSRC changes are rare; bound the map so a peer cycling SSRCs cannot grow it.
+    if (this.streams.size >= MAX_STREAMS) this.streams.delete(this.streams.keys().next().value!);
+    this.streams.set(ssrc, s);
+  }
+
+  /** XORs the AES-CM keystream over buf[from, to) (3711 section 4.1.1 IV). */
+  private crypt(buf: Buffer, from: number, to: number, ssrc: number, roc: number, seq: number): void {
+    const n = to - from;
+    if (n <= 0) return;
+    const iv = this.iv;
+    this.keys.salt.copy(iv, 0);
+    iv[14] = 0;
+    iv[15] = 0;
+    iv[4]! ^= ssrc >>> 24; iv[5]! ^= (ssrc >>> 16) & 0xff; iv[6]! ^= (ssrc >>> 8) & 0xff; iv[7]! ^= ssrc & 0xff;
+    // packet index i = 2^16 * ROC + SEQ (48 bits) sits at IV bytes 8..13.
+    iv[8]! ^= (roc >>> 24) & 0xff; iv[9]! ^= (roc >>> 16) & 0xff; iv[10]! ^= (roc >>> 8) & 0xff; iv[11]! ^= roc & 0xff;
+    iv[12]! ^= seq >>> 8; iv[13]! ^= seq & 0xff;
+    const blocks = (n + 15) >>> 4;
+    fillCounters(this.counters, iv, blocks);
+    const ks = this.cipher.update(this.counters.subarray(0, blocks * 16));
+    for (let i = 0; i < n; i++) buf[from + i]! ^= ks[i]!;
+  }
+
+  private tag(buf: Buffer, length: number, roc: number): Buffer {
+    this.rocBytes.writeUInt32BE(roc >>> 0, 0);
+    return createHmac('sha1', this.keys.authenticationKey).update(buf.subarray(0, length)).update(this.rocBytes).digest();
+  }
+}
+
+function newStream(seq: number): StreamState {
+  return { roc: 0, sLast: seq, highest: -1, window: new Float64Array(64).fill(-1) };
+}
+
+/** RFC 3711 section 3.3.1: the ROC guess v for a received sequence number. */
+function estimateRoc(s: StreamState, seq: number): number {
+  if (s.sLast < 32768) return seq - s.sLast > 32768 ? Math.max(0, s.roc - 1) : s.roc;
+  return s.sLast - 32768 > seq ? s.roc + 1 : s.roc;
+}

@@ -1,0 +1,146 @@
+/**
+ * One HTTP server on 127.0.0.1 (default port 4010) mounting every contact-center sandbox
+ * (sandboxes/types.ts): Amazon Connect, NICE CXone and Twilio. Adapters reach it only through
+ * their endpoint settings (AMAZON_CONNECT_ENDPOINT, CXONE_ISSUER_URL, ...).
+ *
+ * - GET  /_sandbox/events   every vendor request in order (SandboxEvent[])
+ * - POST /_sandbox/faults   queue a FaultRule (or an array of them); answers the queue length
+ * - POST /_sandbox/reset    clears events, faults and vendor state
+ * - GET  /_sandbox/health   {ok:true}
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { FaultRule, SandboxContext, SandboxEvent, SandboxVendor, VendorSandbox } from './types.ts';
+import { sandboxCredentialsFromEnv, type SandboxCredentials } from './config.ts';
+import { createAmazonConnectSandbox } from './amazon-connect.ts';
+import { createNiceCxoneSandbox } from './nice-cxone.ts';
+import { parseJson, sendJson } from './http.ts';
+// TODO(lead): mount the Twilio sandbox once sandboxes/twilio.ts exists, e.g.
+// import { twilioSandbox } from './twilio.ts';
+
+export interface SandboxOptions {
+  /** TCP port (default 4010; 0 = any free port). */
+  port?: number;
+  /** Bind address; only 127.0.0.1 is used by this project. */
+  host?: string;
+  /** Fake credentials; default {@link sandboxCredentialsFromEnv}. */
+  credentials?: SandboxCredentials;
+  /** Extra vendor sandboxes to mount (tests). */
+  extra?: VendorSandbox[];
+}
+
+export interface RunningSandboxes {
+  url: string;
+  port: number;
+  credentials: SandboxCredentials;
+  /** Recorded vendor requests, in order (a copy). */
+  events(): SandboxEvent[];
+  /** Queues a fault directly (same as POST /_sandbox/faults). */
+  addFault(rule: FaultRule): void;
+  reset(): void;
+  stop(): Promise<void>;
+}
+
+const VENDORS: SandboxVendor[] = ['amazon_connect', 'nice_cxone', 'twilio'];
+const MAX_BODY = 1024 * 1024;
+const MAX_EVENTS = 10_000;
+
+function validFault(v: unknown): v is FaultRule {
+  const f = v as FaultRule;
+  return !!f && VENDORS.includes(f.vendor) && Number.isInteger(f.status) && (f.status === 0 || (f.status >= 400 && f.status <= 599));
+}
+
+/** Starts the server; resolves when it listens. */
+export async function startSandboxes(opts: SandboxOptions = {}): Promise<RunningSandboxes> {
+  const host = opts.host ?? '127.0.0.1';
+  const credentials = opts.credentials ?? sandboxCredentialsFromEnv();
+  const vendors: VendorSandbox[] = [
+    createAmazonConnectSandbox(credentials.connect),
+    createNiceCxoneSandbox(credentials.cxone),
+    // twilioSandbox,  TODO(lead): see the import above
+    ...(opts.extra ?? []),
+  ];
+  let events: SandboxEvent[] = [];
+  let faults: (FaultRule & { left: number })[] = [];
+  let seq = 0;
+  let baseUrl = '';
+
+  const ctx: SandboxContext = {
+    record(e) {
+      if (events.length < MAX_EVENTS) events.push({ seq: ++seq, at: new Date().toISOString(), ...e });
+    },
+    takeFault(vendor, operation) {
+      const i = faults.findIndex((f) => f.vendor === vendor && (!f.operation || f.operation === operation));
+      if (i < 0) return undefined;
+      const f = faults[i]!;
+      if (--f.left <= 0) faults.splice(i, 1);
+      return f;
+    },
+    get baseUrl() {
+      return baseUrl;
+    },
+  };
+
+  const addFault = (rule: FaultRule) => faults.push({ ...rule, left: Math.max(1, rule.count ?? 1) });
+  const reset = () => {
+    events = [];
+    faults = [];
+    for (const v of vendors) v.reset();
+  };
+
+  async function route(req: IncomingMessage, res: ServerResponse, body: Buffer): Promise<void> {
+    const path = new URL(req.url ?? '/', 'http://sandbox').pathname;
+    if (req.method === 'GET' && path === '/_sandbox/events') return sendJson(res, 200, events);
+    if (req.method === 'GET' && path === '/_sandbox/health') return sendJson(res, 200, { ok: true });
+    if (req.method === 'POST' && path === '/_sandbox/reset') {
+      reset();
+      return sendJson(res, 200, { ok: true });
+    }
+    if (req.method === 'POST' && path === '/_sandbox/faults') {
+      const json = parseJson(body);
+      const rules = Array.isArray(json) ? json : [json];
+      if (!rules.every(validFault)) return sendJson(res, 400, { error: 'expected FaultRule {vendor, status (0 or 4xx/5xx), operation?, count?, delayMs?, retryAfterSeconds?}' });
+      rules.forEach(addFault);
+      return sendJson(res, 200, { queued: faults.length });
+    }
+    for (const v of vendors) if (await v.handle(req, res, body, ctx)) return;
+    sendJson(res, 404, { error: `no sandbox route for ${req.method} ${path}` });
+  }
+
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > MAX_BODY) {
+        sendJson(res, 413, { error: 'body too large' });
+        req.destroy();
+      } else chunks.push(c);
+    });
+    req.on('end', () => {
+      route(req, res, Buffer.concat(chunks)).catch((err) => {
+        if (!res.headersSent) sendJson(res, 500, { error: 'sandbox error', detail: String((err as Error)?.message ?? err) });
+        else res.end();
+      });
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 4010, host, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  baseUrl = `http://${host}:${port}`;
+  return {
+    url: baseUrl,
+    port,
+    credentials,
+    events: () => events.map((e) => ({ ...e })),
+    addFault,
+    reset,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}

@@ -1,0 +1,75 @@
+/**
+ * What the caller sends after the answer: RFC 4733 DTMF events replayed from SIPp's captures
+ * (/usr/share/sip-tester/dtmf_2833_<digit>.pcap, one per digit, 140 ms each) and speech
+ * synthesized with espeak-ng and converted to 8 kHz mu-law (G.711 PCMU, RTP payload type 0)
+ * for SIPp's rtp_stream. Produces the SIPp <nop>/<pause> steps for scripts/sipp/uac.xml.
+ */
+import { execFile } from 'node:child_process';
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+
+/** Directory of SIPp's DTMF captures (Debian package sip-tester). */
+export const DTMF_PCAP_DIR = '/usr/share/sip-tester';
+/** Gap after each 140 ms DTMF capture, so that digits arrive as distinct events, ms. */
+export const DTMF_GAP_MS = 260;
+/** Silence appended to speech so the media core's VAD sees the end of the utterance, s. */
+export const TRAILING_SILENCE_S = 1.5;
+
+/** Capture file of one DTMF digit (0-9, *, #). */
+export function dtmfPcap(digit: string, dir = DTMF_PCAP_DIR): string {
+  const name = digit === '*' ? 'star' : digit === '#' ? 'pound' : digit;
+  if (!/^(\d|star|pound)$/.test(name)) throw new Error(`no DTMF capture for "${digit}"`);
+  return join(dir, `dtmf_2833_${name}.pcap`);
+}
+
+/**
+ * espeak-ng (22.05 kHz WAV) -> sox -> raw 8 kHz mono mu-law with 0.2 s lead-in and trailing
+ * silence. Bounded to 20 s per tool.
+ * @returns the raw file and its duration in ms (8000 bytes per second).
+ */
+export async function synthesizeSpeech(phrase: string, workDir: string): Promise<{ file: string; durationMs: number }> {
+  const wav = join(workDir, 'say.wav');
+  const file = join(workDir, 'say.ulaw');
+  await run('espeak-ng', ['-v', 'en-us', '-w', wav, phrase], { timeout: 20_000 });
+  await run('sox', [wav, '-r', '8000', '-c', '1', '-e', 'mu-law', '-t', 'raw', file, 'pad', '0.2', String(TRAILING_SILENCE_S)], { timeout: 20_000 });
+  return { file, durationMs: Math.round((statSync(file).size / 8000) * 1000) };
+}
+
+const xmlAttr = (s: string) => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
+
+/**
+ * SIPp scenario steps: wait `afterMs` (the greeting), then each DTMF digit, then the speech.
+ * play_pcap_audio and rtp_stream run in the background in SIPp, hence the pauses.
+ */
+export function mediaSteps(opts: { afterMs: number; dtmf: string; speech?: { file: string; durationMs: number }; pcapDir?: string }): string {
+  const steps: string[] = [];
+  if (opts.afterMs > 0) steps.push(`<pause milliseconds="${opts.afterMs}"/>`);
+  for (const d of opts.dtmf) {
+    steps.push(`<nop><action><exec play_pcap_audio="${xmlAttr(dtmfPcap(d, opts.pcapDir))}"/></action></nop>`);
+    steps.push(`<pause milliseconds="${140 + DTMF_GAP_MS}"/>`);
+  }
+  if (opts.speech) {
+    steps.push(`<nop><action><exec rtp_stream="${xmlAttr(opts.speech.file)},1,0"/></action></nop>`);
+    steps.push(`<pause milliseconds="${opts.speech.durationMs + 200}"/>`);
+  }
+  return steps.join('\n  ');
+}
+
+/**
+ * Fills scripts/sipp/uac.xml: the vendor headers (in the INVITE's CDATA), the media steps, and
+ * the wait for the media core's REFER or BYE (the timeout="30000" attributes).
+ * @throws Error if a marker is missing from the template.
+ */
+export function buildScenario(template: string, fill: { headers: string[]; media: string; waitEndMs: number }): string {
+  for (const marker of ['<!--VENDOR_HEADERS-->', '<!--MEDIA_ACTIONS-->']) {
+    if (!template.includes(marker)) throw new Error(`scenario template lacks ${marker}`);
+  }
+  for (const h of fill.headers) if (/[\r\n]|]]>/.test(h)) throw new Error(`invalid header line: ${h}`);
+  return template
+    .replace(/^([ \t]*)<!--VENDOR_HEADERS-->\n/m, (_, indent: string) => fill.headers.map((h) => `${indent}${h}\n`).join(''))
+    .replace('<!--MEDIA_ACTIONS-->', fill.media)
+    .replace(/timeout="30000"/g, `timeout="${Math.max(1000, Math.round(fill.waitEndMs))}"`);
+}

@@ -1,0 +1,50 @@
+/**
+ * `npm start`: the whole local stack on 127.0.0.1 in one command (see scripts/lib/stack.ts):
+ * dynalite, serverless-offline, the contact-center sandboxes and the media core.
+ * Ports from DYNAMODB_PORT, HTTP_PORT, LAMBDA_PORT, SANDBOX_PORT, SIP_PORT, RTP_PORT_MIN/MAX.
+ * Ctrl-C or SIGTERM stops everything (media core drained first) and exits 0.
+ */
+import { MissingPrerequisitesError, PortsBusyError, startStack, StartupError } from './lib/stack.ts';
+import { missingPrerequisites, SIPP } from './lib/prerequisites.ts';
+
+async function main(): Promise<number> {
+  let stack;
+  try {
+    stack = await startStack();
+  } catch (err) {
+    if (err instanceof MissingPrerequisitesError || err instanceof PortsBusyError || err instanceof StartupError) {
+      process.stderr.write(`\n${err.message}\n`);
+      return 1;
+    }
+    throw err;
+  }
+  const { urls } = stack.env;
+  const lines = [
+    '',
+    `  call it:        npm run call -- --to +15550100003 --say "I want to speak to an agent"`,
+    `                  (or any SIP softphone: sip:+15550100001@${urls.sip})`,
+    `  demo numbers:   +15550100001 SIP trunk, +15550100002 Twilio Flex, +15550100003 Amazon Connect, +15550100004 NICE CXone`,
+    `  where calls end: ${urls.sandboxEvents}`,
+    `  agent screen pop: ${urls.agentScreenPop}?session_history_key=…`,
+  ];
+  if (missingPrerequisites([SIPP]).length) lines.push('  note: sipp is not installed, so npm run call will not work (sudo apt-get install sip-tester)');
+  lines.push(`ready: the phone integration runs on 127.0.0.1 (SIP ${urls.sip}); Ctrl-C stops it`);
+  process.stdout.write(`${lines.join('\n')}\n`);
+
+  const signal = new Promise<string>((resolve) => {
+    process.once('SIGINT', () => resolve('SIGINT'));
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+  });
+  const reason = await Promise.race([signal, stack.unexpectedExit.then((name) => `exit of ${name}`)]);
+  process.stdout.write(`\n[stack] stopping (${reason})…\n`);
+  await stack.stop();
+  return reason.startsWith('exit of') ? 1 : 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err) => {
+    process.stderr.write(`npm start failed: ${(err as Error).stack ?? err}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,333 @@
+import { test, describe, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createSocket, type Socket } from 'node:dgram';
+import { randomBytes } from 'node:crypto';
+import type { DigitEvent } from '../../media-core/call/types.ts';
+import { RtpSession, type RtpSessionOptions } from '../../media-core/media/rtp-session.ts';
+import { PortPool, PortPoolExhaustedError } from '../../media-core/media/port-pool.ts';
+import { Scheduler } from '../../media-core/media/scheduler.ts';
+import { decodeG711, type G711Codec } from '../../media-core/media/g711.ts';
+import { parseRtpHeader, serializeRtp } from '../../media-core/media/rtp-packet.ts';
+import { freeSipPort } from '../helpers/ports.ts';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** PCM made of G.711 codeword values, so it survives encode/decode unchanged. */
+function exactPcm(codec: G711Codec, samples: number): Int16Array {
+  return decodeG711(codec, Uint8Array.from(randomBytes(samples)));
+}
+
+function collect(session: RtpSession): Int16Array[] {
+  const frames: Int16Array[] = [];
+  session.on('audio', (f: Int16Array) => frames.push(f));
+  return frames;
+}
+
+const concat = (frames: Int16Array[]) => {
+  const out = new Int16Array(frames.reduce((n, f) => n + f.length, 0));
+  let o = 0;
+  for (const f of frames) { out.set(f, o); o += f.length; }
+  return out;
+};
+
+async function until(cond: () => boolean, ms = 3000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await sleep(10);
+  }
+}
+
+function sniffer(): Promise<{ socket: Socket; port: number; packets: Buffer[] }> {
+  return new Promise((resolve) => {
+    const socket = createSocket('udp4');
+    const packets: Buffer[] = [];
+    socket.on('message', (m) => packets.push(m));
+    socket.bind(0, '127.0.0.1', () => resolve({ socket, port: socket.address().port, packets }));
+  });
+}
+
+let pool: PortPool;
+let scheduler: Scheduler;
+const open: RtpSession[] = [];
+
+async function session(opts: Partial<RtpSessionOptions> = {}): Promise<RtpSession> {
+  const s = await RtpSession.open({ portPool: pool, scheduler, codec: 'PCMU', payloadType: 0, ...opts });
+  open.push(s);
+  return s;
+}
+
+async function pair(opts: Partial<RtpSessionOptions> = {}, optsB: Partial<RtpSessionOptions> = opts): Promise<[RtpSession, RtpSession]> {
+  const a = await session(opts);
+  const b = await session(optsB);
+  a.setRemote('127.0.0.1', b.localPort);
+  b.setRemote('127.0.0.1', a.localPort);
+  return [a, b];
+}
+
+describe('RtpSession over real UDP on 127.0.0.1', () => {
+  before(async () => {
+    const base = (await freeSipPort()) & ~1;
+    pool = new PortPool({ address: '127.0.0.1', min: base, max: base + 80 });
+    scheduler = new Scheduler();
+  });
+  after(() => {
+    for (const s of open) s.close();
+    pool.releaseAll();
+    scheduler.dispose();
+  });
+
+  for (const codec of ['PCMU', 'PCMA'] as const) {
+    test(`${codec}: audio both ways, sample-exact, last frame zero-padded`, async () => {
+      const pt = codec === 'PCMU' ? 0 : 8;
+      const [a, b] = await pair({ codec, payloadType: pt });
+      const atB = collect(b);
+      const atA = collect(a);
+      const toB = exactPcm(codec, 160 * 12 + 37);
+      const toA = exactPcm(codec, 160 * 9);
+      const [ra, rb] = await Promise.all([a.play(toB), b.play(toA)]);
+      assert.deepEqual(ra, { completed: true, playedMs: Math.round(toB.length / 8) });
+      assert.equal(rb.completed, true);
+      await until(() => atB.length === 13 && atA.length === 9);
+      const gotB = concat(atB);
+      assert.deepEqual(Array.from(gotB.subarray(0, toB.length)), Array.from(toB));
+      assert.ok(gotB.subarray(toB.length).every((v) => v === 0 || Math.abs(v) <= 8), 'zero padding decodes to silence');
+      assert.deepEqual(Array.from(concat(atA)), Array.from(toA));
+      assert.equal(a.stats.packetsSent, 13);
+      assert.equal(b.stats.packetsReceived, 13);
+      assert.equal(b.stats.lost, 0);
+      assert.equal(b.stats.bytesReceived, 13 * 160);
+      assert.ok(b.stats.jitterMs < 20);
+      a.close();
+      b.close();
+    });
+  }
+
+  test('header fields: SSRC, sequence +1, timestamp +160, marker after silence, timestamp follows wall time', async () => {
+    const a = await session();
+    const sniff = await sniffer();
+    a.setRemote('127.0.0.1', sniff.port);
+    await a.play(exactPcm('PCMU', 160 * 4));
+    await sleep(200); // silence gap: nothing sent
+    await until(() => sniff.packets.length === 4);
+    await a.play(exactPcm('PCMU', 160 * 3));
+    await until(() => sniff.packets.length === 7);
+    const hs = sniff.packets.map((p) => parseRtpHeader(p)!);
+    assert.ok(hs.every((h) => h && h.ssrc === a.ssrc && h.payloadType === 0 && h.payloadLength === 160));
+    assert.deepEqual(hs.map((h) => h.marker), [true, false, false, false, true, false, false]);
+    for (let i = 1; i < hs.length; i++) assert.equal(hs[i]!.sequenceNumber, (hs[i - 1]!.sequenceNumber + 1) & 0xffff);
+    for (const i of [1, 2, 3, 5, 6]) assert.equal((hs[i]!.timestamp - hs[i - 1]!.timestamp) >>> 0, 160);
+    const gap = (hs[4]!.timestamp - hs[3]!.timestamp) >>> 0;
+    assert.ok(gap >= 160 * 10 && gap % 160 === 0, `timestamp advanced ${gap} over the silence`);
+    sniff.socket.close();
+    a.close();
+  });
+
+  test('SRTP both ways: exact audio, encrypted on the wire, wrong key discarded', async () => {
+    const ka = randomBytes(30);
+    const kb = randomBytes(30);
+    const [a, b] = await pair({ srtp: { localKey: ka, remoteKey: kb } }, { srtp: { localKey: kb, remoteKey: ka } });
+    const atA = collect(a);
+    const atB = collect(b);
+    const x = exactPcm('PCMU', 160 * 6);
+    const y = exactPcm('PCMU', 160 * 6);
+    await Promise.all([a.play(x), b.play(y)]);
+    await until(() => atA.length === 6 && atB.length === 6);
+    assert.deepEqual(Array.from(concat(atB)), Array.from(x));
+    assert.deepEqual(Array.from(concat(atA)), Array.from(y));
+    // On the wire: 10-byte tag, payload not the plain codewords.
+    const sniff = await sniffer();
+    a.setRemote('127.0.0.1', sniff.port);
+    await a.play(x.subarray(0, 160));
+    await until(() => sniff.packets.length === 1);
+    const wire = sniff.packets[0]!;
+    assert.equal(wire.length, 12 + 160 + 10);
+    const plain = Buffer.from(decodeG711('PCMU', wire.subarray(12, 172)).buffer);
+    assert.notDeepEqual(plain, Buffer.from(x.slice(0, 160).buffer));
+    // A peer with the wrong key is not heard.
+    const c = await session({ srtp: { localKey: randomBytes(30), remoteKey: randomBytes(30) } });
+    c.setRemote('127.0.0.1', b.localPort);
+    const before = b.stats.discarded;
+    await c.play(x.subarray(0, 480));
+    await until(() => b.stats.discarded >= before + 3);
+    assert.equal(atB.length, 6);
+    sniff.socket.close();
+    for (const s of [a, b, c]) s.close();
+  });
+
+  test('RFC 4733 DTMF: digits sent and received one by one, playback paused meanwhile', async () => {
+    const [a, b] = await pair({ telephoneEventPt: 101 });
+    const digits: DigitEvent[] = [];
+    b.on('digit', (d: DigitEvent) => digits.push(d));
+    const audio = collect(b);
+    const playing = a.play(exactPcm('PCMU', 8000 * 2));
+    await sleep(100);
+    const framesBefore = audio.length;
+    const t0 = Date.now();
+    await a.sendDigits('19#*', { durationMs: 60, intervalMs: 60 });
+    const took = Date.now() - t0;
+    await until(() => digits.length === 4);
+    assert.deepEqual(digits.map((d) => d.digit), ['1', '9', '#', '*']);
+    assert.ok(digits.every((d) => d.source === 'rfc4733' && d.durationMs === 60));
+    // While digits went out (4 x (3 + 3 end packets) + gaps), audio frames stopped arriving.
+    assert.ok(took >= 4 * 100, `sendDigits took ${took} ms`);
+    assert.ok(audio.length - framesBefore <= 3 + Math.ceil((Date.now() - t0 - took) / 20) + 2, 'audio paused during digits');
+    a.stopPlayback();
+    const r = await playing;
+    assert.equal(r.completed, false);
+    await assert.rejects(a.sendDigits('1x'), /not a DTMF digit/);
+    a.close();
+    b.close();
+  });
+
+  test('in-band DTMF when no telephone-event: tones sent, Goertzel detects', async () => {
+    const [a, b] = await pair({});
+    const digits: DigitEvent[] = [];
+    b.on('digit', (d: DigitEvent) => digits.push(d));
+    await a.sendDigits('5D0', { durationMs: 80, intervalMs: 80 });
+    await until(() => digits.length === 3);
+    assert.deepEqual(digits.map((d) => [d.digit, d.source]), [['5', 'inband'], ['D', 'inband'], ['0', 'inband']]);
+    a.close();
+    b.close();
+  });
+
+  test('symmetric RTP: latch to the real source, ignore others, re-latch after silence', async () => {
+    const a = await session();
+    const b = await session({ relatchAfterMs: 300 });
+    a.setRemote('127.0.0.1', b.localPort);
+    const wrong = await sniffer(); // SDP says this port, but A's packets come from A's port
+    b.setRemote('127.0.0.1', wrong.port);
+    const latched: Array<{ address: string; port: number }> = [];
+    b.on('latched', (r: { address: string; port: number }) => latched.push(r));
+    const atA = collect(a);
+    const atB = collect(b);
+    await a.play(exactPcm('PCMU', 160 * 3));
+    await until(() => atB.length === 3);
+    assert.deepEqual(latched, [{ address: '127.0.0.1', port: a.localPort }]);
+    assert.deepEqual(b.remote, { address: '127.0.0.1', port: a.localPort });
+    await b.play(exactPcm('PCMU', 160 * 2));
+    await until(() => atA.length === 2);
+    assert.equal(wrong.packets.length, 0);
+    // An intruder is ignored while A keeps talking...
+    const intruder = await sniffer();
+    const before = b.stats.discarded;
+    const pkt = serializeRtp({ payloadType: 0, sequenceNumber: 1, timestamp: 1, ssrc: 99 }, new Uint8Array(160).fill(0x55));
+    intruder.socket.send(pkt, b.localPort, '127.0.0.1');
+    await until(() => b.stats.discarded === before + 1);
+    assert.equal(atB.length, 3);
+    // ...but after 300 ms of silence from A, the new source is latched.
+    await sleep(350);
+    intruder.socket.send(pkt, b.localPort, '127.0.0.1');
+    await until(() => atB.length === 4);
+    assert.deepEqual(b.remote, { address: '127.0.0.1', port: intruder.port });
+    wrong.socket.close();
+    intruder.socket.close();
+    a.close();
+    b.close();
+  });
+
+  test('playback stop, replacement by a new play, hold sends nothing', async () => {
+    const [a, b] = await pair();
+    const atB = collect(b);
+    const long = exactPcm('PCMU', 8000 * 5);
+    const first = a.play(long);
+    await sleep(120);
+    const second = a.play(exactPcm('PCMU', 160 * 5));
+    const r1 = await first;
+    assert.equal(r1.completed, false);
+    assert.ok(r1.playedMs > 40 && r1.playedMs < 400, `played ${r1.playedMs} ms`);
+    assert.deepEqual(await second, { completed: true, playedMs: 100 });
+    const third = a.play(long);
+    await sleep(100);
+    a.stopPlayback();
+    const r3 = await third;
+    assert.equal(r3.completed, false);
+    assert.ok(r3.playedMs < 400);
+    await sleep(60);
+    const received = atB.length;
+    a.hold(true);
+    const held = await a.play(exactPcm('PCMU', 160 * 5));
+    assert.equal(held.completed, true);
+    await sleep(60);
+    assert.equal(atB.length, received, 'nothing sent on hold');
+    a.hold(false);
+    await a.play(exactPcm('PCMU', 160 * 2));
+    await until(() => atB.length === received + 2);
+    a.close();
+    assert.deepEqual(await a.play(long), { completed: false, playedMs: 0 });
+    b.close();
+  });
+
+  test('streaming source consumed as produced, sample-exact', async () => {
+    const [a, b] = await pair({ codec: 'PCMA', payloadType: 8 });
+    const atB = collect(b);
+    const total = exactPcm('PCMA', 2000);
+    let produced = 0;
+    async function* chunks(): AsyncGenerator<Int16Array> {
+      for (let o = 0; o < total.length; o += 333) {
+        await sleep(15);
+        produced = o + 333;
+        yield total.slice(o, o + 333);
+      }
+    }
+    const r = await a.play(chunks());
+    assert.deepEqual(r, { completed: true, playedMs: 250 });
+    assert.ok(produced >= total.length);
+    await until(() => atB.length === Math.ceil(2000 / 160));
+    const got = concat(atB);
+    assert.deepEqual(Array.from(got.subarray(0, 2000)), Array.from(total));
+    // A stopped stream tells its producer to stop.
+    let returned = false;
+    async function* endless(): AsyncGenerator<Int16Array> {
+      try { for (let i = 0; i < 1000; i++) { await sleep(10); yield new Int16Array(160); } } finally { returned = true; }
+    }
+    const p = a.play(endless());
+    await sleep(100);
+    a.stopPlayback();
+    assert.equal((await p).completed, false);
+    await until(() => returned);
+    a.close();
+    b.close();
+  });
+
+  test('port exhaustion rejects with PortPoolExhaustedError; close releases the port (idempotent)', async () => {
+    const base = (await freeSipPort()) & ~1;
+    const small = new PortPool({ address: '127.0.0.1', min: base, max: base + 1 });
+    const s1 = await RtpSession.open({ portPool: small, scheduler, codec: 'PCMU', payloadType: 0 });
+    await assert.rejects(RtpSession.open({ portPool: small, scheduler, codec: 'PCMU', payloadType: 0 }), PortPoolExhaustedError);
+    s1.close();
+    s1.close();
+    const s2 = await RtpSession.open({ portPool: small, scheduler, codec: 'PCMU', payloadType: 0 });
+    assert.equal(s2.localPort, s1.localPort);
+    s2.close();
+  });
+
+  test('garbage is discarded without harm; loss counted from sequence gaps; rtp-timeout', async () => {
+    const b = await session({ rtpTimeoutMs: 150 });
+    const atB = collect(b);
+    const sniff = await sniffer();
+    const send = (m: Buffer) => sniff.socket.send(m, b.localPort, '127.0.0.1');
+    send(Buffer.from('not rtp at all'));
+    send(Buffer.alloc(0));
+    send(serializeRtp({ payloadType: 18, sequenceNumber: 1, timestamp: 0, ssrc: 7 }, new Uint8Array(20)));
+    await until(() => b.stats.discarded === 3);
+    for (const seq of [65533, 65534, 1, 2]) { // 65535 and 0 lost across the wrap
+      send(serializeRtp({ payloadType: 0, sequenceNumber: seq, timestamp: seq * 160, ssrc: 7 }, new Uint8Array(160).fill(0xff)));
+      await sleep(5);
+    }
+    await until(() => atB.length === 4);
+    assert.equal(b.stats.lost, 2);
+    assert.equal(b.stats.packetsReceived, 4);
+    // Short payloads (10 ms) are re-framed into 20 ms frames.
+    for (const seq of [3, 4]) send(serializeRtp({ payloadType: 0, sequenceNumber: seq, timestamp: 0, ssrc: 7 }, new Uint8Array(80).fill(0xff)));
+    await until(() => atB.length === 5);
+    assert.equal(atB[4]!.length, 160);
+    let timedOut = 0;
+    b.on('rtp-timeout', () => timedOut++);
+    await until(() => timedOut === 1, 2000);
+    await sleep(200);
+    assert.equal(timedOut, 1, 'emitted once per silence');
+    sniff.socket.close();
+    b.close();
+  });
+});

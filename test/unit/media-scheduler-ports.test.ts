@@ -1,0 +1,102 @@
+import { test, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import { createSocket } from 'node:dgram';
+import { Scheduler, type PacedSender } from '../../media-core/media/scheduler.ts';
+import { PortPool, PortPoolExhaustedError } from '../../media-core/media/port-pool.ts';
+import { freeSipPort } from '../helpers/ports.ts';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('Scheduler (shared 20 ms pacing)', () => {
+  test('each sender is called once per slot, slots consecutive, on the monotonic grid', async () => {
+    const sched = new Scheduler();
+    const calls: number[][] = [[], [], []];
+    const senders: PacedSender[] = calls.map((list) => ({ tick: (slot) => { list.push(slot); } }));
+    for (const s of senders) sched.add(s);
+    sched.add(senders[0]!); // adding twice is a no-op
+    assert.equal(sched.size, 3);
+    const t0 = performance.now();
+    await sleep(420);
+    const elapsed = performance.now() - t0;
+    sched.dispose();
+    for (const list of calls) {
+      assert.ok(list.length >= 15 && list.length <= Math.ceil(elapsed / 20) + 1, `ticks ${list.length} in ${elapsed} ms`);
+      for (let i = 1; i < list.length; i++) assert.equal(list[i], list[i - 1]! + 1);
+    }
+    assert.deepEqual(calls[0], calls[1]);
+    const st = sched.stats();
+    assert.ok(st.ticks >= 15);
+    assert.ok(st.p50Ms >= 0 && st.p50Ms <= st.p99Ms && st.p99Ms <= Math.max(st.maxMs, 0.05) + 0.05);
+  });
+
+  test('remove from inside a tick, throwing senders are dropped, loop stops when empty', async () => {
+    const errors: unknown[] = [];
+    const sched = new Scheduler({ onError: (e) => errors.push(e) });
+    let a = 0;
+    let b = 0;
+    const selfRemoving: PacedSender = { tick: () => { a++; if (a === 3) sched.remove(selfRemoving); } };
+    const thrower: PacedSender = { tick: () => { b++; throw new Error('boom'); } };
+    let c = 0;
+    const steady: PacedSender = { tick: () => { c++; } };
+    sched.add(selfRemoving);
+    sched.add(thrower);
+    sched.add(steady);
+    await sleep(200);
+    assert.equal(a, 3);
+    assert.equal(b, 1);
+    assert.equal(errors.length, 1);
+    assert.ok(c >= 5);
+    assert.equal(sched.has(steady), true);
+    sched.remove(steady);
+    assert.equal(sched.size, 0);
+    const frozen = c;
+    await sleep(60);
+    assert.equal(c, frozen);
+  });
+
+  test('currentSlot advances with time even while stopped', async () => {
+    const sched = new Scheduler();
+    const s0 = sched.currentSlot();
+    await sleep(65);
+    assert.ok(sched.currentSlot() - s0 >= 2);
+  });
+});
+
+describe('PortPool', () => {
+  test('even ports, exhaustion error, release and reuse', async () => {
+    const base = (await freeSipPort()) & ~1;
+    const pool = new PortPool({ address: '127.0.0.1', min: base + 1, max: base + 6 }); // 2,4,6 above base
+    assert.equal(pool.capacity, 3);
+    const got = [await pool.allocate(), await pool.allocate(), await pool.allocate()];
+    for (const p of got) assert.equal(p.port % 2, 0);
+    assert.equal(new Set(got.map((p) => p.port)).size, 3);
+    await assert.rejects(pool.allocate(), (err: unknown) => err instanceof PortPoolExhaustedError && /no free RTP port/.test((err as Error).message));
+    pool.release(got[1]!.port);
+    pool.release(got[1]!.port); // idempotent
+    const again = await pool.allocate();
+    assert.equal(again.port, got[1]!.port);
+    assert.equal(pool.allocated, 3);
+    pool.releaseAll();
+    assert.equal(pool.allocated, 0);
+  });
+
+  test('a port held by someone else is skipped (EADDRINUSE)', async () => {
+    const base = (await freeSipPort()) & ~1;
+    const squatter = createSocket('udp4');
+    await new Promise<void>((r) => squatter.bind(base, '127.0.0.1', () => r()));
+    try {
+      const pool = new PortPool({ address: '127.0.0.1', min: base, max: base + 2 });
+      const p = await pool.allocate();
+      assert.equal(p.port, base + 2);
+      await assert.rejects(pool.allocate(), PortPoolExhaustedError);
+      pool.releaseAll();
+    } finally {
+      squatter.close();
+    }
+  });
+
+  test('bad ranges throw', () => {
+    assert.throws(() => new PortPool({ address: '127.0.0.1', min: 5001, max: 5001 }), RangeError);
+    assert.throws(() => new PortPool({ address: '127.0.0.1', min: 6000, max: 5000 }), RangeError);
+  });
+});
