@@ -12,6 +12,7 @@
  * | SANDBOX_CXONE_TENANT_ID            | tenant id put in the id_token                         |
  * | SANDBOX_CXONE_TOKEN_LIFETIME_S     | real validity of issued tokens (default 3600 s)       |
  * | SANDBOX_CXONE_EXPIRES_IN_S         | expires_in advertised (default: the lifetime)         |
+ * | SANDBOX_TWILIO_ACCOUNT_SID / _AUTH_TOKEN | the only Twilio account the Messages sandbox accepts |
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 
@@ -31,6 +32,11 @@ export interface SandboxCredentials {
     tokenLifetimeSeconds: number;
     /** expires_in sent to the client in s (may differ from the real validity, for expiry tests). */
     expiresInSeconds: number;
+  };
+  twilio: {
+    /** AC + 32 hex. */
+    accountSid: string;
+    authToken: string;
   };
 }
 
@@ -52,6 +58,10 @@ export function sandboxCredentialsFromEnv(env: Record<string, string | undefined
       tenantId: env.SANDBOX_CXONE_TENANT_ID || randomUUID(),
       tokenLifetimeSeconds: lifetime,
       expiresInSeconds: Number(env.SANDBOX_CXONE_EXPIRES_IN_S || lifetime),
+    },
+    twilio: {
+      accountSid: env.SANDBOX_TWILIO_ACCOUNT_SID || `AC${randomBytes(16).toString('hex')}`,
+      authToken: env.SANDBOX_TWILIO_AUTH_TOKEN || randomBytes(16).toString('hex'),
     },
   };
 }

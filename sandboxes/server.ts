@@ -15,8 +15,7 @@ import { sandboxCredentialsFromEnv, type SandboxCredentials } from './config.ts'
 import { createAmazonConnectSandbox } from './amazon-connect.ts';
 import { createNiceCxoneSandbox } from './nice-cxone.ts';
 import { parseJson, sendJson } from './http.ts';
-// TODO(lead): mount the Twilio sandbox once sandboxes/twilio.ts exists, e.g.
-// import { twilioSandbox } from './twilio.ts';
+import { createTwilioSandbox } from './twilio.ts';
 
 export interface SandboxOptions {
   /** TCP port (default 4010; 0 = any free port). */
@@ -57,7 +56,7 @@ export async function startSandboxes(opts: SandboxOptions = {}): Promise<Running
   const vendors: VendorSandbox[] = [
     createAmazonConnectSandbox(credentials.connect),
     createNiceCxoneSandbox(credentials.cxone),
-    // twilioSandbox,  TODO(lead): see the import above
+    createTwilioSandbox(credentials.twilio),
     ...(opts.extra ?? []),
   ];
   let events: SandboxEvent[] = [];

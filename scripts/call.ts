@@ -66,8 +66,9 @@ async function placeCall(o: CallOptions): Promise<number> {
     if (!messages.length) out('  (no SIP message was exchanged)');
     if (result.killed) out(`SIPp was stopped after ${o.timeoutMs / 1000} s`);
     if (result.code !== 0 && existsSync(result.errorFile)) {
-      const errors = readFileSync(result.errorFile, 'utf8').trim().split('\n').slice(-3).join('\n  ');
-      if (errors) out(`SIPp reported:\n  ${errors}`);
+      // Each SIPp error entry starts with a date; the first line says what went wrong.
+      const errors = readFileSync(result.errorFile, 'utf8').split('\n').filter((l) => /^\d{4}-\d{2}-\d{2}/.test(l)).slice(-3);
+      if (errors.length) out(`SIPp reported:\n  ${errors.map((l) => l.replace(/^\S+\s+\S+\s+\S+:\s*/, '').slice(0, 200)).join('\n  ')}`);
     }
 
     const sip = sipEnding(messages);

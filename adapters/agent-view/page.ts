@@ -10,12 +10,20 @@ import { escapeHtml } from './escape.ts';
 import { PAGE_CSS } from './styles.ts';
 
 const WHO_LABEL: Record<TranscriptEntry['who'], string> = { caller: 'Caller', assistant: 'Assistant', system: 'System' };
+const VENDOR_LABEL: Record<string, string> = { sip_trunk: 'SIP trunk', twilio_flex: 'Twilio Flex', amazon_connect: 'Amazon Connect', nice_cxone: 'NICE CXone' };
 
 /** "2026-11-22T10:04:05.120Z" -> "10:04:05 UTC"; anything unparsable is shown as given. */
 export function formatClock(iso: string): string {
   const t = Date.parse(iso);
   if (Number.isNaN(t)) return iso;
   return `${new Date(t).toISOString().slice(11, 19)} UTC`;
+}
+
+/** "2026-11-22T10:04:05.120Z" -> "2026-11-22 10:04:05 UTC"; anything unparsable is shown as given. */
+export function formatDateTime(iso: string): string {
+  const t = Date.parse(iso);
+  if (Number.isNaN(t)) return iso;
+  return `${new Date(t).toISOString().slice(0, 10)} ${formatClock(iso)}`;
 }
 
 /** Offset of `iso` from `startIso` as "+m:ss" (empty when either time is unparsable or negative). */
@@ -81,8 +89,8 @@ export function renderTranscriptPage(session: { meta: SessionMeta; turns: Transc
   const facts = [
     ['Called number', meta.calledNumber || 'unknown'],
     ['Caller', caller],
-    ['Contact center', meta.vendor || 'unknown'],
-    ['Call started', formatClock(meta.startedAt)],
+    ['Contact center', VENDOR_LABEL[meta.vendor] ?? (meta.vendor || 'unknown')],
+    ['Call started', formatDateTime(meta.startedAt)],
     ['Turns', String(turns.length)],
   ]
     .map(([k, v]) => `<dt>${escapeHtml(k)}</dt><dd>${escapeHtml(v)}</dd>`)

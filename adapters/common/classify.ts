@@ -8,7 +8,6 @@
  * InvalidRequestException, ResourceNotFoundException; HTTP 4xx) -> vendor_rejected; refused
  * credentials (401/403) -> auth_failed.
  */
-import { isAxiosError } from 'axios';
 import type { RetryDecision } from '../../lib/retry.ts';
 import type { RejectReason } from '../../events/outcome.ts';
 
@@ -22,6 +21,20 @@ export class VendorAuthError extends Error {
     super(message);
     this.name = 'VendorAuthError';
   }
+}
+
+/** The parts of an axios error read here (duck-typed: importing axios would put it, and its
+ * form-data dependency, into the Amazon Connect bundle too). */
+interface HttpLikeError {
+  isAxiosError: true;
+  code?: string;
+  message: string;
+  response?: { status: number; headers?: Record<string, unknown>; data?: unknown };
+  config?: { method?: string; url?: string };
+}
+
+function isAxiosError(err: unknown): err is HttpLikeError {
+  return typeof err === 'object' && err !== null && (err as { isAxiosError?: unknown }).isAxiosError === true;
 }
 
 interface AwsLikeError {

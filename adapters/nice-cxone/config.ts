@@ -13,6 +13,7 @@
  */
 import { z } from 'zod';
 import { loadEnv } from '../../lib/env.ts';
+import { readSecureParameter } from '../common/ssm.ts';
 
 export const NiceCxoneConfigSchema = z
   .object({
@@ -38,8 +39,8 @@ export function loadNiceCxoneConfig(env: Record<string, string | undefined> = pr
 
 /**
  * Returns a loader of the access key secret: the env value when set, else the SSM
- * SecureString (decrypted, cached 5 min by Powertools). The SSM client is imported on first
- * use only, which keeps it out of the cold start of local runs.
+ * SecureString (decrypted, cached 5 min by Powertools; adapters/common/ssm.ts keeps the SSM
+ * client out of the bundle and the cold start).
  */
 export function accessKeySecretLoader(config: NiceCxoneConfig): () => Promise<string> {
   if (config.CXONE_ACCESS_KEY_SECRET) {
@@ -47,10 +48,5 @@ export function accessKeySecretLoader(config: NiceCxoneConfig): () => Promise<st
     return async () => secret;
   }
   const name = config.CXONE_ACCESS_KEY_SECRET_PARAM!;
-  return async () => {
-    const { getParameter } = await import('@aws-lambda-powertools/parameters/ssm');
-    const value = await getParameter(name, { decrypt: true, maxAge: 300 });
-    if (!value) throw new Error(`SSM parameter ${name} is empty`);
-    return value;
-  };
+  return () => readSecureParameter(name);
 }

@@ -6,7 +6,9 @@
  */
 import middy from '@middy/core';
 import type { ConnectContactFlowEvent, ConnectContactFlowResult } from 'aws-lambda';
-import { loadAmazonConnectConfig, registrationFromFlowEvent, screenPopAttributes } from '../../adapters/amazon-connect/index.ts';
+// Not the folder's index: this function must not load the Connect API client (cold start).
+import { loadAmazonConnectConfig } from '../../adapters/amazon-connect/config.ts';
+import { registrationFromFlowEvent, screenPopAttributes } from '../../adapters/amazon-connect/contact-flow.ts';
 import { registerContact } from '../../lib/store/contact-registry.ts';
 import { getStore } from '../../lib/store/client.ts';
 import { createLogger } from '../../lib/log.ts';

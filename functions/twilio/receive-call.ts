@@ -6,7 +6,7 @@
 import middy from '@middy/core';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import { formBody } from '../middleware/form-body.ts';
-import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { loadReceiveCallConfig, type ReceiveCallConfig } from '../../adapters/twilio/config.ts';
 import { resolveAuthToken, type ParameterFetcher } from '../../adapters/twilio/auth-token.ts';
 import { receiveCallTwiml } from '../../adapters/twilio/webhooks.ts';
@@ -28,7 +28,7 @@ export interface ReceiveCallDeps {
 /** Builds the handler; `handler` below is the deployed instance. */
 export function createReceiveCallHandler(deps: ReceiveCallDeps = {}) {
   const log = createJsonLog('twilio.receive-call');
-  return middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Error, ConfigContext<Settings>>()
+  const wrapped = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Error, ConfigContext<Settings>>()
     .use(httpErrorResponse(log))
     .use(httpHeaderNormalizer())
     .use(
@@ -51,6 +51,9 @@ export function createReceiveCallHandler(deps: ReceiveCallDeps = {}) {
       log.info({ callSid: params.CallSid, called: redactNumber(String(params.Called)) }, 'dialing media core');
       return twimlResponse(twiml);
     });
+  // Lambda passes a plain Context; configOnce adds `config` to it before the handler runs.
+  return (event: APIGatewayProxyEventV2, context: Context): Promise<APIGatewayProxyStructuredResultV2> =>
+    wrapped(event, context as ConfigContext<Settings>);
 }
 
 export const handler = createReceiveCallHandler();

@@ -7,7 +7,7 @@
 import middy from '@middy/core';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import { formBody } from '../middleware/form-body.ts';
-import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { loadReferHandlerConfig, type ReferHandlerConfig } from '../../adapters/twilio/config.ts';
 import { resolveAuthToken, type ParameterFetcher } from '../../adapters/twilio/auth-token.ts';
 import { referHandlerTwiml } from '../../adapters/twilio/webhooks.ts';
@@ -29,7 +29,7 @@ export interface ReferHandlerDeps {
 /** Builds the handler; `handler` below is the deployed instance. */
 export function createReferHandler(deps: ReferHandlerDeps = {}) {
   const log = createJsonLog('twilio.refer-handler');
-  return middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Error, ConfigContext<Settings>>()
+  const wrapped = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Error, ConfigContext<Settings>>()
     .use(httpErrorResponse(log))
     .use(httpHeaderNormalizer())
     .use(
@@ -55,6 +55,9 @@ export function createReferHandler(deps: ReferHandlerDeps = {}) {
       );
       return twimlResponse(twiml);
     });
+  // Lambda passes a plain Context; configOnce adds `config` to it before the handler runs.
+  return (event: APIGatewayProxyEventV2, context: Context): Promise<APIGatewayProxyStructuredResultV2> =>
+    wrapped(event, context as ConfigContext<Settings>);
 }
 
 export const handler = createReferHandler();

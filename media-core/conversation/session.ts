@@ -175,7 +175,9 @@ export class ConversationSession implements TaskHost {
     };
     this.context = turnContext(this.context, this.callVars, vars);
     if (input.text) this.history.append({ who: input.text.startsWith('vgw') ? 'system' : 'caller', text: input.text, ...(input.isDtmf ? { isDtmf: true } : {}) });
+    this.log.debug({ isDtmf: input.isDtmf, inputChars: input.text.length, vgw: input.text.startsWith('vgw') ? input.text : undefined }, 'turn input');
     const reply = await this.d.assistant.message(this.call.info.callId, { input: { text: input.text }, context: this.context });
+    this.log.debug({ responses: reply.output.generic.map(taskKey) }, 'turn reply');
     this.context = reply.context;
     this.tts = endTurn(this.tts);
     this.stt = endTurn(this.stt);
@@ -257,6 +259,7 @@ export class ConversationSession implements TaskHost {
   }
 
   private onDigit(e: DigitEvent): void {
+    this.log.debug({ source: e.source, playing: this.playing !== 0, collecting: this.collector?.active === true }, 'digit');
     if (this.ended || !this.activity.dtmf_collection) return;
     if (!this.bargeInAllowed('dtmf')) return;
     this.inputEndedAt = performance.now();

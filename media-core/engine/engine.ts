@@ -205,7 +205,7 @@ export async function startEngine(opts: EngineOptions, onCall: (call: Call) => v
     const scheme = parseUri(req.uri).scheme;
     if (scheme !== 'sip' && scheme !== 'sips' && scheme !== 'tel') return reply(416);
     if (req.method === 'CANCEL') {
-      const invite = transactions.findInviteFor(req);
+      const invite = transactions.findInviteFor(req, flow);
       if (!invite) return reply(481);
       reply(200);
       const pending = pendingInvites.get(invite.key);

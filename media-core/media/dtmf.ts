@@ -117,6 +117,12 @@ export class DtmfReceiver {
     this.finish();
   }
 
+  /** Drops a pending event without emitting it and stops the timer (call teardown). */
+  dispose(): void {
+    if (this.timer) { clearTimeout(this.timer); this.timer = undefined; }
+    this.active = false;
+  }
+
   private finish(): void {
     if (this.active && !this.emitted) this.emit();
     this.active = false;

@@ -66,6 +66,8 @@ export interface RtpStats {
   /** RTP payload octets sent / received (headers, tags excluded). */
   bytesSent: number;
   bytesReceived: number;
+  /** bytesSent + bytesReceived. */
+  bytes: number;
   /** Packets expected minus received, from sequence numbers (RFC 3550 A.3), never negative. */
   lost: number;
   /** Interarrival jitter in timestamp units (RFC 3550 A.8). */
@@ -227,6 +229,7 @@ export class RtpSession extends EventEmitter implements PacedSender {
       packetsReceived: this.packetsReceived,
       bytesSent: this.bytesSent,
       bytesReceived: this.bytesReceived,
+      bytes: this.bytesSent + this.bytesReceived,
       lost,
       jitter: this.jitter,
       jitterMs: this.jitter / 8,
@@ -323,6 +326,7 @@ export class RtpSession extends EventEmitter implements PacedSender {
     this.digitJob = null;
     this.digitQueue.length = 0;
     for (const j of jobs) j.resolve();
+    this.dtmfReceiver.dispose();
     this.socket.off('message', this.onMessage);
     this.portPool.release(this.localPort);
     this.emit('close');
@@ -396,27 +400,28 @@ export class RtpSession extends EventEmitter implements PacedSender {
   /** Encodes pcm[offset, offset+count) zero-padded to 160 samples and sends it. */
   private sendAudio(slot: number, timestamp: number, pcm: Int16Array, offset: number, count: number): void {
     const marker = slot !== this.lastAudioSlot + 1;
-    this.lastAudioSlot = slot;
     const buf = this.sendBuffers[this.sendIndex]!;
     encodeG711(this.codec, pcm, buf, RTP_HEADER_LENGTH, offset, count);
     if (count < FRAME) {
       encodeG711(this.codec, SILENCE, buf, RTP_HEADER_LENGTH + count, 0, FRAME - count);
     }
-    this.sendPacket(buf, marker, this.payloadType, timestamp, FRAME);
+    if (this.sendPacket(buf, marker, this.payloadType, timestamp, FRAME)) this.lastAudioSlot = slot;
   }
 
-  private sendPacket(buf: Buffer, marker: boolean, payloadType: number, timestamp: number, payloadLength: number): void {
+  /** @returns true when the packet went out. */
+  private sendPacket(buf: Buffer, marker: boolean, payloadType: number, timestamp: number, payloadLength: number): boolean {
+    // Packets not sent (hold, no destination yet) take no sequence number: the peer must not count them lost.
+    if (this.held || this.remoteAddress === undefined || this.remotePort === 0) return false;
     this.sendIndex = (this.sendIndex + 1) % SEND_BUFFERS;
     writeRtpHeader(buf, 0, marker, payloadType, this.sequence, timestamp, this.ssrc);
-    // The sequence advances even on hold, so the peer sees the gap for what it is.
     this.sequence = (this.sequence + 1) & 0xffff;
-    if (this.held || this.remoteAddress === undefined || this.remotePort === 0) return;
     let length = RTP_HEADER_LENGTH + payloadLength;
     if (this.srtpOut) length = this.srtpOut.protect(buf, length);
-    if (length < 0) return;
+    if (length < 0) return false;
     this.socket.send(buf, 0, length, this.remotePort, this.remoteAddress);
     this.packetsSent++;
     this.bytesSent += payloadLength;
+    return true;
   }
 
   private takeStreamFrame(pb: Playback): number {

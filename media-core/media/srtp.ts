@@ -39,7 +39,7 @@ function ecb(key: Buffer): Cipher {
 function fillCounters(counters: Buffer, iv: Uint8Array, blocks: number): void {
   for (let j = 0; j < blocks; j++) {
     const o = j * 16;
-    counters.set(iv.subarray(0, 14), o);
+    for (let b = 0; b < 14; b++) counters[o + b] = iv[b]!;
     // The IV's low 16 bits are zero for every SRTP packet and for key derivation.
     const low = ((iv[14]! << 8) | iv[15]!) + j;
     counters[o + 14] = (low >>> 8) & 0xff;
@@ -87,10 +87,20 @@ interface StreamState {
   highest: number;
   /** Replay window: slot i % 64 holds the last index i received in it. */
   window: Float64Array;
+  /** Keystream cached for packet indices [ksBase, ksBase + KS_PACKETS), KS_BYTES each. */
+  ksBase: number;
+  ks: Buffer | null;
 }
 
 const MAX_PACKET = 1500;
 const MAX_STREAMS = 8;
+/**
+ * The keystream of a packet depends only on the SSRC and the packet index, both predictable,
+ * so it is computed for KS_PACKETS consecutive indices in one cipher call: node:crypto's
+ * fixed cost per call dominates for a 160-byte G.711 payload.
+ */
+const KS_PACKETS = 32;
+const KS_BYTES = 160;
 
 /**
  * One direction of an SRTP session: use one context with the local master key to protect
@@ -101,7 +111,7 @@ export class SrtpContext {
   private readonly cipher: Cipher;
   private readonly streams = new Map<number, StreamState>();
   private readonly iv = Buffer.alloc(16);
-  private readonly counters = Buffer.alloc(Math.ceil(MAX_PACKET / 16) * 16);
+  private readonly counters = Buffer.alloc(Math.max(Math.ceil(MAX_PACKET / 16) * 16, KS_PACKETS * KS_BYTES));
   private readonly rocBytes = Buffer.alloc(4);
 
   /**
@@ -129,7 +139,7 @@ export class SrtpContext {
     const s = this.stream(ssrc, seq);
     const v = estimateRoc(s, seq);
     if (v > s.roc) { s.roc = v; s.sLast = seq; } else if (v === s.roc && seq > s.sLast) s.sLast = seq;
-    this.crypt(buf, headerLength, length, ssrc, v, seq);
+    this.crypt(s, buf, headerLength, length, ssrc, v, seq);
     this.tag(buf, length, v).copy(buf, length, 0, SRTP_AUTH_TAG_LENGTH);
     return length + SRTP_AUTH_TAG_LENGTH;
   }
@@ -156,7 +166,7 @@ export class SrtpContext {
     const expected = this.tag(buf, rtpLength, v);
     if (!timingSafeEqual(expected.subarray(0, SRTP_AUTH_TAG_LENGTH), buf.subarray(rtpLength, length))) return -1;
     if (!known) this.remember(ssrc, s);
-    this.crypt(buf, headerLength, rtpLength, ssrc, v, seq);
+    this.crypt(s, buf, headerLength, rtpLength, ssrc, v, seq);
     if (v > s.roc) { s.roc = v; s.sLast = seq; } else if (v === s.roc && seq > s.sLast) s.sLast = seq;
     if (index > s.highest) s.highest = index;
     s.window[index % 64] = index;
@@ -176,21 +186,45 @@ export class SrtpContext {
   }
 
   /** XORs the AES-CM keystream over buf[from, to) (3711 section 4.1.1 IV). */
-  private crypt(buf: Buffer, from: number, to: number, ssrc: number, roc: number, seq: number): void {
+  private crypt(s: StreamState, buf: Buffer, from: number, to: number, ssrc: number, roc: number, seq: number): void {
     const n = to - from;
     if (n <= 0) return;
+    const index = roc * 65536 + seq;
+    if (n <= KS_BYTES) {
+      let k = index - s.ksBase;
+      if (!s.ks || k < 0 || k >= KS_PACKETS) {
+        // Refill from this index: later packets of the stream are the next indices.
+        const counters = this.counters;
+        for (let j = 0; j < KS_PACKETS; j++) {
+          const i = index + j;
+          this.packetIv(ssrc, Math.floor(i / 65536), i % 65536);
+          fillCounters(counters.subarray(j * KS_BYTES), this.iv, KS_BYTES / 16);
+        }
+        s.ks = this.cipher.update(counters.subarray(0, KS_PACKETS * KS_BYTES));
+        s.ksBase = index;
+        k = 0;
+      }
+      const ks = s.ks;
+      const o = k * KS_BYTES;
+      for (let i = 0; i < n; i++) buf[from + i]! ^= ks[o + i]!;
+      return;
+    }
+    this.packetIv(ssrc, roc, seq);
+    const blocks = (n + 15) >>> 4;
+    fillCounters(this.counters, this.iv, blocks);
+    const ks = this.cipher.update(this.counters.subarray(0, blocks * 16));
+    for (let i = 0; i < n; i++) buf[from + i]! ^= ks[i]!;
+  }
+
+  /** IV = (k_s * 2^16) XOR (SSRC * 2^64) XOR (i * 2^16), i = 2^16 * ROC + SEQ, into this.iv. */
+  private packetIv(ssrc: number, roc: number, seq: number): void {
     const iv = this.iv;
     this.keys.salt.copy(iv, 0);
     iv[14] = 0;
     iv[15] = 0;
     iv[4]! ^= ssrc >>> 24; iv[5]! ^= (ssrc >>> 16) & 0xff; iv[6]! ^= (ssrc >>> 8) & 0xff; iv[7]! ^= ssrc & 0xff;
-    // packet index i = 2^16 * ROC + SEQ (48 bits) sits at IV bytes 8..13.
     iv[8]! ^= (roc >>> 24) & 0xff; iv[9]! ^= (roc >>> 16) & 0xff; iv[10]! ^= (roc >>> 8) & 0xff; iv[11]! ^= roc & 0xff;
     iv[12]! ^= seq >>> 8; iv[13]! ^= seq & 0xff;
-    const blocks = (n + 15) >>> 4;
-    fillCounters(this.counters, iv, blocks);
-    const ks = this.cipher.update(this.counters.subarray(0, blocks * 16));
-    for (let i = 0; i < n; i++) buf[from + i]! ^= ks[i]!;
   }
 
   private tag(buf: Buffer, length: number, roc: number): Buffer {
@@ -200,7 +234,7 @@ export class SrtpContext {
 }
 
 function newStream(seq: number): StreamState {
-  return { roc: 0, sLast: seq, highest: -1, window: new Float64Array(64).fill(-1) };
+  return { roc: 0, sLast: seq, highest: -1, window: new Float64Array(64).fill(-1), ksBase: -1, ks: null };
 }
 
 /** RFC 3711 section 3.3.1: the ROC guess v for a received sequence number. */

@@ -15,6 +15,8 @@ export interface ParseLimits {
   maxHeaders: number;
   /** true for a UDP datagram (the datagram's end may end a header-only message). */
   datagram?: boolean;
+  /** Skip the header value checks (tools and tests reading what a peer echoed back). */
+  lenient?: boolean;
 }
 
 export const DEFAULT_LIMITS: ParseLimits = { maxMessageBytes: 65535, maxHeaders: 256, datagram: true };
@@ -142,7 +144,7 @@ export function parseMessage(buf: Buffer, limits: ParseLimits = DEFAULT_LIMITS):
   if (contentLength !== undefined && contentLength > available) return fail(400, 'Content-Length larger than message', headers, method, isResponse);
   const body = Buffer.from(buf.subarray(end, end + (contentLength ?? available)));
 
-  const invalid = validateHeaders(headers, method);
+  const invalid = limits.lenient ? undefined : validateHeaders(headers, method);
   if (invalid) return fail(400, invalid, headers, method, isResponse);
   const message: SipMessage = isResponse
     ? { kind: 'response', status, reason, headers, body }

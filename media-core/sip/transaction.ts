@@ -32,9 +32,15 @@ export const newBranch = () => MAGIC_COOKIE + randomBytes(10).toString('hex');
 /**
  * Server transaction key (RFC 3261 section 17.2.3): branch + sent-by + method (ACK folds
  * into INVITE); for RFC 2543 requests without the magic cookie, Call-ID + CSeq number +
- * From tag + top Via.
+ * From tag + top Via; prefixed by the source flow.
  */
-export function serverKey(req: SipRequest, methodOverride?: string): string {
+export function serverKey(req: SipRequest, flow: Flow, methodOverride?: string): string {
+  // The source is part of the key too: two peers reusing a branch and sent-by (private
+  // addresses behind NAT, or replayed test messages) must not share a transaction.
+  return `${flow.transport}|${flow.address}|${flow.port}|${rfcKey(req, methodOverride)}`;
+}
+
+function rfcKey(req: SipRequest, methodOverride?: string): string {
   const topVia = getHeader(req, 'via')!;
   const via = parseVia(topVia.split(',')[0]!);
   const method = methodOverride ?? (req.method === 'ACK' ? 'INVITE' : req.method);
@@ -261,7 +267,7 @@ export class TransactionLayer {
   }
 
   private onRequest(req: SipRequest, flow: Flow): void {
-    const key = serverKey(req);
+    const key = serverKey(req, flow);
     const existing = this.servers.get(key);
     if (req.method === 'ACK') {
       if (existing && existing.state === 'completed') {
@@ -293,8 +299,8 @@ export class TransactionLayer {
   }
 
   /** The INVITE server transaction a CANCEL refers to (section 9.2), if still known. */
-  findInviteFor(cancel: SipRequest): ServerTransaction | undefined {
-    return this.servers.get(serverKey(cancel, 'INVITE'));
+  findInviteFor(cancel: SipRequest, flow: Flow): ServerTransaction | undefined {
+    return this.servers.get(serverKey(cancel, flow, 'INVITE'));
   }
 
   /** Starts a non-INVITE client transaction for `req` (its top Via must carry a fresh branch). */

@@ -216,7 +216,7 @@ export class SipTransport extends EventEmitter {
     try {
       this.stampVia(r.headers, flow);
     } catch {
-      return;
+      // An unparsable Via is echoed as is: the response still goes to the source (UDP) or the connection.
     }
     const res = buildResponse({ headers: r.headers }, r.status, { reason: r.status === 400 ? `Bad Request (${r.reason})` : undefined });
     this.sendResponse(res, flow);

@@ -41,19 +41,35 @@ export async function synthesizeSpeech(phrase: string, workDir: string): Promise
 const xmlAttr = (s: string) => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
 
 /**
+ * A wait of `ms` that still answers the media core: a REFER jumps to the transfer branch, a
+ * BYE to the hang-up branch (labels "refer" and "bye" of uac.xml), else the scenario goes on.
+ */
+function listen(ms: number, n: number): string[] {
+  // 30000 is the marker buildScenario rewrites for the final wait; keep windows off it.
+  const t = ms === 30000 ? 30001 : Math.max(1, Math.round(ms));
+  return [
+    `<recv request="REFER" optional="true" next="refer"/>`,
+    `<recv request="BYE" timeout="${t}" ontimeout="media${n}" next="bye"/>`,
+    `<label id="media${n}"/>`,
+  ];
+}
+
+/**
  * SIPp scenario steps: wait `afterMs` (the greeting), then each DTMF digit, then the speech.
- * play_pcap_audio and rtp_stream run in the background in SIPp, hence the pauses.
+ * play_pcap_audio and rtp_stream run in the background in SIPp, hence the waits, which
+ * listen for REFER/BYE so that a transfer during the caller's input is handled.
  */
 export function mediaSteps(opts: { afterMs: number; dtmf: string; speech?: { file: string; durationMs: number }; pcapDir?: string }): string {
   const steps: string[] = [];
-  if (opts.afterMs > 0) steps.push(`<pause milliseconds="${opts.afterMs}"/>`);
+  let n = 0;
+  if (opts.afterMs > 0) steps.push(...listen(opts.afterMs, n++));
   for (const d of opts.dtmf) {
     steps.push(`<nop><action><exec play_pcap_audio="${xmlAttr(dtmfPcap(d, opts.pcapDir))}"/></action></nop>`);
-    steps.push(`<pause milliseconds="${140 + DTMF_GAP_MS}"/>`);
+    steps.push(...listen(140 + DTMF_GAP_MS, n++));
   }
   if (opts.speech) {
     steps.push(`<nop><action><exec rtp_stream="${xmlAttr(opts.speech.file)},1,0"/></action></nop>`);
-    steps.push(`<pause milliseconds="${opts.speech.durationMs + 200}"/>`);
+    steps.push(...listen(opts.speech.durationMs + 200, n++));
   }
   return steps.join('\n  ');
 }

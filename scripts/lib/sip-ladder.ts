@@ -23,6 +23,8 @@ export interface TracedMessage {
   status?: number;
   /** Header values by lower-case full name (compact forms expanded), in order of appearance. */
   headers: Map<string, string[]>;
+  /** The spelling each header name had in the message, by lower-case name. */
+  names: Map<string, string>;
   body: string;
 }
 
@@ -60,6 +62,7 @@ export function parseSippTrace(text: string): TracedMessage[] {
     const startLine = (head[0] ?? '').trim();
     if (!startLine) continue;
     const headers = new Map<string, string[]>();
+    const names = new Map<string, string>();
     let last: string | undefined;
     for (const raw of head.slice(1)) {
       if (/^[ \t]/.test(raw) && last) {
@@ -70,8 +73,9 @@ export function parseSippTrace(text: string): TracedMessage[] {
       }
       const colon = raw.indexOf(':');
       if (colon <= 0) continue;
-      let name = raw.slice(0, colon).trim().toLowerCase();
-      name = COMPACT[name] ?? name;
+      const spelled = raw.slice(0, colon).trim();
+      const name = COMPACT[spelled.toLowerCase()] ?? spelled.toLowerCase();
+      if (!names.has(name)) names.set(name, COMPACT[spelled.toLowerCase()] ? displayName(name) : spelled);
       const list = headers.get(name) ?? [];
       list.push(raw.slice(colon + 1).trim());
       headers.set(name, list);
@@ -86,6 +90,7 @@ export function parseSippTrace(text: string): TracedMessage[] {
       method: status ? undefined : startLine.split(/\s+/)[0],
       status: status ? Number(status[1]) : undefined,
       headers,
+      names,
       body,
     });
   }
@@ -101,7 +106,7 @@ function notableHeaders(m: TracedMessage): string[] {
   const out: string[] = [];
   for (const [name, values] of m.headers) {
     if (name === 'user-to-user' || name.startsWith('x-')) {
-      for (const v of values) out.push(`${displayName(name)}: ${shorten(v, 60)}`);
+      for (const v of values) out.push(`${m.names.get(name) ?? displayName(name)}: ${shorten(v, 60)}`);
     }
   }
   return out;
@@ -134,7 +139,7 @@ export function renderLadder(messages: TracedMessage[]): string[] {
       what = method === 'INVITE' ? `INVITE ${uri}` : method!;
       if (method === 'REFER') {
         const referTo = header(m, 'refer-to');
-        if (referTo) details.push(`Refer-To: ${shorten(referTo)}`);
+        if (referTo) details.push(`Refer-To: ${shorten(referTo, 260)}`);
       }
       if (method === 'NOTIFY' && m.body) details.push(`sipfrag: ${m.body.split('\n')[0]!.trim()}`);
       details.push(...notableHeaders(m));
@@ -197,7 +202,7 @@ export function sipEnding(messages: TracedMessage[]): SipEnding {
   if (refer) {
     const { uri, headers } = parseReferTo(header(refer, 'refer-to') ?? '');
     const all: Record<string, string> = { ...headers };
-    for (const [name, values] of refer.headers) if (name.startsWith('x-') || name === 'user-to-user') all[displayName(name)] = values[0]!;
+    for (const [name, values] of refer.headers) if (name.startsWith('x-') || name === 'user-to-user') all[refer.names.get(name) ?? name] = values[0]!;
     const lowered = Object.fromEntries(Object.entries(all).map(([k, v]) => [k.toLowerCase(), v]));
     const sessionHistoryKey = findKey([lowered['x-watson-assistant-session-history-key'], lowered['user-to-user']]);
     return { kind: 'transferred', target: uri, sessionHistoryKey, headers: all };
@@ -205,7 +210,7 @@ export function sipEnding(messages: TracedMessage[]): SipEnding {
   const bye = messages.find((m) => m.method === 'BYE');
   if (bye) {
     const headers: Record<string, string> = {};
-    for (const [name, values] of bye.headers) if (name.startsWith('x-') || name === 'user-to-user') headers[displayName(name)] = values[0]!;
+    for (const [name, values] of bye.headers) if (name.startsWith('x-') || name === 'user-to-user') headers[bye.names.get(name) ?? name] = values[0]!;
     return { kind: 'hung-up', by: bye.direction === 'received' ? 'media core' : 'caller', headers };
   }
   return { kind: 'hung-up', by: 'caller', headers: {} };

@@ -78,7 +78,7 @@ export interface StackSecrets {
 export function generateSecrets(): StackSecrets {
   const hex = (n: number) => randomBytes(n).toString('hex');
   return {
-    awsAccessKeyId: `AKIALOCAL${hex(6).toUpperCase()}`.slice(0, 20),
+    awsAccessKeyId: `LOCALFAKE${hex(6).toUpperCase()}`,
     awsSecretAccessKey: `local-fake-${randomBytes(24).toString('base64url')}`,
     twilioAccountSid: `AC${hex(16)}`,
     twilioAuthToken: hex(16),
@@ -182,6 +182,8 @@ export function computeStackEnv(ports: Ports, secrets: StackSecrets, opts: Stack
     ...store,
     ...vendorCredentials,
     LOG_LEVEL: logLevel,
+    SLS_TELEMETRY_DISABLED: '1',
+    SLS_NOTIFICATIONS_MODE: 'off',
     HTTP_PORT: String(ports.http),
     LAMBDA_PORT: String(ports.lambda),
     PUBLIC_BASE_URL: urls.http,
@@ -221,6 +223,10 @@ export function computeStackEnv(ports: Ports, secrets: StackSecrets, opts: Stack
     LAMBDA_ENDPOINT: urls.lambda,
     AGENT_SCREEN_POP_BASE_URL: urls.agentScreenPop,
     PUBLIC_BASE_URL: urls.http,
+    // vgwActSendSMS goes to the Twilio sandbox.
+    TWILIO_ACCOUNT_SID: secrets.twilioAccountSid,
+    TWILIO_AUTH_TOKEN: secrets.twilioAuthToken,
+    TWILIO_API_BASE_URL: urls.sandbox,
   };
   return { urls, offline, sandboxes, mediaCore };
 }

@@ -103,6 +103,7 @@ export async function startStack(opts: StartStackOptions = {}): Promise<RunningS
     (stopped ??= (async () => {
       stopping = true;
       const media = children.find((c) => c.name === 'media-core');
+      for (const c of children) if (c !== media) c.mute();
       if (media) {
         print(`[stack] draining media core (up to ${MEDIA_CORE_DRAIN_MS / 1000} s)…`);
         await media.stop(MEDIA_CORE_DRAIN_MS);
@@ -157,8 +158,10 @@ export async function startStack(opts: StartStackOptions = {}): Promise<RunningS
 
     if (withMediaCore) {
       const media = launch('media-core', tsxArgs('media-core/main.ts'), env.mediaCore);
+      // media-core/main.ts prints one ready line once SIP listens on UDP and TCP. Probing its
+      // TCP port instead would open a SIP connection for nothing.
       await timed('media core', `SIP udp+tcp ${env.urls.sip}  RTP ${ports.rtpMin}-${ports.rtpMax}  config ${env.mediaCore.CONFIG_FILE}`, () =>
-        waitUntilReady(media, () => tcpAccepts(host, ports.sip), STARTUP_TIMEOUT_MS.mediaCore, `SIP port ${ports.sip} accepting`),
+        waitUntilReady(media, async () => media.printed(/\bready\b/i), STARTUP_TIMEOUT_MS.mediaCore, 'its ready line'),
       );
     }
   } catch (err) {

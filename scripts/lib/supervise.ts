@@ -26,6 +26,10 @@ export interface Supervised {
   running(): boolean;
   /** The last output lines (at most 60), for an error message. */
   recentOutput(): string[];
+  /** true once an output line (among the first 2000) matched `pattern`: a component's ready line. */
+  printed(pattern: RegExp): boolean;
+  /** Stops echoing output (shutdown noise such as esbuild's exit message). */
+  mute(): void;
   /** SIGTERM (to the process only), wait up to graceMs, then SIGKILL to the process group. */
   stop(graceMs: number): Promise<void>;
 }
@@ -36,6 +40,8 @@ const KEEP_LINES = 60;
 export function spawnSupervised(spec: ChildSpec): Supervised {
   const child: ChildProcess = spawn(spec.command, spec.args, { env: spec.env, cwd: spec.cwd, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   const recent: string[] = [];
+  const early: string[] = [];
+  let echo = spec.echo;
   let alive = true;
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
     child.once('exit', (code, signal) => {
@@ -56,7 +62,8 @@ export function spawnSupervised(spec: ChildSpec): Supervised {
       for (const line of lines) {
         recent.push(line);
         if (recent.length > KEEP_LINES) recent.shift();
-        if (spec.echo && line.trim()) stream.write(`${spec.name.padEnd(12)}| ${line}\n`);
+        if (early.length < 2000) early.push(line);
+        if (echo && line.trim()) stream.write(`${spec.name.padEnd(12)}| ${line}\n`);
       }
     };
   };
@@ -78,6 +85,10 @@ export function spawnSupervised(spec: ChildSpec): Supervised {
     exited,
     running: () => alive,
     recentOutput: () => [...recent],
+    printed: (pattern: RegExp) => early.some((l) => pattern.test(l)),
+    mute: () => {
+      echo = false;
+    },
     async stop(graceMs: number) {
       if (alive) {
         child.kill('SIGTERM');

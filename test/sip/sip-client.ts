@@ -5,7 +5,7 @@
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { connect, type Socket } from 'node:net';
 import { randomBytes } from 'node:crypto';
-import { parseMessage } from '../../media-core/sip/parse.ts';
+import { DEFAULT_LIMITS, parseMessage } from '../../media-core/sip/parse.ts';
 import type { SipMessage } from '../../media-core/sip/message.ts';
 import { StreamFramer } from '../../media-core/sip/stream-framer.ts';
 
@@ -50,7 +50,7 @@ export class RawSipPeer {
   }
 
   private push(d: Buffer): void {
-    const r = parseMessage(d);
+    const r = parseMessage(d, { ...DEFAULT_LIMITS, lenient: true });
     if (r.ok) this.received.push(r.message);
     for (const w of this.waiters.splice(0)) w();
   }

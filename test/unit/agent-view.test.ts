@@ -52,6 +52,8 @@ describe('agent view rendering', () => {
     assert.match(html, /<dt>Called number<\/dt><dd>\+15550100003<\/dd>/);
     assert.match(html, /<dt>Caller<\/dt><dd>\+\*{9}42<\/dd>/);
     assert.match(html, /<dt>Turns<\/dt><dd>4<\/dd>/);
+    assert.match(html, /<dt>Contact center<\/dt><dd>Amazon Connect<\/dd>/);
+    assert.match(html, /<dt>Call started<\/dt><dd>2026-11-22 10:00:00 UTC<\/dd>/);
     // self-contained: no external resource, no script element
     assert.doesNotMatch(html, /<script|<link|<img|src=|href=|url\(/i);
   });

@@ -9,7 +9,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('Scheduler (shared 20 ms pacing)', () => {
   test('each sender is called once per slot, slots consecutive, on the monotonic grid', async () => {
-    const sched = new Scheduler();
+    const sched = new Scheduler({ maxCatchUp: 1000 }); // no skipping even on a loaded CI machine
     const calls: number[][] = [[], [], []];
     const senders: PacedSender[] = calls.map((list) => ({ tick: (slot) => { list.push(slot); } }));
     for (const s of senders) sched.add(s);
@@ -52,6 +52,22 @@ describe('Scheduler (shared 20 ms pacing)', () => {
     const frozen = c;
     await sleep(60);
     assert.equal(c, frozen);
+  });
+
+  test('after a stall: up to maxCatchUp missed slots are replayed, older ones skipped', async () => {
+    const sched = new Scheduler({ maxCatchUp: 2 });
+    const slots: number[] = [];
+    sched.add({ tick: (slot) => { slots.push(slot); } });
+    await sleep(70);
+    const busyUntil = performance.now() + 150; // block the event loop for 7+ slots
+    while (performance.now() < busyUntil) { /* stall */ }
+    await sleep(70);
+    sched.dispose();
+    const jumps = slots.slice(1).map((s, i) => s - slots[i]!).filter((d) => d !== 1);
+    assert.equal(jumps.length, 1, `slots ${slots.join(',')}`);
+    assert.ok(jumps[0]! >= 4, 'skipped slots beyond the catch-up burst');
+    assert.ok(sched.stats().skipped >= 3);
+    assert.ok(sched.stats().maxMs >= 100);
   });
 
   test('currentSlot advances with time even while stopped', async () => {

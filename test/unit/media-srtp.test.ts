@@ -22,6 +22,33 @@ describe('SRTP AES_CM_128_HMAC_SHA1_80 (RFC 3711)', () => {
     assert.equal(k.authenticationKey.toString('hex').toUpperCase(), 'CEBE321F6FF7716B6FD4AB49AF256A156D38BAA4');
   });
 
+  test('known answer: the libsrtp srtp_validate packet (RFC 3711 B.3 keys, SSRC cafebabe, seq 0x1234)', () => {
+    const ctx = new SrtpContext(hex('E1F97A0D3E018BE0D64FA32C06DE4139 0EC675AD498AFEEBB6960B3AABE6'));
+    const buf = Buffer.alloc(38);
+    hex('800f1234decafbadcafebabe' + 'ab'.repeat(16)).copy(buf);
+    assert.equal(ctx.protect(buf, 28), 38);
+    assert.equal(buf.toString('hex'), '800f1234decafbadcafebabe4e55dc4ce79978d88ca4d215949d2402b78d6acc99ea179b8dbb');
+    const rx = new SrtpContext(hex('E1F97A0D3E018BE0D64FA32C06DE4139 0EC675AD498AFEEBB6960B3AABE6'));
+    assert.equal(rx.unprotect(buf, 38), 28);
+    assert.equal(buf.subarray(12, 28).toString('hex'), 'ab'.repeat(16));
+  });
+
+  test('payloads larger than the cached keystream and tiny DTMF payloads round-trip', () => {
+    const key = randomBytes(30);
+    const tx = new SrtpContext(key);
+    const rx = new SrtpContext(key);
+    for (const [seq, size] of [[1, 400], [2, 4], [3, 160], [40, 161], [41, 1]] as const) {
+      const payload = randomBytes(size);
+      const rtp = serializeRtp({ payloadType: 101, sequenceNumber: seq, timestamp: 0, ssrc: 5 }, payload);
+      const b = Buffer.alloc(rtp.length + 10);
+      rtp.copy(b);
+      const n = tx.protect(b, rtp.length);
+      assert.notDeepEqual(b.subarray(12, rtp.length), payload);
+      assert.equal(rx.unprotect(b, n), rtp.length);
+      assert.deepEqual(b.subarray(12, rtp.length), payload);
+    }
+  });
+
   const master = randomBytes(30);
   const packet = (seq: number, payload = Buffer.from('payload bytes of a frame')) => {
     const rtp = serializeRtp({ payloadType: 0, sequenceNumber: seq, timestamp: seq * 160, ssrc: 0x11223344 }, payload);

@@ -74,18 +74,22 @@ export class FakeCall extends EventEmitter implements Call {
     const chunks: AsyncIterable<Int16Array> | Int16Array[] = source instanceof Int16Array ? [source] : source;
     for await (const c of chunks) {
       if (!rec.firstAudioAt) rec.firstAudioAt = performance.now();
-      if (stopped || this.state === 'ended') break;
+      if (stopped || this.isEnded()) break;
       rec.samples += c.length;
       const ms = c.length / 8 / this.speed;
       await new Promise<void>((r) => {
         wake = r;
         setTimeout(r, ms);
       });
-      if (stopped || this.state === 'ended') break;
+      if (stopped || this.isEnded()) break;
     }
-    const result = { completed: !stopped && this.state !== 'ended', playedMs: rec.samples / 8 };
+    const result = { completed: !stopped && !this.isEnded(), playedMs: rec.samples / 8 };
     rec.result = result;
     return result;
+  }
+
+  private isEnded(): boolean {
+    return this.state === 'ended';
   }
 
   stopPlayback(): void {
