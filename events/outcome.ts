@@ -9,7 +9,9 @@
  * Spec: ../shared/docs/architecture.md (outcome flow); seeds 002 (Amazon Connect) and 003
  * (NICE CXone) for what each vendor expects.
  */
-import { z } from 'zod';
+// zod/mini: the same validation as classic zod at a fraction of the bundle (~440 KB less per
+// outcome function, ~100 ms less cold start, measured by bench/adapters.bench.ts).
+import { z } from 'zod/mini';
 
 /** Version of this contract; bump on any incompatible change. */
 export const OUTCOME_VERSION = 1 as const;
@@ -28,17 +30,17 @@ export type OutcomeKind = z.infer<typeof OutcomeKind>;
  */
 export const AmazonConnectContext = z.object({
   /** Instance id (the last part of the instance ARN). */
-  InstanceId: z.string().min(1).max(100),
+  InstanceId: z.string().check(z.minLength(1), z.maxLength(100)),
   /** Instance ARN as sent in the Voice Connector INVITE's User-to-User, when known. */
-  InstanceARN: z.string().min(1).optional(),
+  InstanceARN: z.optional(z.string().check(z.minLength(1))),
   /** The contact's initial contact id, 1-256 characters. */
-  InitialContactId: z.string().min(1).max(256),
+  InitialContactId: z.string().check(z.minLength(1), z.maxLength(256)),
 });
 export type AmazonConnectContext = z.infer<typeof AmazonConnectContext>;
 
 /** NICE CXone contact, from the INVITE's X-ContactID header (Sipputheader in the script). */
 export const NiceCxoneContext = z.object({
-  ContactId: z.string().min(1).max(64),
+  ContactId: z.string().check(z.minLength(1), z.maxLength(64)),
 });
 export type NiceCxoneContext = z.infer<typeof NiceCxoneContext>;
 
@@ -49,21 +51,21 @@ export const OutcomeEvent = z
   .object({
     version: z.literal(OUTCOME_VERSION),
     /** Idempotency key: a duplicate outcomeId is applied once. 8-128 characters. */
-    outcomeId: z.string().min(8).max(128),
+    outcomeId: z.string().check(z.minLength(8), z.maxLength(128)),
     /** SIP Call-ID of the call the outcome ends. */
-    sipCallId: z.string().min(1).max(512),
+    sipCallId: z.string().check(z.minLength(1), z.maxLength(512)),
     vendor: Vendor,
     kind: OutcomeKind,
     /** Session history key (transfer); absent for hangup/error. */
-    sessionHistoryKey: z.string().min(1).max(256).optional(),
+    sessionHistoryKey: z.optional(z.string().check(z.minLength(1), z.maxLength(256))),
     /** connect_to_agent transfer_info.target.<vendor>.custom_data. */
-    customData: CustomData.default({}),
+    customData: z._default(CustomData, {}),
     /** ISO-8601 time the media core decided the outcome. */
-    occurredAt: z.string().datetime(),
-    amazonConnect: AmazonConnectContext.optional(),
-    niceCxone: NiceCxoneContext.optional(),
+    occurredAt: z.iso.datetime(),
+    amazonConnect: z.optional(AmazonConnectContext),
+    niceCxone: z.optional(NiceCxoneContext),
   })
-  .superRefine((o, ctx) => {
+  .check(z.superRefine((o, ctx) => {
     if (o.kind === 'transfer' && !o.sessionHistoryKey) {
       ctx.addIssue({ code: 'custom', path: ['sessionHistoryKey'], message: 'a transfer outcome needs the session history key' });
     }
@@ -73,7 +75,7 @@ export const OutcomeEvent = z
     if (o.vendor === 'nice_cxone' && !o.niceCxone) {
       ctx.addIssue({ code: 'custom', path: ['niceCxone'], message: 'a nice_cxone outcome needs ContactId' });
     }
-  });
+  }));
 export type OutcomeEvent = z.infer<typeof OutcomeEvent>;
 export type OutcomeEventInput = z.input<typeof OutcomeEvent>;
 
@@ -96,7 +98,7 @@ export const AdapterReply = z.discriminatedUnion('status', [
     /** true when this outcomeId had been applied before and nothing was sent again. */
     duplicate: z.boolean(),
     /** Vendor requests made for this reply (0 for a duplicate). */
-    attempts: z.number().int().nonnegative(),
+    attempts: z.int().check(z.nonnegative()),
   }),
   z.object({
     status: z.literal('rejected'),
@@ -105,7 +107,7 @@ export const AdapterReply = z.discriminatedUnion('status', [
     reason: RejectReason,
     /** Human-readable cause, safe to log (no secrets, no caller numbers). */
     message: z.string(),
-    attempts: z.number().int().nonnegative(),
+    attempts: z.int().check(z.nonnegative()),
   }),
 ]);
 export type AdapterReply = z.infer<typeof AdapterReply>;

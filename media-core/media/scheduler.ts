@@ -194,7 +194,7 @@ export class Scheduler {
     let seen = 0;
     for (let i = 0; i <= BUCKETS; i++) {
       seen += this.histogram[i]!;
-      if (seen >= rank) return (i + 1) * BUCKET_MS;
+      if (seen >= rank) return Math.min((i + 1) * BUCKET_MS, this.maxDeviation);
     }
     return this.maxDeviation;
   }

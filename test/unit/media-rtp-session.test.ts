@@ -241,7 +241,7 @@ describe('RtpSession over real UDP on 127.0.0.1', () => {
 
   test('symmetric RTP: latch to the real source, ignore others, re-latch after silence', async () => {
     const a = await session();
-    const b = await session({ relatchAfterMs: 300 });
+    const b = await session({ relatchAfterMs: 1000 });
     a.setRemote('127.0.0.1', b.localPort);
     const wrong = await sniffer(); // SDP says this port, but A's packets come from A's port
     b.setRemote('127.0.0.1', wrong.port);
@@ -263,8 +263,8 @@ describe('RtpSession over real UDP on 127.0.0.1', () => {
     intruder.socket.send(pkt, b.localPort, '127.0.0.1');
     await until(() => b.stats.discarded === before + 1);
     assert.equal(atB.length, 3);
-    // ...but after 300 ms of silence from A, the new source is latched.
-    await sleep(350);
+    // ...but after 1 s of silence from A, the new source is latched.
+    await sleep(1050);
     intruder.socket.send(pkt, b.localPort, '127.0.0.1');
     await until(() => atB.length === 4);
     assert.deepEqual(b.remote, { address: '127.0.0.1', port: intruder.port });
