@@ -226,6 +226,10 @@ export class ConversationSession implements TaskHost {
     const queued = this.inputs.shift();
     if (queued) return Promise.resolve(queued);
     if (this.ended) return Promise.resolve(undefined);
+    if (!this.activity.dtmf_collection && (!this.activity.speech_to_text_recognition || !this.d.stt)) {
+      // No input can arrive: the assistant drives the next turn itself.
+      return Promise.resolve({ text: VGW_TEXT.noInputTurn, isDtmf: false, vars: {} });
+    }
     return new Promise((resolve, reject) => {
       this.waiter = { resolve, reject };
       this.armPostTimer();

@@ -24,4 +24,6 @@ export {
 } from './dtmf.ts';
 export { GoertzelDtmfDetector, DTMF_ROW_HZ, DTMF_COL_HZ, DTMF_KEYPAD, type GoertzelOptions } from './goertzel.ts';
 export { synthesizeDtmf, dtmfFrequencies } from './dtmf-tone.ts';
+export { Playback } from './playback.ts';
+export { ReceiveStats } from './receive-stats.ts';
 export { RtpSession, type RtpSessionOptions, type RtpStats } from './rtp-session.ts';

@@ -23,6 +23,8 @@ import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { RemoteInfo, Socket } from 'node:dgram';
 import type { AudioSource, DigitEvent, PlaybackResult } from '../call/types.ts';
+import { Playback } from './playback.ts';
+import { ReceiveStats } from './receive-stats.ts';
 import { decodeG711, encodeG711, type G711Codec } from './g711.ts';
 import { emptyRtpHeader, parseRtpHeader, RTP_HEADER_LENGTH, writeRtpHeader } from './rtp-packet.ts';
 import { SrtpContext, SRTP_AUTH_TAG_LENGTH } from './srtp.ts';
@@ -34,8 +36,6 @@ import type { PortPool } from './port-pool.ts';
 
 /** Samples per 20 ms frame at 8000 Hz. */
 const FRAME = 160;
-/** Streaming sources are read ahead by at most this many samples (1 s). */
-const READ_AHEAD = 8000;
 /** Send buffers rotate so a datagram still queued in the kernel path is never overwritten. */
 const SEND_BUFFERS = 4;
 const SEND_BUFFER_SIZE = RTP_HEADER_LENGTH + FRAME + SRTP_AUTH_TAG_LENGTH + 18;
@@ -76,23 +76,6 @@ export interface RtpStats {
   jitterMs: number;
   /** Packets dropped: not RTP, unexpected payload type, SRTP authentication/replay failure, or from a non-latched source. */
   discarded: number;
-}
-
-interface Playback {
-  resolve: (r: PlaybackResult) => void;
-  done: boolean;
-  /** Samples consumed (sent or skipped while on hold). */
-  samples: number;
-  /** Whole-buffer source. */
-  buffer?: Int16Array;
-  offset: number;
-  /** Streaming source: queued chunks, read position in the first one, samples queued. */
-  chunks: Int16Array[];
-  chunkOffset: number;
-  queued: number;
-  ended: boolean;
-  iterator?: AsyncIterator<Int16Array>;
-  wake?: () => void;
 }
 
 interface DigitJob {
@@ -151,16 +134,7 @@ export class RtpSession extends EventEmitter implements PacedSender {
   private lastRx: number;
   private timedOut = false;
 
-  // RFC 3550 appendix A receive statistics.
-  private rxInit = false;
-  private rxSsrc = 0;
-  private baseSeq = 0;
-  private maxSeq = 0;
-  private cycles = 0;
-  private receivedInStream = 0;
-  private lostBefore = 0;
-  private lastTransit = 0;
-  private jitter = 0;
+  private readonly receiveStats = new ReceiveStats();
   private packetsSent = 0;
   private packetsReceived = 0;
   private bytesSent = 0;
@@ -223,16 +197,15 @@ export class RtpSession extends EventEmitter implements PacedSender {
 
   /** Counters so far. */
   get stats(): RtpStats {
-    const lost = this.lostBefore + this.currentLost();
     return {
       packetsSent: this.packetsSent,
       packetsReceived: this.packetsReceived,
       bytesSent: this.bytesSent,
       bytesReceived: this.bytesReceived,
       bytes: this.bytesSent + this.bytesReceived,
-      lost,
-      jitter: this.jitter,
-      jitterMs: this.jitter / 8,
+      lost: this.receiveStats.lost,
+      jitter: this.receiveStats.jitter,
+      jitterMs: this.receiveStats.jitterMs,
       discarded: this.discarded,
     };
   }
@@ -276,18 +249,17 @@ export class RtpSession extends EventEmitter implements PacedSender {
   play(source: AudioSource): Promise<PlaybackResult> {
     this.stopPlayback();
     if (this.closed) return Promise.resolve({ completed: false, playedMs: 0 });
-    return new Promise<PlaybackResult>((resolve) => {
-      const pb: Playback = { resolve, done: false, samples: 0, offset: 0, chunks: [], chunkOffset: 0, queued: 0, ended: false };
-      this.playback = pb;
-      if (source instanceof Int16Array) pb.buffer = source;
-      else void this.pump(pb, source);
-      this.activate();
-    });
+    const pb = new Playback(source, this.onPlaybackError);
+    this.playback = pb;
+    this.activate();
+    return pb.result;
   }
 
   /** Ends the current playback (completed=false). No-op when nothing plays. */
   stopPlayback(): void {
-    if (this.playback) this.finishPlayback(this.playback, false);
+    const pb = this.playback;
+    this.playback = null;
+    pb?.finish(false);
   }
 
   /**
@@ -360,25 +332,9 @@ export class RtpSession extends EventEmitter implements PacedSender {
       this.deactivate();
       return;
     }
-    if (pb.buffer) {
-      const n = Math.min(FRAME, pb.buffer.length - pb.offset);
-      if (n > 0) this.sendAudio(slot, timestamp, pb.buffer, pb.offset, n);
-      pb.offset += n;
-      pb.samples += n;
-      if (pb.offset >= pb.buffer.length) this.finishPlayback(pb, true);
-      return;
-    }
-    const n = this.takeStreamFrame(pb);
-    if (n > 0) {
-      pb.samples += n;
-      this.sendAudio(slot, timestamp, this.frame, 0, n);
-    }
-    if (pb.ended && pb.queued === 0) this.finishPlayback(pb, true);
-    if (pb.wake && pb.queued < READ_AHEAD) {
-      const wake = pb.wake;
-      pb.wake = undefined;
-      wake();
-    }
+    const count = pb.next(this.frame);
+    if (count > 0) this.sendAudio(slot, timestamp, pb.frameSource, pb.frameOffset, count);
+    if (pb.finished) this.playback = null;
   }
 
   // ---- sending -------------------------------------------------------------------------
@@ -424,66 +380,6 @@ export class RtpSession extends EventEmitter implements PacedSender {
     return true;
   }
 
-  private takeStreamFrame(pb: Playback): number {
-    if (pb.queued < FRAME && !pb.ended) return 0; // underrun: a gap, then a marker
-    let n = 0;
-    while (n < FRAME && pb.chunks.length > 0) {
-      const head = pb.chunks[0]!;
-      const take = Math.min(FRAME - n, head.length - pb.chunkOffset);
-      this.frame.set(head.subarray(pb.chunkOffset, pb.chunkOffset + take), n);
-      n += take;
-      pb.chunkOffset += take;
-      if (pb.chunkOffset >= head.length) {
-        pb.chunks.shift();
-        pb.chunkOffset = 0;
-      }
-    }
-    pb.queued -= n;
-    return n;
-  }
-
-  private async pump(pb: Playback, source: AsyncIterable<Int16Array>): Promise<void> {
-    try {
-      const it = source[Symbol.asyncIterator]();
-      pb.iterator = it;
-      while (!pb.done) {
-        if (pb.queued >= READ_AHEAD) {
-          await new Promise<void>((resolve) => { pb.wake = resolve; });
-          continue;
-        }
-        const r = await it.next();
-        if (r.done || pb.done) break;
-        if (r.value instanceof Int16Array && r.value.length > 0) {
-          pb.chunks.push(r.value);
-          pb.queued += r.value.length;
-        }
-      }
-    } catch (err) {
-      if (!pb.done) {
-        this.emit('playback-error', err);
-        this.finishPlayback(pb, false);
-      }
-    } finally {
-      pb.ended = true;
-    }
-  }
-
-  private finishPlayback(pb: Playback, completed: boolean): void {
-    if (pb.done) return;
-    pb.done = true;
-    if (this.playback === pb) this.playback = null;
-    pb.chunks = [];
-    pb.queued = 0;
-    const wake = pb.wake;
-    pb.wake = undefined;
-    wake?.();
-    if (!completed && pb.iterator?.return) {
-      // Tell a streaming producer (e.g. TTS) to stop; its errors no longer matter.
-      Promise.resolve().then(() => pb.iterator!.return!()).catch(() => undefined);
-    }
-    pb.resolve({ completed, playedMs: Math.round(pb.samples / 8) });
-  }
-
   private nextDigitJob(): void {
     const job = this.digitQueue.shift() ?? null;
     this.digitJob = job;
@@ -514,6 +410,10 @@ export class RtpSession extends EventEmitter implements PacedSender {
 
   private readonly onDigit = (d: DigitEvent): void => {
     this.emit('digit', d);
+  };
+
+  private readonly onPlaybackError = (err: unknown): void => {
+    this.emit('playback-error', err);
   };
 
   private readonly onSocketError = (err: Error): void => {
@@ -553,7 +453,7 @@ export class RtpSession extends EventEmitter implements PacedSender {
     this.timedOut = false;
     this.packetsReceived++;
     this.bytesReceived += h.payloadLength;
-    this.updateReceiveStats(h.ssrc, h.sequenceNumber, h.timestamp, now, !isEvent);
+    this.receiveStats.update(h.ssrc, h.sequenceNumber, h.timestamp, now, !isEvent);
 
     if (isEvent) {
       this.dtmfReceiver.push(h.timestamp, msg, h.headerLength, h.payloadLength);
@@ -593,40 +493,6 @@ export class RtpSession extends EventEmitter implements PacedSender {
       this.remotePort = port;
       this.emit('latched', { address, port });
     }
-  }
-
-  private updateReceiveStats(ssrc: number, seq: number, timestamp: number, nowMs: number, audio: boolean): void {
-    if (!this.rxInit || ssrc !== this.rxSsrc) {
-      if (this.rxInit) this.lostBefore += this.currentLost();
-      this.rxInit = true;
-      this.rxSsrc = ssrc;
-      this.baseSeq = seq;
-      this.maxSeq = seq;
-      this.cycles = 0;
-      this.receivedInStream = 1;
-      this.lastTransit = NaN;
-      return;
-    }
-    this.receivedInStream++;
-    const delta = (seq - this.maxSeq) & 0xffff;
-    if (delta !== 0 && delta < 0x8000) {
-      if (seq < this.maxSeq) this.cycles += 65536;
-      this.maxSeq = seq;
-    }
-    if (!audio) return; // telephone-event timestamps mark the event start, not the packet time
-    const transit = nowMs * 8 - timestamp;
-    if (!Number.isNaN(this.lastTransit)) {
-      let d = transit - this.lastTransit;
-      d -= 4294967296 * Math.round(d / 4294967296); // timestamp wrap
-      this.jitter += (Math.abs(d) - this.jitter) / 16;
-    }
-    this.lastTransit = transit;
-  }
-
-  private currentLost(): number {
-    if (!this.rxInit) return 0;
-    const expected = this.cycles + this.maxSeq - this.baseSeq + 1;
-    return Math.max(0, expected - this.receivedInStream);
   }
 
   private setSrtp(keys: { localKey: Buffer; remoteKey: Buffer } | undefined): void {

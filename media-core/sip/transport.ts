@@ -73,12 +73,12 @@ export class SipTransport extends EventEmitter {
   constructor(opts: TransportOptions) {
     super();
     this.opts = {
-      maxDatagramBytes: 65535,
-      maxStreamMessageBytes: 131072,
-      maxHeaders: 256,
-      idleTimeoutMs: 300_000,
-      forceRport: true,
       ...opts,
+      maxDatagramBytes: opts.maxDatagramBytes ?? 65535,
+      maxStreamMessageBytes: opts.maxStreamMessageBytes ?? 131072,
+      maxHeaders: opts.maxHeaders ?? 256,
+      idleTimeoutMs: opts.idleTimeoutMs ?? 300_000,
+      forceRport: opts.forceRport ?? true,
     };
   }
 

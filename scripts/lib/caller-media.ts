@@ -47,9 +47,11 @@ const xmlAttr = (s: string) => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').
 function listen(ms: number, n: number): string[] {
   // 30000 is the marker buildScenario rewrites for the final wait; keep windows off it.
   const t = ms === 30000 ? 30001 : Math.max(1, Math.round(ms));
+  // The timeout sits on the first recv: SIPp waits at that element (a later optional-group
+  // member's timeout never fires), and a BYE is still matched by looking ahead.
   return [
-    `<recv request="REFER" optional="true" next="refer"/>`,
-    `<recv request="BYE" timeout="${t}" ontimeout="media${n}" next="bye"/>`,
+    `<recv request="REFER" optional="true" timeout="${t}" ontimeout="media${n}" next="refer"/>`,
+    `<recv request="BYE" next="bye"/>`,
     `<label id="media${n}"/>`,
   ];
 }

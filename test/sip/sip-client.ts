@@ -4,6 +4,7 @@
  */
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { connect, type Socket } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
 import { randomBytes } from 'node:crypto';
 import { DEFAULT_LIMITS, parseMessage } from '../../media-core/sip/parse.ts';
 import type { SipMessage } from '../../media-core/sip/message.ts';
@@ -29,10 +30,11 @@ export class RawSipPeer {
     return peer;
   }
 
-  static async tcp(targetPort: number): Promise<RawSipPeer> {
-    const s = connect(targetPort, '127.0.0.1');
+  /** A TCP peer, or a TLS one trusting `tlsCa` (PEM) when given. */
+  static async tcp(targetPort: number, tlsCa?: Buffer): Promise<RawSipPeer> {
+    const s = tlsCa ? tlsConnect({ port: targetPort, host: '127.0.0.1', ca: tlsCa, checkServerIdentity: () => undefined }) : connect(targetPort, '127.0.0.1');
     await new Promise<void>((resolve, reject) => {
-      s.once('connect', () => resolve());
+      s.once(tlsCa ? 'secureConnect' : 'connect', () => resolve());
       s.once('error', reject);
     });
     const peer = new RawSipPeer('tcp', undefined, s, s.localPort!, targetPort);
@@ -90,14 +92,14 @@ export interface TestDialog {
   callId: string;
   fromTag: string;
   branch: string;
-  transport: 'UDP' | 'TCP';
+  transport: 'UDP' | 'TCP' | 'TLS';
   localPort: number;
   targetPort: number;
   toTag?: string;
   cseq: number;
 }
 
-export function newTestDialog(transport: 'UDP' | 'TCP', localPort: number, targetPort: number): TestDialog {
+export function newTestDialog(transport: 'UDP' | 'TCP' | 'TLS', localPort: number, targetPort: number): TestDialog {
   return { callId: `t-${randomBytes(6).toString('hex')}@127.0.0.1`, fromTag: randomBytes(4).toString('hex'), branch: 'z9hG4bK' + randomBytes(6).toString('hex'), transport, localPort, targetPort, cseq: 1 };
 }
 
@@ -117,7 +119,7 @@ export function requestText(d: TestDialog, method: string, opts: { body?: string
     `To: <sip:${opts.user ?? '15550100001'}@127.0.0.1:${d.targetPort}>${d.toTag ? `;tag=${d.toTag}` : ''}`,
     `Call-ID: ${d.callId}`,
     `CSeq: ${opts.cseq ?? d.cseq} ${method === 'CANCEL' || method === 'ACK' ? method : method}`,
-    `Contact: <sip:caller@127.0.0.1:${d.localPort}${d.transport === 'TCP' ? ';transport=tcp' : ''}>`,
+    `Contact: <sip:caller@127.0.0.1:${d.localPort}${d.transport === 'UDP' ? '' : `;transport=${d.transport.toLowerCase()}`}>`,
     ...(opts.extra ?? []),
     ...(body ? [`Content-Type: ${opts.contentType ?? 'application/sdp'}`] : []),
     `Content-Length: ${Buffer.byteLength(body)}`,

@@ -150,4 +150,16 @@ describe('connect_to_agent and end_session per vendor', () => {
     assert.deepEqual(sent, [{ to: '+15551234567', from: '+15550100001', body: 'hello', mediaUrls: undefined }]);
     assert.deepEqual(a.texts(), ['', 'vgwSMSFailed']);
   });
+
+  test('twilio_flex: a Refer-To over 256 characters is not sent; agent_unavailable and vgwCallTransferFailed', async () => {
+    const a = new ScriptedTestAssistant((t) =>
+      t === '' ? [agent({ service_desk: { sip: { transfer_headers: [{ name: 'X-Long', value: 'v'.repeat(300) }] } } })] : t === 'vgwCallTransferFailed' ? [{ response_type: 'end_session' }] : [],
+    );
+    const { runtime, tts } = makeRuntime(a, { vendor: { vendor: 'twilio_flex' } });
+    const call = startCall(runtime);
+    await runtime.idle();
+    assert.equal(call.refers.length, 0);
+    assert.deepEqual(tts.texts(), ['No agent now.']);
+    assert.deepEqual(a.texts(), ['', 'vgwCallTransferFailed']);
+  });
 });

@@ -154,4 +154,14 @@ describe('conversation runtime with a fake call', () => {
     assert.equal(by.two!.voice, 'en-us', 'replace_once lasted one turn');
     assert.deepEqual(by.three, { voice: 'en-us', rate: 175, pitch: 3 });
   });
+
+  test('with DTMF and speech input stopped, the next turn is vgwNoInputTurn', async () => {
+    const stop = (type: string): GenericResponse => ({ response_type: 'stop_activities', activities: [{ type }] });
+    const a = new ScriptedTestAssistant((t) => (t === '' ? [stop('dtmf_collection'), stop('speech_to_text_recognition'), text('Please listen.')] : [{ response_type: 'end_session' }]));
+    const { runtime, tts } = makeRuntime(a);
+    startCall(runtime);
+    await runtime.idle();
+    assert.deepEqual(a.texts(), ['', 'vgwNoInputTurn']);
+    assert.deepEqual(tts.texts(), ['Please listen.']);
+  });
 });

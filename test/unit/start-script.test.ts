@@ -1,6 +1,7 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
+import { createSocket } from 'node:dgram';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -349,36 +350,61 @@ describe('SIPp scenario', () => {
     assert.ok(xml.indexOf(`play_pcap_audio="${dtmfPcap('0')}"`) < xml.indexOf(`play_pcap_audio="${dtmfPcap('#')}"`));
     assert.match(dtmfPcap('#'), /dtmf_2833_pound\.pcap$/);
     assert.match(xml, /rtp_stream="\/tmp\/a\.ulaw,1,0"/);
-    assert.match(xml, /<recv request="BYE" timeout="12345" ontimeout="hangup"\/>/);
+    assert.match(xml, /<recv request="REFER" optional="true" timeout="12345" ontimeout="hangup" next="refer"\/>/);
+    assert.match(xml, /<recv request="REFER" optional="true" timeout="1000" ontimeout="media0" next="refer"\/>/);
     assert.ok(!xml.includes('timeout="30000"'));
     assert.throws(() => buildScenario(template, { headers: ['X-A: 1\r\nX-B: 2'], media: '', waitEndMs: 1000 }), /invalid header/);
     assert.throws(() => buildScenario('<scenario/>', { headers: [], media: '', waitEndMs: 1000 }), /lacks/);
     assert.throws(() => dtmfPcap('A'), /no DTMF capture/);
   });
 
-  test('a real SIPp call against a stand-in media core: REFER answered with 202 + NOTIFY, BYE accepted', { timeout: 40_000 }, async (t) => {
-    if (spawnSync('sipp', ['-v']).error) return t.skip('sipp is not installed (sudo apt-get install sip-tester)');
+  /** Runs uac.xml against fake-media-core-refer.xml; RTP the caller sends lands on a UDP socket here. */
+  async function callStandIn(afterMs: number, dtmf: string) {
     const dir = mkdtempSync(join(tmpdir(), 'sipp-call-'));
     const port = await freeSipPort();
-    const uas = spawn('sipp', ['-sf', join(REPO_ROOT, 'scripts/sipp/fake-media-core-refer.xml'), '-i', '127.0.0.1', '-p', String(port), '-m', '1', '-key', 'key', KEY, '-timeout', '30s', '-nostdin'], { cwd: dir, stdio: 'ignore' });
+    const sink = createSocket('udp4');
+    const rtp: Buffer[] = [];
+    sink.on('message', (m) => rtp.push(m));
+    await new Promise<void>((r) => sink.bind(0, '127.0.0.1', () => r()));
+    const uas = spawn('sipp', ['-sf', join(REPO_ROOT, 'scripts/sipp/fake-media-core-refer.xml'), '-i', '127.0.0.1', '-p', String(port), '-m', '1', '-key', 'key', KEY, '-key', 'rtp_sink', String(sink.address().port), '-timeout', '30s', '-nostdin'], { cwd: dir, stdio: 'ignore' });
     try {
       await new Promise((r) => setTimeout(r, 300));
       const scenarioFile = join(dir, 'call.xml');
-      writeFileSync(scenarioFile, buildScenario(template, { headers: vendorInviteHeaders('nice_cxone', { contactId: '123456789012' }), media: mediaSteps({ afterMs: 2000, dtmf: '1' }), waitEndMs: 10_000 }));
+      writeFileSync(scenarioFile, buildScenario(template, { headers: vendorInviteHeaders('nice_cxone', { contactId: '123456789012' }), media: mediaSteps({ afterMs, dtmf }), waitEndMs: 10_000 }));
       const result = await runSipp({ scenarioFile, workDir: dir, host: '127.0.0.1', port, transport: 'udp', keys: { to: '+15550100004', caller: '+15557654321' }, timeoutMs: 20_000 });
-      assert.equal(result.killed, false);
       const messages = parseSippTrace(readFileSync(result.messageFile, 'utf8'));
-      const ladder = renderLadder(messages).map((l) => l.replace(/^\s*\+\d+\.\d+s\s+/, ''));
-      assert.deepEqual(ladder.slice(0, 2), ['caller -> media core  INVITE sip:+15550100004@127.0.0.1:' + port + ' (X-ContactID: 123456789012)', 'caller <- media core  100 Trying (INVITE)']);
-      const methods = ladder.map((l) => l.split('  ')[1]!.split(' (')[0]);
-      assert.deepEqual(methods.slice(2), ['200 OK', 'ACK', 'REFER', '202 Accepted', 'NOTIFY', '200 OK', 'BYE', '200 OK']);
-      const ending = sipEnding(messages);
-      assert.equal(ending.kind, 'transferred');
-      assert.equal(ending.kind === 'transferred' && ending.sessionHistoryKey, KEY);
-      assert.equal(result.code, 0, result.stderr);
+      return { result, messages, port, rtp };
     } finally {
       uas.kill('SIGKILL');
+      sink.close();
       rmSync(dir, { recursive: true, force: true });
     }
+  }
+
+  const haveSipp = !spawnSync('sipp', ['-v']).error;
+  const sippOpts = { timeout: 40_000, skip: haveSipp ? false : 'sipp is not installed (sudo apt-get install sip-tester)' };
+
+  test('a real SIPp call: DTMF sent as RFC 4733 events, REFER answered with 202 + NOTIFY, BYE accepted', sippOpts, async () => {
+    const { result, messages, port, rtp } = await callStandIn(200, '1#');
+    assert.equal(result.killed, false);
+    const ladder = renderLadder(messages).map((l) => l.replace(/^\s*\+\d+\.\d+s\s+/, ''));
+    assert.deepEqual(ladder.slice(0, 2), ['caller -> media core  INVITE sip:+15550100004@127.0.0.1:' + port + ' (X-ContactID: 123456789012)', 'caller <- media core  100 Trying (INVITE)']);
+    const methods = ladder.map((l) => l.split('  ')[1]!.split(' (')[0]);
+    assert.deepEqual(methods.slice(2), ['200 OK', 'ACK', 'REFER', '202 Accepted', 'NOTIFY', '200 OK', 'BYE', '200 OK']);
+    const ending = sipEnding(messages);
+    assert.equal(ending.kind, 'transferred');
+    assert.equal(ending.kind === 'transferred' && ending.sessionHistoryKey, KEY);
+    assert.equal(result.code, 0, result.stderr);
+    // RFC 4733 telephone-event packets (payload type 101): event 1, then event 11 (#).
+    const events = rtp.filter((p) => (p[1]! & 0x7f) === 101).map((p) => p[12]!);
+    assert.ok(events.length >= 10, `telephone-event packets received: ${events.length}`);
+    assert.deepEqual([...new Set(events)], [1, 11]);
+  });
+
+  test('a REFER that comes while the caller is still waiting to speak is handled', sippOpts, async () => {
+    const { result, messages } = await callStandIn(5000, '0');
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(sipEnding(messages).kind, 'transferred');
+    assert.ok(messages.some((m) => m.direction === 'sent' && m.method === 'NOTIFY'));
   });
 });
