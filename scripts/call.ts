@@ -2,97 +2,74 @@
  * `npm run call -- --to <number> [--dtmf 0] [--say "I want to speak to an agent"]`:
  * places a real SIP call to the media core with SIPp (scripts/sipp/uac.xml), as the called
  * number's contact center would (vendor INVITE headers), prints the SIP ladder, and says where
- * the call ended: from the contact-center sandboxes (Amazon Connect, NICE CXone) or from the
- * REFER / BYE seen on the ladder (SIP trunk, Twilio Flex). Bounded by --timeout (60 s).
+ * the call ended: from the contact-center sandboxes (Amazon Connect, NICE CXone), from the
+ * REFER / BYE seen on the ladder (SIP trunk), or, for Twilio Flex, by playing Twilio's part
+ * (signed receive-call webhook, then the INVITE to its <Sip> URI, then the signed
+ * refer-handler webhook with the REFER's Refer-To). Bounded by --timeout (60 s).
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseCallArgs, UsageError, USAGE, type CallOptions } from './lib/call-args.ts';
-import { buildScenario, mediaSteps, synthesizeSpeech } from './lib/caller-media.ts';
-import { newCallIds, vendorInviteHeaders } from './lib/invite-headers.ts';
-import { ESPEAK, formatMissing, missingPrerequisites, SIPP, SOX } from './lib/prerequisites.ts';
-import { fetchSandboxEvents, lastSeq, sandboxEnding, type SandboxEnding } from './lib/sandbox-outcome.ts';
-import { parseSippTrace, renderLadder, sipEnding } from './lib/sip-ladder.ts';
-import { runSipp } from './lib/sipp-run.ts';
-import { DEMO_CONNECT_INSTANCE_ARN } from './lib/stack-env.ts';
-import { REPO_ROOT } from './lib/repo-root.ts';
-import { VENDOR_NAME, vendorForNumber } from './lib/vendor-route.ts';
 import { verdict } from './lib/call-verdict.ts';
+import { placeCall } from './lib/place-call.ts';
+import { MissingPrerequisitesError } from './lib/prerequisites.ts';
+import { REPO_ROOT } from './lib/repo-root.ts';
+import { readStackInfo } from './lib/stack-info.ts';
+import type { TwilioEmulation } from './lib/twilio-emulation.ts';
+import { VENDOR_NAME, vendorForNumber } from './lib/vendor-route.ts';
 
 const out = (line = '') => process.stdout.write(`${line}\n`);
 
-async function placeCall(o: CallOptions): Promise<number> {
-  const needed = [SIPP, ...(o.say ? [ESPEAK, SOX] : [])];
-  const missing = missingPrerequisites(needed);
-  if (missing.length) {
-    process.stderr.write(`${formatMissing(missing)}\n`);
-    return 1;
+/**
+ * Twilio's side for a Twilio Flex number: TWILIO_AUTH_TOKEN + PUBLIC_BASE_URL from the
+ * environment, else the fake per-run values `npm start` left for this SIP port (stack-info.ts).
+ */
+function twilioEmulation(o: CallOptions): TwilioEmulation | undefined {
+  const env = process.env;
+  if (env.TWILIO_AUTH_TOKEN && env.PUBLIC_BASE_URL) {
+    return { authToken: env.TWILIO_AUTH_TOKEN, publicBaseUrl: env.PUBLIC_BASE_URL, accountSid: env.TWILIO_ACCOUNT_SID || `AC${'0'.repeat(32)}` };
   }
-  const configFile = process.env.CONFIG_FILE ?? join(REPO_ROOT, 'media-core/config/demo.json');
-  const vendor = vendorForNumber(o.to, configFile);
-  const ids = newCallIds(vendor, process.env.AMAZON_CONNECT_INSTANCE_ARN || DEMO_CONNECT_INSTANCE_ARN);
-  const workDir = mkdtempSync(join(tmpdir(), 'npm-call-'));
+  return readStackInfo(o.port)?.twilio;
+}
+
+async function run(o: CallOptions): Promise<number> {
+  const vendor = vendorForNumber(o.to, process.env.CONFIG_FILE ?? join(REPO_ROOT, 'media-core/config/demo.json'));
+  const twilio = vendor === 'twilio_flex' ? twilioEmulation(o) : undefined;
+  if (vendor === 'twilio_flex' && !twilio) {
+    out(`note: Twilio's webhooks are not emulated (no npm start on SIP port ${o.port}, and TWILIO_AUTH_TOKEN/PUBLIC_BASE_URL unset); calling the media core directly`);
+  }
+  const what = [o.dtmf && `DTMF ${o.dtmf}`, o.say && `saying "${o.say}"`].filter(Boolean).join(' then ') || 'no input';
+  let call;
   try {
-    const usesSandbox = vendor === 'amazon_connect' || vendor === 'nice_cxone';
-    let sinceSeq = 0;
-    if (usesSandbox) {
-      try {
-        sinceSeq = lastSeq(await fetchSandboxEvents(o.sandboxUrl));
-      } catch (err) {
-        out(`note: the sandboxes at ${o.sandboxUrl} do not answer (${(err as Error).message}); the result will come from SIP only`);
-      }
+    call = await placeCall({
+      ...o,
+      twilio,
+      onStart: ({ calledUser, contactId, sipUri }) => {
+        if (twilio && sipUri) out(`Twilio: POST ${twilio.publicBaseUrl}/twilio/receive-call (signed, Called=${o.to}) -> 200 <Dial answerOnBridge="true" referUrl=…><Sip>${sipUri}</Sip>`);
+        out(`Calling ${calledUser} (${VENDOR_NAME[vendor]}) at ${o.host}:${o.port} over ${o.transport.toUpperCase()}${contactId ? `, contact id ${contactId}` : ''}; ${what}; up to ${o.timeoutMs / 1000} s`);
+      },
+    });
+  } catch (err) {
+    if (err instanceof MissingPrerequisitesError) {
+      process.stderr.write(`${err.message}\n`);
+      return 1;
     }
-    const speech = o.say ? await synthesizeSpeech(o.say, workDir) : undefined;
-    const scenarioFile = join(workDir, 'call.xml');
-    const started = Date.now();
-    const mediaMs = o.afterMs + o.dtmf.length * 400 + (speech?.durationMs ?? 0);
-    writeFileSync(
-      scenarioFile,
-      buildScenario(readFileSync(join(REPO_ROOT, 'scripts/sipp/uac.xml'), 'utf8'), {
-        headers: vendorInviteHeaders(vendor, ids),
-        media: mediaSteps({ afterMs: o.afterMs, dtmf: o.dtmf, speech }),
-        waitEndMs: o.timeoutMs - mediaMs - 5000,
-      }),
-    );
-    const what = [o.dtmf && `DTMF ${o.dtmf}`, o.say && `saying "${o.say}"`].filter(Boolean).join(' then ') || 'no input';
-    out(`Calling ${o.to} (${VENDOR_NAME[vendor]}) at ${o.host}:${o.port} over ${o.transport.toUpperCase()}${ids.contactId ? `, contact id ${ids.contactId}` : ''}; ${what}; up to ${o.timeoutMs / 1000} s`);
-
-    const result = await runSipp({ scenarioFile, workDir, host: o.host, port: o.port, transport: o.transport, keys: { to: o.to, caller: o.from }, timeoutMs: o.timeoutMs });
-    const messages = existsSync(result.messageFile) ? parseSippTrace(readFileSync(result.messageFile, 'utf8')) : [];
-    out('');
-    out('SIP ladder:');
-    for (const line of renderLadder(messages)) out(line);
-    if (!messages.length) out('  (no SIP message was exchanged)');
-    if (result.killed) out(`SIPp was stopped after ${o.timeoutMs / 1000} s`);
-    if (result.code !== 0 && existsSync(result.errorFile)) {
-      // Each SIPp error entry starts with a date; the first line says what went wrong.
-      const errors = readFileSync(result.errorFile, 'utf8').split('\n').filter((l) => /^\d{4}-\d{2}-\d{2}/.test(l)).slice(-3);
-      if (errors.length) out(`SIPp reported:\n  ${errors.map((l) => l.replace(/^\S+\s+\S+\s+\S+:\s*/, '').slice(0, 200)).join('\n  ')}`);
-    }
-
-    const sip = sipEnding(messages);
-    let sandbox: SandboxEnding | undefined;
-    if (usesSandbox && ids.contactId && sip.kind !== 'no-answer' && sip.kind !== 'rejected') {
-      // The adapter writes before the BYE, so the event is normally there already; allow a short settle.
-      for (let i = 0; i < 10; i++) {
-        try {
-          sandbox = sandboxEnding(await fetchSandboxEvents(o.sandboxUrl), vendor, ids.contactId, sinceSeq);
-        } catch {
-          break;
-        }
-        if (sandbox.kind !== 'none') break;
-        await new Promise((r) => setTimeout(r, 300));
-      }
-    }
-    out('');
-    out(`Call ended after ${((Date.now() - started) / 1000).toFixed(1)} s: ${verdict(vendor, sip, sandbox)}`);
-    const key = sandbox?.kind === 'queued' ? sandbox.sessionHistoryKey : sip.kind === 'transferred' ? sip.sessionHistoryKey : undefined;
-    if (key) out(`Agent screen pop (local demo): ${o.screenPopUrl}?session_history_key=${encodeURIComponent(key)}`);
-    return sip.kind === 'no-answer' || sip.kind === 'rejected' ? 1 : 0;
-  } finally {
-    rmSync(workDir, { recursive: true, force: true });
+    throw err;
   }
+  for (const note of call.notes) out(`note: ${note}`);
+  out('');
+  out('SIP ladder:');
+  for (const line of call.ladder) out(line);
+  if (!call.messages.length) out('  (no SIP message was exchanged)');
+  if (call.sipp.killed) out(`SIPp was stopped after ${o.timeoutMs / 1000} s`);
+  if (call.sipp.errors.length) out(`SIPp reported:\n  ${call.sipp.errors.join('\n  ')}`);
+  if (call.twilio?.referHandler) {
+    out(`Twilio: POST ${call.twilio.referHandler.url} (signed, ReferTransferTarget = the Refer-To) -> ${call.twilio.referHandler.status}${call.twilio.redirect ? ` <Redirect method="${call.twilio.redirect.method}">` : ''}`);
+  }
+  out('');
+  out(`Call ended after ${((call.endedAt - call.startedAt) / 1000).toFixed(1)} s: ${verdict(vendor, call.sip, call.sandbox, call.twilio?.redirect)}`);
+  const key = call.sandbox?.kind === 'queued' ? call.sandbox.sessionHistoryKey : call.sip.kind === 'transferred' ? call.sip.sessionHistoryKey : undefined;
+  if (key) out(`Agent screen pop (local demo): ${o.screenPopUrl}?session_history_key=${encodeURIComponent(key)}`);
+  return call.sip.kind === 'no-answer' || call.sip.kind === 'rejected' ? 1 : 0;
 }
 
 async function main(): Promise<number> {
@@ -110,7 +87,7 @@ async function main(): Promise<number> {
     out(USAGE);
     return 0;
   }
-  return placeCall(opts);
+  return run(opts);
 }
 
 main().then(

@@ -6,6 +6,7 @@
  */
 import { MissingPrerequisitesError, PortsBusyError, startStack, StartupError } from './lib/stack.ts';
 import { missingPrerequisites, SIPP } from './lib/prerequisites.ts';
+import { removeStackInfo, writeStackInfo } from './lib/stack-info.ts';
 
 async function main(): Promise<number> {
   let stack;
@@ -19,6 +20,13 @@ async function main(): Promise<number> {
     throw err;
   }
   const { urls } = stack.env;
+  // For `npm run call` on a Twilio Flex number: it signs the webhooks with this run's fake token.
+  writeStackInfo({
+    pid: process.pid,
+    sipPort: stack.ports.sip,
+    sandboxUrl: urls.sandbox,
+    twilio: { publicBaseUrl: stack.env.offline.PUBLIC_BASE_URL!, authToken: stack.env.offline.TWILIO_AUTH_TOKEN!, accountSid: stack.env.offline.TWILIO_ACCOUNT_SID! },
+  });
   const lines = [
     '',
     `  call it:        npm run call -- --to +15550100003 --say "I want to speak to an agent"`,
@@ -37,6 +45,7 @@ async function main(): Promise<number> {
   });
   const reason = await Promise.race([signal, stack.unexpectedExit.then((name) => `exit of ${name}`)]);
   process.stdout.write(`\n[stack] stopping (${reason})…\n`);
+  removeStackInfo(stack.ports.sip);
   await stack.stop();
   return reason.startsWith('exit of') ? 1 : 0;
 }

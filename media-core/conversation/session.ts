@@ -8,7 +8,6 @@
  * vgwFinalUtteranceTimeout, vgwCallTransferFailed, vgwSMSFailed, vgwHangUp). Context
  * variables of seed 004 tables 2 and 3 are kept in ./context-vars.ts.
  */
-import axios from 'axios';
 import type { Logger } from '../../lib/log.ts';
 import { redactKey } from '../../lib/redact.ts';
 import type { Store } from '../../lib/store/client.ts';
@@ -21,23 +20,18 @@ import { HistoryWriter } from './history.ts';
 import type { OutcomeInvoker } from './lambda-invoke.ts';
 import { OutcomeDispatcher } from './outcome-dispatch.ts';
 import { Lru } from './speech/lru.ts';
-import { parseWav, toInt16 } from './speech/pcm.ts';
-import { bestTranscript, type Recognition, type SttProvider } from './speech/stt.ts';
+import { fetchWav8k, type AudioLimits } from './audio-fetch.ts';
+import type { SttProvider } from './speech/stt.ts';
 import type { TtsProvider } from './speech/tts.ts';
 import { applyUpdate, effective, endTurn, type LayeredSettings, type Settings } from './speech/update-strategy.ts';
-import { Vad } from './speech/vad.ts';
+import { SpeechInput } from './speech-input.ts';
+import { smsRequest, type SmsRequestLike } from './sms-request.ts';
 import { DtmfCollectTask } from './tasks/dtmf-collect.ts';
 import { createTask, taskKey } from './tasks/registry.ts';
 import type { Activity, TaskHost, TaskResult } from './tasks/task.ts';
 import { VGW_TEXT, type AssistantConnector, type ConversationContext, type GenericResponse } from './types.ts';
 
-/** An SMS as adapters/twilio/sms.ts takes it. */
-export interface SmsRequestLike {
-  to: string;
-  from?: string;
-  body?: string;
-  mediaUrls?: string[];
-}
+export type { SmsRequestLike };
 
 export interface SessionDeps {
   call: Call;
@@ -56,7 +50,7 @@ export interface SessionDeps {
   audioCache: Lru<string, Int16Array>;
   log: Logger;
   /** Limits of fetched audio files. */
-  audioLimits?: { maxBytes: number; timeoutMs: number };
+  audioLimits?: AudioLimits;
 }
 
 interface PendingInput {
@@ -86,11 +80,8 @@ export class ConversationSession implements TaskHost {
   private waiter: { resolve: (i: PendingInput | undefined) => void; reject: (e: Error) => void } | undefined;
   private fatal: Error | undefined;
   private postTimer: NodeJS.Timeout | undefined;
-  private finalTimer: NodeJS.Timeout | undefined;
   private collector: DtmfCollector | undefined;
-  private readonly vad: Vad;
-  private recognition: Recognition | undefined;
-  private ignoringUtterance = false;
+  private readonly speech: SpeechInput;
   private consecutiveTimeouts = 0;
   /** performance.now() when the last caller input ended (digit, or final STT result). */
   inputEndedAt = 0;
@@ -105,10 +96,27 @@ export class ConversationSession implements TaskHost {
     this.tts = { call: { ...d.ttsDefaults } };
     this.stt = { call: { ...d.sttDefaults } };
     this.bargeIn = { ...d.integration.bargeIn };
-    this.vad = new Vad(d.vad, {
-      onStart: (pre) => this.onSpeechStart(pre),
-      onFrame: (f) => this.recognition?.write(f),
-      onEnd: () => this.onSpeechEnd(),
+    this.speech = new SpeechInput(d.stt, d.vad, {
+      admit: () => {
+        const ok = !(this.collector?.active === true && this.collector.params.ignoreSpeech) && this.bargeInAllowed('speech');
+        if (ok) this.clearPostTimer();
+        return ok;
+      },
+      settings: () => effective(this.stt),
+      finalTimeoutMs: () => timeoutMs(this.context, 'final_utterance_timeout_count', this.cfg.finalUtteranceTimeoutMs),
+      onResult: (text, r) => {
+        this.inputEndedAt = performance.now();
+        if (this.collector?.active) {
+          this.collector.cancel();
+          this.collector = undefined;
+        }
+        this.deliver({ text, isDtmf: false, vars: { speech_to_text_result: r } });
+      },
+      onEmpty: () => {
+        if (this.waiter) this.armPostTimer();
+      },
+      onFinalTimeout: () => this.deliver({ text: VGW_TEXT.finalUtteranceTimeout, isDtmf: false, vars: { final_utterance_timeout_occurred: true } }),
+      onError: (err) => this.setFatal(err),
     });
   }
 
@@ -226,7 +234,7 @@ export class ConversationSession implements TaskHost {
     const queued = this.inputs.shift();
     if (queued) return Promise.resolve(queued);
     if (this.ended) return Promise.resolve(undefined);
-    if (!this.activity.dtmf_collection && (!this.activity.speech_to_text_recognition || !this.d.stt)) {
+    if (!this.activity.dtmf_collection && (!this.activity.speech_to_text_recognition || !this.speech.available)) {
       // No input can arrive: the assistant drives the next turn itself.
       return Promise.resolve({ text: VGW_TEXT.noInputTurn, isDtmf: false, vars: {} });
     }
@@ -238,7 +246,7 @@ export class ConversationSession implements TaskHost {
 
   private armPostTimer(): void {
     this.clearPostTimer();
-    if (!this.waiter || this.vad.speaking || this.recognition || this.collector?.started) return;
+    if (!this.waiter || this.speech.busy || this.collector?.started) return;
     const ms = timeoutMs(this.context, 'post_response_timeout_count', this.cfg.postResponseTimeoutMs);
     this.postTimer = setTimeout(() => {
       this.collector?.cancel();
@@ -273,59 +281,8 @@ export class ConversationSession implements TaskHost {
   }
 
   private onAudio(frame: Int16Array): void {
-    if (this.ended || !this.activity.speech_to_text_recognition || !this.d.stt) return;
-    this.vad.push(frame);
-  }
-
-  private onSpeechStart(preroll: Int16Array[]): void {
-    this.ignoringUtterance = (this.collector?.active === true && this.collector.params.ignoreSpeech) || !this.bargeInAllowed('speech');
-    if (this.ignoringUtterance || !this.d.stt) return;
-    this.clearPostTimer();
-    let rec: Recognition;
-    try {
-      rec = this.d.stt.open(effective(this.stt));
-    } catch (err) {
-      return this.setFatal(err as Error);
-    }
-    this.recognition = rec;
-    for (const f of preroll) rec.write(f);
-    const ms = timeoutMs(this.context, 'final_utterance_timeout_count', this.cfg.finalUtteranceTimeoutMs);
-    clearTimeout(this.finalTimer);
-    this.finalTimer = setTimeout(() => {
-      if (this.recognition !== rec) return;
-      this.recognition = undefined;
-      rec.abort();
-      this.deliver({ text: VGW_TEXT.finalUtteranceTimeout, isDtmf: false, vars: { final_utterance_timeout_occurred: true } });
-    }, ms);
-    rec.result.then(
-      (r) => {
-        if (this.recognition !== rec) return;
-        this.recognition = undefined;
-        clearTimeout(this.finalTimer);
-        this.inputEndedAt = performance.now();
-        const text = bestTranscript(r);
-        if (!text) {
-          if (this.waiter) this.armPostTimer();
-          return;
-        }
-        if (this.collector?.active) {
-          this.collector.cancel();
-          this.collector = undefined;
-        }
-        this.deliver({ text, isDtmf: false, vars: { speech_to_text_result: r } });
-      },
-      (err: Error) => {
-        if (this.recognition !== rec) return;
-        this.recognition = undefined;
-        clearTimeout(this.finalTimer);
-        this.setFatal(new Error(`speech recognition failed: ${err.message}`));
-      },
-    );
-  }
-
-  private onSpeechEnd(): void {
-    if (this.ignoringUtterance) return;
-    this.recognition?.end();
+    if (this.ended || !this.activity.speech_to_text_recognition) return;
+    this.speech.push(frame);
   }
 
   private setFatal(err: Error): void {
@@ -351,11 +308,8 @@ export class ConversationSession implements TaskHost {
 
   private cleanup(): void {
     this.clearPostTimer();
-    clearTimeout(this.finalTimer);
     this.collector?.cancel();
-    this.recognition?.abort();
-    this.recognition = undefined;
-    this.vad.finish();
+    this.speech.stop();
   }
 
   /** Any failure: failure message, then the error outcome (BYE without attributes). */
@@ -402,24 +356,8 @@ export class ConversationSession implements TaskHost {
     return undefined;
   }
 
-  async fetchAudio(url: string): Promise<Int16Array> {
-    const hit = this.d.audioCache.get(url);
-    if (hit) return hit;
-    const lim = this.d.audioLimits ?? { maxBytes: 10 * 1024 * 1024, timeoutMs: 5000 };
-    let data: Buffer;
-    try {
-      const r = await axios.get(url, { responseType: 'arraybuffer', timeout: lim.timeoutMs, maxContentLength: lim.maxBytes, maxRedirects: 3 });
-      data = Buffer.from(r.data as ArrayBuffer);
-    } catch (err) {
-      throw new Error(`audio fetch failed: ${axios.isAxiosError(err) ? (err.response ? `HTTP ${err.response.status}` : err.code ?? err.message) : (err as Error).message}`);
-    }
-    const wav = parseWav(data);
-    if (wav.format !== 1 || wav.channels !== 1 || wav.sampleRate !== 8000 || wav.bitsPerSample !== 16) {
-      throw new Error(`audio must be a WAV of 8000 Hz mono 16-bit PCM; got format ${wav.format}, ${wav.channels} channel(s), ${wav.sampleRate} Hz, ${wav.bitsPerSample} bits`);
-    }
-    const pcm = toInt16(wav.data);
-    this.d.audioCache.set(url, pcm);
-    return pcm;
+  fetchAudio(url: string): Promise<Int16Array> {
+    return fetchWav8k(url, this.d.audioCache, this.d.audioLimits);
   }
 
   async sendDigits(digits: string, intervalMs: number): Promise<void> {
@@ -444,11 +382,7 @@ export class ConversationSession implements TaskHost {
 
   setActivity(a: Activity, on: boolean): void {
     this.activity[a] = on;
-    if (!on && a === 'speech_to_text_recognition') {
-      this.recognition?.abort();
-      this.recognition = undefined;
-      this.vad.finish();
-    }
+    if (!on && a === 'speech_to_text_recognition') this.speech.stop();
   }
 
   configureSpeech(kind: 'tts' | 'stt', parameters: Record<string, unknown>, strategy: string | undefined): void {
@@ -479,6 +413,10 @@ export class ConversationSession implements TaskHost {
       return 'continue';
     }
     this.ended = true;
+    if (r === 'transferred') {
+      // The assistant learns that the caller went to an agent; its answer has nowhere to go.
+      this.d.assistant.message(this.call.info.callId, { input: { text: VGW_TEXT.callTransferred }, context: this.context }).catch(() => {});
+    }
     return 'ended';
   }
 
@@ -489,15 +427,7 @@ export class ConversationSession implements TaskHost {
   }
 
   async sendSms(p: Record<string, unknown>): Promise<boolean> {
-    const str = (v: unknown) => (typeof v === 'string' && v.trim() ? v.trim() : undefined);
-    const vendor = this.cfg.contactCenter;
-    const caller = this.call.info.callerUser;
-    const req: SmsRequestLike = {
-      to: str(p.userPhoneNumber) ?? (/^\d+$/.test(caller) ? `+${caller}` : caller),
-      from: str(p.tenantPhoneNumber) ?? (vendor.vendor === 'twilio_flex' ? vendor.smsFrom : undefined) ?? this.cfg.number,
-      body: str(p.message),
-      mediaUrls: Array.isArray(p.mediaURL) ? p.mediaURL.filter((u): u is string => typeof u === 'string') : str(p.mediaURL) ? [str(p.mediaURL)!] : undefined,
-    };
+    const req = smsRequest(p, this.call.info, this.cfg);
     try {
       if (!req.body) throw new Error('vgwActSendSMS needs a message');
       if (!this.d.sendSms) throw new Error('no SMS provider configured');

@@ -12,7 +12,7 @@ export interface CallOptions {
   to: string;
   /** Caller number (From user part). */
   from: string;
-  /** DTMF digits to send as RFC 4733 events, in order ('' = none). */
+  /** DTMF digits to send as RFC 4733 events, in order ('' = none); "," is a 1 s pause. */
   dtmf: string;
   /** Phrase to speak (espeak-ng), sent as PCMU RTP; undefined = none. */
   say?: string;
@@ -38,7 +38,7 @@ export class UsageError extends Error {
 export const USAGE = `usage: npm run call -- --to <number> [options]
   --to <number>       called number, E.164 (demo: +15550100001 SIP, +15550100002 Twilio,
                       +15550100003 Amazon Connect, +15550100004 NICE CXone)
-  --dtmf <digits>     send DTMF digits (0-9 * #), e.g. --dtmf 0
+  --dtmf <digits>     send DTMF digits (0-9 * #, "," pauses 1 s), e.g. --dtmf 0 or 1234#,,,0
   --say <phrase>      speak a phrase (espeak-ng), e.g. --say "I want to speak to an agent"
   --host <host>       media core host (default 127.0.0.1)
   --port <port>       media core SIP port (default SIP_PORT or 5060)
@@ -90,8 +90,8 @@ export function parseCallArgs(argv: string[], env: Record<string, string | undef
   if (to && !E164.test(to)) throw new UsageError(`--to ${to}: must be a phone number such as +15550100003`);
   const from = values.from ?? '+15557654321';
   if (!E164.test(from)) throw new UsageError(`--from ${from}: must be a phone number`);
-  const dtmf = (values.dtmf ?? '').replace(/[\s,]/g, '');
-  if (!/^[0-9*#]*$/.test(dtmf)) throw new UsageError(`--dtmf ${values.dtmf}: only digits 0-9, * and # can be sent`);
+  const dtmf = (values.dtmf ?? '').replace(/\s/g, '');
+  if (!/^[0-9*#,]*$/.test(dtmf)) throw new UsageError(`--dtmf ${values.dtmf}: only digits 0-9, * and # can be sent ("," pauses 1 s)`);
   if (dtmf.length > 32) throw new UsageError('--dtmf: at most 32 digits');
   const say = values.say?.trim() || undefined;
   if (say && say.length > 500) throw new UsageError('--say: at most 500 characters');

@@ -15,6 +15,8 @@ const run = promisify(execFile);
 export const DTMF_PCAP_DIR = '/usr/share/sip-tester';
 /** Gap after each 140 ms DTMF capture, so that digits arrive as distinct events, ms. */
 export const DTMF_GAP_MS = 260;
+/** A "," in the DTMF string waits this long (a dialer's pause), still answering REFER/BYE, ms. */
+export const DTMF_PAUSE_MS = 1000;
 /** Silence appended to speech so the media core's VAD sees the end of the utterance, s. */
 export const TRAILING_SILENCE_S = 1.5;
 
@@ -57,15 +59,20 @@ function listen(ms: number, n: number): string[] {
 }
 
 /**
- * SIPp scenario steps: wait `afterMs` (the greeting), then each DTMF digit, then the speech.
- * play_pcap_audio and rtp_stream run in the background in SIPp, hence the waits, which
- * listen for REFER/BYE so that a transfer during the caller's input is handled.
+ * SIPp scenario steps: wait `afterMs` (the greeting), then each DTMF digit ("," = a pause of
+ * DTMF_PAUSE_MS, as on a dialer), then the speech. play_pcap_audio and rtp_stream run in the
+ * background in SIPp, hence the waits, which listen for REFER/BYE so that a transfer during
+ * the caller's input is handled.
  */
 export function mediaSteps(opts: { afterMs: number; dtmf: string; speech?: { file: string; durationMs: number }; pcapDir?: string }): string {
   const steps: string[] = [];
   let n = 0;
   if (opts.afterMs > 0) steps.push(...listen(opts.afterMs, n++));
   for (const d of opts.dtmf) {
+    if (d === ',') {
+      steps.push(...listen(DTMF_PAUSE_MS, n++));
+      continue;
+    }
     steps.push(`<nop><action><exec play_pcap_audio="${xmlAttr(dtmfPcap(d, opts.pcapDir))}"/></action></nop>`);
     steps.push(...listen(140 + DTMF_GAP_MS, n++));
   }
@@ -74,6 +81,13 @@ export function mediaSteps(opts: { afterMs: number; dtmf: string; speech?: { fil
     steps.push(...listen(opts.speech.durationMs + 200, n++));
   }
   return steps.join('\n  ');
+}
+
+/** How long the caller's input of mediaSteps takes after the answer, ms (for the final wait). */
+export function mediaDurationMs(opts: { afterMs: number; dtmf: string; speech?: { durationMs: number } }): number {
+  let ms = opts.afterMs + (opts.speech ? opts.speech.durationMs + 200 : 0);
+  for (const d of opts.dtmf) ms += d === ',' ? DTMF_PAUSE_MS : 140 + DTMF_GAP_MS;
+  return ms;
 }
 
 /**

@@ -51,6 +51,13 @@ export interface RunningStack {
   unexpectedExit: Promise<string>;
   /** Stops everything this call started (media core drained first). Idempotent. */
   stop(): Promise<void>;
+  /**
+   * The last output lines (at most 60) of a component: "media-core", "offline", "sandboxes".
+   * Kept also when quiet, so that tests can read a component's log.
+   */
+  output(component: string): string[];
+  /** Process ids of the children (each leads its own process group). */
+  pids(): Record<string, number>;
 }
 
 /** Thrown when ports are taken; the message names each variable to change. */
@@ -172,7 +179,14 @@ export async function startStack(opts: StartStackOptions = {}): Promise<RunningS
   const unexpectedExit = new Promise<string>((resolveExit) => {
     for (const c of children) void c.exited.then(() => !stopping && resolveExit(c.name));
   });
-  return { ports, env, unexpectedExit, stop };
+  return {
+    ports,
+    env,
+    unexpectedExit,
+    stop,
+    output: (component) => children.find((c) => c.name === component)?.recentOutput() ?? [],
+    pids: () => Object.fromEntries(children.map((c) => [c.name, c.pid])),
+  };
 }
 
 export { StartupError, MissingPrerequisitesError };

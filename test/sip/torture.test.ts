@@ -117,7 +117,7 @@ describe('RFC 4475 messages against a live engine, one call up', () => {
         offered.push(c.info.calledUser);
         if (c.info.calledUser === '15550100001') {
           call = c;
-          void c.answer();
+          void c.answer().catch(() => undefined);
         } else c.reject(603, 'Decline');
       },
     );

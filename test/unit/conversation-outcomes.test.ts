@@ -30,6 +30,7 @@ describe('connect_to_agent and end_session per vendor', () => {
     assert.match(uui.value, /^[A-Za-z0-9_-]{22};encoding=ascii$/);
     assert.ok(r.opts!.headers!.some((h) => h.name === 'X-Account' && h.value === '1234'));
     assert.deepEqual(call.hangups, [[]], 'BYE after the REFER succeeded');
+    await until(() => a.texts().includes('vgwCallTransferred'), 'vgwCallTransferred');
   });
 
   test('sip_trunk: failed REFER says agent_unavailable and sends vgwCallTransferFailed', async () => {

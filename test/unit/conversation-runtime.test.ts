@@ -117,16 +117,22 @@ describe('conversation runtime with a fake call', () => {
 
   test('stop_activities dtmf_collection ignores keys until start_activities', async () => {
     const act = (type: string): GenericResponse => ({ response_type: type, activities: [{ type: 'dtmf_collection' }] });
-    const a = new ScriptedTestAssistant((t) => (t === '' ? [act('stop_activities')] : t === 'vgwPostResponseTimeout' ? [act('start_activities')] : [text(`got ${t}`)]));
-    const { runtime, tts } = makeRuntime(a);
+    const a = new ScriptedTestAssistant((t, req) =>
+      t === '' ? { output: { generic: [act('stop_activities')] }, context: { ...req.context, post_response_timeout_count: 80 } } : t === 'vgwPostResponseTimeout' ? [act('start_activities')] : [text(`got ${t}`)],
+    );
+    // A speech recognizer that never hears anything keeps speech input possible.
+    const stt = { name: 'none', open: () => ({ write() {}, end() {}, abort() {}, result: new Promise<never>(() => {}) }) };
+    const { runtime, tts } = makeRuntime(a, { stt });
     const call = startCall(runtime);
     await until(() => a.requests.length === 1, 'first turn');
     call.press('4');
     await new Promise((r) => setTimeout(r, 30));
     assert.equal(a.requests.length, 1, 'key ignored while stopped');
+    await until(() => a.requests.length === 2, 'timeout turn restarts DTMF');
+    call.press('6');
+    await until(() => tts.texts().includes('got 6'), 'key accepted after start_activities');
     call.remoteHangup();
     await runtime.idle();
-    assert.equal(tts.texts().length, 0);
   });
 
   test('assistant failure: failure message, then BYE without headers', async () => {

@@ -1,0 +1,116 @@
+/**
+ * SIP/RTP load with SIPp as the caller in the same run (issue 3 figures):
+ * 1. concurrent calls with RTP both ways for BENCH_SECONDS (target 1,000, no failed call);
+ * 2. RTP send pacing: p99 deviation of the shared scheduler's ticks from the 20 ms grid (target <= 2 ms);
+ * 3. call setup (INVITE received to 200 OK sent, in the engine) p99 at BENCH_RATE calls/s (target <= 20 ms);
+ * 4. CPU per call of our process beside SIPp's (utime+stime from /proc/<pid>/stat), as a ratio.
+ *
+ * Env: BENCH_CALLS (default 1000), BENCH_SECONDS (60), BENCH_RATE (100 calls/s).
+ * Run: `BENCH_CALLS=50 BENCH_SECONDS=10 npx tsx bench/sip-load.bench.ts`
+ */
+import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startEngine } from '../media-core/engine/engine.ts';
+import type { Call } from '../media-core/call/types.ts';
+import { encodeG711 } from '../media-core/media/g711.ts';
+import { freeSipPort } from '../test/helpers/ports.ts';
+import { runSipp, SCENARIO_DIR } from '../test/sipp/run-sipp.ts';
+import { percentile, ms } from './stats.ts';
+
+const CALLS = Number(process.env.BENCH_CALLS ?? 1000);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 60);
+const RATE = Number(process.env.BENCH_RATE ?? 100);
+const TICKS_PER_S = 100; // USER_HZ of /proc/<pid>/stat on Linux
+
+/** utime + stime of a process in seconds, or undefined when it is gone. */
+function cpuSeconds(pid: number | 'self'): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_S;
+  } catch {
+    return undefined;
+  }
+}
+
+// One second of a 440 Hz tone as raw PCMU for SIPp's rtp_stream (looped), and 10 s of PCM for us.
+const pcm = (seconds: number, hz: number) => Int16Array.from({ length: 8000 * seconds }, (_, i) => Math.round(6000 * Math.sin((2 * Math.PI * hz * i) / 8000)));
+const dir = mkdtempSync(join(tmpdir(), 'sip-bench-'));
+const rtpFile = join(dir, 'tone.ulaw');
+writeFileSync(rtpFile, encodeG711('PCMU', pcm(1, 440)));
+const ourAudio = pcm(10, 1000);
+// SIPp does not expand -key values inside rtp_stream, so the scenario gets the path written in.
+const scenario = join(dir, 'uac-rtpstream.xml');
+writeFileSync(scenario, readFileSync(join(SCENARIO_DIR, 'uac-rtpstream.xml'), 'utf8').replaceAll('[rtp_file]', rtpFile).replace('[codec]', '0'));
+
+const port = await freeSipPort();
+let framesIn = 0;
+let callsWithAudio = 0;
+let answered = 0;
+const engine = await startEngine(
+  { sip: { address: '127.0.0.1', udpPort: port }, rtp: { address: '127.0.0.1', portMin: 30000, portMax: 30000 + 2 * CALLS + 200 }, maxCalls: CALLS + 10, t1Ms: 500 },
+  (call: Call) => {
+    let got = 0;
+    call.on('audio', () => {
+      framesIn++;
+      if (got++ === 0) callsWithAudio++;
+    });
+    void call
+      .answer()
+      .then(async () => {
+        answered++;
+        while (call.state === 'answered') {
+          const r = await call.play(ourAudio);
+          if (!r.completed) break;
+        }
+      })
+      .catch(() => undefined);
+  },
+);
+
+let sippPid = 0;
+let peakCalls = 0;
+let sippCpu = 0;
+const ourCpu0 = cpuSeconds('self')!;
+const t0 = Date.now();
+let statsReset = false;
+const sampler = setInterval(() => {
+  peakCalls = Math.max(peakCalls, engine.activeCalls());
+  if (sippPid) sippCpu = cpuSeconds(sippPid) ?? sippCpu;
+  // Pacing is measured in the steady state, once every call is set up.
+  if (!statsReset && engine.activeCalls() >= CALLS) {
+    engine.scheduler.resetStats();
+    statsReset = true;
+  }
+}, 200);
+
+console.log(`sip-load: ${CALLS} calls at ${RATE}/s, ${SECONDS} s each, SIPp rtp_stream both ways`);
+const result = await runSipp({
+  scenario,
+  targetPort: port,
+  localPort: await freeSipPort(),
+  mediaPort: await freeSipPort(),
+  calls: CALLS,
+  limit: CALLS,
+  rate: RATE,
+  pauseMs: SECONDS * 1000,
+  keys: { rtp_file: rtpFile, codec: '0' },
+  timeoutS: SECONDS + Math.ceil(CALLS / RATE) + 60,
+  extraArgs: ['-max_socket', String(CALLS + 100)],
+  onSpawn: (pid) => (sippPid = pid),
+});
+clearInterval(sampler);
+const wall = (Date.now() - t0) / 1000;
+const ourCpu = cpuSeconds('self')! - ourCpu0;
+const pacing = engine.scheduler.stats();
+const m = engine.metrics();
+const failed = (result.errors.match(/Aborting call|failed|unexpected/gi) ?? []).length;
+
+console.log(`1. concurrent calls: peak ${peakCalls} of ${CALLS} (answered ${answered}, with caller audio ${callsWithAudio}); SIPp exit ${result.code}${result.killed ? ' (killed)' : ''}, error lines ${failed}; frames received ${framesIn}`);
+console.log(`2. RTP pacing (steady state, ${pacing.ticks} ticks, ${pacing.skipped} skipped): p50 ${ms(pacing.p50Ms)}, p99 ${ms(pacing.p99Ms)}, max ${ms(pacing.maxMs)} (target p99 <= 2 ms)`);
+console.log(`3. call setup INVITE->200 in engine at ${RATE}/s: p50 ${ms(percentile(m.setupMs, 50))}, p99 ${ms(percentile(m.setupMs, 99))}, max ${ms(Math.max(...m.setupMs))} over ${m.setupMs.length} calls (target p99 <= 20 ms)`);
+console.log(`4. CPU: ours ${ourCpu.toFixed(2)} s (${((100 * ourCpu) / wall).toFixed(0)}% of a core), SIPp ${sippCpu.toFixed(2)} s (${((100 * sippCpu) / wall).toFixed(0)}%); per call ours ${((1000 * ourCpu) / CALLS).toFixed(1)} ms vs SIPp ${((1000 * sippCpu) / CALLS).toFixed(1)} ms; ratio ours/SIPp ${(ourCpu / Math.max(sippCpu, 1e-9)).toFixed(2)}`);
+if (result.code !== 0) console.log(`SIPp errors (first lines):\n${result.errors.split('\n').slice(0, 10).join('\n')}`);
+await engine.close();
+process.exit(0);
