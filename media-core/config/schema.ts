@@ -69,8 +69,8 @@ export const SttConfig = z.discriminatedUnion('provider', [
     /** Acoustic model directory (dpkg -L pocketsphinx-en-us). */
     hmm: z.string().default('/usr/share/pocketsphinx/model/en-us/en-us'),
     dict: z.string().default('/usr/share/pocketsphinx/model/en-us/cmudict-en-us.dict'),
-    /** Dice similarity (0-1) above which a hypothesis is snapped to the nearest example phrase. */
-    snapThreshold: z.number().min(0).max(1).default(0.5),
+    /** Content-word similarity (0-1, ./phrase-snap.ts) from which a hypothesis is snapped to the nearest example phrase. */
+    snapThreshold: z.number().min(0).max(1).default(0.6),
   }),
   z.object({
     provider: z.literal('watson'),

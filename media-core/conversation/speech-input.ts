@@ -31,12 +31,17 @@ export class SpeechInput {
   private recognition: Recognition | undefined;
   private ignoring = false;
   private finalTimer: NodeJS.Timeout | undefined;
+  private gapTimer: NodeJS.Timeout | undefined;
+  private readonly gapMs: number;
 
   constructor(
     private readonly stt: SttProvider | undefined,
     vad: VadConfig,
     private readonly hooks: SpeechInputHooks,
   ) {
+    // Peers with silence suppression (DTX) stop sending RTP when the caller stops talking:
+    // no frames for the hangover time also ends the utterance.
+    this.gapMs = vad.hangoverFrames * 20 + 100;
     this.vad = new Vad(vad, {
       onStart: (pre) => this.onStart(pre),
       onFrame: (f) => this.recognition?.write(f),
@@ -56,12 +61,16 @@ export class SpeechInput {
   }
 
   push(frame: Int16Array): void {
-    if (this.stt) this.vad.push(frame);
+    if (!this.stt) return;
+    this.vad.push(frame);
+    clearTimeout(this.gapTimer);
+    if (this.vad.speaking) this.gapTimer = setTimeout(() => this.vad.finish(), this.gapMs);
   }
 
   /** Drops a running utterance and recognition (speech stopped, call ended). */
   stop(): void {
     clearTimeout(this.finalTimer);
+    clearTimeout(this.gapTimer);
     this.recognition?.abort();
     this.recognition = undefined;
     this.vad.finish();

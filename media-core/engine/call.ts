@@ -15,7 +15,7 @@ import type { ServerTransaction, TransactionLayer } from '../sip/transaction.ts'
 import { parseCSeq } from '../sip/header-values.ts';
 import { escapeHeaderComponent } from '../sip/uri.ts';
 import { acceptAnswer, createOffer, isRejection, negotiateAnswer, type SdpNegotiation } from '../media/sdp.ts';
-import type { RtpSession } from '../media/rtp-session.ts';
+import type { MediaSession } from '../media/worker/media-session.ts';
 import { formatDtmfRelay, parseDtmfRelay } from './info-dtmf.ts';
 import { ReferTracker } from './refer-tracker.ts';
 
@@ -63,7 +63,7 @@ export class SipCall extends EventEmitter implements Call {
     readonly info: CallInfo,
     readonly dialog: Dialog,
     private readonly inviteTx: ServerTransaction,
-    private readonly media: RtpSession,
+    private readonly media: MediaSession,
     /** The negotiation of the INVITE's offer, or undefined when the INVITE had no SDP (we offer in the 200). */
     private negotiation: SdpNegotiation | undefined,
     private readonly ctx: CallContext,
@@ -72,11 +72,22 @@ export class SipCall extends EventEmitter implements Call {
     super();
     this.log = ctx.logger;
     this.sdpVersion = negotiation?.version ?? 1;
-    media.on('audio', (frame: Int16Array) => this.emit('audio', frame));
+    // Caller audio is decoded and (with RTP workers) crosses threads only while someone listens.
+    const forwardAudio = (frame: Int16Array) => this.emit('audio', frame);
+    this.on('newListener', (event: string) => {
+      if (event === 'audio' && this.listenerCount('audio') === 0) media.on('audio', forwardAudio);
+    });
+    this.on('removeListener', (event: string) => {
+      if (event === 'audio' && this.listenerCount('audio') === 0) media.off('audio', forwardAudio);
+    });
     media.on('digit', (d) => this.emit('digit', d));
     media.on('rtp-timeout', () => {
       this.log.warn('no RTP received: ending call');
       void this.sendBye([], 'error', 'rtp-timeout');
+    });
+    media.on('media-error', (err: Error) => {
+      this.log.error({ err }, 'RTP worker failed: ending call');
+      void this.shutdown('media worker failed');
     });
   }
 

@@ -18,8 +18,10 @@ import { SipTransport, type Flow } from '../sip/transport.ts';
 import { DEFAULT_TIMERS, TransactionLayer, type ServerTransaction } from '../sip/transaction.ts';
 import { Dialog, incomingDialogKey } from '../sip/dialog.ts';
 import { PortPool, PortPoolExhaustedError } from '../media/port-pool.ts';
-import { Scheduler } from '../media/scheduler.ts';
+import { Scheduler, type TickDeviationStats } from '../media/scheduler.ts';
 import { RtpSession } from '../media/rtp-session.ts';
+import { RtpWorkerPool } from '../media/worker/rtp-worker-pool.ts';
+import type { MediaSession, MediaSessionOptions } from '../media/worker/media-session.ts';
 import { isRejection, negotiateAnswer } from '../media/sdp.ts';
 import { AdmissionControl, callLimit, type Plan } from './admission.ts';
 import { ALLOW, capabilityHeaders, SipCall, SUPPORTED } from './call.ts';
@@ -52,6 +54,12 @@ export interface EngineOptions {
   };
   /** Concurrent-call limit: a number or a plan (trial 5, plus 100, enterprise 1000). */
   maxCalls: number | Plan;
+  /**
+   * RTP worker threads: 0 (default) runs every RTP session on the main thread with SIP; N >= 1
+   * runs them in N worker threads (each with its own scheduler and slice of the port range),
+   * calls placed on the least-loaded worker. Use about one per core beyond the first.
+   */
+  rtpWorkers?: number;
   /** Default drain deadline, ms (default 30000). */
   drainDeadlineMs?: number;
   /** RFC 3261 T1 in ms (default 500); tests shorten it. T2 and T4 scale with it. */
@@ -74,8 +82,19 @@ export interface Engine {
   close(): Promise<void>;
   /** Counters and latencies for benchmarks and metrics. */
   metrics(): EngineMetrics;
-  /** The shared 20 ms pacing scheduler (its stats() holds the send-deviation histogram). */
+  /** The main thread's 20 ms pacing scheduler (idle when rtpWorkers >= 1: see pacingStats). */
   readonly scheduler: Scheduler;
+  /** The RTP worker threads when rtpWorkers >= 1 (load, port slices, fault drills). */
+  readonly rtpWorkerPool: RtpWorkerPool | undefined;
+  /** Tick deviation of every pacing scheduler: the main thread's, or one per RTP worker. */
+  pacingStats(): Promise<PacingStats[]>;
+  /** Clears those histograms (e.g. once the load reached its steady state). */
+  resetPacingStats(): void;
+}
+
+/** One scheduler's figures; `thread` is 'main' or 'rtp-worker-<n>'. */
+export interface PacingStats extends TickDeviationStats {
+  thread: string;
 }
 
 /** Engine counters. `setupMs` are the most recent INVITE-received-to-200-sent latencies (up to 100000). */
@@ -99,6 +118,17 @@ export async function startEngine(opts: EngineOptions, onCall: (call: Call) => v
   const admission = new AdmissionControl(callLimit(opts.maxCalls));
   const portPool = new PortPool({ address: opts.rtp.address, min: opts.rtp.portMin, max: opts.rtp.portMax });
   const scheduler = new Scheduler({ onError: (err) => logger.error({ err }, 'RTP sender failed') });
+  const workers = opts.rtpWorkers
+    ? new RtpWorkerPool({
+        workers: opts.rtpWorkers,
+        address: opts.rtp.address,
+        portMin: opts.rtp.portMin,
+        portMax: opts.rtp.portMax,
+        onWorkerExit: (index, err) => logger.error({ err, worker: index }, 'RTP worker died: its calls end'),
+      })
+    : undefined;
+  const openSession = (o: MediaSessionOptions): Promise<MediaSession> =>
+    workers ? workers.open(o) : RtpSession.open({ ...o, portPool, scheduler });
   const transport = new SipTransport({
     address: opts.sip.address,
     udpPort: opts.sip.udpPort,
@@ -141,9 +171,9 @@ export async function startEngine(opts: EngineOptions, onCall: (call: Call) => v
     }
     const pending = { cancelled: false };
     pendingInvites.set(tx.key, pending);
-    let session: RtpSession;
+    let session: MediaSession;
     try {
-      session = await RtpSession.open({ portPool, codec: 'PCMU', payloadType: 0, scheduler, rtpTimeoutMs: opts.rtp.rtpTimeoutMs });
+      session = await openSession({ codec: 'PCMU', payloadType: 0, rtpTimeoutMs: opts.rtp.rtpTimeoutMs });
     } catch (err) {
       pendingInvites.delete(tx.key);
       admission.release();
@@ -263,9 +293,13 @@ export async function startEngine(opts: EngineOptions, onCall: (call: Call) => v
   return {
     ports: transport.ports,
     scheduler,
+    rtpWorkerPool: workers,
     activeCalls: () => admission.activeCalls,
     drain,
     metrics: () => ({ setupMs: [...setupMs], ...counters, transport: { ...transport.stats } }),
+    pacingStats: async () =>
+      workers ? (await workers.pacingStats()).map((s) => ({ ...s, thread: `rtp-worker-${s.worker}` })) : [{ ...scheduler.stats(), thread: 'main' }],
+    resetPacingStats: () => (workers ? workers.resetPacingStats() : scheduler.resetStats()),
     async close() {
       admission.draining = true;
       const ending = [...calls.values()].map((c) => c.shutdown('shutdown').catch(() => undefined));
@@ -274,6 +308,7 @@ export async function startEngine(opts: EngineOptions, onCall: (call: Call) => v
       await transport.close();
       scheduler.dispose();
       portPool.releaseAll();
+      await workers?.close();
     },
   };
 }

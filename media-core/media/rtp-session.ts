@@ -59,6 +59,9 @@ export interface RtpSessionOptions {
   relatchAfterMs?: number;
 }
 
+/** Number of numbers {@link RtpSession.writeStats} writes. */
+export const STATS_FIELDS = 9;
+
 /** Counters of one session (RFC 3550 section 6.4 / appendix A). */
 export interface RtpStats {
   packetsSent: number;
@@ -128,7 +131,14 @@ export class RtpSession extends EventEmitter implements PacedSender {
   private dtmfReceiver: DtmfReceiver;
   private goertzel: GoertzelDtmfDetector | undefined;
   private readonly rxFrame = new Int16Array(FRAME);
+  /** Decoded frame reused when nobody needs a fresh array (audio sink, in-band detection only). */
+  private readonly rxScratch = new Int16Array(FRAME);
   private rxFill = 0;
+  /**
+   * Receives each decoded 160-sample frame without allocation (the RTP worker copies it into
+   * its batch). The array is reused: valid only during the call.
+   */
+  audioSink: ((frame: Int16Array) => void) | undefined;
   private readonly rtpTimeoutMs: number;
   private timeoutTimer: NodeJS.Timeout | undefined;
   private lastRx: number;
@@ -208,6 +218,22 @@ export class RtpSession extends EventEmitter implements PacedSender {
       jitterMs: this.receiveStats.jitterMs,
       discarded: this.discarded,
     };
+  }
+
+  /**
+   * Writes the counters of {@link stats} into out[offset...offset+STATS_FIELDS) without
+   * allocating (the RTP worker publishes them in shared memory), in RtpStats field order.
+   */
+  writeStats(out: Float64Array, offset: number): void {
+    out[offset] = this.packetsSent;
+    out[offset + 1] = this.packetsReceived;
+    out[offset + 2] = this.bytesSent;
+    out[offset + 3] = this.bytesReceived;
+    out[offset + 4] = this.bytesSent + this.bytesReceived;
+    out[offset + 5] = this.receiveStats.lost;
+    out[offset + 6] = this.receiveStats.jitter;
+    out[offset + 7] = this.receiveStats.jitterMs;
+    out[offset + 8] = this.discarded;
   }
 
   /**
@@ -459,9 +485,11 @@ export class RtpSession extends EventEmitter implements PacedSender {
       this.dtmfReceiver.push(h.timestamp, msg, h.headerLength, h.payloadLength);
       return;
     }
-    if (!this.goertzel && this.listenerCount('audio') === 0) return;
+    const listeners = this.listenerCount('audio');
+    if (!this.goertzel && !this.audioSink && listeners === 0) return;
     if (h.payloadLength === FRAME && this.rxFill === 0) {
-      this.deliver(decodeG711(this.codec, msg, new Int16Array(FRAME), h.headerLength, FRAME));
+      // 'audio' listeners get a new array per frame; otherwise the scratch frame avoids garbage.
+      this.deliver(decodeG711(this.codec, msg, listeners > 0 ? new Int16Array(FRAME) : this.rxScratch, h.headerLength, FRAME));
       return;
     }
     // Other packet sizes (ptime 10, 30...) are re-framed into 160-sample frames.
@@ -475,13 +503,14 @@ export class RtpSession extends EventEmitter implements PacedSender {
       left -= take;
       if (this.rxFill === FRAME) {
         this.rxFill = 0;
-        this.deliver(Int16Array.from(this.rxFrame));
+        this.deliver(this.listenerCount('audio') > 0 ? Int16Array.from(this.rxFrame) : this.rxFrame);
       }
     }
   };
 
   private deliver(frame: Int16Array): void {
     this.goertzel?.process(frame);
+    this.audioSink?.(frame);
     this.emit('audio', frame);
   }
 

@@ -42,6 +42,8 @@ export interface StartStackOptions {
   logLevel?: string;
   /** Where status lines go (default stdout). */
   print?: (line: string) => void;
+  /** Receives every output line of every child with its name ("media-core", "offline", "sandboxes"). */
+  onOutput?: (component: string, line: string) => void;
 }
 
 export interface RunningStack {
@@ -121,7 +123,8 @@ export async function startStack(opts: StartStackOptions = {}): Promise<RunningS
     })());
 
   const launch = (name: string, args: string[], childEnv: Record<string, string>) => {
-    const child = spawnSupervised({ name, command: process.execPath, args, env: { ...process.env, ...childEnv }, cwd: REPO_ROOT, echo: !opts.quiet });
+    const onOutput = opts.onOutput;
+    const child = spawnSupervised({ name, command: process.execPath, args, env: { ...process.env, ...childEnv }, cwd: REPO_ROOT, echo: !opts.quiet, onLine: onOutput && ((line) => onOutput(name, line)) });
     children.push(child);
     return child;
   };

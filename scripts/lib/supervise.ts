@@ -16,6 +16,8 @@ export interface ChildSpec {
   cwd?: string;
   /** true: print every output line as "name | line"; false: keep only the last lines for error reports. */
   echo: boolean;
+  /** Receives every output line (stdout and stderr), e.g. for a test that reads a component's log. */
+  onLine?: (line: string) => void;
 }
 
 export interface Supervised {
@@ -63,6 +65,7 @@ export function spawnSupervised(spec: ChildSpec): Supervised {
         recent.push(line);
         if (recent.length > KEEP_LINES) recent.shift();
         if (early.length < 2000) early.push(line);
+        spec.onLine?.(line);
         if (echo && line.trim()) stream.write(`${spec.name.padEnd(12)}| ${line}\n`);
       }
     };

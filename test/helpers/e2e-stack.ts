@@ -10,10 +10,12 @@
  */
 import { execFileSync } from 'node:child_process';
 import { randomInt } from 'node:crypto';
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { placeCall, type PlaceCallOptions, type PlacedCall } from '../../scripts/lib/place-call.ts';
 import { startStack, type RunningStack } from '../../scripts/lib/stack.ts';
 import type { TwilioEmulation } from '../../scripts/lib/twilio-emulation.ts';
 import { freeSipPort, freeTcpPort } from './ports.ts';
+import { describeCall } from './e2e-ladder.ts';
 
 export interface TestStack extends RunningStack {
   /** What Twilio would know: the functions' public URL, the fake auth token, the account. */
@@ -22,6 +24,10 @@ export interface TestStack extends RunningStack {
   call(o: Partial<PlaceCallOptions> & { to: string }): Promise<PlacedCall>;
   /** Processes still running that this stack started (sipp towards its SIP port, serverless on its HTTP port). */
   leftovers(): string[];
+  /** Every output line of a component so far (at most 20,000 per component). */
+  log(component: 'media-core' | 'offline' | 'sandboxes'): string[];
+  /** describeCall plus the media core's log lines of this call (by Call-ID) and the stack's warnings/errors. */
+  explain(call: PlacedCall): string;
 }
 
 async function distinctTcpPorts(n: number): Promise<number[]> {
@@ -42,8 +48,36 @@ export function processesMatching(pattern: string): string[] {
   }
 }
 
+/** serverless-offline names of the functions the media core invokes (serverless.yml). */
+const OUTCOME_FUNCTIONS = ['open-phone-integration-dev-amazonConnectOutcome', 'open-phone-integration-dev-niceCxoneOutcome'];
+
 /**
- * Starts the stack on free ports (quiet; LOG_LEVEL info unless given).
+ * Loads every function the calls use once, so that no call meets a cold start: under
+ * serverless-offline a first invocation builds a worker, which on a loaded 2-core machine can
+ * outlast the function's timeout (5-6 s). The outcome functions get an invalid event (they
+ * reply "rejected" without calling any vendor); the webhooks an unsigned POST (403).
+ */
+export async function warmFunctions(stack: RunningStack): Promise<void> {
+  const lambda = new LambdaClient({
+    endpoint: stack.env.urls.lambda,
+    region: stack.env.offline.AWS_REGION,
+    credentials: { accessKeyId: stack.env.offline.AWS_ACCESS_KEY_ID!, secretAccessKey: stack.env.offline.AWS_SECRET_ACCESS_KEY! },
+  });
+  const http = stack.env.urls.http;
+  try {
+    await Promise.all([
+      ...OUTCOME_FUNCTIONS.map((FunctionName) => lambda.send(new InvokeCommand({ FunctionName, Payload: new TextEncoder().encode('{"warmup":true}') }), { abortSignal: AbortSignal.timeout(30_000) })),
+      ...['/twilio/receive-call', '/twilio/refer-handler'].map((path) =>
+        fetch(`${http}${path}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'warmup=1', signal: AbortSignal.timeout(30_000) }).then((r) => r.arrayBuffer()),
+      ),
+    ]);
+  } finally {
+    lambda.destroy();
+  }
+}
+
+/**
+ * Starts the stack on free ports (quiet; LOG_LEVEL info unless given) and warms its functions.
  * @throws what startStack throws (missing prerequisites, a component that does not start).
  */
 export async function startTestStack(opts: { configFile?: string; logLevel?: string } = {}): Promise<TestStack> {
@@ -52,12 +86,24 @@ export async function startTestStack(opts: { configFile?: string; logLevel?: str
   for (let i = 0; i < 5 && [dynamodb, http, lambda, sandbox].includes(sip); i++) sip = await freeSipPort();
   // A random even RTP range away from the usual 10000-10999, so parallel stacks rarely meet.
   const rtpMin = 2 * randomInt(10_000, 14_900);
+  const logs = new Map<string, string[]>();
   const stack = await startStack({
+    onOutput: (component, line) => {
+      const lines = logs.get(component) ?? [];
+      if (lines.length < 20_000) lines.push(line);
+      logs.set(component, lines);
+    },
     ports: { dynamodb: dynamodb!, http: http!, lambda: lambda!, sandbox: sandbox!, sip, rtpMin, rtpMax: rtpMin + 99 },
     quiet: true,
     configFile: opts.configFile,
     logLevel: opts.logLevel ?? 'info',
   });
+  try {
+    await warmFunctions(stack);
+  } catch (err) {
+    await stack.stop();
+    throw err;
+  }
   const twilio: TwilioEmulation = {
     publicBaseUrl: stack.env.offline.PUBLIC_BASE_URL!,
     authToken: stack.env.offline.TWILIO_AUTH_TOKEN!,
@@ -80,6 +126,13 @@ export async function startTestStack(opts: { configFile?: string; logLevel?: str
         twilio,
         ...o,
       }),
+    log: (component) => [...(logs.get(component) ?? [])],
+    explain: (call) => {
+      const callId = call.messages.find((m) => m.method === 'INVITE')?.headers.get('call-id')?.[0];
+      const mine = (logs.get('media-core') ?? []).filter((l) => (callId && l.includes(callId)) || /"level":[456]0/.test(l));
+      const offline = (logs.get('offline') ?? []).filter((l) => /"level":[456]0|error|timed? ?out/i.test(l)).slice(-20);
+      return [describeCall(call), '--- media core (this call, and warnings) ---', ...mine.slice(-40), '--- offline (warnings/errors) ---', ...offline].join('\n');
+    },
     leftovers: () => [...processesMatching(`sipp 127\\.0\\.0\\.1:${stack.ports.sip}\\b`), ...processesMatching(`serverless.*--httpPort ${stack.ports.http}\\b`)],
   };
 }

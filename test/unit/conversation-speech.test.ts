@@ -112,4 +112,15 @@ describe('speech input, barge-in and utterance timeouts', () => {
     call.remoteHangup();
     await runtime.idle();
   });
+
+  test('an utterance also ends when the caller RTP stops (silence suppression)', async () => {
+    const stt = new FakeStt('goodbye');
+    const a = new ScriptedTestAssistant((t) => (t === '' ? [] : [{ response_type: 'end_session' }]));
+    const { runtime } = makeRuntime(a, { stt });
+    const call = startCall(runtime);
+    await until(() => a.requests.length === 1, 'first turn');
+    for (let i = 0; i < 20; i++) call.emit('audio', tone());
+    await runtime.idle();
+    assert.equal(a.requests[1]!.input.text, 'goodbye');
+  });
 });

@@ -5,13 +5,13 @@ import { espeakToPcm8k, EspeakTts } from '../../media-core/conversation/speech/t
 import { CachedTts } from '../../media-core/conversation/speech/tts-cache.ts';
 import { PocketsphinxStt, toResult } from '../../media-core/conversation/speech/stt-pocketsphinx.ts';
 import { buildJsgf } from '../../media-core/conversation/speech/grammar.ts';
-import { diceSimilarity } from '../../media-core/conversation/speech/phrase-snap.ts';
+import { diceSimilarity, contentSimilarity, nearestPhrase } from '../../media-core/conversation/speech/phrase-snap.ts';
 import { Vad } from '../../media-core/conversation/speech/vad.ts';
 import { VadConfig } from '../../media-core/config/schema.ts';
 import { LocalAssistant } from '../../media-core/conversation/assistants/local.ts';
 
 const phrases = LocalAssistant.fromFile('media-core/config/demo-assistant.json').phrases();
-const stt = new PocketsphinxStt({ hmm: '/usr/share/pocketsphinx/model/en-us/en-us', dict: '/usr/share/pocketsphinx/model/en-us/cmudict-en-us.dict', phrases, snapThreshold: 0.5 });
+const stt = new PocketsphinxStt({ hmm: '/usr/share/pocketsphinx/model/en-us/en-us', dict: '/usr/share/pocketsphinx/model/en-us/cmudict-en-us.dict', phrases, snapThreshold: 0.6 });
 after(() => stt.close());
 
 /** Telephone audio of a phrase: espeak-ng -> 8 kHz mu-law -> 16-bit PCM (what the engine decodes). */
@@ -34,10 +34,12 @@ describe('embedded speech: espeak-ng, pocketsphinx, VAD', () => {
     assert.deepEqual([c.hits, c.misses], [1, 2]);
   });
 
-  test('pocketsphinx with the phrase grammar recognizes telephone audio of "i want to speak to an agent"', async () => {
-    const r = await stt.recognize(telephone('i want to speak to an agent'));
-    assert.equal(r.results[0]?.final, true);
-    assert.equal(r.results[0]!.alternatives[0]!.transcript, 'i want to speak to an agent');
+  test('pocketsphinx with the phrase grammar recognizes telephone audio of "i want to speak to an agent" and "goodbye"', async () => {
+    for (const phrase of ['i want to speak to an agent', 'I want to speak to an agent.', 'goodbye']) {
+      const r = await stt.recognize(telephone(phrase));
+      assert.equal(r.results[0]?.final, true);
+      assert.equal(r.results[0]!.alternatives[0]!.transcript, phrase.toLowerCase().replace('.', ''));
+    }
     console.log(`pocketsphinx decode: ${stt.decodeMs.map((m) => m.toFixed(0)).join(', ')} ms`);
   });
 
@@ -45,6 +47,9 @@ describe('embedded speech: espeak-ng, pocketsphinx, VAD', () => {
     const g = buildJsgf(['I want an agent!', 'hours'], (w) => w !== 'an')!;
     assert.match(g, /<phrase> = i want agent \| hours;/);
     assert.ok(diceSimilarity('i want are speak i to want to to', 'i want to speak to an agent') > 0.6);
+    assert.equal(contentSimilarity('i a want up up speak a to when a a a that', 'i want to speak to an agent'), 2 / 3);
+    assert.equal(contentSimilarity('bye that open', 'bye'), 0.5, 'extra content words count against a one-word phrase');
+    assert.deepEqual(nearestPhrase('when a are you open up', ['open', 'when are you open', 'agent']), { phrase: 'when are you open', score: 1 });
     assert.deepEqual(toResult('', ['x'], 0.5), { result_index: 0, results: [] });
     assert.equal(toResult('zebra', ['agent'], 0.5).results[0]!.alternatives[0]!.transcript, 'zebra');
   });

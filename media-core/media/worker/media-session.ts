@@ -1,0 +1,58 @@
+/**
+ * The RTP session API the SIP engine uses, whether the session runs on the main thread
+ * ({@link RtpSession}) or inside an RTP worker thread ({@link RtpSessionProxy}). See
+ * media-core/media/README.md for the semantics of each member.
+ */
+import type { EventEmitter } from 'node:events';
+import type { AudioSource, PlaybackResult } from '../../call/types.ts';
+import type { G711Codec } from '../g711.ts';
+import type { SendDigitsOptions } from '../dtmf.ts';
+import type { RtpStats } from '../rtp-session.ts';
+
+/** What an SDP negotiation applies to a session (re-INVITEs included). */
+export interface CodecUpdate {
+  codec: G711Codec;
+  payloadType: number;
+  telephoneEventPt?: number;
+  /** SDES master keys, 30 bytes each (RFC 4568, AES_CM_128_HMAC_SHA1_80). */
+  srtp?: { localKey: Buffer; remoteKey: Buffer };
+}
+
+/**
+ * One call's RTP endpoint. Events: 'audio' (Int16Array, 160 samples), 'digit' (DigitEvent),
+ * 'latched', 'rtp-timeout', 'socket-error', 'playback-error', 'close', and for worker-backed
+ * sessions 'media-error' (Error) when the worker thread carrying the session died: the
+ * session is then closed and the call should end.
+ */
+export interface MediaSession extends EventEmitter {
+  /** Our even RTP port. */
+  readonly localPort: number;
+  /** Our SSRC (RFC 3550 section 8). */
+  readonly ssrc: number;
+  /** Counters (for worker sessions: at most ~100 ms old while running, exact after play() and close()). */
+  readonly stats: RtpStats;
+  /** Current destination (latched source once symmetric RTP latched). */
+  readonly remote: { address: string; port: number } | undefined;
+  readonly isClosed: boolean;
+  setRemote(address: string, port: number): void;
+  /** @throws RangeError when SRTP keys are not 30 bytes. */
+  updateCodec(opts: CodecUpdate): void;
+  play(source: AudioSource): Promise<PlaybackResult>;
+  stopPlayback(): void;
+  sendDigits(digits: string, opts?: SendDigitsOptions): Promise<void>;
+  hold(on: boolean): void;
+  close(): void;
+}
+
+/** Per-call options of a session factory (the port, scheduler and thread are the factory's business). */
+export interface MediaSessionOptions {
+  codec: G711Codec;
+  payloadType: number;
+  telephoneEventPt?: number;
+  remote?: { address: string; port: number };
+  srtp?: { localKey: Buffer; remoteKey: Buffer };
+  /** Emit 'rtp-timeout' after this many ms without a valid packet; 0 = off. */
+  rtpTimeoutMs?: number;
+  /** Silence from the latched source before another source may be latched, ms (default 2000). */
+  relatchAfterMs?: number;
+}
