@@ -42,6 +42,10 @@ async function main(): Promise<number> {
   const signal = new Promise<string>((resolve) => {
     process.once('SIGINT', () => resolve('SIGINT'));
     process.once('SIGTERM', () => resolve('SIGTERM'));
+    // A supervisor that dies without passing its signal on (npm's sh, a killed terminal)
+    // must not leave the stack running: an orphan is re-parented, so its ppid changes.
+    const parent = process.ppid;
+    setInterval(() => process.ppid !== parent && resolve('parent process exited'), 500).unref();
   });
   const reason = await Promise.race([signal, stack.unexpectedExit.then((name) => `exit of ${name}`)]);
   process.stdout.write(`\n[stack] stopping (${reason})…\n`);
