@@ -1,5 +1,5 @@
 /**
- * RFC 4475 torture messages: every file of /work/shared/testdata/rfc4475 is parsed (valid
+ * RFC 4475 torture messages: every file of ../shared/testdata/rfc4475 (beside the checkout) is parsed (valid
  * ones understood as the RFC says), then sent over UDP and TCP to a live engine while one
  * call is up; each gets its expected response (or none) and the call survives.
  */
@@ -12,11 +12,13 @@ import { parseNameAddr, parseVias } from '../../media-core/sip/header-values.ts'
 import { parseUri } from '../../media-core/sip/uri.ts';
 import { startEngine, type Engine } from '../../media-core/engine/engine.ts';
 import type { Call } from '../../media-core/call/types.ts';
+import { fileURLToPath } from 'node:url';
 import { freeSipPort } from '../helpers/ports.ts';
 import { TORTURE_CASES } from './torture-cases.ts';
 import { RawSipPeer, newTestDialog, offerSdp, requestText, toTagOf } from './sip-client.ts';
 
-const DIR = '/work/shared/testdata/rfc4475/';
+// The conformance vectors live in shared/ beside the checkout (as on CI); RFC4475_DIR overrides.
+const DIR = process.env.RFC4475_DIR ?? fileURLToPath(new URL('../../../shared/testdata/rfc4475/', import.meta.url));
 const load = (f: string) => readFileSync(DIR + f);
 
 describe('RFC 4475 parser', () => {
