@@ -13,6 +13,8 @@ import { verdict } from './lib/call-verdict.ts';
 import { placeCall } from './lib/place-call.ts';
 import { MissingPrerequisitesError } from './lib/prerequisites.ts';
 import { REPO_ROOT } from './lib/repo-root.ts';
+import { outcomeLines } from './lib/sandbox-outcome.ts';
+import { redactKey } from '../lib/redact.ts';
 import { readStackInfo } from './lib/stack-info.ts';
 import type { TwilioEmulation } from './lib/twilio-emulation.ts';
 import { VENDOR_NAME, vendorForNumber } from './lib/vendor-route.ts';
@@ -58,7 +60,17 @@ async function run(o: CallOptions): Promise<number> {
   for (const note of call.notes) out(`note: ${note}`);
   out('');
   out('SIP ladder:');
-  for (const line of call.ladder) out(line);
+  // The adapter's request to the contact center goes between the lines, at its time.
+  const t0 = call.messages[0]?.at ?? 0;
+  const outcomes = call.ids.contactId && t0 ? outcomeLines(call.sandboxEvents, vendor, call.ids.contactId, (k) => redactKey(k) ?? '') : [];
+  call.ladder.forEach((line, i) => {
+    while (outcomes.length && outcomes[0]!.at <= call.messages[i]!.at) {
+      const o = outcomes.shift()!;
+      out(`${`+${((o.at - t0) / 1000).toFixed(3)}s`.padStart(9)}  ${o.text}`);
+    }
+    out(line);
+  });
+  for (const o of outcomes) out(`${`+${((o.at - t0) / 1000).toFixed(3)}s`.padStart(9)}  ${o.text}`);
   if (!call.messages.length) out('  (no SIP message was exchanged)');
   if (call.sipp.killed) out(`SIPp was stopped after ${o.timeoutMs / 1000} s`);
   if (call.sipp.errors.length) out(`SIPp reported:\n  ${call.sipp.errors.join('\n  ')}`);

@@ -5,9 +5,10 @@
  * for SIPp's rtp_stream. Produces the SIPp <nop>/<pause> steps for scripts/sipp/uac.xml.
  */
 import { execFile } from 'node:child_process';
-import { statSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { shiftRtpInPcap } from './pcap-rtp.ts';
 
 const run = promisify(execFile);
 
@@ -25,6 +26,23 @@ export function dtmfPcap(digit: string, dir = DTMF_PCAP_DIR): string {
   const name = digit === '*' ? 'star' : digit === '#' ? 'pound' : digit;
   if (!/^(\d|star|pound)$/.test(name)) throw new Error(`no DTMF capture for "${digit}"`);
   return join(dir, `dtmf_2833_${name}.pcap`);
+}
+
+/**
+ * One capture per digit of `dtmf` ("," pauses skipped), in order. Every digit after the first
+ * gets a copy in `workDir` with its RTP timestamps and sequence numbers moved on, so that a
+ * repeated digit ("1134") is a new RFC 4733 event, not a replay of the previous one (same
+ * timestamp = same event, RFC 4733 section 2.5.1.3).
+ */
+export function prepareDtmfPcaps(dtmf: string, workDir: string, dir = DTMF_PCAP_DIR): string[] {
+  return [...dtmf.replace(/,/g, '')].map((digit, k) => {
+    const source = dtmfPcap(digit, dir);
+    if (k === 0) return source;
+    const file = join(workDir, `dtmf_${k}.pcap`);
+    // An odd, large step keeps the shifted timestamps apart from every capture's own ones.
+    writeFileSync(file, shiftRtpInPcap(readFileSync(source), { timestamp: k * 0x01000193, sequence: k * 257 }));
+    return file;
+  });
 }
 
 /**
@@ -59,21 +77,24 @@ function listen(ms: number, n: number): string[] {
 }
 
 /**
- * SIPp scenario steps: wait `afterMs` (the greeting), then each DTMF digit ("," = a pause of
+ * SIPp scenario steps: wait `afterMs` (the greeting), then each DTMF digit (played from
+ * `pcapFiles`, one per digit, when given: prepareDtmfPcaps) ("," = a pause of
  * DTMF_PAUSE_MS, as on a dialer), then the speech. play_pcap_audio and rtp_stream run in the
  * background in SIPp, hence the waits, which listen for REFER/BYE so that a transfer during
  * the caller's input is handled.
  */
-export function mediaSteps(opts: { afterMs: number; dtmf: string; speech?: { file: string; durationMs: number }; pcapDir?: string }): string {
+export function mediaSteps(opts: { afterMs: number; dtmf: string; speech?: { file: string; durationMs: number }; pcapDir?: string; pcapFiles?: string[] }): string {
   const steps: string[] = [];
   let n = 0;
+  let k = 0;
   if (opts.afterMs > 0) steps.push(...listen(opts.afterMs, n++));
   for (const d of opts.dtmf) {
     if (d === ',') {
       steps.push(...listen(DTMF_PAUSE_MS, n++));
       continue;
     }
-    steps.push(`<nop><action><exec play_pcap_audio="${xmlAttr(dtmfPcap(d, opts.pcapDir))}"/></action></nop>`);
+    const pcap = opts.pcapFiles?.[k++] ?? dtmfPcap(d, opts.pcapDir);
+    steps.push(`<nop><action><exec play_pcap_audio="${xmlAttr(pcap)}"/></action></nop>`);
     steps.push(...listen(140 + DTMF_GAP_MS, n++));
   }
   if (opts.speech) {

@@ -16,7 +16,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { SandboxEvent } from '../../sandboxes/types.ts';
-import { buildScenario, mediaDurationMs, mediaSteps, synthesizeSpeech } from './caller-media.ts';
+import { buildScenario, mediaDurationMs, mediaSteps, prepareDtmfPcaps, synthesizeSpeech } from './caller-media.ts';
 import { newCallIds, vendorInviteHeaders, type VendorCallIds } from './invite-headers.ts';
 import { ESPEAK, MissingPrerequisitesError, missingPrerequisites, SIPP, SOX } from './prerequisites.ts';
 import { REPO_ROOT } from './repo-root.ts';
@@ -139,7 +139,7 @@ export async function placeCall(o: PlaceCallOptions): Promise<PlacedCall> {
     const speech = o.say ? await synthesizeSpeech(o.say, workDir) : undefined;
     let scenario = buildScenario(readFileSync(join(REPO_ROOT, 'scripts/sipp/uac.xml'), 'utf8'), {
       headers: vendorInviteHeaders(vendor, ids),
-      media: mediaSteps({ afterMs: o.afterMs, dtmf: o.dtmf, speech }),
+      media: mediaSteps({ afterMs: o.afterMs, dtmf: o.dtmf, speech, pcapFiles: prepareDtmfPcaps(o.dtmf, workDir) }),
       waitEndMs: o.timeoutMs - mediaDurationMs({ afterMs: o.afterMs, dtmf: o.dtmf, speech }) - 5000,
     });
     if (o.rtpSinkPort !== undefined) scenario = scenario.replace('m=audio [media_port] ', `m=audio ${o.rtpSinkPort} `);

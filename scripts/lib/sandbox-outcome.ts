@@ -54,3 +54,25 @@ export function sandboxEnding(events: SandboxEvent[], vendor: CallVendor, contac
   const customData = Object.fromEntries(Object.entries(last.params).filter(([k]) => /^p[2-9]$/.test(k)));
   return p1 === 'hangup' ? { kind: 'hung-up', operation: last.operation } : { kind: 'queued', sessionHistoryKey: p1, operation: last.operation, customData };
 }
+
+/**
+ * The contact's outcome requests (UpdateContactAttributes / signal after `sinceSeq`) as timed
+ * ladder lines, e.g. "adapter -> Amazon Connect  UpdateContactAttributes {SessionHistoryKey: bRU1Sq…} 200".
+ * Session history keys are shortened with `shorten` (redactKey).
+ */
+export function outcomeLines(events: SandboxEvent[], vendor: CallVendor, contactId: string, shorten: (key: string) => string): { at: number; text: string }[] {
+  return events
+    .filter((e) =>
+      vendor === 'amazon_connect'
+        ? e.vendor === 'amazon_connect' && e.operation === 'UpdateContactAttributes' && e.params.InitialContactId === contactId
+        : vendor === 'nice_cxone' && e.vendor === 'nice_cxone' && e.operation === 'signal' && String(e.params.contactId) === contactId,
+    )
+    .map((e) => {
+      const show = (k: string, v: unknown) => `${k}: ${k === 'SessionHistoryKey' || (k === 'p1' && v !== 'hangup') ? shorten(String(v)) : JSON.stringify(v)}`;
+      const fields =
+        vendor === 'amazon_connect'
+          ? Object.entries((e.params.Attributes ?? {}) as Record<string, unknown>).map(([k, v]) => show(k, v))
+          : Object.entries(e.params).filter(([k]) => /^p[1-9]$/.test(k)).map(([k, v]) => show(k, v));
+      return { at: Date.parse(e.at), text: `adapter -> ${vendor === 'amazon_connect' ? 'Amazon Connect' : 'NICE CXone'}  ${e.operation} {${fields.join(', ')}} ${e.status}` };
+    });
+}

@@ -16,6 +16,7 @@ import { ensureStateTable } from '../../lib/store/table.ts';
 import { MissingPrerequisitesError, missingPrerequisites, STACK_PREREQUISITES } from './prerequisites.ts';
 import { busyPorts, formatBusy } from './port-check.ts';
 import { computeStackEnv, generateSecrets, resolvePorts, STATE_TABLE, type Ports, type StackEnv } from './stack-env.ts';
+import { warmFunctions } from './warm-functions.ts';
 import { httpAnswers, spawnSupervised, StartupError, tcpAccepts, waitUntilReady, type Supervised } from './supervise.ts';
 
 const require = createRequire(import.meta.url);
@@ -38,6 +39,8 @@ export interface StartStackOptions {
   configFile?: string;
   /** Start the media core (default true); false for tests of the HTTP side only. */
   mediaCore?: boolean;
+  /** Invoke the functions calls use once before the media core starts (default true; warm-functions.ts). */
+  warmFunctions?: boolean;
   /** LOG_LEVEL for the children (default LOG_LEVEL or info). */
   logLevel?: string;
   /** Where status lines go (default stdout). */
@@ -165,6 +168,14 @@ export async function startStack(opts: StartStackOptions = {}): Promise<RunningS
         ),
       ),
     ]);
+
+    if (opts.warmFunctions ?? true) {
+      let cold: string[] = [];
+      await timed('functions warm', 'outcome functions and Twilio webhooks loaded once', async () => {
+        cold = await warmFunctions(env);
+      });
+      if (cold.length) print(`[stack] note: no answer while warming ${cold.join(', ')}; the first calls may be slow`);
+    }
 
     if (withMediaCore) {
       const media = launch('media-core', tsxArgs('media-core/main.ts'), env.mediaCore);

@@ -10,7 +10,6 @@
  */
 import { execFileSync } from 'node:child_process';
 import { randomInt } from 'node:crypto';
-import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { placeCall, type PlaceCallOptions, type PlacedCall } from '../../scripts/lib/place-call.ts';
 import { startStack, type RunningStack } from '../../scripts/lib/stack.ts';
 import type { TwilioEmulation } from '../../scripts/lib/twilio-emulation.ts';
@@ -48,36 +47,9 @@ export function processesMatching(pattern: string): string[] {
   }
 }
 
-/** serverless-offline names of the functions the media core invokes (serverless.yml). */
-const OUTCOME_FUNCTIONS = ['open-phone-integration-dev-amazonConnectOutcome', 'open-phone-integration-dev-niceCxoneOutcome'];
-
 /**
- * Loads every function the calls use once, so that no call meets a cold start: under
- * serverless-offline a first invocation builds a worker, which on a loaded 2-core machine can
- * outlast the function's timeout (5-6 s). The outcome functions get an invalid event (they
- * reply "rejected" without calling any vendor); the webhooks an unsigned POST (403).
- */
-export async function warmFunctions(stack: RunningStack): Promise<void> {
-  const lambda = new LambdaClient({
-    endpoint: stack.env.urls.lambda,
-    region: stack.env.offline.AWS_REGION,
-    credentials: { accessKeyId: stack.env.offline.AWS_ACCESS_KEY_ID!, secretAccessKey: stack.env.offline.AWS_SECRET_ACCESS_KEY! },
-  });
-  const http = stack.env.urls.http;
-  try {
-    await Promise.all([
-      ...OUTCOME_FUNCTIONS.map((FunctionName) => lambda.send(new InvokeCommand({ FunctionName, Payload: new TextEncoder().encode('{"warmup":true}') }), { abortSignal: AbortSignal.timeout(30_000) })),
-      ...['/twilio/receive-call', '/twilio/refer-handler'].map((path) =>
-        fetch(`${http}${path}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'warmup=1', signal: AbortSignal.timeout(30_000) }).then((r) => r.arrayBuffer()),
-      ),
-    ]);
-  } finally {
-    lambda.destroy();
-  }
-}
-
-/**
- * Starts the stack on free ports (quiet; LOG_LEVEL info unless given) and warms its functions.
+ * Starts the stack on free ports (quiet; LOG_LEVEL info unless given); startStack warms the
+ * functions before the media core starts (scripts/lib/warm-functions.ts).
  * @throws what startStack throws (missing prerequisites, a component that does not start).
  */
 export async function startTestStack(opts: { configFile?: string; logLevel?: string } = {}): Promise<TestStack> {
@@ -98,12 +70,6 @@ export async function startTestStack(opts: { configFile?: string; logLevel?: str
     configFile: opts.configFile,
     logLevel: opts.logLevel ?? 'info',
   });
-  try {
-    await warmFunctions(stack);
-  } catch (err) {
-    await stack.stop();
-    throw err;
-  }
   const twilio: TwilioEmulation = {
     publicBaseUrl: stack.env.offline.PUBLIC_BASE_URL!,
     authToken: stack.env.offline.TWILIO_AUTH_TOKEN!,
@@ -129,7 +95,7 @@ export async function startTestStack(opts: { configFile?: string; logLevel?: str
     log: (component) => [...(logs.get(component) ?? [])],
     explain: (call) => {
       const callId = call.messages.find((m) => m.method === 'INVITE')?.headers.get('call-id')?.[0];
-      const mine = (logs.get('media-core') ?? []).filter((l) => (callId && l.includes(callId)) || /"level":[456]0/.test(l));
+      const mine = (logs.get('media-core') ?? []).filter((l) => (callId && l.includes(`"${callId}"`)) || /"level":[456]0/.test(l));
       const offline = (logs.get('offline') ?? []).filter((l) => /"level":[456]0|error|timed? ?out/i.test(l)).slice(-20);
       return [describeCall(call), '--- media core (this call, and warnings) ---', ...mine.slice(-40), '--- offline (warnings/errors) ---', ...offline].join('\n');
     },

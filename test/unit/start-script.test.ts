@@ -11,9 +11,13 @@ import { formatMissing, missingPrerequisites, STACK_PREREQUISITES, ESPEAK, SIPP 
 import { decodeUserToUser, parseReferTo, parseSippTrace, renderLadder, sipEnding } from '../../scripts/lib/sip-ladder.ts';
 import { vendorForNumber } from '../../scripts/lib/vendor-route.ts';
 import { newCallIds, vendorInviteHeaders } from '../../scripts/lib/invite-headers.ts';
-import { sandboxEnding } from '../../scripts/lib/sandbox-outcome.ts';
+import { outcomeLines, sandboxEnding } from '../../scripts/lib/sandbox-outcome.ts';
+import { parseDialSip, parseRedirect, twilioVoiceParams } from '../../scripts/lib/twilio-emulation.ts';
+import { readStackInfo, removeStackInfo, stackInfoPath, writeStackInfo } from '../../scripts/lib/stack-info.ts';
+import { statSync } from 'node:fs';
 import { verdict } from '../../scripts/lib/call-verdict.ts';
-import { buildScenario, dtmfPcap, mediaSteps } from '../../scripts/lib/caller-media.ts';
+import { buildScenario, DTMF_PAUSE_MS, dtmfPcap, mediaDurationMs, mediaSteps, prepareDtmfPcaps } from '../../scripts/lib/caller-media.ts';
+import { rtpHeadersInPcap, shiftRtpInPcap } from '../../scripts/lib/pcap-rtp.ts';
 import { runSipp } from '../../scripts/lib/sipp-run.ts';
 import { REPO_ROOT } from '../../scripts/lib/repo-root.ts';
 import { freeSipPort } from '../helpers/ports.ts';
@@ -47,12 +51,14 @@ describe('npm run call: argument parsing', () => {
     assert.equal(parseCallArgs(['--to', '+15550100001'], { SIP_PORT: '5070' }).port, 5070);
     assert.equal(parseCallArgs(['--to', '+15550100001', '--sandbox', 'http://127.0.0.1:1234/'], {}).sandboxUrl, 'http://127.0.0.1:1234');
     assert.equal(parseCallArgs(['--help'], {}).help, true);
+    assert.equal(parseCallArgs(['--to', '+15550100001', '--dtmf', '1234#,, 0'], {}).dtmf, '1234#,,0', '"," is a pause');
   });
   test('bad command lines are UsageErrors that say what is wrong', () => {
     const cases: [string[], RegExp][] = [
       [[], /--to <number> is required/],
       [['--to', 'alice'], /--to alice/],
       [['--to', '+15550100001', '--dtmf', '12a'], /only digits/],
+      [['--to', '+15550100001', '--dtmf', '1;2'], /only digits/],
       [['--to', '+15550100001', '--port', '70000'], /--port 70000/],
       [['--to', '+15550100001', '--transport', 'tls'], /udp or tcp/],
       [['--to', '+15550100001', '--timeout', '1'], /--timeout 1/],
@@ -338,6 +344,60 @@ describe('where the call ended, from the sandbox events', () => {
     assert.equal(verdict('sip_trunk', { kind: 'hung-up', by: 'media core', headers: { 'X-A': '1' } }, undefined), 'hung up by the media core with X-A: 1');
     assert.match(verdict('sip_trunk', { kind: 'rejected', status: 503, reason: 'Service Unavailable' }, undefined), /rejected by the media core: 503/);
     assert.ok(!verdict('amazon_connect', transferred, { kind: 'queued', sessionHistoryKey: KEY, operation: 'x', customData: {} }).includes(KEY), 'key shortened');
+    const flex = { ...transferred, target: 'sip:queue@flex.twilio.com' };
+    assert.equal(
+      verdict('twilio_flex', flex, undefined, { url: `https://studio.example/flow?FlowEvent=return&SessionHistoryKey=${KEY}`, method: 'POST', flowEvent: 'return', sessionHistoryKey: KEY }),
+      "transferred by REFER to sip:queue@flex.twilio.com; Twilio's refer-handler redirected to the Studio flow (https://studio.example/flow, FlowEvent=return) with SessionHistoryKey Abcdef…",
+    );
+    assert.match(verdict('twilio_flex', flex, undefined), /Twilio would call the refer-handler/);
+  });
+});
+
+describe('outcome requests on the ladder', () => {
+  const at = '2026-11-22T10:00:04.500Z';
+  test('Amazon Connect attributes and CXone p1..p9 of this contact, keys shortened', () => {
+    const events: SandboxEvent[] = [
+      { seq: 1, at, vendor: 'amazon_connect', operation: 'UpdateContactAttributes', params: { InitialContactId: 'c1', Attributes: { AccountNumber: '1234', SessionHistoryKey: KEY } }, status: 200 },
+      { seq: 2, at, vendor: 'amazon_connect', operation: 'UpdateContactAttributes', params: { InitialContactId: 'c2', Attributes: { SessionHistoryKey: 'x' } }, status: 200 },
+      { seq: 3, at, vendor: 'nice_cxone', operation: 'signal', params: { contactId: '42', version: '31.0', p1: 'hangup' }, status: 202 },
+    ];
+    const short = (k: string) => `${k.slice(0, 3)}…`;
+    assert.deepEqual(outcomeLines(events, 'amazon_connect', 'c1', short), [{ at: Date.parse(at), text: 'adapter -> Amazon Connect  UpdateContactAttributes {AccountNumber: "1234", SessionHistoryKey: Abc…} 200' }]);
+    assert.deepEqual(outcomeLines(events, 'nice_cxone', '42', short).map((l) => l.text), ['adapter -> NICE CXone  signal {p1: "hangup"} 202']);
+    assert.deepEqual(outcomeLines(events, 'sip_trunk', 'c1', short), []);
+  });
+});
+
+describe('Twilio emulation (npm run call on a Twilio Flex number)', () => {
+  test('reads <Dial><Sip> and <Redirect> TwiML', () => {
+    const dial = parseDialSip('<?xml version="1.0" encoding="UTF-8"?><Response><Dial answerOnBridge="true" referUrl="http://127.0.0.1:3000/twilio/refer-handler"><Sip>sip:+15550100002@127.0.0.1:5060;transport=udp</Sip></Dial></Response>');
+    assert.deepEqual(dial, { sipUri: 'sip:+15550100002@127.0.0.1:5060;transport=udp', user: '+15550100002', referUrl: 'http://127.0.0.1:3000/twilio/refer-handler', answerOnBridge: true });
+    assert.equal(parseDialSip('<Response><Say>hi</Say></Response>'), undefined);
+    const redirect = parseRedirect(`<Response><Redirect method="POST">https://webhooks.twilio.com/v1/Accounts/AC1/Flows/FW1?FlowEvent=return&amp;SessionHistoryKey=${KEY}</Redirect></Response>`);
+    assert.deepEqual(redirect, { url: `https://webhooks.twilio.com/v1/Accounts/AC1/Flows/FW1?FlowEvent=return&SessionHistoryKey=${KEY}`, method: 'POST', flowEvent: 'return', sessionHistoryKey: KEY });
+    assert.equal(parseRedirect('<Response><Hangup/></Response>'), undefined);
+    const params = twilioVoiceParams({ accountSid: 'AC1', callSid: 'CA1', called: '+15550100002', caller: '+15557654321' }, { ReferTransferTarget: '<sip:q@x>' });
+    assert.equal(params.Called, '+15550100002');
+    assert.equal(params.To, '+15550100002');
+    assert.equal(params.ReferTransferTarget, '<sip:q@x>');
+  });
+
+  test('npm start leaves its fake Twilio token for npm run call in a 0600 file, per SIP port, ignored once its process is gone', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'stack-info-'));
+    try {
+      const info = { pid: process.pid, sipPort: 5099, sandboxUrl: 'http://127.0.0.1:4010', twilio: { publicBaseUrl: 'http://127.0.0.1:3000', authToken: 'fake-token', accountSid: 'AC1' } };
+      const file = writeStackInfo(info, dir);
+      assert.equal(file, stackInfoPath(5099, dir));
+      assert.equal(statSync(file).mode & 0o777, 0o600);
+      assert.deepEqual(readStackInfo(5099, dir), info);
+      assert.equal(readStackInfo(5098, dir), undefined);
+      writeStackInfo({ ...info, sipPort: 5097, pid: 2 ** 22 + 12345 }, dir);
+      assert.equal(readStackInfo(5097, dir), undefined, 'a dead pid');
+      removeStackInfo(5099, dir);
+      assert.equal(readStackInfo(5099, dir), undefined);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
@@ -358,9 +418,36 @@ describe('SIPp scenario', () => {
     assert.throws(() => dtmfPcap('A'), /no DTMF capture/);
   });
 
+  test('pcap RTP shift: timestamps and sequence numbers move, nothing else', () => {
+    const original = readFileSync(dtmfPcap('3'));
+    const shifted = shiftRtpInPcap(original, { timestamp: 0xffffffff, sequence: 65535 });
+    assert.equal(shifted.length, original.length);
+    const before = rtpHeadersInPcap(original);
+    assert.ok(before.length >= 10, `${before.length} RTP packets`);
+    assert.deepEqual(rtpHeadersInPcap(shifted), before.map(([seq, ts]) => [(seq + 65535) & 0xffff, (ts + 0xffffffff) >>> 0]));
+    assert.throws(() => shiftRtpInPcap(Buffer.alloc(30), { timestamp: 1, sequence: 1 }), /not a pcap/);
+    const dir = mkdtempSync(join(tmpdir(), 'pcaps-'));
+    try {
+      const files = prepareDtmfPcaps('3,3', dir);
+      assert.equal(files.length, 2);
+      assert.equal(files[0], dtmfPcap('3'));
+      assert.notDeepEqual(rtpHeadersInPcap(readFileSync(files[1]!))[0], before[0]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('"," in the digits is a listening pause', () => {
+    const steps = mediaSteps({ afterMs: 0, dtmf: '1,2' });
+    assert.match(steps, new RegExp(`timeout="${DTMF_PAUSE_MS}" ontimeout="media1"`));
+    assert.equal((steps.match(/play_pcap_audio/g) ?? []).length, 2);
+    assert.equal(mediaDurationMs({ afterMs: 100, dtmf: '1,2', speech: { durationMs: 1000 } }), 100 + 400 + DTMF_PAUSE_MS + 400 + 1200);
+  });
+
   /** Runs uac.xml against fake-media-core-refer.xml; RTP the caller sends lands on a UDP socket here. */
   async function callStandIn(afterMs: number, dtmf: string) {
     const dir = mkdtempSync(join(tmpdir(), 'sipp-call-'));
+    const pcapFiles = prepareDtmfPcaps(dtmf, dir);
     const port = await freeSipPort();
     const sink = createSocket('udp4');
     const rtp: Buffer[] = [];
@@ -370,7 +457,7 @@ describe('SIPp scenario', () => {
     try {
       await new Promise((r) => setTimeout(r, 300));
       const scenarioFile = join(dir, 'call.xml');
-      writeFileSync(scenarioFile, buildScenario(template, { headers: vendorInviteHeaders('nice_cxone', { contactId: '123456789012' }), media: mediaSteps({ afterMs, dtmf }), waitEndMs: 10_000 }));
+      writeFileSync(scenarioFile, buildScenario(template, { headers: vendorInviteHeaders('nice_cxone', { contactId: '123456789012' }), media: mediaSteps({ afterMs, dtmf, pcapFiles }), waitEndMs: 10_000 }));
       const result = await runSipp({ scenarioFile, workDir: dir, host: '127.0.0.1', port, transport: 'udp', keys: { to: '+15550100004', caller: '+15557654321' }, timeoutMs: 20_000 });
       const messages = parseSippTrace(readFileSync(result.messageFile, 'utf8'));
       return { result, messages, port, rtp };
@@ -399,6 +486,15 @@ describe('SIPp scenario', () => {
     const events = rtp.filter((p) => (p[1]! & 0x7f) === 101).map((p) => p[12]!);
     assert.ok(events.length >= 10, `telephone-event packets received: ${events.length}`);
     assert.deepEqual([...new Set(events)], [1, 11]);
+  });
+
+  test('a repeated digit is sent as a new RFC 4733 event (a new RTP timestamp), not a replay', sippOpts, async () => {
+    const { result, rtp } = await callStandIn(200, '11');
+    assert.equal(result.code, 0, result.stderr);
+    const events = rtp.filter((p) => (p[1]! & 0x7f) === 101);
+    assert.deepEqual([...new Set(events.map((p) => p[12]))], [1]);
+    const timestamps = new Set(events.map((p) => p.readUInt32BE(4)));
+    assert.equal(timestamps.size, 2, `two events: ${[...timestamps].join(', ')}`);
   });
 
   test('a REFER that comes while the caller is still waiting to speak is handled', sippOpts, async () => {
