@@ -166,6 +166,9 @@ export function computeStackEnv(ports: Ports, secrets: StackSecrets, opts: Stack
     AWS_DEFAULT_REGION: DEMO_REGION,
     AWS_ACCESS_KEY_ID: secrets.awsAccessKeyId,
     AWS_SECRET_ACCESS_KEY: secrets.awsSecretAccessKey,
+    // Local Node 20 is supported by this project; the SDK's notice that it will stop
+    // supporting it buries the stack's status lines (Lambda itself runs nodejs22.x).
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
   };
   const store = { DYNAMODB_ENDPOINT: urls.dynamodb, STATE_TABLE };
   const vendorCredentials = {
