@@ -9,7 +9,8 @@
  *
  * Env: BENCH_CALLS (default 1000), BENCH_SECONDS (60), BENCH_RATE (100 calls/s),
  * BENCH_RTP_WORKERS (2; 0 = RTP on the main thread), BENCH_LISTEN (all: every call listens to
- * caller audio, as while recognizing speech; none: only digits and the first frame).
+ * caller audio, as while recognizing speech; none: only digits and the first frame),
+ * BENCH_SHARED_AUDIO (1: our 10 s prompt in a SharedArrayBuffer, no copy per play), BENCH_RTP_NICE (RTP worker thread nice value, e.g. -10; default inherit), BENCH_RTP_SPIN_MS (scheduler spin, default 1).
  * Run: `BENCH_CALLS=50 BENCH_SECONDS=10 npx tsx bench/sip-load.bench.ts`
  */
 import { readFileSync, writeFileSync, mkdtempSync, readdirSync } from 'node:fs';
@@ -27,6 +28,8 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 60);
 const RATE = Number(process.env.BENCH_RATE ?? 100);
 const WORKERS = Number(process.env.BENCH_RTP_WORKERS ?? 2);
 const LISTEN = process.env.BENCH_LISTEN ?? 'all';
+const NICE = process.env.BENCH_RTP_NICE ? Number(process.env.BENCH_RTP_NICE) : undefined;
+const SPIN = process.env.BENCH_RTP_SPIN_MS ? Number(process.env.BENCH_RTP_SPIN_MS) : undefined;
 const TICKS_PER_S = 100; // USER_HZ of /proc/<pid>/stat on Linux
 
 /** CPU seconds per thread of this process, by tid, with the thread's name. */
@@ -58,7 +61,8 @@ const pcm = (seconds: number, hz: number) => Int16Array.from({ length: 8000 * se
 const dir = mkdtempSync(join(tmpdir(), 'sip-bench-'));
 const rtpFile = join(dir, 'tone.ulaw');
 writeFileSync(rtpFile, encodeG711('PCMU', pcm(1, 440)));
-const ourAudio = pcm(10, 1000);
+// BENCH_SHARED_AUDIO=1: our prompt lives in a SharedArrayBuffer, so play() hands it to the RTP worker without a copy.
+const ourAudio = process.env.BENCH_SHARED_AUDIO === '1' ? (() => { const p = pcm(10, 1000); const s = new Int16Array(new SharedArrayBuffer(p.byteLength)); s.set(p); return s; })() : pcm(10, 1000);
 // SIPp does not expand -key values inside rtp_stream, so the scenario gets the path written in.
 const scenario = join(dir, 'uac-rtpstream.xml');
 writeFileSync(scenario, readFileSync(join(SCENARIO_DIR, 'uac-rtpstream.xml'), 'utf8').replaceAll('[rtp_file]', rtpFile).replace('[codec]', '0'));
@@ -68,7 +72,7 @@ let framesIn = 0;
 let callsWithAudio = 0;
 let answered = 0;
 const engine = await startEngine(
-  { sip: { address: '127.0.0.1', udpPort: port }, rtp: { address: '127.0.0.1', portMin: 30000, portMax: 30000 + 2 * CALLS + 200 }, maxCalls: CALLS + 10, t1Ms: 500, rtpWorkers: WORKERS },
+  { sip: { address: '127.0.0.1', udpPort: port }, rtp: { address: '127.0.0.1', portMin: 30000, portMax: 30000 + 2 * CALLS + 200 }, maxCalls: CALLS + 10, t1Ms: 500, rtpWorkers: WORKERS, rtpWorkerTuning: { nice: NICE, spinMs: SPIN } },
   (call: Call) => {
     let got = 0;
     const onAudio = () => {
@@ -114,7 +118,7 @@ const sampler = setInterval(() => {
   }
 }, 200);
 
-console.log(`sip-load: ${CALLS} calls at ${RATE}/s, ${SECONDS} s each, SIPp rtp_stream both ways; rtpWorkers ${WORKERS}, audio listened: ${LISTEN}`);
+console.log(`sip-load: ${CALLS} calls at ${RATE}/s, ${SECONDS} s each, SIPp rtp_stream both ways; rtpWorkers ${WORKERS}${NICE !== undefined ? ` nice ${NICE}` : ''}${SPIN !== undefined ? ` spinMs ${SPIN}` : ''}, audio listened: ${LISTEN}`);
 const result = await runSipp({
   scenario,
   targetPort: port,

@@ -60,6 +60,8 @@ export interface EngineOptions {
    * calls placed on the least-loaded worker. Use about one per core beyond the first.
    */
   rtpWorkers?: number;
+  /** Tuning of the RTP worker threads: scheduler spinMs (default 1) and thread nice value (see RtpWorkerPoolOptions). */
+  rtpWorkerTuning?: { spinMs?: number; nice?: number };
   /** Default drain deadline, ms (default 30000). */
   drainDeadlineMs?: number;
   /** RFC 3261 T1 in ms (default 500); tests shorten it. T2 and T4 scale with it. */
@@ -124,9 +126,20 @@ export async function startEngine(opts: EngineOptions, onCall: (call: Call) => v
         address: opts.rtp.address,
         portMin: opts.rtp.portMin,
         portMax: opts.rtp.portMax,
+        spinMs: opts.rtpWorkerTuning?.spinMs,
+        nice: opts.rtpWorkerTuning?.nice,
         onWorkerExit: (index, err) => logger.error({ err, worker: index }, 'RTP worker died: its calls end'),
+        onNiceError: (index, message) => logger.warn({ worker: index, nice: opts.rtpWorkerTuning?.nice, message }, 'RTP worker priority not applied'),
       })
     : undefined;
+  if (workers) {
+    try {
+      await workers.ready();
+    } catch (err) {
+      await workers.close();
+      throw err;
+    }
+  }
   const openSession = (o: MediaSessionOptions): Promise<MediaSession> =>
     workers ? workers.open(o) : RtpSession.open({ ...o, portPool, scheduler });
   const transport = new SipTransport({
@@ -137,7 +150,12 @@ export async function startEngine(opts: EngineOptions, onCall: (call: Call) => v
     idleTimeoutMs: opts.sip.idleTimeoutMs,
     logger,
   });
-  await transport.start();
+  try {
+    await transport.start();
+  } catch (err) {
+    await workers?.close();
+    throw err;
+  }
   const host = opts.sip.publicHost ?? opts.sip.address;
   const sdpAddress = opts.rtp.publicAddress ?? (opts.rtp.address === '0.0.0.0' ? host : opts.rtp.address);
   const calls = new Map<string, SipCall>(); // by dialog key

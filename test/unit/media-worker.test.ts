@@ -8,6 +8,8 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { createSocket, type Socket } from 'node:dgram';
+import { serializeRtp } from '../../media-core/media/rtp-packet.ts';
 import type { DigitEvent } from '../../media-core/call/types.ts';
 import { RtpSession } from '../../media-core/media/rtp-session.ts';
 import { PortPool, PortPoolExhaustedError } from '../../media-core/media/port-pool.ts';
@@ -19,6 +21,16 @@ import type { MediaSession, MediaSessionOptions } from '../../media-core/media/w
 import { freeSipPort } from '../helpers/ports.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A plain UDP socket on 127.0.0.1 that records what it receives. */
+function udpPeer(): Promise<{ socket: Socket; port: number; packets: Buffer[] }> {
+  return new Promise((resolve) => {
+    const socket = createSocket('udp4');
+    const packets: Buffer[] = [];
+    socket.on('message', (m) => packets.push(m));
+    socket.bind(0, '127.0.0.1', () => resolve({ socket, port: socket.address().port, packets }));
+  });
+}
 
 /** PCM made of G.711 codeword values, so it survives encode/decode unchanged. */
 const exactPcm = (codec: G711Codec, samples: number) => decodeG711(codec, Uint8Array.from(randomBytes(samples)));
@@ -139,14 +151,17 @@ for (const mode of [inProcess(), inWorkers()]) {
       await until(() => atA.length === 6 && atB.length === 6);
       assert.deepEqual(Array.from(concat(atB)), Array.from(x));
       assert.deepEqual(Array.from(concat(atA)), Array.from(y));
+      // A peer with the wrong key is not heard (a fresh session: nothing latched yet).
       const c = await session({ srtp: { localKey: randomBytes(30), remoteKey: randomBytes(30) } });
-      c.setRemote('127.0.0.1', b.localPort);
-      const before = b.stats.discarded;
+      const d = await session({ srtp: { localKey: kb, remoteKey: ka } });
+      const atD = collect(d);
+      c.setRemote('127.0.0.1', d.localPort);
       await c.play(x.subarray(0, 480));
-      await until(() => b.stats.discarded >= before + 3);
-      assert.equal(atB.length, 6);
+      await until(() => d.stats.discarded >= 3, 2000);
+      assert.equal(atD.length, 0);
+      assert.equal(d.remote, undefined, 'nothing latched');
       assert.throws(() => a.updateCodec({ codec: 'PCMU', payloadType: 0, srtp: { localKey: randomBytes(29), remoteKey: kb } }), RangeError);
-      for (const s of [a, b, c]) s.close();
+      for (const s of [a, b, c, d]) s.close();
     });
 
     test('RFC 4733 digits both ways (digits cross without audio listeners); in-band after updateCodec', async () => {
@@ -162,6 +177,45 @@ for (const mode of [inProcess(), inWorkers()]) {
       await a.sendDigits('5D', { durationMs: 80, intervalMs: 80 });
       await until(() => digits.length === 5);
       assert.deepEqual(digits.slice(3).map((d) => [d.digit, d.source]), [['5', 'inband'], ['D', 'inband']]);
+      a.close();
+      b.close();
+    });
+
+    test('symmetric RTP: latch to the real source, ignore others, re-latch after silence', async () => {
+      const a = await session();
+      const b = await session({ relatchAfterMs: 600 });
+      const wrong = await udpPeer();
+      a.setRemote('127.0.0.1', b.localPort);
+      b.setRemote('127.0.0.1', wrong.port); // SDP says this port, A's packets come from A's port
+      const latched: Array<{ address: string; port: number }> = [];
+      b.on('latched', (r: { address: string; port: number }) => latched.push(r));
+      const atA = collect(a);
+      const atB = collect(b);
+      await a.play(exactPcm('PCMU', 160 * 3));
+      await until(() => atB.length === 3);
+      assert.deepEqual(latched, [{ address: '127.0.0.1', port: a.localPort }]);
+      assert.deepEqual(b.remote, { address: '127.0.0.1', port: a.localPort });
+      await b.play(exactPcm('PCMU', 160 * 2));
+      await until(() => atA.length === 2);
+      assert.equal(wrong.packets.length, 0);
+      const intruder = await udpPeer();
+      const pkt = serializeRtp({ payloadType: 0, sequenceNumber: 1, timestamp: 1, ssrc: 99 }, new Uint8Array(160).fill(0x55));
+      const talking = a.play(exactPcm('PCMU', 160 * 10));
+      intruder.socket.send(pkt, b.localPort, '127.0.0.1');
+      await talking;
+      await sleep(60);
+      assert.equal(atB.length, 13, 'the intruder is not heard while A talks');
+      // After 600 ms of silence from A, the intruder's packets are heard and latched.
+      for (let i = 0; i < 40 && atB.length === 13; i++) {
+        intruder.socket.send(pkt, b.localPort, '127.0.0.1');
+        await sleep(50);
+      }
+      assert.equal(atB.length, 14);
+      assert.deepEqual(b.remote, { address: '127.0.0.1', port: intruder.port });
+      await b.play(exactPcm('PCMU', 160 * 2));
+      await until(() => intruder.packets.length === 2);
+      wrong.socket.close();
+      intruder.socket.close();
       a.close();
       b.close();
     });

@@ -1,7 +1,10 @@
 /**
  * Received audio collected in the RTP worker and handed to the main thread in batches, so
  * 1,000 listened calls cost tens of postMessage calls per second instead of 50,000. A batch is
- * flushed `batchMs` after its first frame or when full; its buffers are transferred (no copy).
+ * flushed `batchMs` after its first frame or when full; its buffers are transferred (no copy)
+ * and come back for reuse once the main thread copied the frames out ({@link recycle}), so
+ * the worker allocates no memory per batch: allocation churn there means garbage collection
+ * pauses in the thread that paces RTP.
  */
 import type { FromWorker } from './protocol.ts';
 
@@ -14,6 +17,7 @@ export class AudioBatch {
   private count = 0;
   private timer: NodeJS.Timeout | undefined;
   private readonly flushNow = () => this.flush();
+  private readonly spare: Array<{ ids: Uint32Array; pcm: Int16Array }> = [];
 
   /**
    * @param post sends the batch message (buffers listed for transfer).
@@ -23,7 +27,7 @@ export class AudioBatch {
   constructor(
     private readonly post: (msg: FromWorker, transfer: ArrayBuffer[]) => void,
     private readonly batchMs = 10,
-    private readonly capacity = 512,
+    private readonly capacity = 256,
   ) {
     this.ids = new Uint32Array(capacity);
     this.pcm = new Int16Array(capacity * FRAME);
@@ -39,6 +43,11 @@ export class AudioBatch {
     else if (!this.timer) this.timer = setTimeout(this.flushNow, this.batchMs);
   }
 
+  /** Takes back the buffers of a delivered batch (at most 8 are kept). */
+  recycle(ids: Uint32Array, pcm: Int16Array): void {
+    if (this.spare.length < 8 && ids.length === this.capacity && pcm.length === this.capacity * FRAME) this.spare.push({ ids, pcm });
+  }
+
   /** Sends what is pending now. */
   flush(): void {
     if (this.timer) clearTimeout(this.timer);
@@ -47,8 +56,9 @@ export class AudioBatch {
     if (count === 0) return;
     const ids = this.ids;
     const pcm = this.pcm;
-    this.ids = new Uint32Array(this.capacity);
-    this.pcm = new Int16Array(this.capacity * FRAME);
+    const next = this.spare.pop();
+    this.ids = next?.ids ?? new Uint32Array(this.capacity);
+    this.pcm = next?.pcm ?? new Int16Array(this.capacity * FRAME);
     this.count = 0;
     this.post({ t: 'audio', ids, pcm, count }, [ids.buffer as ArrayBuffer, pcm.buffer as ArrayBuffer]);
   }

@@ -19,6 +19,10 @@ export interface WorkerInit {
   portMax: number;
   /** Shared Float64Array memory: STATS_FIELDS numbers per slot, one slot per open session. */
   stats: SharedArrayBuffer;
+  /** Scheduler spinMs (see SchedulerOptions). */
+  spinMs: number;
+  /** Nice value for this thread (Linux: per thread; below 0 needs CAP_SYS_NICE); undefined = inherit. */
+  nice?: number;
   /** Flush received audio to the main thread at most this long after the first frame, ms. */
   audioBatchMs: number;
 }
@@ -51,10 +55,14 @@ export type ToWorker =
   | { t: 'listen'; id: number; on: boolean }
   | { t: 'close'; id: number }
   | { t: 'pacing'; req: number }
-  | { t: 'reset-pacing' };
+  | { t: 'reset-pacing' }
+  /** The buffers of an 'audio' batch, handed back for reuse (transferred). */
+  | { t: 'recycle'; ids: Uint32Array; pcm: Int16Array };
 
 /** Worker to main thread. */
 export type FromWorker =
+  /** The worker finished loading and listens; niceError when `nice` could not be applied. */
+  | { t: 'ready'; niceError?: string }
   | { t: 'opened'; id: number; port: number; ssrc: number; slot: number }
   | { t: 'open-failed'; id: number; name: string; message: string; min?: number; max?: number; address?: string }
   | { t: 'played'; id: number; play: number; completed: boolean; playedMs: number }

@@ -155,7 +155,7 @@ export class RtpSessionProxy extends EventEmitter implements MediaSession {
 
   // ---- from the pool ----------------------------------------------------------------
 
-  /** One received frame (a view into the batch buffer, new per frame). */
+  /** One received frame (the proxy's own copy). */
   deliverAudio(frame: Int16Array): void {
     if (!this.closed) this.emit('audio', frame);
   }

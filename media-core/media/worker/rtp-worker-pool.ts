@@ -30,6 +30,16 @@ export interface RtpWorkerPoolOptions {
   /** RTP port range, inclusive; split into one contiguous even-port slice per worker. */
   portMin: number;
   portMax: number;
+  /** Each worker scheduler's spinMs (SchedulerOptions, default 1). */
+  spinMs?: number;
+  /**
+   * Nice value of the worker threads (Linux, per thread), e.g. -10 so RTP pacing wins over
+   * other work when the CPU is contended; values below 0 need root or CAP_SYS_NICE
+   * (docker run --cap-add SYS_NICE). Default: inherit. Failure is reported to onNiceError.
+   */
+  nice?: number;
+  /** Told when `nice` could not be applied in a worker (it runs at the inherited priority). */
+  onNiceError?: (index: number, message: string) => void;
   /** Received audio is handed over at most this long after its first frame, ms (default 10). */
   audioBatchMs?: number;
   /** Worker entry module (default: rtp-worker.ts here, else rtp-worker.mjs beside the bundle). */
@@ -56,6 +66,9 @@ interface Slot {
   pacing: Map<number, (s: WorkerPacingStats | undefined) => void>;
   /** true once the worker answered a message (it started fine). */
   answered: boolean;
+  /** Settles when the worker loaded ('ready'), rejects when it died first. */
+  ready: Promise<void>;
+  onReady: { resolve: () => void; reject: (e: Error) => void };
   lastError: Error | undefined;
   /** false after a worker died without ever answering (it is not respawned). */
   usable: boolean;
@@ -110,6 +123,14 @@ export class RtpWorkerPool {
       const portMax = i === opts.workers - 1 ? this.portMax : portMin + 2 * (share - 1);
       this.slots.push(this.spawn(i, portMin, portMax));
     }
+  }
+
+  /**
+   * Settles once every worker has loaded (loading the worker code takes ~0.1-1 s, which
+   * must not delay the first calls' setup). Rejects when a worker dies before loading.
+   */
+  ready(): Promise<void> {
+    return Promise.all(this.slots.map((s) => s.ready)).then(() => undefined);
   }
 
   /** Worker count. */
@@ -216,10 +237,15 @@ export class RtpWorkerPool {
   private spawn(index: number, portMin: number, portMax: number): Slot {
     const ports = Math.floor((portMax - portMin) / 2) + 1;
     const shared = new SharedArrayBuffer(ports * STATS_FIELDS * Float64Array.BYTES_PER_ELEMENT);
-    const worker = startWorker(this.url, { index, address: this.address, portMin, portMax, stats: shared, audioBatchMs: this.audioBatchMs });
+    const worker = startWorker(this.url, {
+      index, address: this.address, portMin, portMax, stats: shared, audioBatchMs: this.audioBatchMs, spinMs: this.opts.spinMs ?? 1, nice: this.opts.nice,
+    });
+    let onReady!: Slot['onReady'];
+    const ready = new Promise<void>((resolve, reject) => (onReady = { resolve, reject }));
+    ready.catch(() => undefined); // only ready() callers care
     const slot: Slot = {
       index, portMin, portMax, worker, stats: new Float64Array(shared), sessions: new Map(), opening: new Map(), pacing: new Map(),
-      answered: false, lastError: undefined, usable: true,
+      answered: false, ready, onReady, lastError: undefined, usable: true,
     };
     worker.unref();
     worker.on('message', (m: FromWorker) => this.onMessage(slot, m));
@@ -231,9 +257,16 @@ export class RtpWorkerPool {
   private onMessage(slot: Slot, m: FromWorker): void {
     slot.answered = true;
     switch (m.t) {
+      case 'ready':
+        if (m.niceError !== undefined) this.opts.onNiceError?.(slot.index, m.niceError);
+        slot.onReady.resolve();
+        return;
       case 'audio': {
+        // Each listener gets its own copy (as in-process sessions give a new array per frame), so
+        // the batch buffers can go back to the worker, which then allocates nothing per batch.
         const { ids, pcm, count } = m;
-        for (let i = 0; i < count; i++) this.proxies.get(ids[i]!)?.deliverAudio(pcm.subarray(i * 160, i * 160 + 160));
+        for (let i = 0; i < count; i++) this.proxies.get(ids[i]!)?.deliverAudio(pcm.slice(i * 160, i * 160 + 160));
+        this.post(slot, { t: 'recycle', ids, pcm }, [ids.buffer as ArrayBuffer, pcm.buffer as ArrayBuffer]);
         return;
       }
       case 'opened': {
@@ -276,6 +309,7 @@ export class RtpWorkerPool {
   private onExit(slot: Slot, code: number): void {
     if (this.disposed) return;
     const err = slot.lastError ?? new Error(`RTP worker ${slot.index} exited with code ${code}`);
+    slot.onReady.reject(err);
     this.opts.onWorkerExit?.(slot.index, err);
     for (const w of slot.opening.values()) w.reject(err);
     slot.opening.clear();

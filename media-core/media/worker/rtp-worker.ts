@@ -8,6 +8,8 @@
  * Counters are published in shared memory every STATS_PUBLISH_MS (no message per packet).
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import { readlinkSync } from 'node:fs';
+import { setPriority } from 'node:os';
 import { PortPool, PortPoolExhaustedError } from '../port-pool.ts';
 import { Scheduler } from '../scheduler.ts';
 import { RtpSession, STATS_FIELDS } from '../rtp-session.ts';
@@ -31,7 +33,7 @@ if (!port) throw new Error('rtp-worker.ts must run in a worker thread');
 const init = workerData as WorkerInit;
 const post = (msg: FromWorker, transfer?: ArrayBuffer[]) => port.postMessage(msg, transfer);
 const portPool = new PortPool({ address: init.address, min: init.portMin, max: init.portMax });
-const scheduler = new Scheduler({ onError: (err) => console.error(`rtp worker ${init.index}: RTP sender failed`, err) });
+const scheduler = new Scheduler({ spinMs: init.spinMs, onError: (err) => console.error(`rtp worker ${init.index}: RTP sender failed`, err) });
 const stats = new Float64Array(init.stats);
 const slots = stats.length / STATS_FIELDS;
 const freeSlots: number[] = Array.from({ length: slots }, (_, i) => slots - 1 - i);
@@ -51,6 +53,7 @@ async function open(m: Extract<ToWorker, { t: 'open' }>): Promise<void> {
     session = await RtpSession.open({
       portPool, scheduler, codec: m.codec, payloadType: m.payloadType, telephoneEventPt: m.telephoneEventPt,
       remote: m.remote, srtp: keys(m.srtp), rtpTimeoutMs: m.rtpTimeoutMs, relatchAfterMs: m.relatchAfterMs,
+      connectLatched: true,
     });
   } catch (err) {
     const e = err as Error;
@@ -71,7 +74,14 @@ async function open(m: Extract<ToWorker, { t: 'open' }>): Promise<void> {
   session.on('digit', (digit) => post({ t: 'digit', id, digit }));
   session.on('latched', (r: { address: string; port: number }) => post({ t: 'latched', id, address: r.address, port: r.port }));
   session.on('rtp-timeout', () => post({ t: 'rtp-timeout', id }));
-  session.on('socket-error', (err: Error) => post({ t: 'socket-error', id, message: err.message }));
+  let lastSocketError = -Infinity;
+  session.on('socket-error', (err: Error) => {
+    // A connected socket reports every ICMP unreachable of a peer that went away: once a second is plenty.
+    const now = performance.now();
+    if (now - lastSocketError < 1000) return;
+    lastSocketError = now;
+    post({ t: 'socket-error', id, message: err.message });
+  });
   session.on('playback-error', (err: unknown) => {
     // Stream failures are reported by the main thread, which holds the original error.
     if (!entry.channel) post({ t: 'playback-error', id, message: String(err) });
@@ -103,6 +113,9 @@ function handle(m: ToWorker): void {
       return;
     case 'reset-pacing':
       scheduler.resetStats();
+      return;
+    case 'recycle':
+      batch.recycle(m.ids, m.pcm);
       return;
   }
   const e = sessions.get(m.id);
@@ -160,4 +173,17 @@ function handle(m: ToWorker): void {
   }
 }
 
+/** Gives this thread (not the process) the configured priority: pacing suffers first when the CPU is contended. */
+function applyNice(): string | undefined {
+  if (init.nice === undefined) return undefined;
+  try {
+    const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
+    setPriority(tid, init.nice);
+    return undefined;
+  } catch (err) {
+    return (err as Error).message;
+  }
+}
+
 port.on('message', handle);
+post({ t: 'ready', niceError: applyNice() });
