@@ -4,60 +4,25 @@
  * flow with FlowEvent=return&SessionHistoryKey=<key>. Forged or unsigned: 403; no
  * ReferTransferTarget: 400. Seed 001 (refer-handler).
  */
-import middy from '@middy/core';
-import httpHeaderNormalizer from '@middy/http-header-normalizer';
-import { formBody } from '../middleware/form-body.ts';
-import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import { loadReferHandlerConfig, type ReferHandlerConfig } from '../../adapters/twilio/config.ts';
-import { resolveAuthToken, type ParameterFetcher } from '../../adapters/twilio/auth-token.ts';
+import { loadReferHandlerConfig } from '../../adapters/twilio/config.ts';
 import { referHandlerTwiml } from '../../adapters/twilio/webhooks.ts';
-import { createJsonLog } from '../middleware/json-log.ts';
 import { redactKey } from '../../lib/redact.ts';
-import { configOnce, type ConfigContext } from '../middleware/config-once.ts';
-import { twilioSignature } from '../middleware/twilio-signature.ts';
-import { httpErrorResponse } from '../middleware/http-error-response.ts';
+import { twilioWebhook, type TwilioWebhookDeps } from '../middleware/twilio-webhook.ts';
 import { twimlResponse } from '../middleware/twiml-response.ts';
 
-type Settings = ReferHandlerConfig & { token: string };
-
 /** Dependencies a test may replace; defaults read process.env and SSM. */
-export interface ReferHandlerDeps {
-  env?: Record<string, string | undefined>;
-  fetchParameter?: ParameterFetcher;
-}
+export type ReferHandlerDeps = TwilioWebhookDeps;
 
 /** Builds the handler; `handler` below is the deployed instance. */
 export function createReferHandler(deps: ReferHandlerDeps = {}) {
-  const log = createJsonLog('twilio.refer-handler');
-  const wrapped = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Error, ConfigContext<Settings>>()
-    .use(httpErrorResponse(log))
-    .use(httpHeaderNormalizer())
-    .use(
-      configOnce<Settings, APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>(async () => {
-        const config = loadReferHandlerConfig(deps.env);
-        return { ...config, token: await resolveAuthToken(config.authToken, deps.fetchParameter) };
-      }),
-    )
-    .use(
-      twilioSignature<ConfigContext<Settings>>({
-        authToken: (r) => r.context.config.token,
-        publicBaseUrl: (r) => r.context.config.publicBaseUrl,
-        onReject: (reason, url) => log.warn({ reason, url }, 'signature rejected'),
-      }),
-    )
-    .use(formBody())
-    .handler(async (event, context) => {
-      const params = event.body as unknown as Record<string, unknown>;
-      const { twiml, target } = referHandlerTwiml(params, context.config);
-      log.info(
-        { callSid: params.CallSid, scheme: target.scheme, headers: target.headers.map((h) => h.name), key: redactKey(target.sessionHistoryKey), keySource: target.keySource },
-        'redirecting to Studio flow',
-      );
-      return twimlResponse(twiml);
-    });
-  // Lambda passes a plain Context; configOnce adds `config` to it before the handler runs.
-  return (event: APIGatewayProxyEventV2, context: Context): Promise<APIGatewayProxyStructuredResultV2> =>
-    wrapped(event, context as ConfigContext<Settings>);
+  return twilioWebhook('twilio.refer-handler', loadReferHandlerConfig, (params, config, log) => {
+    const { twiml, target } = referHandlerTwiml(params, config);
+    log.info(
+      { callSid: params.CallSid, scheme: target.scheme, headers: target.headers.map((h) => h.name), key: redactKey(target.sessionHistoryKey), keySource: target.keySource },
+      'redirecting to Studio flow',
+    );
+    return twimlResponse(twiml);
+  }, deps);
 }
 
 export const handler = createReferHandler();
