@@ -8,42 +8,21 @@
  * caller to an agent).
  */
 import type { AdapterReply } from '../../events/outcome.ts';
-import type { Store } from '../../lib/store/client.ts';
-import type { Logger } from '../../lib/log.ts';
-import { applyOnce } from '../common/apply-once.ts';
-import { classifyAwsError, rejectionFor } from '../common/classify.ts';
-import { parseOutcome } from '../common/parse-outcome.ts';
-import { appliedWithoutRequest, rejectedReply } from '../common/reply.ts';
+import { applyApiOutcome, type ApplyDeps } from '../common/apply-api-outcome.ts';
+import { classifyAwsError } from '../common/classify.ts';
 import type { ConnectApi } from './client.ts';
 import { translateOutcome } from './translate.ts';
 
-export interface ConnectApplyDeps {
+export interface ConnectApplyDeps extends ApplyDeps {
   api: ConnectApi;
-  store: Store;
-  /** Budget in ms (OUTCOME_DEADLINE_MS). */
-  deadlineMs: number;
-  log?: Logger;
-  /** Epoch ms the invocation began (default now). */
-  startedAt?: number;
 }
 
 /** Applies the raw invocation payload; never throws (every failure is a reply). */
-export async function applyOutcome(raw: unknown, deps: ConnectApplyDeps): Promise<AdapterReply> {
-  const startedAt = deps.startedAt ?? Date.now();
-  const parsed = parseOutcome(raw, 'amazon_connect');
-  if ('reply' in parsed) return parsed.reply;
-  const { outcome } = parsed;
-  const t = translateOutcome(outcome);
-  if (t.action === 'invalid') return rejectedReply(outcome, 'invalid_custom_data', t.message, 0);
-  if (t.action === 'none') return appliedWithoutRequest(outcome);
-  return applyOnce({
-    store: deps.store,
-    outcome,
-    deadlineMs: deps.deadlineMs,
-    startedAt,
-    log: deps.log,
+export function applyOutcome(raw: unknown, deps: ConnectApplyDeps): Promise<AdapterReply> {
+  return applyApiOutcome(raw, {
+    vendor: 'amazon_connect',
+    translate: translateOutcome,
     classify: classifyAwsError,
-    reject: rejectionFor,
-    send: (_attempt, signal) => deps.api.updateContactAttributes(t.request, signal),
-  });
+    send: (t, signal) => deps.api.updateContactAttributes(t.request, signal),
+  }, deps);
 }

@@ -7,41 +7,21 @@
  * script's OnRelease (seed 003).
  */
 import type { AdapterReply } from '../../events/outcome.ts';
-import type { Store } from '../../lib/store/client.ts';
-import type { Logger } from '../../lib/log.ts';
-import { applyOnce } from '../common/apply-once.ts';
-import { classifyHttpError, rejectionFor } from '../common/classify.ts';
-import { parseOutcome } from '../common/parse-outcome.ts';
-import { appliedWithoutRequest, rejectedReply } from '../common/reply.ts';
+import { applyApiOutcome, type ApplyDeps } from '../common/apply-api-outcome.ts';
+import { classifyHttpError } from '../common/classify.ts';
 import type { CxoneApi } from './client.ts';
 import { translateOutcome } from './translate.ts';
 
-export interface CxoneApplyDeps {
+export interface CxoneApplyDeps extends ApplyDeps {
   api: CxoneApi;
-  store: Store;
-  /** Budget in ms (OUTCOME_DEADLINE_MS). */
-  deadlineMs: number;
-  log?: Logger;
-  startedAt?: number;
 }
 
 /** Applies the raw invocation payload; never throws (every failure is a reply). */
-export async function applyOutcome(raw: unknown, deps: CxoneApplyDeps): Promise<AdapterReply> {
-  const startedAt = deps.startedAt ?? Date.now();
-  const parsed = parseOutcome(raw, 'nice_cxone');
-  if ('reply' in parsed) return parsed.reply;
-  const { outcome } = parsed;
-  const t = translateOutcome(outcome);
-  if (t.action === 'invalid') return rejectedReply(outcome, 'invalid_custom_data', t.message, 0);
-  if (t.action === 'none') return appliedWithoutRequest(outcome);
-  return applyOnce({
-    store: deps.store,
-    outcome,
-    deadlineMs: deps.deadlineMs,
-    startedAt,
-    log: deps.log,
+export function applyOutcome(raw: unknown, deps: CxoneApplyDeps): Promise<AdapterReply> {
+  return applyApiOutcome(raw, {
+    vendor: 'nice_cxone',
+    translate: translateOutcome,
     classify: classifyHttpError,
-    reject: rejectionFor,
-    send: (_attempt, signal) => deps.api.signal(t.contactId, t.params, signal),
-  });
+    send: (t, signal) => deps.api.signal(t.contactId, t.params, signal),
+  }, deps);
 }
