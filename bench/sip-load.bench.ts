@@ -14,7 +14,7 @@
  * Run: `BENCH_CALLS=50 BENCH_SECONDS=10 npx tsx bench/sip-load.bench.ts`
  */
 import { readFileSync, writeFileSync, mkdtempSync, readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { tmpdir, cpus } from 'node:os';
 import { join } from 'node:path';
 import { startEngine } from '../media-core/engine/engine.ts';
 import type { Call } from '../media-core/call/types.ts';
@@ -31,6 +31,13 @@ const LISTEN = process.env.BENCH_LISTEN ?? 'all';
 const NICE = process.env.BENCH_RTP_NICE ? Number(process.env.BENCH_RTP_NICE) : undefined;
 const SPIN = process.env.BENCH_RTP_SPIN_MS ? Number(process.env.BENCH_RTP_SPIN_MS) : undefined;
 const TICKS_PER_S = 100; // USER_HZ of /proc/<pid>/stat on Linux
+
+/** Machine-wide CPU jiffies from /proc/stat: busy (user+nice+system+irq+softirq), steal, total. */
+function machineCpu(): { busy: number; steal: number; total: number } {
+  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const [user, nice, system, idle, iowait, irq, softirq, steal] = f as [number, number, number, number, number, number, number, number];
+  return { busy: user + nice + system + irq + softirq, steal, total: user + nice + system + idle + iowait + irq + softirq + steal };
+}
 
 /** CPU seconds per thread of this process, by tid, with the thread's name. */
 function threadCpu(): Map<string, { name: string; s: number }> {
@@ -101,8 +108,8 @@ const ourCpu0 = cpuSeconds('self')!;
 let threads0 = threadCpu();
 const t0 = Date.now();
 let statsReset = false;
-let steady0: { t: number; cpu: number } | undefined;
-let steady1: { t: number; cpu: number; threads: ReturnType<typeof threadCpu>; pacing: ReturnType<typeof engine.pacingStats> } | undefined;
+let steady0: { t: number; cpu: number; machine: ReturnType<typeof machineCpu> } | undefined;
+let steady1: { t: number; cpu: number; threads: ReturnType<typeof threadCpu>; pacing: ReturnType<typeof engine.pacingStats>; machine: ReturnType<typeof machineCpu> } | undefined;
 const sampler = setInterval(() => {
   peakCalls = Math.max(peakCalls, engine.activeCalls());
   if (sippPid) sippCpu = cpuSeconds(sippPid) ?? sippCpu;
@@ -110,11 +117,11 @@ const sampler = setInterval(() => {
   if (!statsReset && engine.activeCalls() >= CALLS) {
     engine.resetPacingStats();
     threads0 = threadCpu();
-    steady0 = { t: Date.now(), cpu: cpuSeconds('self')! };
+    steady0 = { t: Date.now(), cpu: cpuSeconds('self')!, machine: machineCpu() };
     statsReset = true;
   }
   if (statsReset && !steady1 && engine.activeCalls() < CALLS) {
-    steady1 = { t: Date.now(), cpu: cpuSeconds('self')!, threads: threadCpu(), pacing: engine.pacingStats() };
+    steady1 = { t: Date.now(), cpu: cpuSeconds('self')!, threads: threadCpu(), pacing: engine.pacingStats(), machine: machineCpu() };
   }
 }, 200);
 
@@ -137,7 +144,7 @@ clearInterval(sampler);
 const wall = (Date.now() - t0) / 1000;
 const ourCpu = cpuSeconds('self')! - ourCpu0;
 // Pacing and per-thread CPU cover the steady state: every call up, until the first one ends.
-const steadyEnd = steady1 ?? { t: Date.now(), cpu: cpuSeconds('self')!, threads: threadCpu(), pacing: engine.pacingStats() };
+const steadyEnd = steady1 ?? { t: Date.now(), cpu: cpuSeconds('self')!, threads: threadCpu(), pacing: engine.pacingStats(), machine: machineCpu() };
 const perScheduler = await steadyEnd.pacing;
 const pacing = perScheduler.reduce((w, p) => (p.p99Ms > w.p99Ms ? p : w), perScheduler[0]!);
 const skippedAll = perScheduler.reduce((n, p) => n + p.skipped, 0);
@@ -151,7 +158,10 @@ console.log(`4. CPU: ours ${ourCpu.toFixed(2)} s (${((100 * ourCpu) / wall).toFi
 if (steady0) {
   const span = (steadyEnd.t - steady0.t) / 1000;
   const busiest = [...steadyEnd.threads].map(([tid, t]) => ({ name: t.name, tid, pct: (100 * (t.s - (threads0.get(tid)?.s ?? 0))) / span })).sort((a, b) => b.pct - a.pct).slice(0, 5);
-  console.log(`   steady state ${span.toFixed(1)} s: ours ${((100 * (steadyEnd.cpu - steady0.cpu)) / span).toFixed(0)}% of a core; busiest threads: ${busiest.map((b) => `${b.name}/${b.tid} ${b.pct.toFixed(0)}%`).join(', ')}`);
+  const m0 = steady0.machine;
+  const m1 = steadyEnd.machine;
+  const machine = `machine (${cpus().length} cores) busy ${((100 * (m1.busy - m0.busy)) / (m1.total - m0.total)).toFixed(0)}%, steal ${((100 * (m1.steal - m0.steal)) / (m1.total - m0.total)).toFixed(0)}%`;
+  console.log(`   steady state ${span.toFixed(1)} s: ${machine}; ours ${((100 * (steadyEnd.cpu - steady0.cpu)) / span).toFixed(0)}% of a core; busiest threads: ${busiest.map((b) => `${b.name}/${b.tid} ${b.pct.toFixed(0)}%`).join(', ')}`);
 }
 if (result.code !== 0) console.log(`SIPp errors (first lines):\n${result.errors.split('\n').slice(0, 10).join('\n')}`);
 await engine.close();
