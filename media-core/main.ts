@@ -64,7 +64,13 @@ async function main(): Promise<void> {
   const tlsPort = env.SIP_TLS_PORT ? port('SIP_TLS_PORT', 5061) : undefined;
   if (tlsPort !== undefined && (!env.SIP_TLS_CERT_FILE || !env.SIP_TLS_KEY_FILE)) throw new ConfigError(['SIP_TLS_CERT_FILE', 'SIP_TLS_KEY_FILE'], 'SIP_TLS_PORT needs SIP_TLS_CERT_FILE and SIP_TLS_KEY_FILE');
   const maxCallsRaw = env.MAX_CALLS || 'trial';
+  if (!/^\d+$/.test(maxCallsRaw) && !['trial', 'plus', 'enterprise'].includes(maxCallsRaw)) {
+    throw new ConfigError(['MAX_CALLS'], 'MAX_CALLS: a number of calls or a plan: trial (5), plus (100), enterprise (1000)');
+  }
   const maxCalls: number | Plan = /^\d+$/.test(maxCallsRaw) ? Number(maxCallsRaw) : (maxCallsRaw as Plan);
+  // RTP in worker threads spreads media over cores (bench/sip-load.bench.ts); 0 keeps it on the main thread.
+  const rtpWorkers = env.RTP_WORKERS ? Number(env.RTP_WORKERS) : 0;
+  if (!Number.isInteger(rtpWorkers) || rtpWorkers < 0 || rtpWorkers > 64) throw new ConfigError(['RTP_WORKERS'], 'RTP_WORKERS: a whole number of worker threads, 0-64');
   const engine = await startEngine(
     {
       sip: {
@@ -76,6 +82,7 @@ async function main(): Promise<void> {
       },
       rtp: { address: host, portMin: port('RTP_PORT_MIN', 10000), portMax: port('RTP_PORT_MAX', 10999) },
       maxCalls,
+      rtpWorkers,
       logger: log,
     },
     (call) => runtime.onCall(call),

@@ -129,7 +129,7 @@ export class ConversationSession implements TaskHost {
     const call = this.call;
     call.once('hangup', (e: HangupEvent) => this.onHangup(e));
     call.on('digit', (e: DigitEvent) => this.onDigit(e));
-    call.on('audio', (f: Int16Array) => this.onAudio(f));
+    this.listenToAudio();
     try {
       await call.answer();
     } catch (err) {
@@ -383,6 +383,20 @@ export class ConversationSession implements TaskHost {
   setActivity(a: Activity, on: boolean): void {
     this.activity[a] = on;
     if (!on && a === 'speech_to_text_recognition') this.speech.stop();
+    if (a === 'speech_to_text_recognition') this.listenToAudio();
+  }
+
+  private readonly audioListener = (f: Int16Array) => this.onAudio(f);
+
+  /**
+   * Caller audio is subscribed to only while speech can be recognized: with RTP in worker
+   * threads, an unheard call's frames then never cross to this thread.
+   */
+  private listenToAudio(): void {
+    const want = this.speech.available && this.activity.speech_to_text_recognition && !this.ended;
+    const has = this.call.listeners('audio').includes(this.audioListener);
+    if (want && !has) this.call.on('audio', this.audioListener);
+    else if (!want && has) this.call.off('audio', this.audioListener);
   }
 
   configureSpeech(kind: 'tts' | 'stt', parameters: Record<string, unknown>, strategy: string | undefined): void {

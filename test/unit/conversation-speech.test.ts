@@ -100,12 +100,14 @@ describe('speech input, barge-in and utterance timeouts', () => {
     const { runtime, tts } = makeRuntime(a, { stt });
     const call = startCall(runtime);
     await until(() => a.requests.length === 1, 'first turn');
+    assert.equal(call.listenerCount('audio'), 1, 'caller audio is listened to while speech can be recognized');
     await speak(call);
     call.press('1');
     call.press('2');
     await until(() => a.requests.length === 2, 'collected');
     assert.equal(a.requests[1]!.input.text, '12');
     await speak(call);
+    await until(() => call.listenerCount('audio') === 0, 'audio unsubscribed once recognition stopped');
     await new Promise((r) => setTimeout(r, 20));
     assert.equal(stt.opened, 0);
     assert.deepEqual(tts.texts(), []);

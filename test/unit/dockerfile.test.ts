@@ -47,19 +47,23 @@ test('the image runs as a non-root user and exposes SIP (UDP, TCP, TLS) and RTP'
   assert.match(expose, /\d+-\d+\/udp/);
 });
 
-test('the build stage command line bundles media-core/main.ts into the file CMD runs', () => {
+test('the build stage command lines bundle media-core/main.ts (the file CMD runs) and the RTP worker', () => {
   const run = instructions.find((i) => i.op === 'RUN' && i.args.includes('esbuild'));
   assert.ok(run, 'an esbuild RUN step');
+  const builds = run.args.split('&&').map((c) => c.trim()).filter((c) => c.startsWith('npx esbuild '));
+  const outfiles = builds.map((c) => /--outfile=(\S+)/.exec(c)?.[1]);
   const cmd = instructions.filter((i) => i.op === 'CMD').at(-1);
   const started = (JSON.parse(cmd!.args) as string[]).find((a) => a.endsWith('.mjs'));
-  assert.ok(started, 'CMD starts an .mjs bundle');
-  const out = /--outfile=(\S+)/.exec(run.args)?.[1];
-  assert.equal(out, started, 'CMD runs what the build stage writes');
+  assert.ok(started && outfiles.includes(started), 'CMD runs what the build stage writes');
+  // The worker pool loads rtp-worker.mjs from beside the main bundle.
+  assert.ok(outfiles.includes(started.replace(/[^/]+$/, 'rtp-worker.mjs')), 'the RTP worker bundle sits beside the main bundle');
   const dir = mkdtempSync(join(tmpdir(), 'docker-build-'));
   try {
-    const args = run.args.replace(/^npx\s+esbuild\s+/, '').split(/\s+/).map((a) => (a.startsWith('--outfile=') ? `--outfile=${join(dir, 'bundle.mjs')}` : a));
-    execFileSync(join(root, 'node_modules/.bin/esbuild'), [...args, '--log-level=error'], { cwd: root, stdio: 'pipe' });
-    assert.ok(statSync(join(dir, 'bundle.mjs')).size > 10_000, 'bundle written');
+    for (const [i, build] of builds.entries()) {
+      const args = build.replace(/^npx\s+esbuild\s+/, '').split(/\s+/).map((a) => (a.startsWith('--outfile=') ? `--outfile=${join(dir, `bundle${i}.mjs`)}` : a));
+      execFileSync(join(root, 'node_modules/.bin/esbuild'), [...args, '--log-level=error'], { cwd: root, stdio: 'pipe' });
+      assert.ok(statSync(join(dir, `bundle${i}.mjs`)).size > 5_000, `bundle ${i} written`);
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
