@@ -24,6 +24,8 @@ export type SipAction =
       referToHeaders: SipHeader[];
       /** Extra headers on the REFER request. */
       headers: SipHeader[];
+      /** Headers embedded in the REFER's Contact URI (contact_header send method). */
+      contactHeaders?: SipHeader[];
       /** NOTIFY sipfrag codes treated as success besides 2xx. */
       acceptCodes: number[];
     }

@@ -6,15 +6,12 @@
  * - transfer_method `refer` (default): REFER (RFC 3515, blind transfer per RFC 5589) to
  *   `uri`; `transfer_headers` go where `transfer_headers_send_method` says: custom_header
  *   -> headers of the REFER; refer_to_header -> `?name=value` headers of the Refer-To URI;
- *   contact_header -> see the note below.
+ *   contact_header -> `?name=value` headers of the REFER's Contact URI.
  * - transfer_method `hangup`: BYE carrying the target in a header (default Transfer-Target)
  *   plus the transfer headers.
  * - The session history key travels in `User-to-User: <key>;encoding=ascii`, or in
  *   X-Watson-Assistant-Session-History-Key when the assistant supplies its own
  *   User-to-User. Every header value is at most 1024 bytes.
- *
- * contact_header: the Call seam (ReferOptions) has no field for Contact URI parameters, so
- * those headers are sent as REFER headers for now (documented gap).
  *
  * Hangup (end_session): BYE with `channel_options.voice_telephony.sip.headers`.
  */
@@ -70,12 +67,13 @@ export function translateTransfer(target: ServiceDeskSipInput | undefined, sessi
     const name = t.transfer_target_header ?? config.transferTargetHeader ?? 'Transfer-Target';
     return { kind: 'bye', headers: checkHeaderValues([{ name, value: uri }, ...headers]) };
   }
-  const inReferTo = t.transfer_headers_send_method === 'refer_to_header';
+  const method = t.transfer_headers_send_method;
   return {
     kind: 'refer',
     target: uri,
-    referToHeaders: inReferTo ? headers : [],
-    headers: inReferTo ? [] : headers,
+    referToHeaders: method === 'refer_to_header' ? headers : [],
+    contactHeaders: method === 'contact_header' ? headers : [],
+    headers: method === 'custom_header' ? headers : [],
     acceptCodes: t.accept_transfer_reject_codes,
   };
 }

@@ -84,6 +84,8 @@ export interface ReferOptions {
   headers?: SipHeader[];
   /** Headers embedded in the Refer-To URI as ?name=value (refer_to_header send method). */
   referToHeaders?: SipHeader[];
+  /** Headers embedded in the REFER's Contact URI as ?name=value (contact_header send method). */
+  contactHeaders?: SipHeader[];
   /** Referred-By value; default: the local URI of the dialog. */
   referredBy?: string;
   /** NOTIFY sipfrag status codes treated as success besides 2xx (accept_transfer_reject_codes). */

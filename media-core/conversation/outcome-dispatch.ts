@@ -135,7 +135,7 @@ export class OutcomeDispatcher {
       await call.hangup(action.headers);
       return 'transferred';
     }
-    const r = await call.refer(action.target, { headers: action.headers, referToHeaders: action.referToHeaders, acceptCodes: action.acceptCodes });
+    const r = await call.refer(action.target, { headers: action.headers, referToHeaders: action.referToHeaders, contactHeaders: action.contactHeaders, acceptCodes: action.acceptCodes });
     if (r.status === 'success') {
       await call.hangup();
       return 'transferred';

@@ -150,11 +150,7 @@ export class SipCall extends EventEmitter implements Call {
   async refer(target: string, opts: ReferOptions = {}): Promise<ReferResult> {
     if (this.state !== 'answered') throw new Error('refer needs an answered call');
     if (this.referState && !this.referState.tracker.settledAlready) throw new Error('a REFER is already in progress');
-    let referTo = target;
-    if (opts.referToHeaders?.length) {
-      const query = opts.referToHeaders.map((h) => `${escapeHeaderComponent(h.name)}=${escapeHeaderComponent(h.value)}`).join('&');
-      referTo += (target.includes('?') ? '&' : '?') + query;
-    }
+    const referTo = withUriHeaders(target, opts.referToHeaders);
     const localUri = /<([^>]*)>/.exec(this.dialog.localHeader)?.[1] ?? this.dialog.localHeader.split(';')[0]!.trim();
     const headers: SipHeader[] = [
       { name: 'Refer-To', value: `<${referTo}>` },
@@ -162,6 +158,10 @@ export class SipCall extends EventEmitter implements Call {
       ...(opts.headers ?? []),
     ];
     const req = this.dialog.createRequest('REFER', { headers });
+    if (opts.contactHeaders?.length) {
+      const contact = req.headers.find((h) => h.name === 'Contact');
+      if (contact) contact.value = `<${withUriHeaders(this.dialog.localContact, opts.contactHeaders)}>`;
+    }
     const tracker = new ReferTracker(opts);
     this.referState = { tracker, cseq: this.dialog.localSeq };
     this.log.info({ target: redactTarget(target) }, 'sending REFER');
@@ -432,4 +432,11 @@ export function capabilityHeaders(): SipHeader[] {
 /** Transfer targets can be phone numbers: keep the scheme and host, hide the user. */
 function redactTarget(target: string): string {
   return target.replace(/^(\w+:)([^@;?]+)/, (_m, s: string, u: string) => s + (u.length > 2 ? '*'.repeat(u.length - 2) + u.slice(-2) : u));
+}
+
+/** `uri` with `headers` appended as URI headers (RFC 3261 19.1.1: ?name=value&..., escaped). */
+function withUriHeaders(uri: string, headers: SipHeader[] | undefined): string {
+  if (!headers?.length) return uri;
+  const query = headers.map((h) => `${escapeHeaderComponent(h.name)}=${escapeHeaderComponent(h.value)}`).join('&');
+  return uri + (uri.includes('?') ? '&' : '?') + query;
 }

@@ -123,7 +123,7 @@ describe('SIPp as the caller', { timeout: 60_000 }, () => {
   ] as const) {
     test(`REFER, NOTIFY 100 then ${code}${accept.length ? ` (acceptCodes ${accept})` : ''}: ${want}; BYE carries our header`, async () => {
       const out: { result?: ReferResult; hangup?: HangupEvent } = {};
-      behaviour = referBehaviour({ referToHeaders: [{ name: 'X-Session-Key', value: 'k1;v x' }], headers: [{ name: 'X-Flow', value: 'transfer' }], acceptCodes: [...accept] }, out);
+      behaviour = referBehaviour({ referToHeaders: [{ name: 'X-Session-Key', value: 'k1;v x' }], contactHeaders: [{ name: 'X-Contact-Info', value: 'a b' }], headers: [{ name: 'X-Flow', value: 'transfer' }], acceptCodes: [...accept] }, out);
       const r = await sipp({
         scenario: 'uac-refer-notify.xml',
         keys: { final_code: code, final_reason: reason, refer_to_regexp: REFER_TO_RE, bye_header_regexp: `X-Transfer-Result: ${want}` },
@@ -133,6 +133,7 @@ describe('SIPp as the caller', { timeout: 60_000 }, () => {
       assert.equal((out.result as { code: number }).code, Number(code));
       assert.deepEqual(out.hangup, { by: 'local', reason: 'hangup' });
       assert.match(r.messages, /X-Flow: transfer/);
+      assert.match(r.messages, /Contact: <sip:[^>\s]*\?X-Contact-Info=a%20b>/, 'contact_header: headers in the REFER Contact URI');
       assert.match(r.messages, /Referred-By: <sip:15550100001@127\.0\.0\.1:\d+>/);
     });
   }

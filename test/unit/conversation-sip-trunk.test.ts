@@ -11,6 +11,7 @@ describe('adapters/sip-trunk translate', () => {
       kind: 'refer',
       target: 'sip:user@domain.com',
       referToHeaders: [],
+      contactHeaders: [],
       headers: [{ name: 'Customer-Header1', value: 'Some-Custom-Info' }, { name: 'User-to-User', value: `${key};encoding=ascii` }],
       acceptCodes: [410, 202],
     });
@@ -21,6 +22,13 @@ describe('adapters/sip-trunk translate', () => {
     if (a.kind !== 'refer') return;
     assert.deepEqual(a.headers, []);
     assert.deepEqual(a.referToHeaders, [{ name: 'User-To-User', value: 'XXXXXX' }, { name: 'X-Watson-Assistant-Session-History-Key', value: key }]);
+  });
+  test('contact_header puts the transfer headers and the key in the REFER Contact URI', () => {
+    const a = translateTransfer({ uri: 'sip:user@domain.com', transfer_headers: [{ name: 'Customer-Header1', value: 'v' }], transfer_headers_send_method: 'contact_header' }, key);
+    assert.ok(a.kind === 'refer');
+    assert.deepEqual(a.headers, []);
+    assert.deepEqual(a.referToHeaders, []);
+    assert.deepEqual(a.contactHeaders, [{ name: 'Customer-Header1', value: 'v' }, { name: 'User-to-User', value: `${key};encoding=ascii` }]);
   });
   test('hangup method: BYE with the target in Transfer-Target (or a configured name)', () => {
     assert.deepEqual(translateTransfer({ uri: 'tel:+15550100999', transfer_method: 'hangup' }, key), {
