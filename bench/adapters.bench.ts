@@ -106,7 +106,7 @@ const coldEnv = {
 };
 try {
   for (const f of FUNCTIONS) {
-    const outfile = join(out, `${f.name}.mjs`);
+    const outfile = join(out, `${f.name}.cjs`);
     await build({
       entryPoints: [join(root, f.entry)],
       outfile,
@@ -114,9 +114,8 @@ try {
       minify: true,
       platform: 'node',
       target: 'node20',
-      format: 'esm',
+      format: 'cjs',
       external: ['@aws-sdk/client-ssm'],
-      banner: { js: "import { createRequire as __cr } from 'module'; const require = __cr(import.meta.url);" },
       logLevel: 'error',
       metafile: true,
     }).then((r) => {

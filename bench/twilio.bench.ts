@@ -28,7 +28,7 @@ const verdict = (ok: boolean) => (ok ? 'MET' : 'NOT MET');
 // The same esbuild options as serverless.yml custom.esbuild (serverless-esbuild passes them through).
 const bundles: Record<string, string> = {};
 for (const [name, entry] of Object.entries(FUNCTIONS)) {
-  const outfile = join(out, `${name}.mjs`);
+  const outfile = join(out, `${name}.cjs`);
   await build({
     entryPoints: [join(ROOT, entry)],
     outfile,
@@ -37,9 +37,8 @@ for (const [name, entry] of Object.entries(FUNCTIONS)) {
     sourcemap: false,
     target: 'node20',
     platform: 'node',
-    format: 'esm',
+    format: 'cjs',
     external: ['@aws-sdk/client-ssm'],
-    banner: { js: "import { createRequire as __cr } from 'module'; const require = __cr(import.meta.url);" },
     logLevel: 'warning',
   });
   bundles[name] = outfile;
@@ -52,10 +51,8 @@ function loadMs(code: string): number {
   if (r.status !== 0 || !Number.isFinite(v)) throw new Error(`load probe failed: ${r.stderr}`);
   return v;
 }
-const bundleUrl = pathToFileURL(bundles.twilioReceiveCall!).href;
-// The ESM loader is warmed with an empty module first, so its one-time set-up is not charged
-// to the bundle (require('twilio') runs after the static import of node:module, equally warm).
-const bundleCode = `await import('data:text/javascript,export default 1'); const t=performance.now(); await import(${JSON.stringify(bundleUrl)}); console.log(performance.now()-t);`;
+// Both are loaded the way Lambda's CommonJS loader does it: require() after node:module is in.
+const bundleCode = `import { createRequire } from 'node:module'; const req=createRequire(${JSON.stringify(pathToFileURL(join(ROOT, 'package.json')).href)}); const t=performance.now(); req(${JSON.stringify(bundles.twilioReceiveCall!)}); console.log(performance.now()-t);`;
 const sdkCode = `import { createRequire } from 'node:module'; const req=createRequire(${JSON.stringify(pathToFileURL(join(ROOT, 'package.json')).href)}); const t=performance.now(); req('twilio'); console.log(performance.now()-t);`;
 const bundleRuns: number[] = [];
 const sdkRuns: number[] = [];

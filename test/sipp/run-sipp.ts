@@ -5,7 +5,7 @@
  * "Exit codes"): 1 = at least one call failed, 97/99 = aborted/no call processed.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, readFileSync, existsSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -68,7 +68,7 @@ export interface SippResult {
 export function runSipp(o: SippOptions): Promise<SippResult> {
   const dir = mkdtempSync(join(tmpdir(), 'sipp-'));
   const timeoutS = o.timeoutS ?? 30;
-  const scenario = o.scenario.startsWith('/') ? o.scenario : join(SCENARIO_DIR, o.scenario);
+  const scenario = withKeysInAttributes(o.scenario.startsWith('/') ? o.scenario : join(SCENARIO_DIR, o.scenario), o.keys ?? {}, dir);
   const args = [
     `127.0.0.1:${o.targetPort}`,
     '-sf', scenario,
@@ -108,4 +108,28 @@ export function runSipp(o: SippOptions): Promise<SippResult> {
       resolve({ code, killed, stdout, stderr, errors: read('errors.log'), messages: read('messages.log'), dir });
     });
   });
+}
+
+const xmlAttr = (v: string) => v.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/"/g, '&quot;');
+
+/**
+ * SIPp substitutes -key values in message text but not inside XML attributes: an
+ * `<ereg regexp="[bye_regexp]">` would be read literally (a character class that matches
+ * almost anything). So `[name]` inside attribute values is replaced here, in a copy of the
+ * scenario in the trace dir; message text keeps SIPp's own substitution.
+ * @returns the path of the scenario to run (the original when nothing needed replacing).
+ */
+export function withKeysInAttributes(scenarioPath: string, keys: Record<string, string>, dir: string): string {
+  const xml = readFileSync(scenarioPath, 'utf8');
+  let changed = false;
+  const out = xml.replace(/(\w+)="([^"]*)"/g, (whole, attr: string, value: string) => {
+    const replaced = value.replace(/\[(\w+)\]/g, (m, name: string) => (name in keys ? xmlAttr(keys[name]!) : m));
+    if (replaced === value) return whole;
+    changed = true;
+    return `${attr}="${replaced}"`;
+  });
+  if (!changed) return scenarioPath;
+  const copy = join(dir, `scenario-${scenarioPath.split('/').pop()}`);
+  writeFileSync(copy, out);
+  return copy;
 }
