@@ -128,7 +128,8 @@ try {
     const size = statSync(outfile).size;
     // kind=error: the adapter answers without any network request, so this is load + first call.
     const errorEvent = f.invoke ? JSON.stringify({ ...f.invoke, kind: 'error', sessionHistoryKey: undefined }) : 'null';
-    const script = `const t0=performance.now();const m=await import(${JSON.stringify(outfile)});const t1=performance.now();const ev=${errorEvent};if(ev)await m.handler(ev,{});const t2=performance.now();console.log(JSON.stringify({load:t1-t0,first:t2-t0}));`;
+    // Lambda's Node runtime require()s a .cjs handler; import() would add the ESM translator's parse.
+    const script = `const {createRequire}=await import('node:module');const req=createRequire(import.meta.url);const t0=performance.now();const m=req(${JSON.stringify(outfile)});const t1=performance.now();const ev=${errorEvent};if(ev)await m.handler(ev,{});const t2=performance.now();console.log(JSON.stringify({load:t1-t0,first:t2-t0}));`;
     const loads: number[] = [];
     const firsts: number[] = [];
     const walls: number[] = [];
