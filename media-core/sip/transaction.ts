@@ -54,10 +54,27 @@ function rfcKey(req: SipRequest, methodOverride?: string): string {
 type ServerState = 'trying' | 'proceeding' | 'completed' | 'confirmed' | 'accepted' | 'terminated';
 
 /** A server transaction: INVITE (section 17.2.1 with RFC 6026) or non-INVITE (section 17.2.2). */
+/** A transaction's running timers (A-K): all cleared together when its state moves on. */
+class TransactionTimers {
+  private handles: NodeJS.Timeout[] = [];
+
+  /** Runs `fn` after `ms`; the timer does not keep the process alive. */
+  after(ms: number, fn: () => void): void {
+    const t = setTimeout(fn, ms);
+    t.unref?.();
+    this.handles.push(t);
+  }
+
+  clear(): void {
+    for (const t of this.handles) clearTimeout(t);
+    this.handles = [];
+  }
+}
+
 export class ServerTransaction extends EventEmitter {
   state: ServerState;
   lastResponse?: SipResponse;
-  private timers: NodeJS.Timeout[] = [];
+  private readonly timers = new TransactionTimers();
   readonly isInvite: boolean;
 
   constructor(
@@ -92,7 +109,7 @@ export class ServerTransaction extends EventEmitter {
     const { t1, t2, t4 } = this.layer.timers;
     if (this.isInvite && res.status < 300) {
       this.state = 'accepted';
-      this.after(64 * t1, () => this.terminate());
+      this.timers.after(64 * t1, () => this.terminate());
     } else if (this.isInvite) {
       this.state = 'completed';
       if (!this.reliable) {
@@ -101,18 +118,18 @@ export class ServerTransaction extends EventEmitter {
           if (this.state !== 'completed') return;
           this.layer.transport.sendResponse(res, this.flow);
           interval = Math.min(2 * interval, t2);
-          this.after(interval, g);
+          this.timers.after(interval, g);
         };
-        this.after(interval, g); // timer G
+        this.timers.after(interval, g); // timer G
       }
-      this.after(64 * t1, () => {
+      this.timers.after(64 * t1, () => {
         // Timer H: the ACK never came.
         if (this.state === 'completed') this.emit('ack-timeout');
         this.terminate();
       });
     } else {
       this.state = 'completed';
-      this.after(this.reliable ? 0 : 64 * t1, () => this.terminate()); // timer J
+      this.timers.after(this.reliable ? 0 : 64 * t1, () => this.terminate()); // timer J
     }
     void t4;
   }
@@ -126,26 +143,16 @@ export class ServerTransaction extends EventEmitter {
   onAck(): void {
     if (this.state !== 'completed') return;
     this.state = 'confirmed';
-    this.clearTimers();
-    this.after(this.reliable ? 0 : this.layer.timers.t4, () => this.terminate());
+    this.timers.clear();
+    this.timers.after(this.reliable ? 0 : this.layer.timers.t4, () => this.terminate());
   }
 
-  private after(ms: number, fn: () => void): void {
-    const t = setTimeout(fn, ms);
-    t.unref?.();
-    this.timers.push(t);
-  }
-
-  private clearTimers(): void {
-    for (const t of this.timers) clearTimeout(t);
-    this.timers = [];
-  }
 
   /** Ends the transaction and forgets it. */
   terminate(): void {
     if (this.state === 'terminated') return;
     this.state = 'terminated';
-    this.clearTimers();
+    this.timers.clear();
     this.layer.forgetServer(this);
     this.emit('terminated');
   }
@@ -157,7 +164,7 @@ export type ClientOutcome = { response: SipResponse } | { timeout: true } | { tr
 /** Non-INVITE client transaction (RFC 3261 section 17.1.2): timers E, F, K. */
 export class ClientTransaction {
   state: 'trying' | 'proceeding' | 'completed' | 'terminated' = 'trying';
-  private timers: NodeJS.Timeout[] = [];
+  private readonly timers = new TransactionTimers();
   private resolveOutcome!: (o: ClientOutcome) => void;
   /** Resolves once with the final response or the failure. */
   readonly outcome: Promise<ClientOutcome>;
@@ -186,11 +193,11 @@ export class ClientTransaction {
         if (this.state !== 'trying' && this.state !== 'proceeding') return;
         this.layer.transport.send(this.request, this.flow);
         interval = this.state === 'proceeding' ? t2 : Math.min(2 * interval, t2);
-        this.after(interval, e);
+        this.timers.after(interval, e);
       };
-      this.after(interval, e);
+      this.timers.after(interval, e);
     }
-    this.after(64 * t1, () => {
+    this.timers.after(64 * t1, () => {
       if (this.state === 'trying' || this.state === 'proceeding') this.finish({ timeout: true }); // timer F
     });
   }
@@ -204,9 +211,9 @@ export class ClientTransaction {
       return;
     }
     this.state = 'completed';
-    this.clearTimers();
+    this.timers.clear();
     this.resolveOutcome({ response: res });
-    this.after(this.flow.transport === 'udp' ? this.layer.timers.t4 : 0, () => this.terminate()); // timer K
+    this.timers.after(this.flow.transport === 'udp' ? this.layer.timers.t4 : 0, () => this.terminate()); // timer K
   }
 
   private finish(o: ClientOutcome): void {
@@ -214,21 +221,11 @@ export class ClientTransaction {
     this.terminate();
   }
 
-  private after(ms: number, fn: () => void): void {
-    const t = setTimeout(fn, ms);
-    t.unref?.();
-    this.timers.push(t);
-  }
-
-  private clearTimers(): void {
-    for (const t of this.timers) clearTimeout(t);
-    this.timers = [];
-  }
 
   terminate(): void {
     if (this.state === 'terminated') return;
     this.state = 'terminated';
-    this.clearTimers();
+    this.timers.clear();
     this.layer.forgetClient(this);
   }
 }

@@ -16,6 +16,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { SandboxEvent } from '../../sandboxes/types.ts';
+import type { CallOptions } from './call-args.ts';
 import { buildScenario, mediaDurationMs, mediaSteps, prepareDtmfPcaps, synthesizeSpeech } from './caller-media.ts';
 import { newCallIds, vendorInviteHeaders, type VendorCallIds } from './invite-headers.ts';
 import { ESPEAK, MissingPrerequisitesError, missingPrerequisites, SIPP, SOX } from './prerequisites.ts';
@@ -27,25 +28,8 @@ import { DEMO_CONNECT_INSTANCE_ARN } from './stack-env.ts';
 import { parseDialSip, parseRedirect, postSignedWebhook, twilioVoiceParams, type DialSip, type StudioRedirect, type TwilioEmulation, type WebhookReply } from './twilio-emulation.ts';
 import { vendorForNumber, type CallVendor } from './vendor-route.ts';
 
-export interface PlaceCallOptions {
-  /** Called number, E.164. */
-  to: string;
-  /** Caller number, E.164. */
-  from: string;
-  /** DTMF digits, "," = 1 s pause. */
-  dtmf: string;
-  /** Phrase spoken with espeak-ng after the DTMF. */
-  say?: string;
-  /** Media core SIP address. */
-  host: string;
-  port: number;
-  transport: 'udp' | 'tcp';
-  /** Wait after the answer before the input, ms. */
-  afterMs: number;
-  /** Bound of the SIPp run, ms. */
-  timeoutMs: number;
-  /** Sandboxes base URL. */
-  sandboxUrl: string;
+/** What to call and how: the CLI's options (call-args.ts) less its own, plus test hooks. */
+export interface PlaceCallOptions extends Omit<CallOptions, 'screenPopUrl' | 'help'> {
   /** Media core config, for the number's vendor (default CONFIG_FILE or the demo config). */
   configFile?: string;
   /** Amazon Connect instance ARN sent in User-to-User (default the demo instance). */
