@@ -6,6 +6,7 @@ import { readdirSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { MEDIA_CORE_NODE_FLAGS } from '../media-core/node-flags.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const filter = process.argv[2];
@@ -13,7 +14,9 @@ const files = readdirSync(here).filter((f) => f.endsWith('.bench.ts') && (!filte
 let failed = 0;
 for (const f of files) {
   console.log(`\n=== ${f}`);
-  const r = spawnSync(process.execPath, ['--import', 'tsx', join(here, f)], { stdio: 'inherit', env: { ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent' } });
+  // The media benches run the engine in-process: give them the media core's V8 flags.
+  const flags = /^(sip-load|rtp|turn)/.test(f) ? [...MEDIA_CORE_NODE_FLAGS] : [];
+  const r = spawnSync(process.execPath, [...flags, '--import', 'tsx', join(here, f)], { stdio: 'inherit', env: { ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent' } });
   if (r.status !== 0) { failed++; console.log(`!!! ${f} exited ${r.status}`); }
 }
 console.log(`\nbench: ${files.length - failed} of ${files.length} ran`);

@@ -8,6 +8,7 @@
  * Each component's environment comes from computeStackEnv (stack-env.ts). stop() drains the
  * media core first (SIGTERM, wait), then stops the others in reverse order.
  */
+import { MEDIA_CORE_NODE_FLAGS } from '../../media-core/node-flags.ts';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { Server } from 'node:net';
@@ -70,9 +71,9 @@ export class PortsBusyError extends Error {
   override name = 'PortsBusyError';
 }
 
-function tsxArgs(file: string): string[] {
+function tsxArgs(file: string, nodeFlags: readonly string[] = []): string[] {
   // One process (no tsx CLI wrapper), so SIGTERM reaches the program itself.
-  return ['--import', 'tsx', join(REPO_ROOT, file)];
+  return [...nodeFlags, '--import', 'tsx', join(REPO_ROOT, file)];
 }
 
 async function startDynalite(port: number, host: string): Promise<Server> {
@@ -178,7 +179,7 @@ export async function startStack(opts: StartStackOptions = {}): Promise<RunningS
     }
 
     if (withMediaCore) {
-      const media = launch('media-core', tsxArgs('media-core/main.ts'), env.mediaCore);
+      const media = launch('media-core', tsxArgs('media-core/main.ts', MEDIA_CORE_NODE_FLAGS), env.mediaCore);
       // media-core/main.ts prints one ready line once SIP listens on UDP and TCP. Probing its
       // TCP port instead would open a SIP connection for nothing.
       await timed('media core', `SIP udp+tcp ${env.urls.sip}  RTP ${ports.rtpMin}-${ports.rtpMax}  config ${env.mediaCore.CONFIG_FILE}`, () =>

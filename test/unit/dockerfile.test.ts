@@ -9,6 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { MEDIA_CORE_NODE_FLAGS } from '../../media-core/node-flags.ts';
 
 const root = new URL('../..', import.meta.url).pathname;
 const text = readFileSync(join(root, 'media-core/Dockerfile'), 'utf8');
@@ -55,6 +56,7 @@ test('the build stage command lines bundle media-core/main.ts (the file CMD runs
   const cmd = instructions.filter((i) => i.op === 'CMD').at(-1);
   const started = (JSON.parse(cmd!.args) as string[]).find((a) => a.endsWith('.mjs'));
   assert.ok(started && outfiles.includes(started), 'CMD runs what the build stage writes');
+  for (const flag of MEDIA_CORE_NODE_FLAGS) assert.ok(JSON.parse(cmd!.args).includes(flag), `CMD runs node with ${flag}`);
   // The worker pool loads rtp-worker.mjs from beside the main bundle.
   assert.ok(outfiles.includes(started.replace(/[^/]+$/, 'rtp-worker.mjs')), 'the RTP worker bundle sits beside the main bundle');
   const dir = mkdtempSync(join(tmpdir(), 'docker-build-'));
