@@ -6,6 +6,7 @@
  * RTP echo (-rtp_echo) can send our own audio and RFC 4733 events back without barging in:
  * what comes back is what SIPp received. Independent calls run in parallel.
  */
+import { writeWav } from '../../media-core/conversation/speech/pcm.ts';
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -108,22 +109,9 @@ function digitsPcap(digits: { d: string; atMs: number }[]): Buffer {
 
 /** A WAV file of a 440 Hz tone, mono 16-bit PCM. */
 function toneWav(sampleRate: number, ms: number): Buffer {
-  const n = Math.round((sampleRate * ms) / 1000);
-  const b = Buffer.alloc(44 + n * 2);
-  b.write('RIFF', 0, 'ascii');
-  b.writeUInt32LE(36 + n * 2, 4);
-  b.write('WAVEfmt ', 8, 'ascii');
-  b.writeUInt32LE(16, 16);
-  b.writeUInt16LE(1, 20);
-  b.writeUInt16LE(1, 22);
-  b.writeUInt32LE(sampleRate, 24);
-  b.writeUInt32LE(sampleRate * 2, 28);
-  b.writeUInt16LE(2, 32);
-  b.writeUInt16LE(16, 34);
-  b.write('data', 36, 'ascii');
-  b.writeUInt32LE(n * 2, 40);
-  for (let i = 0; i < n; i++) b.writeInt16LE(Math.round(8000 * Math.sin((2 * Math.PI * 440 * i) / sampleRate)), 44 + i * 2);
-  return b;
+  const samples = new Int16Array(Math.round((sampleRate * ms) / 1000));
+  for (let i = 0; i < samples.length; i++) samples[i] = Math.round(8000 * Math.sin((2 * Math.PI * 440 * i) / sampleRate));
+  return writeWav(samples, sampleRate);
 }
 
 // ---- SIPp --------------------------------------------------------------------------------
