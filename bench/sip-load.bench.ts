@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import { startEngine } from '../media-core/engine/engine.ts';
 import type { Call } from '../media-core/call/types.ts';
 import { encodeG711 } from '../media-core/media/g711.ts';
-import { freeSipPort } from '../test/helpers/ports.ts';
+import { freeSippMediaPort, freeSipPort } from '../test/helpers/ports.ts';
 import { runSipp, SCENARIO_DIR } from '../test/sipp/run-sipp.ts';
 import { percentile, ms } from './stats.ts';
 
@@ -130,7 +130,7 @@ const result = await runSipp({
   scenario,
   targetPort: port,
   localPort: await freeSipPort(),
-  mediaPort: await freeSipPort(),
+  mediaPort: await freeSippMediaPort(),
   calls: CALLS,
   limit: CALLS,
   rate: RATE,

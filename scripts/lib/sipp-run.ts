@@ -30,20 +30,29 @@ export interface SippRunResult {
   stderr: string;
 }
 
-/** An even UDP port free on `host` (RTP convention; RTCP would take the next one). */
+const bindUdp = (port: number, host: string) =>
+  new Promise<import('node:dgram').Socket | undefined>((resolve) => {
+    const s = createSocket('udp4');
+    s.once('error', () => resolve(undefined));
+    s.bind(port, host, () => resolve(s));
+  });
+
+/**
+ * An even UDP port p on `host` with p..p+3 free: SIPp's -mp binds audio RTP/RTCP at p, p+1
+ * and video at p+2, p+3, and fails the call ("Unable to bind video RTP socket") if any is taken.
+ */
 export async function freeUdpPort(host = '127.0.0.1'): Promise<number> {
-  for (let i = 0; i < 20; i++) {
-    const port = await new Promise<number>((resolve, reject) => {
-      const s = createSocket('udp4');
-      s.once('error', reject);
-      s.bind(0, host, () => {
-        const p = s.address().port;
-        s.close(() => resolve(p));
-      });
-    });
-    if (port % 2 === 0 && port < 65534) return port;
+  for (let i = 0; i < 50; i++) {
+    const probe = await bindUdp(0, host);
+    if (!probe) continue;
+    const base = probe.address().port & ~1;
+    await new Promise<void>((r) => probe.close(() => r()));
+    if (base + 3 > 65535) continue;
+    const held = await Promise.all([0, 1, 2, 3].map((k) => bindUdp(base + k, host)));
+    await Promise.all(held.map((s) => s && new Promise<void>((r) => s.close(() => r()))));
+    if (held.every(Boolean)) return base;
   }
-  throw new Error('no free even UDP port in 20 tries');
+  throw new Error('no free range of 4 UDP ports in 50 tries');
 }
 
 /** The sipp argument list (exported for tests). */

@@ -19,7 +19,7 @@ import { createConversationRuntime, type ConversationRuntime } from '../../media
 import { EspeakTts } from '../../media-core/conversation/speech/tts-espeak.ts';
 import type { TtsProvider } from '../../media-core/conversation/speech/tts.ts';
 import type { Call, DigitEvent, PlaybackResult } from '../../media-core/call/types.ts';
-import { freeSipPort } from '../helpers/ports.ts';
+import { freeSippMediaPort, freeSipPort } from '../helpers/ports.ts';
 import { startWebhookAssistant, type WebhookAssistantServer } from '../helpers/webhook-assistant.ts';
 import { runSipp, SCENARIO_DIR, type SippResult } from '../sipp/run-sipp.ts';
 
@@ -139,7 +139,7 @@ async function call(name: Name, o: CallOptions = {}): Promise<CallRun> {
     scenario,
     targetPort: sipPort,
     localPort,
-    mediaPort: 30000 + Math.floor(Math.random() * 10000) * 2,
+    mediaPort: await freeSippMediaPort(),
     service: NUMBERS[name],
     cwd,
     timeoutS: 30,

@@ -27,3 +27,6 @@ export async function freeSipPort(): Promise<number> {
   }
   throw new Error('no free SIP port found in 20 tries');
 }
+
+/** SIPp's -mp: an even port with the 3 after it free too (audio and video RTP/RTCP). */
+export { freeUdpPort as freeSippMediaPort } from '../../scripts/lib/sipp-run.ts';

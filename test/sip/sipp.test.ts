@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { startEngine, type Engine } from '../../media-core/engine/engine.ts';
 import type { Call, DigitEvent, HangupEvent, ReferResult } from '../../media-core/call/types.ts';
 import { findHeader } from '../../media-core/call/types.ts';
-import { freeSipPort } from '../helpers/ports.ts';
+import { freeSippMediaPort, freeSipPort } from '../helpers/ports.ts';
 import { runSipp, type SippOptions } from '../sipp/run-sipp.ts';
 import { getHeader } from '../../media-core/sip/message.ts';
 import { RawSipPeer, newTestDialog, offerSdp, requestText, toTagOf } from './sip-client.ts';
@@ -57,7 +57,7 @@ describe('SIPp as the caller', { timeout: 60_000 }, () => {
   });
 
   const sipp = async (o: Omit<SippOptions, 'targetPort' | 'localPort'>) =>
-    runSipp({ targetPort: port, localPort: await freeSipPort(), mediaPort: await freeSipPort(), timeoutS: 15, ...o });
+    runSipp({ targetPort: port, localPort: await freeSipPort(), mediaPort: await freeSippMediaPort(), timeoutS: 15, ...o });
 
   test('answered call with RTP both ways (SIPp pcap to us, our tone echoed back by SIPp)', async () => {
     const frames: Int16Array[] = [];
@@ -191,9 +191,9 @@ describe('a limited engine (SIPp) and TLS (node:tls peer)', { timeout: 60_000 },
       },
     );
     try {
-      const first = runSipp({ scenario: 'uac-pcap.xml', targetPort: port, localPort: await freeSipPort(), mediaPort: await freeSipPort(), pauseMs: 2000, keys: { pcap: '/usr/share/sip-tester/dtmf_2833_1.pcap', codec: '0' }, timeoutS: 15 });
+      const first = runSipp({ scenario: 'uac-pcap.xml', targetPort: port, localPort: await freeSipPort(), mediaPort: await freeSippMediaPort(), pauseMs: 2000, keys: { pcap: '/usr/share/sip-tester/dtmf_2833_1.pcap', codec: '0' }, timeoutS: 15 });
       for (let i = 0; i < 100 && engine.activeCalls() < 1; i++) await new Promise((r) => setTimeout(r, 20));
-      const second = await runSipp({ scenario: 'uac-expect-busy.xml', targetPort: port, localPort: await freeSipPort(), mediaPort: await freeSipPort(), timeoutS: 10 });
+      const second = await runSipp({ scenario: 'uac-expect-busy.xml', targetPort: port, localPort: await freeSipPort(), mediaPort: await freeSippMediaPort(), timeoutS: 10 });
       assert.equal(second.code, 0, second.errors);
       assert.equal(engine.activeCalls(), 1, 'first call still up');
       const r1 = await first;

@@ -10,7 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { startEngine, type Engine } from '../../media-core/engine/engine.ts';
 import type { Call, DigitEvent, HangupEvent } from '../../media-core/call/types.ts';
 import type { SipCall } from '../../media-core/engine/call.ts';
-import { freeSipPort } from '../helpers/ports.ts';
+import { freeSippMediaPort, freeSipPort } from '../helpers/ports.ts';
 import { runSipp, type SippOptions } from '../sipp/run-sipp.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -59,7 +59,7 @@ describe('engine with rtpWorkers: 2 against SIPp', { timeout: 60_000, skip: !has
   });
 
   const sipp = async (o: Omit<SippOptions, 'targetPort' | 'localPort'>) =>
-    runSipp({ targetPort: port, localPort: await freeSipPort(), mediaPort: await freeSipPort(), timeoutS: 20, ...o });
+    runSipp({ targetPort: port, localPort: await freeSipPort(), mediaPort: await freeSippMediaPort(), timeoutS: 20, ...o });
 
   test('a call with RTP both ways through a worker', async () => {
     const frames: Int16Array[] = [];
