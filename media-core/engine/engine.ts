@@ -21,6 +21,9 @@ import { PortPool, PortPoolExhaustedError } from '../media/port-pool.ts';
 import { Scheduler, type TickDeviationStats } from '../media/scheduler.ts';
 import { RtpSession } from '../media/rtp-session.ts';
 import { RtpWorkerPool } from '../media/worker/rtp-worker-pool.ts';
+import { acquireRtpPacer, releaseRtpPacer } from '../media/native/shared-pacer.ts';
+import { loadRtpPacerAddon } from '../media/native/load.ts';
+import type { RtpPacerCounters } from '../media/native/rtp-pacer.ts';
 import type { MediaSession, MediaSessionOptions } from '../media/worker/media-session.ts';
 import { isRejection, negotiateAnswer } from '../media/sdp.ts';
 import { AdmissionControl, callLimit, type Plan } from './admission.ts';
@@ -62,6 +65,22 @@ export interface EngineOptions {
   rtpWorkers?: number;
   /** Tuning of the RTP worker threads: scheduler spinMs (default 1) and thread nice value (see RtpWorkerPoolOptions). */
   rtpWorkerTuning?: { spinMs?: number; nice?: number };
+  /**
+   * How the main thread carries RTP (rtpWorkers 0): 'native', the pacer thread of
+   * media-core/native/ that sends each packet at its due time and reads every socket;
+   * 'dgram', node:dgram from the event loop; 'auto' (default), native when the addon is built.
+   * @throws (startEngine) Error when 'native' is asked for and the addon is not available.
+   */
+  rtpIo?: 'auto' | 'native' | 'dgram';
+  /**
+   * Native pacer tuning: leadMs, how far ahead of due packets are built (default 100: event-loop
+   * stalls up to that long leave the sends on time; adds no latency, since a new prompt is
+   * built at once for the slots already run and a stopped one is withdrawn from the queue);
+   * phases, send offsets each 20 ms slot is split into (default 20, one per ms); realtime, ask
+   * for SCHED_FIFO (else nice -10) for the pacer thread (default true; needs CAP_SYS_NICE,
+   * and without it the thread runs at normal priority).
+   */
+  rtpPacer?: { leadMs?: number; phases?: number; realtime?: boolean };
   /** Default drain deadline, ms (default 30000). */
   drainDeadlineMs?: number;
   /** RFC 3261 T1 in ms (default 500); tests shorten it. T2 and T4 scale with it. */
@@ -86,17 +105,27 @@ export interface Engine {
   metrics(): EngineMetrics;
   /** The main thread's 20 ms pacing scheduler (idle when rtpWorkers >= 1: see pacingStats). */
   readonly scheduler: Scheduler;
+  /** What carries RTP: the native pacer, node:dgram on the main thread, or RTP worker threads. */
+  readonly rtpIo: 'native' | 'dgram' | 'workers';
+  /** The native pacer's drop and error counters (undefined unless rtpIo is 'native'). */
+  pacerCounters(): RtpPacerCounters | undefined;
   /** The RTP worker threads when rtpWorkers >= 1 (load, port slices, fault drills). */
   readonly rtpWorkerPool: RtpWorkerPool | undefined;
-  /** Tick deviation of every pacing scheduler: the main thread's, or one per RTP worker. */
+  /**
+   * Pacing figures: with the native pacer, the lateness of every packet sent against its due
+   * time (measures 'packets') and the main thread's wake-up lateness (measures 'ticks', to be
+   * covered by the lead); otherwise the tick deviation of each scheduler, main or per worker.
+   */
   pacingStats(): Promise<PacingStats[]>;
   /** Clears those histograms (e.g. once the load reached its steady state). */
   resetPacingStats(): void;
 }
 
-/** One scheduler's figures; `thread` is 'main' or 'rtp-worker-<n>'. */
+/** One scheduler's figures; `thread` is 'main', 'rtp-pacer' or 'rtp-worker-<n>'. */
 export interface PacingStats extends TickDeviationStats {
   thread: string;
+  /** 'packets': per-packet send lateness (native pacer); 'ticks': scheduler wake-up lateness. */
+  measures: 'packets' | 'ticks';
 }
 
 /** Engine counters. `setupMs` are the most recent INVITE-received-to-200-sent latencies (up to 100000). */
@@ -118,8 +147,28 @@ export async function startEngine(opts: EngineOptions, onCall: (call: Call) => v
   const t1 = opts.t1Ms ?? DEFAULT_TIMERS.t1;
   const timers = { t1, t2: 8 * t1, t4: 10 * t1 };
   const admission = new AdmissionControl(callLimit(opts.maxCalls));
-  const portPool = new PortPool({ address: opts.rtp.address, min: opts.rtp.portMin, max: opts.rtp.portMax });
-  const scheduler = new Scheduler({ onError: (err) => logger.error({ err }, 'RTP sender failed') });
+  const rtpIo = opts.rtpWorkers ? 'workers' : (opts.rtpIo ?? 'auto');
+  const pacer = rtpIo === 'native' || rtpIo === 'auto' ? acquireRtpPacer({ realtime: opts.rtpPacer?.realtime ?? true }) : undefined;
+  if (rtpIo === 'native' && !pacer) throw new Error(`rtpIo native: the RTP pacer addon is ${(loadRtpPacerAddon() as { reason: string }).reason}`);
+  // Started here, so every failure below must release it.
+  const onError = (err: unknown) => logger.error({ err }, 'RTP sender failed');
+  // The pacer times every send, so the loop needs no spin: it only has to run within the lead.
+  const scheduler = pacer
+    ? new Scheduler({ onError, leadMs: opts.rtpPacer?.leadMs ?? 100, phases: opts.rtpPacer?.phases ?? 20, spinMs: 0, afterWake: () => pacer.kick() })
+    : new Scheduler({ onError });
+  const portPool = new PortPool({
+    address: opts.rtp.address,
+    min: opts.rtp.portMin,
+    max: opts.rtp.portMax,
+    open: pacer ? async (address, port) => pacer.openSocket(address, port, scheduler) : undefined,
+  });
+  const addonLoad = loadRtpPacerAddon();
+  logger.info({ rtpIo: pacer ? 'native' : rtpIo === 'workers' ? 'workers' : 'dgram', pacerAddon: addonLoad.addon ? addonLoad.path : addonLoad.reason }, 'RTP I/O');
+  let pacerHeld = !!pacer;
+  const releasePacer = () => {
+    if (pacer && pacerHeld) releaseRtpPacer(pacer);
+    pacerHeld = false;
+  };
   const workers = opts.rtpWorkers
     ? new RtpWorkerPool({
         workers: opts.rtpWorkers,
@@ -154,6 +203,7 @@ export async function startEngine(opts: EngineOptions, onCall: (call: Call) => v
     await transport.start();
   } catch (err) {
     await workers?.close();
+    releasePacer();
     throw err;
   }
   const host = opts.sip.publicHost ?? opts.sip.address;
@@ -312,12 +362,21 @@ export async function startEngine(opts: EngineOptions, onCall: (call: Call) => v
     ports: transport.ports,
     scheduler,
     rtpWorkerPool: workers,
+    rtpIo: pacer ? 'native' : workers ? 'workers' : 'dgram',
+    pacerCounters: () => pacer?.counters(),
     activeCalls: () => admission.activeCalls,
     drain,
     metrics: () => ({ setupMs: [...setupMs], ...counters, transport: { ...transport.stats } }),
-    pacingStats: async () =>
-      workers ? (await workers.pacingStats()).map((s) => ({ ...s, thread: `rtp-worker-${s.worker}` })) : [{ ...scheduler.stats(), thread: 'main' }],
-    resetPacingStats: () => (workers ? workers.resetPacingStats() : scheduler.resetStats()),
+    pacingStats: async (): Promise<PacingStats[]> => {
+      if (workers) return (await workers.pacingStats()).map((s) => ({ ...s, thread: `rtp-worker-${s.worker}`, measures: 'ticks' }));
+      const main: PacingStats = { ...scheduler.stats(), thread: 'main', measures: 'ticks' };
+      return pacer ? [{ ...pacer.stats(), thread: 'rtp-pacer', measures: 'packets' }, main] : [main];
+    },
+    resetPacingStats: () => {
+      if (workers) return workers.resetPacingStats();
+      scheduler.resetStats();
+      pacer?.resetStats();
+    },
     async close() {
       admission.draining = true;
       const ending = [...calls.values()].map((c) => c.shutdown('shutdown').catch(() => undefined));
@@ -326,6 +385,7 @@ export async function startEngine(opts: EngineOptions, onCall: (call: Call) => v
       await transport.close();
       scheduler.dispose();
       portPool.releaseAll();
+      releasePacer();
       await workers?.close();
     },
   };

@@ -4,6 +4,7 @@
  * media core sends no RTCP).
  */
 import { createSocket, type Socket } from 'node:dgram';
+import type { RtpSocket, RtpSocketFactory } from './rtp-socket.ts';
 
 /** Thrown by {@link PortPool.allocate} when every even port in the range is taken; the engine answers 503. */
 export class PortPoolExhaustedError extends Error {
@@ -16,7 +17,7 @@ export class PortPoolExhaustedError extends Error {
 /** A bound RTP socket owned by one call. */
 export interface RtpPort {
   port: number;
-  socket: Socket;
+  socket: RtpSocket;
 }
 
 /** Options of {@link PortPool}. */
@@ -27,6 +28,8 @@ export interface PortPoolOptions {
   min: number;
   /** Highest port of the range (inclusive). */
   max: number;
+  /** Opens the socket of a port (default: a node:dgram udp4 socket; the native pacer gives its own). */
+  open?: RtpSocketFactory;
 }
 
 /** Hands out bound UDP sockets on even ports of [min, max], round robin. */
@@ -34,7 +37,8 @@ export class PortPool {
   readonly address: string;
   readonly min: number;
   readonly max: number;
-  private readonly inUse = new Map<number, Socket>();
+  private readonly inUse = new Map<number, RtpSocket | null>();
+  private readonly open: RtpSocketFactory;
   private cursor: number;
 
   /** @throws RangeError when the range holds no even port within 1-65535. */
@@ -46,6 +50,7 @@ export class PortPool {
       throw new RangeError(`RTP port range ${opts.min}-${opts.max} holds no even port`);
     }
     this.cursor = this.min;
+    this.open = opts.open ?? openDgram;
   }
 
   /** Number of even ports in the range. */
@@ -59,7 +64,7 @@ export class PortPool {
   }
 
   /**
-   * Binds a udp4 socket on the next free even port, skipping ports another process holds
+   * Binds a socket on the next free even port, skipping ports another process holds
    * (EADDRINUSE/EACCES).
    * @throws PortPoolExhaustedError when no port could be bound; other bind errors as is.
    */
@@ -70,14 +75,18 @@ export class PortPool {
       this.cursor = port + 2 > this.max ? this.min : port + 2;
       if (this.inUse.has(port)) continue;
       // Reserve before the asynchronous bind so concurrent allocations pick other ports.
-      const socket = createSocket({ type: 'udp4' });
-      this.inUse.set(port, socket);
+      this.inUse.set(port, null);
       try {
-        await bind(socket, port, this.address);
+        const socket = await this.open(this.address, port);
+        if (!this.inUse.has(port)) {
+          // Released (shutdown) while binding.
+          socket.close();
+          continue;
+        }
+        this.inUse.set(port, socket);
         return { port, socket };
       } catch (err) {
         this.inUse.delete(port);
-        try { socket.close(); } catch { /* a failed bind may leave nothing to close */ }
         const code = (err as NodeJS.ErrnoException).code;
         if (code !== 'EADDRINUSE' && code !== 'EACCES') throw err;
       }
@@ -87,11 +96,11 @@ export class PortPool {
 
   /** Closes the port's socket and returns the port to the pool. Unknown ports are ignored. */
   release(port: number): void {
+    if (!this.inUse.has(port)) return;
     const socket = this.inUse.get(port);
-    if (!socket) return;
     this.inUse.delete(port);
     try {
-      socket.close();
+      socket?.close();
     } catch {
       // Already closed by its owner: the port is free either way.
     }
@@ -103,10 +112,16 @@ export class PortPool {
   }
 }
 
-function bind(socket: Socket, port: number, address: string): Promise<void> {
+/** The default factory: a node:dgram udp4 socket, closed again when the bind fails. */
+function openDgram(address: string, port: number): Promise<Socket> {
+  const socket = createSocket({ type: 'udp4' });
   return new Promise((resolve, reject) => {
-    const onError = (err: Error) => { socket.off('listening', onListening); reject(err); };
-    const onListening = () => { socket.off('error', onError); resolve(); };
+    const onError = (err: Error) => {
+      socket.off('listening', onListening);
+      try { socket.close(); } catch { /* a failed bind may leave nothing to close */ }
+      reject(err);
+    };
+    const onListening = () => { socket.off('error', onError); resolve(socket); };
     socket.once('error', onError);
     socket.once('listening', onListening);
     socket.bind(port, address);

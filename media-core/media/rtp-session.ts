@@ -8,7 +8,8 @@
  * the first audio packet after a gap carries the marker bit (RFC 3551 section 4.1).
  *
  * Events:
- * - 'audio' (frame: Int16Array) 160 samples (20 ms, 8 kHz) decoded; a new array per frame.
+ * - 'audio' (frame: Int16Array) 160 samples (20 ms, 8 kHz) decoded; a new array per frame
+ *   (a view of a shared slab: see frame-slab.ts), which listeners may keep.
  * - 'digit' (DigitEvent) from RFC 4733 packets, or from in-band tones (Goertzel) when no
  *   telephone-event payload type was negotiated.
  * - 'latched' ({address, port}) when symmetric RTP switched the destination to the source
@@ -21,7 +22,6 @@
 import { EventEmitter } from 'node:events';
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import type { RemoteInfo, Socket } from 'node:dgram';
 import type { AudioSource, DigitEvent, PlaybackResult } from '../call/types.ts';
 import { Playback } from './playback.ts';
 import { ReceiveStats } from './receive-stats.ts';
@@ -30,15 +30,21 @@ import { emptyRtpHeader, parseRtpHeader, RTP_HEADER_LENGTH, writeRtpHeader } fro
 import { SrtpContext, SRTP_AUTH_TAG_LENGTH } from './srtp.ts';
 import { DtmfReceiver, DtmfSender, DtmfStep, TELEPHONE_EVENT_LENGTH, type SendDigitsOptions } from './dtmf.ts';
 import { GoertzelDtmfDetector } from './goertzel.ts';
+import { audioFrames } from './frame-slab.ts';
 import { synthesizeDtmf } from './dtmf-tone.ts';
 import type { PacedSender, Scheduler } from './scheduler.ts';
 import type { PortPool } from './port-pool.ts';
+import type { RtpRemoteInfo, RtpSocket } from './rtp-socket.ts';
 
 /** Samples per 20 ms frame at 8000 Hz. */
 const FRAME = 160;
 /** Send buffers rotate so a datagram still queued in the kernel path is never overwritten. */
 const SEND_BUFFERS = 4;
 const SEND_BUFFER_SIZE = RTP_HEADER_LENGTH + FRAME + SRTP_AUTH_TAG_LENGTH + 18;
+/** Recent sends remembered for withdrawing queued ones (a power of two; covers leads up to 300 ms). */
+const SENT_HISTORY = 16;
+/** Packets this close to due are left to go: the pacer thread may be taking them, ms. */
+const WITHDRAW_MARGIN_MS = 2;
 
 /** Options of {@link RtpSession.open}. */
 export interface RtpSessionOptions {
@@ -102,7 +108,7 @@ export class RtpSession extends EventEmitter implements PacedSender {
   /** Our synchronization source identifier (random 32-bit, RFC 3550 section 8). */
   readonly ssrc: number;
 
-  private readonly socket: Socket;
+  private readonly socket: RtpSocket;
   private readonly portPool: PortPool;
   private readonly scheduler: Scheduler;
   private codec: G711Codec;
@@ -156,6 +162,18 @@ export class RtpSession extends EventEmitter implements PacedSender {
   private lastRx: number;
   private timedOut = false;
 
+  /** Scheduler phase, kept across pauses so the call stays on one 20 ms grid. */
+  private phase: number | undefined;
+  /** The last slot ticked: a slot is never built twice (backfill and the loop may both offer it). */
+  private lastTickSlot = -Infinity;
+  /** Ring of the last sends (slot, due ms, sequence number, payload bytes), to withdraw queued ones. */
+  private readonly sentSlot = new Float64Array(SENT_HISTORY);
+  private readonly sentDue = new Float64Array(SENT_HISTORY);
+  private readonly sentSeq = new Uint16Array(SENT_HISTORY);
+  private readonly sentBytes = new Uint16Array(SENT_HISTORY);
+  private sentHead = 0;
+  private sentCount = 0;
+
   private readonly receiveStats = new ReceiveStats();
   private packetsSent = 0;
   private packetsReceived = 0;
@@ -178,7 +196,7 @@ export class RtpSession extends EventEmitter implements PacedSender {
     }
   }
 
-  private constructor(opts: RtpSessionOptions, port: number, socket: Socket) {
+  private constructor(opts: RtpSessionOptions, port: number, socket: RtpSocket) {
     super();
     this.localPort = port;
     this.socket = socket;
@@ -292,13 +310,25 @@ export class RtpSession extends EventEmitter implements PacedSender {
     const pb = new Playback(source, this.onPlaybackError);
     this.playback = pb;
     this.activate();
-    return pb.result;
+    return pb.result.then((r) => (r.completed ? this.afterQueued(r) : r));
+  }
+
+  /**
+   * Resolves with `value` once the packets queued so far have left (the native pacer sends
+   * up to its lead later than they were built), so a BYE after play() cuts nothing off.
+   */
+  private afterQueued<T>(value: T): Promise<T> | T {
+    if (!('cancelFrom' in this.socket) || this.sentCount === 0 || this.closed) return value;
+    const wait = this.sentDue[(this.sentHead - 1) & (SENT_HISTORY - 1)]! - performance.now();
+    if (wait <= 0) return value;
+    return new Promise((resolve) => setTimeout(() => resolve(value), Math.ceil(wait) + 1));
   }
 
   /** Ends the current playback (completed=false). No-op when nothing plays. */
   stopPlayback(): void {
     const pb = this.playback;
     this.playback = null;
+    if (pb) this.withdrawQueued();
     pb?.finish(false);
   }
 
@@ -323,6 +353,7 @@ export class RtpSession extends EventEmitter implements PacedSender {
   /** Hold (true): send nothing until hold(false); receiving continues. */
   hold(on: boolean): void {
     this.held = on;
+    if (on) this.withdrawQueued();
   }
 
   /** Stops everything and releases the port. Idempotent. */
@@ -347,7 +378,8 @@ export class RtpSession extends EventEmitter implements PacedSender {
 
   /** Scheduler callback: sends at most one packet for this 20 ms slot. */
   tick(slot: number): void {
-    if (this.closed) return;
+    if (this.closed || slot <= this.lastTickSlot) return;
+    this.lastTickSlot = slot;
     // ToUint32 reduces mod 2^32 exactly: slot * 160 stays far below 2^53.
     const timestamp = (this.timestampBase + slot * FRAME) >>> 0;
     if (this.digitJob) {
@@ -381,10 +413,42 @@ export class RtpSession extends EventEmitter implements PacedSender {
   // ---- sending -------------------------------------------------------------------------
 
   private activate(): void {
-    if (!this.registered && !this.closed) {
+    if (this.closed) return;
+    if (!this.registered) {
       this.registered = true;
-      this.scheduler.add(this);
+      this.phase = this.scheduler.add(this, this.phase);
     }
+    // With a lead, slots up to leadMs ahead were already built: fill this call's share now.
+    this.scheduler.backfill(this);
+  }
+
+  /**
+   * Withdraws the packets the native pacer holds for later (audio stopped, hold), so the
+   * peer hears the change at once rather than after the lead; the sequence number and the
+   * slot go back to the first withdrawn packet, so the peer sees no gap. Digits in progress
+   * keep their packets. A no-op on node:dgram sockets (they send at once).
+   */
+  private withdrawQueued(): void {
+    const socket = this.socket;
+    if (!('cancelFrom' in socket) || this.digitJob || this.sentCount === 0) return;
+    const cutoff = performance.now() + WITHDRAW_MARGIN_MS;
+    const mask = SENT_HISTORY - 1;
+    let k = 0;
+    let bytes = 0;
+    while (k < this.sentCount && this.sentDue[(this.sentHead - 1 - k) & mask]! >= cutoff) {
+      bytes += this.sentBytes[(this.sentHead - 1 - k) & mask]!;
+      k++;
+    }
+    if (k === 0) return;
+    const first = (this.sentHead - k) & mask;
+    socket.cancelFrom(this.sentDue[first]!);
+    this.sequence = this.sentSeq[first]!;
+    this.lastTickSlot = this.sentSlot[first]! - 1;
+    this.lastAudioSlot = Math.min(this.lastAudioSlot, this.lastTickSlot);
+    this.packetsSent -= k;
+    this.bytesSent -= bytes;
+    this.sentHead = first;
+    this.sentCount -= k;
   }
 
   private deactivate(): void {
@@ -411,10 +475,17 @@ export class RtpSession extends EventEmitter implements PacedSender {
     if (this.held || this.remoteAddress === undefined || this.remotePort === 0) return false;
     this.sendIndex = (this.sendIndex + 1) % SEND_BUFFERS;
     writeRtpHeader(buf, 0, marker, payloadType, this.sequence, timestamp, this.ssrc);
-    this.sequence = (this.sequence + 1) & 0xffff;
     let length = RTP_HEADER_LENGTH + payloadLength;
     if (this.srtpOut) length = this.srtpOut.protect(buf, length);
     if (length < 0) return false;
+    const h = this.sentHead;
+    this.sentSlot[h] = this.lastTickSlot;
+    this.sentDue[h] = this.scheduler.currentDueMs ?? performance.now();
+    this.sentSeq[h] = this.sequence;
+    this.sentBytes[h] = payloadLength;
+    this.sentHead = (h + 1) & (SENT_HISTORY - 1);
+    if (this.sentCount < SENT_HISTORY) this.sentCount++;
+    this.sequence = (this.sequence + 1) & 0xffff;
     if (this.connectState === 'connected') this.socket.send(buf, 0, length);
     else this.socket.send(buf, 0, length, this.remotePort, this.remoteAddress);
     this.packetsSent++;
@@ -445,7 +516,7 @@ export class RtpSession extends EventEmitter implements PacedSender {
     const job = this.digitJob;
     this.inbandTone = null;
     this.nextDigitJob();
-    job?.resolve();
+    if (job) void Promise.resolve(this.afterQueued(undefined)).then(job.resolve);
   }
 
   // ---- receiving -----------------------------------------------------------------------
@@ -470,7 +541,7 @@ export class RtpSession extends EventEmitter implements PacedSender {
     }
   };
 
-  private readonly onMessage = (msg: Buffer, rinfo: RemoteInfo): void => {
+  private readonly onMessage = (msg: Buffer, rinfo: RtpRemoteInfo): void => {
     if (this.closed) return;
     let length = msg.length;
     // Cheap checks first, before any cryptography: version 2 and an expected payload type.
@@ -505,7 +576,7 @@ export class RtpSession extends EventEmitter implements PacedSender {
     if (!this.goertzel && !this.audioSink && listeners === 0) return;
     if (h.payloadLength === FRAME && this.rxFill === 0) {
       // 'audio' listeners get a new array per frame; otherwise the scratch frame avoids garbage.
-      this.deliver(decodeG711(this.codec, msg, listeners > 0 ? new Int16Array(FRAME) : this.rxScratch, h.headerLength, FRAME));
+      this.deliver(decodeG711(this.codec, msg, listeners > 0 ? audioFrames.take() : this.rxScratch, h.headerLength, FRAME));
       return;
     }
     // Other packet sizes (ptime 10, 30...) are re-framed into 160-sample frames.
@@ -519,7 +590,11 @@ export class RtpSession extends EventEmitter implements PacedSender {
       left -= take;
       if (this.rxFill === FRAME) {
         this.rxFill = 0;
-        this.deliver(this.listenerCount('audio') > 0 ? Int16Array.from(this.rxFrame) : this.rxFrame);
+        if (this.listenerCount('audio') > 0) {
+          const copy = audioFrames.take();
+          copy.set(this.rxFrame);
+          this.deliver(copy);
+        } else this.deliver(this.rxFrame);
       }
     }
   };

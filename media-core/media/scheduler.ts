@@ -7,6 +7,14 @@
  * monotonic clock (performance.now), so timer lateness never accumulates into drift: a
  * setTimeout wakes the loop about `spinMs` early and the rest is finished by yielding
  * with setImmediate (I/O keeps flowing), which trims the timer's 1 ms granularity.
+ *
+ * With the native pacer (media-core/media/native/) two options change the picture:
+ * - `leadMs`: the loop runs each slot that many ms before it is due, so the senders hand over
+ *   packets early with their due time ({@link Scheduler.currentDueMs}) and the pacer thread
+ *   sends them on time, whatever the event loop is doing then.
+ * - `phases`: senders are spread over that many equal offsets within the slot (round robin
+ *   onto the least used), so 1,000 calls do not all send in the same instant: each call
+ *   keeps its own 20 ms grid, offset by its phase.
  */
 import { performance } from 'node:perf_hooks';
 
@@ -40,6 +48,12 @@ export interface SchedulerOptions {
   maxCatchUp?: number;
   /** Told when a sender's tick throws; that sender is then unregistered. */
   onError?: (err: unknown, sender: PacedSender) => void;
+  /** Run each slot this many ms before it is due (default 0: on time). */
+  leadMs?: number;
+  /** Send offsets within a slot that senders are spread over (default 1: all at the slot start). */
+  phases?: number;
+  /** Called after each wake-up's ticks (the native pacer is told new packets are queued). */
+  afterWake?: () => void;
 }
 
 /** Histogram bucket width for tick deviation (0.05 ms), and bucket count (up to 100 ms). */
@@ -55,8 +69,14 @@ export class Scheduler {
   private readonly spinMs: number;
   private readonly maxCatchUp: number;
   private readonly onError: ((err: unknown, sender: PacedSender) => void) | undefined;
+  readonly leadMs: number;
+  readonly phases: number;
+  private readonly afterWake: (() => void) | undefined;
   private readonly epoch = performance.now();
-  private readonly senders = new Set<PacedSender>();
+  private readonly senders = new Map<PacedSender, number>();
+  /** Senders by phase; a sender's phase is fixed while it stays registered. */
+  private readonly buckets: Set<PacedSender>[];
+  private due: number | undefined;
   private timer: NodeJS.Timeout | undefined;
   private immediate: NodeJS.Immediate | undefined;
   private running = false;
@@ -72,7 +92,21 @@ export class Scheduler {
     this.spinMs = opts.spinMs ?? 1;
     this.maxCatchUp = opts.maxCatchUp ?? 3;
     this.onError = opts.onError;
+    this.leadMs = opts.leadMs ?? 0;
+    this.phases = opts.phases ?? 1;
+    this.afterWake = opts.afterWake;
     if (!(this.intervalMs > 0)) throw new RangeError('Scheduler intervalMs must be > 0');
+    if (!(this.leadMs >= 0)) throw new RangeError('Scheduler leadMs must be >= 0');
+    if (!Number.isInteger(this.phases) || this.phases < 1 || this.phases > 1000) throw new RangeError('Scheduler phases must be an integer 1-1000');
+    this.buckets = Array.from({ length: this.phases }, () => new Set<PacedSender>());
+  }
+
+  /**
+   * While a sender's tick runs: when its packet is due, in performance.now() ms (the slot's
+   * start on the grid plus the sender's phase offset). undefined outside ticks.
+   */
+  get currentDueMs(): number | undefined {
+    return this.due;
   }
 
   /** Number of registered senders. */
@@ -85,15 +119,57 @@ export class Scheduler {
     return Math.floor((performance.now() - this.epoch) / this.intervalMs);
   }
 
-  /** Registers a sender; it is first called at the next slot. Adding twice is a no-op. */
-  add(sender: PacedSender): void {
-    this.senders.add(sender);
+  /**
+   * Registers a sender; it is first called at the next slot the loop runs (see {@link backfill}
+   * for the slots already run ahead). Adding twice is a no-op.
+   * @param phase the phase to use (a sender keeps its grid across pauses by passing back the
+   *   phase it got); default: the least used one.
+   * @returns the sender's phase, 0..phases-1.
+   */
+  add(sender: PacedSender, phase?: number): number {
+    const current = this.senders.get(sender);
+    if (current !== undefined) return current;
+    let p = phase !== undefined && Number.isInteger(phase) && phase >= 0 && phase < this.phases ? phase : -1;
+    if (p < 0) {
+      p = 0;
+      for (let q = 1; q < this.phases; q++) if (this.buckets[q]!.size < this.buckets[p]!.size) p = q;
+    }
+    this.senders.set(sender, p);
+    this.buckets[p]!.add(sender);
     if (!this.running) this.start();
+    return p;
+  }
+
+  /**
+   * With a lead, the loop has already run the slots up to `leadMs` ahead. This runs `sender`'s
+   * tick for those of them still at least `marginMs` from due (its phase counted), so audio
+   * that starts now goes out within a slot instead of after the lead. No-op without a lead.
+   */
+  backfill(sender: PacedSender, marginMs = 2): void {
+    const phase = this.senders.get(sender);
+    if (phase === undefined || !this.running || this.leadMs === 0) return;
+    const offset = (phase * this.intervalMs) / this.phases;
+    const first = Math.ceil((performance.now() + marginMs - this.epoch - offset) / this.intervalMs);
+    if (first >= this.nextSlot) return;
+    for (let slot = first; slot < this.nextSlot && this.senders.has(sender); slot++) {
+      this.due = this.epoch + slot * this.intervalMs + offset;
+      try {
+        sender.tick(slot);
+      } catch (err) {
+        this.remove(sender);
+        this.onError?.(err, sender);
+      }
+    }
+    this.due = undefined;
+    this.afterWake?.();
   }
 
   /** Unregisters a sender (safe from inside its own tick). */
   remove(sender: PacedSender): void {
+    const phase = this.senders.get(sender);
+    if (phase === undefined) return;
     this.senders.delete(sender);
+    this.buckets[phase]!.delete(sender);
     if (this.senders.size === 0) this.stop();
   }
 
@@ -124,6 +200,7 @@ export class Scheduler {
   /** Stops the loop and forgets every sender. */
   dispose(): void {
     this.senders.clear();
+    for (const b of this.buckets) b.clear();
     this.stop();
   }
 
@@ -141,8 +218,13 @@ export class Scheduler {
     this.immediate = undefined;
   }
 
+  /** When the loop should run slot `slot`: its start on the grid minus the lead, ms. */
+  private wakeAt(slot: number): number {
+    return this.epoch + slot * this.intervalMs - this.leadMs;
+  }
+
   private arm(): void {
-    const wait = this.epoch + this.nextSlot * this.intervalMs - performance.now() - this.spinMs;
+    const wait = this.wakeAt(this.nextSlot) - performance.now() - this.spinMs;
     if (wait > 0.5) {
       this.immediate = undefined;
       this.timer = setTimeout(this.loop, Math.floor(wait));
@@ -155,7 +237,7 @@ export class Scheduler {
   private wake(): void {
     if (!this.running) return;
     const now = performance.now();
-    const due = this.epoch + this.nextSlot * this.intervalMs;
+    const due = this.wakeAt(this.nextSlot);
     if (now < due) {
       this.arm();
       return;
@@ -169,16 +251,22 @@ export class Scheduler {
     }
     for (let k = 0; k <= behind && this.running; k++) {
       const slot = this.nextSlot++;
-      for (const s of this.senders) {
-        try {
-          s.tick(slot);
-        } catch (err) {
-          // One broken sender must not stop the clock for every other call.
-          this.senders.delete(s);
-          this.onError?.(err, s);
+      const start = this.epoch + slot * this.intervalMs;
+      for (let p = 0; p < this.phases; p++) {
+        this.due = start + (p * this.intervalMs) / this.phases;
+        for (const s of this.buckets[p]!) {
+          try {
+            s.tick(slot);
+          } catch (err) {
+            // One broken sender must not stop the clock for every other call.
+            this.remove(s);
+            this.onError?.(err, s);
+          }
         }
       }
     }
+    this.due = undefined;
+    this.afterWake?.();
     if (this.running) this.arm();
   }
 

@@ -10,6 +10,8 @@ import { Scheduler } from '../../media-core/media/scheduler.ts';
 import { decodeG711, type G711Codec } from '../../media-core/media/g711.ts';
 import { parseRtpHeader, serializeRtp } from '../../media-core/media/rtp-packet.ts';
 import { freeSipPort } from '../helpers/ports.ts';
+import { acquireRtpPacer, releaseRtpPacer } from '../../media-core/media/native/shared-pacer.ts';
+import type { RtpPacer } from '../../media-core/media/native/rtp-pacer.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -66,16 +68,30 @@ async function pair(opts: Partial<RtpSessionOptions> = {}, optsB: Partial<RtpSes
   return [a, b];
 }
 
-describe('RtpSession over real UDP on 127.0.0.1', () => {
+// Every behaviour below holds for both carriers of RTP: node:dgram from the event loop, and the
+// native pacer thread with packets built 60 ms ahead in 4 phases (media-core/media/native/).
+for (const io of ['dgram', 'native'] as const) describe(`RtpSession over real UDP on 127.0.0.1 (${io})`, () => {
+  let pacer: RtpPacer | undefined;
   before(async () => {
     const base = (await freeSipPort()) & ~1;
-    pool = new PortPool({ address: '127.0.0.1', min: base, max: base + 80 });
-    scheduler = new Scheduler({ maxCatchUp: 50 }); // a loaded CI machine must not skip slots (timestamps are asserted)
+    if (io === 'native') {
+      pacer = acquireRtpPacer();
+      assert.ok(pacer, 'the native pacer is built (npm test builds it first)');
+      const p = pacer;
+      // A loaded CI machine must not skip slots (timestamps are asserted).
+      scheduler = new Scheduler({ maxCatchUp: 50, leadMs: 60, phases: 4, spinMs: 0, afterWake: () => p.kick() });
+      pool = new PortPool({ address: '127.0.0.1', min: base, max: base + 80, open: async (address, port) => p.openSocket(address, port, scheduler) });
+    } else {
+      scheduler = new Scheduler({ maxCatchUp: 50 });
+      pool = new PortPool({ address: '127.0.0.1', min: base, max: base + 80 });
+    }
   });
   after(() => {
     for (const s of open) s.close();
+    open.length = 0;
     pool.releaseAll();
     scheduler.dispose();
+    if (pacer) releaseRtpPacer(pacer);
   });
 
   for (const codec of ['PCMU', 'PCMA'] as const) {

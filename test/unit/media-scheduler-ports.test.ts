@@ -70,6 +70,55 @@ describe('Scheduler (shared 20 ms pacing)', () => {
     assert.ok(sched.stats().maxMs >= 100);
   });
 
+  test('phases: senders spread over offsets within the slot, each on its own 20 ms grid; a phase is kept on request', async () => {
+    const sched = new Scheduler({ phases: 4, maxCatchUp: 1000 });
+    const dues = new Map<number, number[]>();
+    const senders = [0, 1, 2, 3, 4].map((i) => ({ tick: () => { dues.set(i, [...(dues.get(i) ?? []), sched.currentDueMs!]); } }));
+    const phases = senders.map((s) => sched.add(s));
+    assert.deepEqual(phases, [0, 1, 2, 3, 0], 'least used phase first');
+    await sleep(130);
+    sched.dispose();
+    for (const [i, list] of dues) {
+      assert.ok(list.length >= 3, `sender ${i} ticked ${list.length} times`);
+      for (let k = 1; k < list.length; k++) assert.ok(Math.abs(list[k]! - list[k - 1]! - 20) < 1e-6, 'own 20 ms grid');
+    }
+    // Same slot: offsets of 5 ms per phase.
+    assert.ok(Math.abs(dues.get(1)![0]! - dues.get(0)![0]! - 5) < 1e-6);
+    assert.ok(Math.abs(dues.get(3)![0]! - dues.get(0)![0]! - 15) < 1e-6);
+    assert.equal(sched.currentDueMs, undefined, 'undefined outside ticks');
+    const again = new Scheduler({ phases: 4 });
+    assert.equal(again.add({ tick: () => undefined }, 3), 3);
+    again.dispose();
+    assert.throws(() => new Scheduler({ phases: 0 }), RangeError);
+  });
+
+  test('lead: slots run that many ms before due; backfill builds the slots already run for a late sender', async () => {
+    let kicks = 0;
+    const sched = new Scheduler({ leadMs: 60, spinMs: 0, maxCatchUp: 1000, afterWake: () => kicks++ });
+    const early: number[] = [];
+    sched.add({ tick: () => { early.push(sched.currentDueMs! - performance.now()); } });
+    await sleep(150);
+    assert.ok(early.length >= 4);
+    // Every slot is built ahead: due 40-60 ms after it runs (minus event-loop lateness).
+    assert.ok(early.slice(1).every((d) => d > 0 && d <= 60.5), `ahead by ${early.map((d) => d.toFixed(1)).join(', ')}`);
+    assert.ok(kicks >= 1 && kicks <= early.length + 1, `afterWake once per wake-up (${kicks} for ${early.length} slots)`);
+    const late: { slot: number; ahead: number }[] = [];
+    const sender = { tick: (slot: number) => { late.push({ slot, ahead: sched.currentDueMs! - performance.now() }); } };
+    sched.add(sender);
+    sched.backfill(sender);
+    assert.ok(late.length >= 2 && late.length <= 4, `backfilled ${late.length} slots`);
+    assert.ok(late.every((l) => l.ahead >= 2), 'only slots at least the margin from due');
+    for (let i = 1; i < late.length; i++) assert.equal(late[i]!.slot, late[i - 1]!.slot + 1);
+    sched.dispose();
+    const noLead = new Scheduler();
+    const none: number[] = [];
+    const s2 = { tick: (slot: number) => { none.push(slot); } };
+    noLead.add(s2);
+    noLead.backfill(s2);
+    assert.deepEqual(none, [], 'no lead: nothing to backfill');
+    noLead.dispose();
+  });
+
   test('currentSlot advances with time even while stopped', async () => {
     const sched = new Scheduler();
     const s0 = sched.currentSlot();
