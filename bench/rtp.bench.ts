@@ -5,7 +5,8 @@
  * 3. shared scheduler tick deviation p50/p99/max with 1,000 registered dummy senders for 10 s
  *    (target p99 <= 2 ms);
  * 4. a load run: 1,000 RtpSessions in 500 loopback pairs, each sending and receiving 50
- *    packets/s (PCMU), CPU % of one core and tick deviation.
+ *    packets/s (PCMU), CPU % of one core and tick deviation, through node:dgram; then the same
+ *    through the native pacer thread, with each packet's lateness against its due time.
  * Env: BENCH_SCHED_S (default 10), BENCH_LOAD_S (default 5), BENCH_LOAD_SESSIONS (default 1000).
  */
 import { randomBytes } from 'node:crypto';
@@ -16,6 +17,8 @@ import { RtpSession } from '../media-core/media/rtp-session.ts';
 import { SrtpContext } from '../media-core/media/srtp.ts';
 import { serializeRtp } from '../media-core/media/rtp-packet.ts';
 import { decodeG711 } from '../media-core/media/g711.ts';
+import { acquireRtpPacer, releaseRtpPacer } from '../media-core/media/native/shared-pacer.ts';
+import { loadRtpPacerAddon } from '../media-core/media/native/load.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const immediate = () => new Promise((r) => setImmediate(r));
@@ -114,9 +117,15 @@ async function schedulerDeviation(seconds: number): Promise<void> {
   console.log(`scheduler, 1000 dummy senders, ${seconds} s: ticks ${st.ticks}, sender calls ${calls}, deviation p50 ${st.p50Ms.toFixed(2)} ms, p99 ${st.p99Ms.toFixed(2)} ms, max ${st.maxMs.toFixed(2)} ms, skipped slots ${st.skipped}, CPU ${(cpu / (seconds * 10)).toFixed(1)} % of a core`);
 }
 
-async function loadRun(seconds: number, count: number): Promise<void> {
-  const pool = new PortPool({ address: '127.0.0.1', min: 42000, max: 42000 + 2 * count + 200 });
-  const scheduler = new Scheduler();
+/** `count` sessions in loopback pairs through node:dgram, or through the native pacer thread (CPU counts every thread). */
+async function loadRun(seconds: number, count: number, io: 'dgram' | 'native'): Promise<void> {
+  const pacer = io === 'native' ? acquireRtpPacer() : undefined;
+  if (io === 'native' && !pacer) {
+    console.log(`load (native): skipped, the pacer addon is ${(loadRtpPacerAddon() as { reason: string }).reason}`);
+    return;
+  }
+  const scheduler = pacer ? new Scheduler({ leadMs: 100, phases: 20, spinMs: 0, afterWake: () => pacer.kick() }) : new Scheduler();
+  const pool = new PortPool({ address: '127.0.0.1', min: 42000, max: 42000 + 2 * count + 200, open: pacer ? async (a, p) => pacer.openSocket(a, p, scheduler) : undefined });
   const sessions: RtpSession[] = [];
   for (let i = 0; i < count; i++) sessions.push(await RtpSession.open({ portPool: pool, scheduler, codec: 'PCMU', payloadType: 0, telephoneEventPt: 101 }));
   let frames = 0;
@@ -131,20 +140,25 @@ async function loadRun(seconds: number, count: number): Promise<void> {
   const plays = sessions.map((s) => s.play(pcm));
   await sleep(1000);
   scheduler.resetStats();
+  pacer?.resetStats();
   frames = 0;
   const c0 = process.cpuUsage();
   await sleep(seconds * 1000);
   const cpu = cpuMs(process.cpuUsage(c0));
-  const st = scheduler.stats();
+  // With the pacer: how late each packet left; else how late the scheduler's ticks ran.
+  const st = pacer ? pacer.stats() : scheduler.stats();
   const lost = sessions.reduce((n, s) => n + s.stats.lost, 0);
   for (const s of sessions) s.close();
   await Promise.all(plays);
   pool.releaseAll();
   scheduler.dispose();
-  console.log(`load: ${count} sessions (${count / 2} loopback pairs, each way 50 pkt/s) for ${seconds} s: CPU ${(cpu / (seconds * 10)).toFixed(1)} % of one core, frames received ${frames} (${(frames / seconds).toFixed(0)}/s, expected ${count * 50}/s), lost ${lost}, tick deviation p50 ${st.p50Ms.toFixed(2)} ms p99 ${st.p99Ms.toFixed(2)} ms max ${st.maxMs.toFixed(2)} ms, skipped ${st.skipped}`);
+  if (pacer) releaseRtpPacer(pacer);
+  const what = pacer ? 'packet lateness' : 'tick deviation';
+  console.log(`load (${io}): ${count} sessions (${count / 2} loopback pairs, each way 50 pkt/s) for ${seconds} s: CPU ${(cpu / (seconds * 10)).toFixed(1)} % of one core, frames received ${frames} (${(frames / seconds).toFixed(0)}/s, expected ${count * 50}/s), lost ${lost}, ${what} p50 ${st.p50Ms.toFixed(2)} ms p99 ${st.p99Ms.toFixed(2)} ms max ${st.maxMs.toFixed(2)} ms, skipped ${st.skipped}`);
 }
 
 await sendCost();
 srtpCost();
 await schedulerDeviation(Number(process.env.BENCH_SCHED_S ?? 10));
-await loadRun(Number(process.env.BENCH_LOAD_S ?? 5), Number(process.env.BENCH_LOAD_SESSIONS ?? 1000));
+await loadRun(Number(process.env.BENCH_LOAD_S ?? 5), Number(process.env.BENCH_LOAD_SESSIONS ?? 1000), 'dgram');
+await loadRun(Number(process.env.BENCH_LOAD_S ?? 5), Number(process.env.BENCH_LOAD_SESSIONS ?? 1000), 'native');

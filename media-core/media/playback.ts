@@ -28,6 +28,8 @@ export class Playback {
   private ended = false;
   private iterator: AsyncIterator<Int16Array> | undefined;
   private wake: (() => void) | undefined;
+  /** Told when a streaming source delivered samples (or ended): a sender waiting for data can build frames now. */
+  onData: (() => void) | undefined;
 
   /** @param onError told when a streaming source throws (the playback then ends, completed=false). */
   constructor(source: AudioSource, private readonly onError: (err: unknown) => void = () => undefined) {
@@ -119,6 +121,7 @@ export class Playback {
         if (r.value instanceof Int16Array && r.value.length > 0) {
           this.chunks.push(r.value);
           this.queued += r.value.length;
+          this.onData?.();
         }
       }
     } catch (err) {
@@ -128,6 +131,7 @@ export class Playback {
       }
     } finally {
       this.ended = true;
+      this.onData?.();
     }
   }
 }

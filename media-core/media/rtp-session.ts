@@ -166,6 +166,8 @@ export class RtpSession extends EventEmitter implements PacedSender {
   private phase: number | undefined;
   /** The last slot ticked: a slot is never built twice (backfill and the loop may both offer it). */
   private lastTickSlot = -Infinity;
+  /** The playing stream had no samples at the last tick (its slots were left unbuilt). */
+  private starved = false;
   /** Ring of the last sends (slot, due ms, sequence number, payload bytes), to withdraw queued ones. */
   private readonly sentSlot = new Float64Array(SENT_HISTORY);
   private readonly sentDue = new Float64Array(SENT_HISTORY);
@@ -309,6 +311,13 @@ export class RtpSession extends EventEmitter implements PacedSender {
     if (this.closed) return Promise.resolve({ completed: false, playedMs: 0 });
     const pb = new Playback(source, this.onPlaybackError);
     this.playback = pb;
+    // A stream that has nothing yet leaves its slots unbuilt; its first samples backfill them.
+    pb.onData = () => {
+      if (this.playback === pb && this.starved) {
+        this.starved = false;
+        this.scheduler.backfill(this);
+      }
+    };
     this.activate();
     return pb.result.then((r) => (r.completed ? this.afterQueued(r) : r));
   }
@@ -407,6 +416,11 @@ export class RtpSession extends EventEmitter implements PacedSender {
     }
     const count = pb.next(this.frame);
     if (count > 0) this.sendAudio(slot, timestamp, pb.frameSource, pb.frameOffset, count);
+    else if (!pb.finished && this.scheduler.leadMs > 0) {
+      // Nothing to send yet (a stream still starting): leave the slot unbuilt for backfill.
+      this.lastTickSlot = slot - 1;
+      this.starved = true;
+    }
     if (pb.finished) this.playback = null;
   }
 

@@ -206,7 +206,9 @@ export class Scheduler {
 
   private start(): void {
     this.running = true;
-    this.nextSlot = this.currentSlot() + 1;
+    // With a lead, start where a loop that ran all along would be (slots up to leadMs ahead
+    // done), so that backfill builds a first sender's packets from the next due time on.
+    this.nextSlot = Math.floor((performance.now() + this.leadMs - this.epoch) / this.intervalMs) + 1;
     this.arm();
   }
 
