@@ -152,16 +152,22 @@ export class Scheduler {
     const first = Math.ceil((performance.now() + marginMs - this.epoch - offset) / this.intervalMs);
     if (first >= this.nextSlot) return;
     for (let slot = first; slot < this.nextSlot && this.senders.has(sender); slot++) {
-      this.due = this.epoch + slot * this.intervalMs + offset;
-      try {
-        sender.tick(slot);
-      } catch (err) {
-        this.remove(sender);
-        this.onError?.(err, sender);
-      }
+      this.tickOne(sender, slot, this.epoch + slot * this.intervalMs + offset);
     }
     this.due = undefined;
     this.afterWake?.();
+  }
+
+  /** Runs one sender's tick with its due time set. */
+  private tickOne(sender: PacedSender, slot: number, dueMs: number): void {
+    this.due = dueMs;
+    try {
+      sender.tick(slot);
+    } catch (err) {
+      // One broken sender must not stop the clock for every other call.
+      this.remove(sender);
+      this.onError?.(err, sender);
+    }
   }
 
   /** Unregisters a sender (safe from inside its own tick). */
@@ -255,16 +261,8 @@ export class Scheduler {
       const slot = this.nextSlot++;
       const start = this.epoch + slot * this.intervalMs;
       for (let p = 0; p < this.phases; p++) {
-        this.due = start + (p * this.intervalMs) / this.phases;
-        for (const s of this.buckets[p]!) {
-          try {
-            s.tick(slot);
-          } catch (err) {
-            // One broken sender must not stop the clock for every other call.
-            this.remove(s);
-            this.onError?.(err, s);
-          }
-        }
+        const due = start + (p * this.intervalMs) / this.phases;
+        for (const s of this.buckets[p]!) this.tickOne(s, slot, due);
       }
     }
     this.due = undefined;
