@@ -150,7 +150,6 @@ export async function startEngine(opts: EngineOptions, onCall: (call: Call) => v
   const rtpIo = opts.rtpWorkers ? 'workers' : (opts.rtpIo ?? 'auto');
   const pacer = rtpIo === 'native' || rtpIo === 'auto' ? acquireRtpPacer({ realtime: opts.rtpPacer?.realtime ?? true }) : undefined;
   if (rtpIo === 'native' && !pacer) throw new Error(`rtpIo native: the RTP pacer addon is ${(loadRtpPacerAddon() as { reason: string }).reason}`);
-  // Started here, so every failure below must release it.
   const onError = (err: unknown) => logger.error({ err }, 'RTP sender failed');
   // The pacer times every send, so the loop needs no spin: it only has to run within the lead.
   const scheduler = pacer
@@ -164,6 +163,7 @@ export async function startEngine(opts: EngineOptions, onCall: (call: Call) => v
   });
   const addonLoad = loadRtpPacerAddon();
   logger.info({ rtpIo: pacer ? 'native' : rtpIo === 'workers' ? 'workers' : 'dgram', pacerAddon: addonLoad.addon ? addonLoad.path : addonLoad.reason }, 'RTP I/O');
+  // Acquired above, so every failure below and close() must give it back (once).
   let pacerHeld = !!pacer;
   const releasePacer = () => {
     if (pacer && pacerHeld) releaseRtpPacer(pacer);

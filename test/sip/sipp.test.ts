@@ -243,3 +243,29 @@ describe('a limited engine (SIPp) and TLS (node:tls peer)', { timeout: 60_000 },
     }
   });
 });
+
+describe('RTP carriers: the native pacer by default, node:dgram when asked', { timeout: 60_000 }, () => {
+  for (const rtpIo of ['dgram', 'native'] as const) {
+    test(`rtpIo ${rtpIo}: SIPp call with RTP both ways`, { skip: rtpIo === 'native' && process.platform !== 'linux' && 'Linux only' }, async () => {
+      const port = await freeSipPort();
+      const frames: Int16Array[] = [];
+      const engine = await startEngine(
+        { sip: { address: '127.0.0.1', udpPort: port }, rtp: { address: '127.0.0.1', portMin: 42600, portMax: 42699 }, maxCalls: 2, t1Ms: 100, rtpIo },
+        (c) => {
+          c.on('audio', (f: Int16Array) => frames.push(f));
+          void c.answer().then(() => c.play(tone(3))).catch(() => undefined);
+        },
+      );
+      try {
+        assert.equal(engine.rtpIo, rtpIo);
+        const r = await runSipp({ scenario: 'uac-pcap.xml', targetPort: port, localPort: await freeSipPort(), mediaPort: await freeSippMediaPort(), timeoutS: 15, pauseMs: 2000, rtpEcho: true, keys: { pcap: '/usr/share/sip-tester/g711a.pcap', codec: '8' } });
+        assert.equal(r.code, 0, r.errors);
+        const echoed = frames.filter((f) => toneShare(f, TONE_HZ) > 0.8).length;
+        assert.ok(echoed > 40, `our tone echoed back: ${echoed} of ${frames.length} frames`);
+        if (rtpIo === 'native') assert.ok((await engine.pacingStats()).some((s) => s.measures === 'packets' && s.ticks > 40), 'the pacer timed the packets');
+      } finally {
+        await engine.close();
+      }
+    });
+  }
+});
