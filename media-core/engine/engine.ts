@@ -162,7 +162,10 @@ export async function startEngine(opts: EngineOptions, onCall: (call: Call) => v
     open: pacer ? async (address, port) => pacer.openSocket(address, port, scheduler) : undefined,
   });
   const addonLoad = loadRtpPacerAddon();
-  logger.info({ rtpIo: pacer ? 'native' : rtpIo === 'workers' ? 'workers' : 'dgram', pacerAddon: addonLoad.addon ? addonLoad.path : addonLoad.reason }, 'RTP I/O');
+  logger.info(
+    { rtpIo: pacer ? 'native' : rtpIo === 'workers' ? 'workers' : 'dgram', pacerAddon: addonLoad.addon ? addonLoad.path : addonLoad.reason, pacerScheduling: pacer?.counters().policy },
+    'RTP I/O',
+  );
   // Acquired above, so every failure below and close() must give it back (once).
   let pacerHeld = !!pacer;
   const releasePacer = () => {

@@ -370,8 +370,14 @@ static napi_value start(napi_env env, napi_callback_info info) {
   epoll_ctl(ep, EPOLL_CTL_ADD, kickfd, &k);
   epoll_ctl(ep, EPOLL_CTL_ADD, timerfd, &tm);
   stopping = 0;
+  st(C_POLICY, -1);
   if (pthread_create(&thread, NULL, run, NULL) != 0) return throw_errno(env, errno, "rtp pacer thread");
   running = 1;
+  /* The thread reports the scheduling it got first thing; wait for it (bounded) so the caller can log it. */
+  for (int i = 0; i < 200 && ld(C_POLICY) < 0; i++) {
+    struct timespec ms = { 0, 1000000 };
+    nanosleep(&ms, NULL);
+  }
   napi_add_env_cleanup_hook(env, cleanup_hook, env);
   return undefined(env);
 }

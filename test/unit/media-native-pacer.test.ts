@@ -50,6 +50,11 @@ describe('native RTP pacer (media-core/native/rtp_pacer.c)', { skip: process.pla
   });
   after(() => releaseRtpPacer(pacer));
 
+  test('reports the scheduling its thread got once started', () => {
+    // Started without realtime here; the engine asks for SCHED_FIFO and logs what it got.
+    assert.equal(pacer.counters().policy, 'normal');
+  });
+
   test('sends each packet at its due time, not before; per-packet lateness is counted', async () => {
     const rx = await receiver();
     const port = (await freeSipPort()) & ~1;

@@ -53,7 +53,7 @@ export interface RtpPacerCounters {
   txOverflow: number;
   /** Queued packets withdrawn by {@link PacerSocket.cancelFrom} (barge-in, hold). */
   txCancelled: number;
-  /** Scheduling of the pacer thread: 'normal', 'nice' (-10) or 'fifo' (SCHED_FIFO). */
+  /** Scheduling of the pacer thread: 'normal', 'nice' (-10) or 'fifo' (SCHED_FIFO priority 10). */
   policy: 'normal' | 'nice' | 'fifo';
 }
 
