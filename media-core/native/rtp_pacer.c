@@ -382,15 +382,30 @@ static napi_value start(napi_env env, napi_callback_info info) {
   return undefined(env);
 }
 
+/*
+ * Reads the call's first n arguments as unsigned 32-bit numbers into out (missing or not a
+ * number: 0) and, when last_double is set, the next one as a double. The JavaScript wrapper
+ * (rtp-pacer.ts) is the only caller and passes numbers.
+ */
+static void number_args(napi_env env, napi_callback_info info, size_t n, uint32_t *out, double *last_double) {
+  size_t argc = 4;
+  napi_value argv[4];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  for (size_t i = 0; i < n; i++) {
+    out[i] = 0;
+    if (i < argc) napi_get_value_uint32(env, argv[i], &out[i]);
+  }
+  if (last_double) {
+    *last_double = 0;
+    if (n < argc) napi_get_value_double(env, argv[n], last_double);
+  }
+}
+
 /* open(id, ipv4HostOrder, port) -> generation. Binds a non-blocking UDP socket and watches it. */
 static napi_value open_socket(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
-  napi_value argv[3];
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  uint32_t id = 0, ip = 0, port = 0;
-  napi_get_value_uint32(env, argv[0], &id);
-  napi_get_value_uint32(env, argv[1], &ip);
-  napi_get_value_uint32(env, argv[2], &port);
+  uint32_t args[3];
+  number_args(env, info, 3, args, NULL);
+  uint32_t id = args[0], ip = args[1], port = args[2];
   if (!running || id >= MAX_SOCKETS || port > 65535) { napi_throw_range_error(env, "ERR_OUT_OF_RANGE", "open(id, ip, port): pacer not started, id >= 65536 or port > 65535"); return NULL; }
   int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) return throw_errno(env, errno, "socket");
@@ -423,11 +438,8 @@ static napi_value open_socket(napi_env env, napi_callback_info info) {
 
 /* close(id): packets still queued for it are dropped (counted as stale). */
 static napi_value close_socket(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  uint32_t id = 0;
-  napi_get_value_uint32(env, argv[0], &id);
+  uint32_t id;
+  number_args(env, info, 1, &id, NULL);
   if (id < MAX_SOCKETS) {
     pthread_mutex_lock(&lock);
     if (socks[id].fd >= 0) {
@@ -443,15 +455,10 @@ static napi_value close_socket(napi_env env, napi_callback_info info) {
 
 /* cancel(id, gen, epoch, dueMs): drops the socket's queued packets of epochs before `epoch` due at or after dueMs. */
 static napi_value cancel(napi_env env, napi_callback_info info) {
-  size_t argc = 4;
-  napi_value argv[4];
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  uint32_t id = 0, gen = 0, epoch = 0;
-  double due_ms = 0;
-  napi_get_value_uint32(env, argv[0], &id);
-  napi_get_value_uint32(env, argv[1], &gen);
-  napi_get_value_uint32(env, argv[2], &epoch);
-  napi_get_value_double(env, argv[3], &due_ms);
+  uint32_t args[3];
+  double due_ms;
+  number_args(env, info, 3, args, &due_ms);
+  uint32_t id = args[0], gen = args[1], epoch = args[2];
   if (id < MAX_SOCKETS && due_ms > 0) {
     pthread_mutex_lock(&lock);
     sock_t *s = &socks[id];
