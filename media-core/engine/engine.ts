@@ -148,8 +148,9 @@ export async function startEngine(opts: EngineOptions, onCall: (call: Call) => v
   const timers = { t1, t2: 8 * t1, t4: 10 * t1 };
   const admission = new AdmissionControl(callLimit(opts.maxCalls));
   const rtpIo = opts.rtpWorkers ? 'workers' : (opts.rtpIo ?? 'auto');
+  const addonLoad = loadRtpPacerAddon();
   const pacer = rtpIo === 'native' || rtpIo === 'auto' ? acquireRtpPacer({ realtime: opts.rtpPacer?.realtime ?? true }) : undefined;
-  if (rtpIo === 'native' && !pacer) throw new Error(`rtpIo native: the RTP pacer addon is ${(loadRtpPacerAddon() as { reason: string }).reason}`);
+  if (rtpIo === 'native' && !pacer) throw new Error(`rtpIo native: the RTP pacer addon is ${'reason' in addonLoad ? addonLoad.reason : 'not available'}`);
   const onError = (err: unknown) => logger.error({ err }, 'RTP sender failed');
   // The pacer times every send, so the loop needs no spin: it only has to run within the lead.
   const scheduler = pacer
@@ -161,9 +162,8 @@ export async function startEngine(opts: EngineOptions, onCall: (call: Call) => v
     max: opts.rtp.portMax,
     open: pacer ? async (address, port) => pacer.openSocket(address, port, scheduler) : undefined,
   });
-  const addonLoad = loadRtpPacerAddon();
   logger.info(
-    { rtpIo: pacer ? 'native' : rtpIo === 'workers' ? 'workers' : 'dgram', pacerAddon: addonLoad.addon ? addonLoad.path : addonLoad.reason, pacerScheduling: pacer?.counters().policy },
+    { rtpIo: pacer ? 'native' : rtpIo === 'workers' ? 'workers' : 'dgram', pacerAddon: 'reason' in addonLoad ? addonLoad.reason : addonLoad.path, pacerScheduling: pacer?.counters().policy },
     'RTP I/O',
   );
   // Acquired above, so every failure below and close() must give it back (once).

@@ -17,6 +17,7 @@
  *   keeps its own 20 ms grid, offset by its phase.
  */
 import { performance } from 'node:perf_hooks';
+import { histogramQuantile } from './histogram-quantile.ts';
 
 /** Something paced by the scheduler: one call's RTP sender. */
 export interface PacedSender {
@@ -277,13 +278,6 @@ export class Scheduler {
   }
 
   private quantile(q: number): number {
-    if (this.ticks === 0) return NaN;
-    const rank = Math.ceil(q * this.ticks);
-    let seen = 0;
-    for (let i = 0; i <= BUCKETS; i++) {
-      seen += this.histogram[i]!;
-      if (seen >= rank) return Math.min((i + 1) * BUCKET_MS, this.maxDeviation);
-    }
-    return this.maxDeviation;
+    return histogramQuantile(this.histogram, BUCKET_MS, this.ticks, this.maxDeviation, q);
   }
 }

@@ -14,6 +14,7 @@ import type { TickDeviationStats } from '../scheduler.ts';
 import type { RtpPacerAddon } from './load.ts';
 import { PacerSocket } from './pacer-socket.ts';
 import { ipv4ToNumber } from './ipv4.ts';
+import { histogramQuantile } from '../histogram-quantile.ts';
 
 /** Where a socket's due times come from: the {@link Scheduler} ticking its session. */
 export interface DueClock {
@@ -64,6 +65,11 @@ export class RtpPacer {
   private readonly addon: RtpPacerAddon;
   private readonly txSlots: number;
   private readonly rxSlots: number;
+  /** Slot sizes and header lengths of the rings (addon.layout), read once: enqueue and drain run per packet. */
+  private readonly txSlot: number;
+  private readonly txHeader: number;
+  private readonly rxSlot: number;
+  private readonly rxHeader: number;
   private readonly tx: Buffer;
   private readonly rx: Buffer;
   private readonly control: Int32Array;
@@ -81,6 +87,10 @@ export class RtpPacer {
   private constructor(addon: RtpPacerAddon, opts: RtpPacerOptions) {
     this.addon = addon;
     const L = addon.layout;
+    this.txSlot = L.txSlot;
+    this.txHeader = L.txHeader;
+    this.rxSlot = L.rxSlot;
+    this.rxHeader = L.rxHeader;
     this.txSlots = opts.txSlots ?? 16384;
     this.rxSlots = opts.rxSlots ?? 16384;
     for (const [name, n] of [['txSlots', this.txSlots], ['rxSlots', this.rxSlots]] as const) {
@@ -101,11 +111,6 @@ export class RtpPacer {
    */
   static start(addon: RtpPacerAddon, opts: RtpPacerOptions = {}): RtpPacer {
     return new RtpPacer(addon, opts);
-  }
-
-  /** Sockets open now. */
-  get openSockets(): number {
-    return this.open;
   }
 
   /**
@@ -152,14 +157,13 @@ export class RtpPacer {
    * packet is larger than a transmit slot (counted in txOverflow).
    */
   enqueue(id: number, gen: number, epoch: number, buf: Buffer, offset: number, length: number, ipv4: number, port: number, dueMs: number | undefined): boolean {
-    const L = this.addon.layout;
     const w = Atomics.load(this.control, C.txWrite) >>> 0;
     const r = Atomics.load(this.control, C.txRead) >>> 0;
-    if (((w - r) >>> 0) >= this.txSlots || length > L.txSlot - L.txHeader) {
+    if (((w - r) >>> 0) >= this.txSlots || length > this.txSlot - this.txHeader) {
       this.txOverflow++;
       return false;
     }
-    const at = (w & (this.txSlots - 1)) * L.txSlot;
+    const at = (w & (this.txSlots - 1)) * this.txSlot;
     const t = this.tx;
     t.writeUInt32LE(id, at);
     t.writeUInt32LE(gen, at + 4);
@@ -168,7 +172,7 @@ export class RtpPacer {
     t.writeUInt16LE(port, at + 20);
     t.writeUInt16LE(length, at + 22);
     t.writeUInt32LE(epoch >>> 0, at + 24);
-    buf.copy(t, at + L.txHeader, offset, offset + length);
+    buf.copy(t, at + this.txHeader, offset, offset + length);
     Atomics.store(this.control, C.txWrite, (w + 1) | 0);
     return true;
   }
@@ -188,18 +192,17 @@ export class RtpPacer {
 
   /** Hands every received datagram to its socket; runs on the drain timer. */
   readonly drain = (): void => {
-    const L = this.addon.layout;
     let r = Atomics.load(this.control, C.rxRead) >>> 0;
     const w = Atomics.load(this.control, C.rxWrite) >>> 0;
     const x = this.rx;
     while (r !== w) {
-      const at = (r & (this.rxSlots - 1)) * L.rxSlot;
+      const at = (r & (this.rxSlots - 1)) * this.rxSlot;
       const id = x.readUInt32LE(at);
       const socket = this.sockets[id];
       if (socket && socket.gen === x.readUInt32LE(at + 4)) {
         const length = x.readUInt16LE(at + 14);
         try {
-          socket.deliver(x, at + L.rxHeader, length, x.readUInt32LE(at + 8), x.readUInt16LE(at + 12));
+          socket.deliver(x, at + this.rxHeader, length, x.readUInt32LE(at + 8), x.readUInt16LE(at + 12));
         } catch (err) {
           // A throwing listener must not stall the ring for every other call.
           socket.emit('error', err as Error);
@@ -213,22 +216,12 @@ export class RtpPacer {
 
   /** Per-packet lateness of sends against their due time (each call's own 20 ms grid), ms. */
   stats(): TickDeviationStats {
-    const L = this.addon.layout;
-    const bucketMs = L.histBucketNs / 1e6;
     if (Atomics.load(this.control, C.statsReset)) return { ticks: 0, skipped: 0, p50Ms: NaN, p99Ms: NaN, maxMs: 0 };
     const count = Atomics.load(this.control, C.statsCount);
     const maxMs = Atomics.load(this.control, C.statsMaxUs) / 1000;
-    const quantile = (q: number) => {
-      if (count === 0) return NaN;
-      const rank = Math.ceil(q * count);
-      let seen = 0;
-      for (let i = 0; i < L.histBuckets; i++) {
-        seen += this.histogram[i]!;
-        if (seen >= rank) return Math.min((i + 1) * bucketMs, maxMs);
-      }
-      return maxMs;
-    };
-    return { ticks: count, skipped: 0, p50Ms: quantile(0.5), p99Ms: quantile(0.99), maxMs };
+    const bucketMs = this.addon.layout.histBucketNs / 1e6;
+    const q = (p: number) => histogramQuantile(this.histogram, bucketMs, count, maxMs, p);
+    return { ticks: count, skipped: 0, p50Ms: q(0.5), p99Ms: q(0.99), maxMs };
   }
 
   /** Clears the per-packet figures (the thread clears them before its next send). */
