@@ -76,6 +76,8 @@ export class RtpPacer {
   private readonly histogram: Uint32Array;
   /** addon.nowMs() - performance.now(): both are CLOCK_MONOTONIC, so this stays fixed. */
   private readonly clockOffset: number;
+  /** How far clockOffset may be off, ms: half the tightest bracket it was read in. */
+  readonly clockUncertaintyMs: number;
   private readonly drainIntervalMs: number;
   private readonly sockets: (PacerSocket | undefined)[] = [];
   private readonly freeIds: number[] = [];
@@ -102,7 +104,7 @@ export class RtpPacer {
     this.control = new Int32Array(new ArrayBuffer(L.controlWords * 4));
     this.histogram = new Uint32Array(new ArrayBuffer(L.histBuckets * 4));
     addon.start(this.tx.buffer as ArrayBuffer, this.rx.buffer as ArrayBuffer, this.control, this.histogram, opts.realtime ?? false);
-    this.clockOffset = addon.nowMs() - performance.now();
+    ({ offsetMs: this.clockOffset, uncertaintyMs: this.clockUncertaintyMs } = calibrateClock(addon));
   }
 
   /**
@@ -254,3 +256,23 @@ export class RtpPacer {
     this.open = 0;
   }
 }
+
+/**
+ * Reads the offset between the addon's clock and performance.now(), ms. One read can be off by
+ * the first call's cost (tenths of a ms when the call is not yet optimized), which shifts every
+ * due time: so the addon's clock is read between two performance.now() reads, several times,
+ * and the tightest bracket wins.
+ * @returns offsetMs (add to a performance.now() time) and uncertaintyMs (half that bracket).
+ */
+export function calibrateClock(addon: Pick<RtpPacerAddon, 'nowMs'>, samples = 9): { offsetMs: number; uncertaintyMs: number } {
+  let best = { offsetMs: 0, uncertaintyMs: Infinity };
+  for (let i = 0; i < samples; i++) {
+    const before = performance.now();
+    const native = addon.nowMs();
+    const after = performance.now();
+    const half = (after - before) / 2;
+    if (half < best.uncertaintyMs) best = { offsetMs: native - (before + half), uncertaintyMs: half };
+  }
+  return best;
+}
+
