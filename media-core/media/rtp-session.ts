@@ -274,12 +274,14 @@ export class RtpSession extends EventEmitter implements PacedSender {
    * valid packets from another source will move the destination there (NAT).
    */
   setRemote(address: string, port: number): void {
+    const rebuild = (address !== this.remoteAddress || port !== this.remotePort) && this.withdrawQueued();
     this.disconnect();
     this.remoteAddress = address;
     this.remotePort = port;
     this.latchedAddress = undefined;
     this.latchedPort = 0;
     this.lastLatchedRx = -Infinity;
+    if (rebuild) this.scheduler.backfill(this);
   }
 
   /**
@@ -288,15 +290,18 @@ export class RtpSession extends EventEmitter implements PacedSender {
    * @throws RangeError when SRTP keys are not 30 bytes.
    */
   updateCodec(opts: { codec: G711Codec; payloadType: number; telephoneEventPt?: number; srtp?: { localKey: Buffer; remoteKey: Buffer } }): void {
+    const k = this.srtpKeys;
+    const same = k && opts.srtp && k.localKey.equals(opts.srtp.localKey) && k.remoteKey.equals(opts.srtp.remoteKey);
+    const sameKeys = same || (!k && !opts.srtp);
+    const rebuild = (opts.codec !== this.codec || opts.payloadType !== this.payloadType || !sameKeys) && this.withdrawQueued();
     this.codec = opts.codec;
     this.payloadType = opts.payloadType;
     this.telephoneEventPt = opts.telephoneEventPt;
     this.goertzel = opts.telephoneEventPt === undefined ? (this.goertzel ?? new GoertzelDtmfDetector(this.onDigit)) : undefined;
     this.goertzel?.reset();
     this.rxFill = 0;
-    const k = this.srtpKeys;
-    const same = k && opts.srtp && k.localKey.equals(opts.srtp.localKey) && k.remoteKey.equals(opts.srtp.remoteKey);
     if (!same) this.setSrtp(opts.srtp);
+    if (rebuild) this.scheduler.backfill(this);
   }
 
   /**
@@ -441,10 +446,14 @@ export class RtpSession extends EventEmitter implements PacedSender {
    * peer hears the change at once rather than after the lead; the sequence number and the
    * slot go back to the first withdrawn packet, so the peer sees no gap. Digits in progress
    * keep their packets. A no-op on node:dgram sockets (they send at once).
+   * When the destination, codec or SRTP keys change (re-INVITE, latching), the caller then
+   * backfills, so those slots are built again with what holds now; the audio they carried is
+   * not replayed (a prompt skips at most the lead).
+   * @returns true when packets were withdrawn.
    */
-  private withdrawQueued(): void {
+  private withdrawQueued(): boolean {
     const socket = this.socket;
-    if (!('cancelFrom' in socket) || this.digitJob || this.sentCount === 0) return;
+    if (!('cancelFrom' in socket) || this.digitJob || this.sentCount === 0 || this.closed) return false;
     const cutoff = performance.now() + WITHDRAW_MARGIN_MS;
     const mask = SENT_HISTORY - 1;
     let k = 0;
@@ -453,7 +462,7 @@ export class RtpSession extends EventEmitter implements PacedSender {
       bytes += this.sentBytes[(this.sentHead - 1 - k) & mask]!;
       k++;
     }
-    if (k === 0) return;
+    if (k === 0) return false;
     const first = (this.sentHead - k) & mask;
     socket.cancelFrom(this.sentDue[first]!);
     this.sequence = this.sentSeq[first]!;
@@ -463,6 +472,7 @@ export class RtpSession extends EventEmitter implements PacedSender {
     this.bytesSent -= bytes;
     this.sentHead = first;
     this.sentCount -= k;
+    return true;
   }
 
   private deactivate(): void {
@@ -620,6 +630,7 @@ export class RtpSession extends EventEmitter implements PacedSender {
   }
 
   private latch(address: string, port: number): void {
+    const rebuild = (address !== this.remoteAddress || port !== this.remotePort) && this.withdrawQueued();
     this.disconnect();
     this.latchedAddress = address;
     this.latchedPort = port;
@@ -629,6 +640,7 @@ export class RtpSession extends EventEmitter implements PacedSender {
       this.remotePort = port;
       this.emit('latched', { address, port });
     }
+    if (rebuild) this.scheduler.backfill(this);
   }
 
   /**

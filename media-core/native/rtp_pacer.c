@@ -6,7 +6,12 @@
  * sends of every call wait on an event loop that also runs SIP, garbage collection and the
  * conversation. Here one thread owns every RTP socket: it sleeps on an absolute timerfd until
  * each packet's due time and sends it with one sendto (about 3.4 us on loopback), and it reads
- * whatever arrives (epoll, recvfrom) into a ring that JavaScript drains in batches.
+ * whatever arrives into a ring that JavaScript drains in batches.
+ *
+ * Receiving: the sockets sit in an epoll set of their own, itself watched by the thread's
+ * epoll beside the timer. When any socket is ready the thread reads every ready one with one
+ * recvmmsg each (reading until EAGAIN would cost a second syscall per datagram), a batch at a
+ * time with the packets due meanwhile sent between batches.
  *
  * JavaScript stays the owner of everything RTP means (headers, G.711, SRTP, DTMF, latching):
  * it writes finished datagrams, each with its due time, into the transmit ring ahead of time
@@ -53,10 +58,13 @@
 #define HIST_BUCKETS 2001 /* 50 us each; the last one holds everything from 100 ms on */
 #define HIST_BUCKET_NS 50000
 #define SEND_SLACK_NS 50000 /* packets due this close together go out in one wake-up */
-#define RECV_BURST 16       /* datagrams read from one socket per readiness event */
+#define RECV_BURST 8        /* datagrams read from one socket per poll (one recvmmsg) */
+#define RX_BATCH 32         /* ready sockets read between two looks at the send clock */
+#define RX_POLL_ROUNDS 2050 /* batches per poll: every one of MAX_SOCKETS, once */
 #define CANCELS 4           /* recent cancels remembered per socket */
 #define EV_KICK 0xffffffffu
 #define EV_TIMER 0xfffffffeu
+#define EV_RX 0xfffffffdu
 
 /* Control words shared with JavaScript (Int32Array indexes). */
 enum {
@@ -83,7 +91,7 @@ static sock_t socks[MAX_SOCKETS];
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_t thread;
 static int running, stopping;
-static int ep = -1, kickfd = -1, timerfd = -1;
+static int ep = -1, rx_ep = -1, kickfd = -1, timerfd = -1;
 static uint8_t *tx, *rx;
 static uint32_t tx_slots, rx_slots;
 static int32_t *ctl;
@@ -195,29 +203,63 @@ static uint64_t send_due(void) {
   return heap_len ? (heap[0].due ? heap[0].due : 1) : 0;
 }
 
-/* Reads what one socket has into the receive ring. Holds lock. */
+/*
+ * Reads what one ready socket has (up to RECV_BURST) into the receive ring with one recvmmsg,
+ * straight into the ring's slots. When the ring is full the datagrams are read and dropped
+ * (counted), so the socket does not stay ready forever. Holds lock.
+ */
 static void receive(uint32_t id, uint32_t gen) {
   if (id >= MAX_SOCKETS || socks[id].fd < 0 || socks[id].gen != gen) return;
-  uint8_t scratch[RX_SLOT];
-  for (int k = 0; k < RECV_BURST; k++) {
-    uint32_t w = (uint32_t)ld(C_RX_WRITE), r = (uint32_t)ld(C_RX_READ);
-    int full = w - r >= rx_slots;
-    uint8_t *e = full ? scratch : rx + (size_t)(w & (rx_slots - 1)) * RX_SLOT;
-    struct sockaddr_in from;
-    socklen_t fl = sizeof from;
-    ssize_t n = recvfrom(socks[id].fd, e + RX_HEADER, RX_SLOT - RX_HEADER, MSG_DONTWAIT | MSG_TRUNC, (struct sockaddr *)&from, &fl);
-    if (n < 0) return; /* EAGAIN: drained */
-    if (full) { inc(C_RX_DROPPED); continue; }
-    if (n > RX_SLOT - RX_HEADER || from.sin_family != AF_INET) { inc(C_RX_OVERSIZE); continue; }
-    uint32_t ip = ntohl(from.sin_addr.s_addr);
-    uint16_t port = ntohs(from.sin_port), len = (uint16_t)n;
+  static uint8_t scratch[RX_SLOT];
+  struct mmsghdr m[RECV_BURST];
+  struct iovec iov[RECV_BURST];
+  struct sockaddr_in from[RECV_BURST];
+  uint32_t w = (uint32_t)ld(C_RX_WRITE), r = (uint32_t)ld(C_RX_READ);
+  uint32_t room = rx_slots - (w - r);
+  if (room == 0) {
+    for (int k = 0; k < RECV_BURST && recv(socks[id].fd, scratch, sizeof scratch, MSG_DONTWAIT) >= 0; k++) inc(C_RX_DROPPED);
+    return;
+  }
+  unsigned want = room < RECV_BURST ? room : RECV_BURST;
+  for (unsigned i = 0; i < want; i++) {
+    uint8_t *e = rx + (size_t)((w + i) & (rx_slots - 1)) * RX_SLOT;
+    iov[i] = (struct iovec){ .iov_base = e + RX_HEADER, .iov_len = RX_SLOT - RX_HEADER };
+    m[i].msg_hdr = (struct msghdr){ .msg_name = &from[i], .msg_namelen = sizeof from[i], .msg_iov = &iov[i], .msg_iovlen = 1 };
+  }
+  int n = recvmmsg(socks[id].fd, m, want, MSG_DONTWAIT, NULL);
+  uint32_t kept = 0;
+  for (int i = 0; i < n; i++) {
+    if ((m[i].msg_hdr.msg_flags & MSG_TRUNC) || from[i].sin_family != AF_INET) { inc(C_RX_OVERSIZE); continue; }
+    uint8_t *e = rx + (size_t)((w + kept) & (rx_slots - 1)) * RX_SLOT;
+    uint16_t len = (uint16_t)m[i].msg_len;
+    /* A refused datagram before this one left a gap: close it so the ring stays dense. */
+    if ((uint32_t)i != kept) memcpy(e + RX_HEADER, iov[i].iov_base, len);
+    uint32_t ip = ntohl(from[i].sin_addr.s_addr);
+    uint16_t port = ntohs(from[i].sin_port);
     memcpy(e, &id, 4);
     memcpy(e + 4, &gen, 4);
     memcpy(e + 8, &ip, 4);
     memcpy(e + 12, &port, 2);
     memcpy(e + 14, &len, 2);
-    st(C_RX_WRITE, (int32_t)(w + 1));
+    kept++;
   }
+  if (kept) st(C_RX_WRITE, (int32_t)(w + kept));
+}
+
+/*
+ * Reads every ready socket once (see receive), RX_BATCH sockets at a time with the packets
+ * that fell due meanwhile sent between batches, so a poll does not hold back the send clock.
+ * @returns the next send due time, as send_due. Holds lock.
+ */
+static uint64_t poll_receive(uint64_t next_send) {
+  struct epoll_event evs[RX_BATCH];
+  for (int round = 0; round < RX_POLL_ROUNDS; round++) {
+    int n = epoll_wait(rx_ep, evs, RX_BATCH, 0);
+    for (int i = 0; i < n; i++) receive((uint32_t)evs[i].data.u64, (uint32_t)(evs[i].data.u64 >> 32));
+    if (n > 0) next_send = send_due();
+    if (n < RX_BATCH) break;
+  }
+  return next_send;
 }
 
 static void apply_priority(void) {
@@ -233,35 +275,32 @@ static void apply_priority(void) {
 static void *run(void *unused) {
   (void)unused;
   apply_priority();
-  struct epoll_event evs[256];
+  struct epoll_event evs[4];
   uint64_t armed = 0;
+  int rx_ready = 0;
   while (!__atomic_load_n(&stopping, __ATOMIC_ACQUIRE)) {
     pthread_mutex_lock(&lock);
-    uint64_t next = send_due();
+    uint64_t wake = send_due();
+    if (rx_ready) wake = poll_receive(wake);
     pthread_mutex_unlock(&lock);
     /* Re-arming costs a syscall and, in a VM, a timer-programming exit: only when it changes. */
-    if (next != armed) {
+    if (wake != armed) {
       struct itimerspec at = { 0 };
-      if (next) {
-        at.it_value.tv_sec = (time_t)(next / 1000000000u);
-        at.it_value.tv_nsec = (long)(next % 1000000000u);
+      if (wake) {
+        at.it_value.tv_sec = (time_t)(wake / 1000000000u);
+        at.it_value.tv_nsec = (long)(wake % 1000000000u);
       }
       timerfd_settime(timerfd, TFD_TIMER_ABSTIME, &at, NULL);
-      armed = next;
+      armed = wake;
     }
-    int n = epoll_wait(ep, evs, 256, 1000);
-    pthread_mutex_lock(&lock);
+    int n = epoll_wait(ep, evs, 4, 1000);
+    rx_ready = 0;
     for (int i = 0; i < n; i++) {
-      uint32_t id = (uint32_t)evs[i].data.u64, gen = (uint32_t)(evs[i].data.u64 >> 32);
       uint64_t drain;
-      if (id == EV_KICK) { if (read(kickfd, &drain, 8) < 0) { /* nothing to drain */ } }
-      else if (id == EV_TIMER) {
-        if (read(timerfd, &drain, 8) < 0) { /* raced with a re-arm */ }
-        armed = 0; /* fired: the next due time needs arming even if equal */
-      }
-      else receive(id, gen);
+      if (evs[i].data.u64 == EV_RX) rx_ready = 1;
+      else if (evs[i].data.u64 == EV_KICK) { if (read(kickfd, &drain, 8) < 0) { /* nothing to drain */ } }
+      else if (read(timerfd, &drain, 8) >= 0) armed = 0; /* fired: the next time needs arming even if equal */
     }
-    pthread_mutex_unlock(&lock);
   }
   return NULL;
 }
@@ -319,9 +358,10 @@ static void stop_thread(void) {
   }
   pthread_mutex_unlock(&lock);
   close(ep);
+  close(rx_ep);
   close(kickfd);
   close(timerfd);
-  ep = kickfd = timerfd = -1;
+  ep = rx_ep = kickfd = timerfd = -1;
   free(heap);
   free(done);
   heap = NULL;
@@ -363,12 +403,15 @@ static napi_value start(napi_env env, napi_callback_info info) {
   tx = t; rx = r; ctl = c; hist = h; tx_slots = ts; rx_slots = rs; realtime = rt;
   for (int i = 0; i < MAX_SOCKETS; i++) socks[i].fd = -1;
   ep = epoll_create1(EPOLL_CLOEXEC);
+  rx_ep = epoll_create1(EPOLL_CLOEXEC);
   kickfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
   timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-  if (ep < 0 || kickfd < 0 || timerfd < 0) return throw_errno(env, errno, "rtp pacer");
+  if (ep < 0 || rx_ep < 0 || kickfd < 0 || timerfd < 0) return throw_errno(env, errno, "rtp pacer");
   struct epoll_event k = { .events = EPOLLIN, .data.u64 = EV_KICK }, tm = { .events = EPOLLIN, .data.u64 = EV_TIMER };
   epoll_ctl(ep, EPOLL_CTL_ADD, kickfd, &k);
   epoll_ctl(ep, EPOLL_CTL_ADD, timerfd, &tm);
+  struct epoll_event rxe = { .events = EPOLLIN, .data.u64 = EV_RX };
+  epoll_ctl(ep, EPOLL_CTL_ADD, rx_ep, &rxe);
   stopping = 0;
   st(C_POLICY, -1);
   if (pthread_create(&thread, NULL, run, NULL) != 0) return throw_errno(env, errno, "rtp pacer thread");
@@ -426,7 +469,7 @@ static napi_value open_socket(napi_env env, napi_callback_info info) {
   socks[id].fd = fd;
   socks[id].ncancel = 0;
   struct epoll_event ev = { .events = EPOLLIN, .data.u64 = ((uint64_t)gen << 32) | id };
-  int rc = epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev);
+  int rc = epoll_ctl(rx_ep, EPOLL_CTL_ADD, fd, &ev);
   int err = errno;
   if (rc < 0) { socks[id].fd = -1; close(fd); }
   pthread_mutex_unlock(&lock);
@@ -443,7 +486,7 @@ static napi_value close_socket(napi_env env, napi_callback_info info) {
   if (id < MAX_SOCKETS) {
     pthread_mutex_lock(&lock);
     if (socks[id].fd >= 0) {
-      epoll_ctl(ep, EPOLL_CTL_DEL, socks[id].fd, NULL);
+      epoll_ctl(rx_ep, EPOLL_CTL_DEL, socks[id].fd, NULL);
       close(socks[id].fd);
       socks[id].fd = -1;
       socks[id].gen++;

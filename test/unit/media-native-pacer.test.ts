@@ -105,6 +105,28 @@ describe('native RTP pacer (media-core/native/rtp_pacer.c)', { skip: process.pla
     tx.close();
   });
 
+  test('a burst to one socket arrives whole and in order; an oversized datagram is counted and leaves no gap', async (t) => {
+    const port = (await freeSipPort()) & ~1;
+    const s = pacer.openSocket('127.0.0.1', port);
+    const tx = createSocket('udp4');
+    t.after(() => { s.close(); tx.close(); });
+    const seen: string[] = [];
+    s.on('message', (m: Buffer) => seen.push(m.length > 100 ? 'big' : m.toString()));
+    await new Promise<void>((r) => tx.bind(0, '127.0.0.1', () => r()));
+    const oversizeBefore = pacer.counters().rxOversize;
+    // More than one recvmmsg takes (8), with an oversized one (over 1,008 bytes) in the middle.
+    const sent: string[] = [];
+    for (let i = 0; i < 20; i++) {
+      if (i === 3) tx.send(Buffer.alloc(1500, 1), port, '127.0.0.1');
+      sent.push(`m${i}`);
+      tx.send(`m${i}`, port, '127.0.0.1');
+    }
+    await until(() => seen.length >= 20);
+    await sleep(20);
+    assert.deepEqual(seen, sent);
+    assert.equal(pacer.counters().rxOversize - oversizeBefore, 1);
+  });
+
   test('cancelFrom withdraws queued packets from that due time on; later ones are kept', async () => {
     const rx = await receiver();
     const clock = { currentDueMs: undefined as number | undefined };
@@ -218,5 +240,40 @@ describe('RtpSession with the native pacer and a lead', { skip: process.platform
     assert.equal(s.stats.packetsSent, rx.got.length, 'withdrawn packets are not counted as sent');
     s.close();
     rx.socket.close();
+  });
+
+  test('a new destination (re-INVITE) takes the queued packets with it: none go to the old one after the change', async (t) => {
+    const [oldRx, newRx] = [await receiver(), await receiver()];
+    const s = await RtpSession.open({ portPool: pool, scheduler, codec: 'PCMU', payloadType: 0, remote: { address: '127.0.0.1', port: oldRx.port } });
+    t.after(() => { s.close(); oldRx.socket.close(); newRx.socket.close(); });
+    const prompt = s.play(new Int16Array(8000 * 5).fill(1000));
+    await sleep(200);
+    const movedAt = performance.now();
+    s.setRemote('127.0.0.1', newRx.port);
+    await until(() => newRx.got.length >= 5);
+    const late = oldRx.got.filter((g) => g.at >= movedAt + 25);
+    assert.equal(late.length, 0, `${late.length} packets reached the old destination after the change`);
+    assert.ok(newRx.got[0]!.at - movedAt < 45, `first packet at the new destination ${(newRx.got[0]!.at - movedAt).toFixed(1)} ms after the change (lead 100 ms)`);
+    // One stream across both: the sequence goes on where the last packet the old destination got left it.
+    const lastOld = parseRtpHeader(oldRx.got.at(-1)!.data)!.sequenceNumber;
+    assert.equal(parseRtpHeader(newRx.got[0]!.data)!.sequenceNumber, (lastOld + 1) & 0xffff);
+    s.stopPlayback();
+    await prompt;
+  });
+
+  test('a codec change (re-INVITE) rebuilds the queued packets with the new payload type', async (t) => {
+    const rx = await receiver();
+    const s = await RtpSession.open({ portPool: pool, scheduler, codec: 'PCMU', payloadType: 0, remote: { address: '127.0.0.1', port: rx.port } });
+    t.after(() => { s.close(); rx.socket.close(); });
+    const prompt = s.play(new Int16Array(8000 * 5).fill(1000));
+    await sleep(200);
+    const changedAt = performance.now();
+    s.updateCodec({ codec: 'PCMA', payloadType: 8 });
+    await sleep(150);
+    const pcmuAfter = rx.got.filter((g) => g.at >= changedAt + 25 && parseRtpHeader(g.data)!.payloadType === 0);
+    assert.equal(pcmuAfter.length, 0, `${pcmuAfter.length} PCMU packets after the change to PCMA`);
+    assert.ok(rx.got.some((g) => parseRtpHeader(g.data)!.payloadType === 8), 'PCMA packets follow');
+    s.stopPlayback();
+    await prompt;
   });
 });
