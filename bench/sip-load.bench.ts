@@ -11,7 +11,7 @@
  *
  * Env: BENCH_CALLS (default 1000), BENCH_SECONDS (60), BENCH_RATE (100 calls/s),
  * BENCH_RTP_WORKERS (0 = RTP on the main thread, default; N = N RTP worker threads through dgram),
- * BENCH_RTP_IO (auto: the native pacer where built; native; dgram), BENCH_RTP_REALTIME (1: SCHED_FIFO pacer thread), BENCH_RTP_LEAD_MS and BENCH_RTP_PHASES (the pacer lead and send phases; engine defaults 100 and 20), BENCH_LISTEN (all: every call listens to
+ * BENCH_RTP_IO (auto: the native pacer where built; native; dgram), BENCH_RTP_REALTIME (1: SCHED_FIFO pacer thread), BENCH_RTP_LEAD_MS and BENCH_RTP_PHASES (the pacer lead and send phases; engine defaults 100 and 80), BENCH_LISTEN (all: every call listens to
  * caller audio, as while recognizing speech; none: only digits and the first frame),
  * BENCH_SHARED_AUDIO (1: our 10 s prompt in a SharedArrayBuffer, no copy per play), BENCH_RTP_NICE (RTP worker thread nice value, e.g. -10; default inherit), BENCH_RTP_SPIN_MS (scheduler spin, default 1).
  * Run: `BENCH_CALLS=50 BENCH_SECONDS=10 npx tsx bench/sip-load.bench.ts`
