@@ -291,8 +291,7 @@ export class RtpSession extends EventEmitter implements PacedSender {
    */
   updateCodec(opts: { codec: G711Codec; payloadType: number; telephoneEventPt?: number; srtp?: { localKey: Buffer; remoteKey: Buffer } }): void {
     const k = this.srtpKeys;
-    const same = k && opts.srtp && k.localKey.equals(opts.srtp.localKey) && k.remoteKey.equals(opts.srtp.remoteKey);
-    const sameKeys = same || (!k && !opts.srtp);
+    const sameKeys = k && opts.srtp ? k.localKey.equals(opts.srtp.localKey) && k.remoteKey.equals(opts.srtp.remoteKey) : !k && !opts.srtp;
     const rebuild = (opts.codec !== this.codec || opts.payloadType !== this.payloadType || !sameKeys) && this.withdrawQueued();
     this.codec = opts.codec;
     this.payloadType = opts.payloadType;
@@ -300,7 +299,7 @@ export class RtpSession extends EventEmitter implements PacedSender {
     this.goertzel = opts.telephoneEventPt === undefined ? (this.goertzel ?? new GoertzelDtmfDetector(this.onDigit)) : undefined;
     this.goertzel?.reset();
     this.rxFill = 0;
-    if (!same) this.setSrtp(opts.srtp);
+    if (!sameKeys) this.setSrtp(opts.srtp);
     if (rebuild) this.scheduler.backfill(this);
   }
 
