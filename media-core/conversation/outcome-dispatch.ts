@@ -13,9 +13,17 @@
  * vendors the conversation continues with vgwCallTransferFailed; for the API vendors the
  * caller hears agent_unavailable and the error outcome (BYE) hands the call back to the
  * flow's error path.
+ *
+ * Header injection (issue "Media, content and cloud safety", item 1): the assistant's
+ * end_session `sip.headers`, its `service_desk.sip` headers, URI and transfer_target_header
+ * are untrusted input. They are checked with events/sip-header.ts (RFC 3261 token names, no
+ * control characters) for every vendor before any message is built or any Lambda outcome is
+ * sent; a failure, or the serializer's last guard refusing the REFER, is the vendor's error
+ * outcome with the reason logged.
  */
 import { randomUUID } from 'node:crypto';
 import { OUTCOME_VERSION, type OutcomeEvent, type OutcomeKind } from '../../events/outcome.ts';
+import { assertSafeHeaders, UnsafeSipHeaderError } from '../../events/sip-header.ts';
 import type { Logger } from '../../lib/log.ts';
 import type { Store } from '../../lib/store/client.ts';
 import { translateHangup, translateTransfer } from '../../adapters/sip-trunk/translate.ts';
@@ -87,12 +95,13 @@ export class OutcomeDispatcher {
     }
   }
 
-  /** The SIP action of a transfer for the SIP vendors. @throws the adapter's translate error. */
+  /** The SIP action of a transfer for the SIP vendors. @throws UnsafeSipHeaderError for injected headers or URI; the adapter's translate error otherwise. */
   sipTransferAction(target: Record<string, unknown> | undefined): SipAction {
     const v = this.d.vendor;
     const sip = obj(obj(target?.service_desk)?.sip);
     if (v.vendor === 'twilio_flex') {
-      const headers = Array.isArray(sip?.transfer_headers) ? (sip!.transfer_headers as SipHeader[]) : [];
+      // Checked before the filter: an injected name is refused (error outcome), not silently dropped.
+      const headers = assertSafeHeaders(Array.isArray(sip?.transfer_headers) ? (sip!.transfer_headers as SipHeader[]) : [], 'external');
       return twilioTranslate(this.event('transfer', {}, {}), {
         referTo: typeof sip?.uri === 'string' ? sip.uri : v.referUri,
         headers: headers.filter((h) => /^(x-|user-to-user$)/i.test(h.name)),
@@ -126,6 +135,7 @@ export class OutcomeDispatcher {
     try {
       action = this.sipTransferAction(target);
     } catch (err) {
+      if (err instanceof UnsafeSipHeaderError) return this.unsafe('connect_to_agent', err, () => say(unavailable));
       this.d.log.error({ err: (err as Error).message }, 'transfer target unusable');
       await say(unavailable);
       return 'failed';
@@ -135,7 +145,13 @@ export class OutcomeDispatcher {
       await call.hangup(action.headers);
       return 'transferred';
     }
-    const r = await call.refer(action.target, { headers: action.headers, referToHeaders: action.referToHeaders, contactHeaders: action.contactHeaders, acceptCodes: action.acceptCodes });
+    let r: Awaited<ReturnType<typeof call.refer>>;
+    try {
+      r = await call.refer(action.target, { headers: action.headers, referToHeaders: action.referToHeaders, contactHeaders: action.contactHeaders, acceptCodes: action.acceptCodes });
+    } catch (err) {
+      if (err instanceof UnsafeSipHeaderError) return this.unsafe('connect_to_agent', err, () => say(unavailable));
+      throw err;
+    }
     if (r.status === 'success') {
       await call.hangup();
       return 'transferred';
@@ -146,9 +162,27 @@ export class OutcomeDispatcher {
     return 'failed';
   }
 
-  /** end_session: the vendor's hang-up, then BYE with `headers`. */
+  /**
+   * The assistant's SIP input was unsafe: log why, then the vendor's error outcome.
+   * @returns 'ended'
+   */
+  private async unsafe(responseType: string, err: UnsafeSipHeaderError, before?: () => Promise<void>): Promise<'ended'> {
+    this.d.log.error({ vendor: this.d.vendor.vendor, responseType, reason: err.reason }, 'unsafe SIP header from the assistant refused; error outcome');
+    await before?.();
+    await this.error();
+    return 'ended';
+  }
+
+  /** end_session: the vendor's hang-up, then BYE with `headers`; unsafe headers give the error outcome instead. */
   async hangup(headers: SipHeader[]): Promise<void> {
     const v = this.d.vendor;
+    try {
+      assertSafeHeaders(headers, 'external');
+    } catch (err) {
+      if (!(err instanceof UnsafeSipHeaderError)) throw err;
+      await this.unsafe('end_session', err);
+      return;
+    }
     if (v.vendor === 'amazon_connect' || v.vendor === 'nice_cxone') {
       const ok = await this.applyViaLambda('hangup', {});
       // Not applied: BYE without the assistant's headers, so the flow's error path takes over.
@@ -159,7 +193,7 @@ export class OutcomeDispatcher {
     try {
       action = translateHangup(headers);
     } catch (err) {
-      this.d.log.error({ err: (err as Error).message }, 'end_session headers dropped');
+      this.d.log.error({ vendor: v.vendor, reason: (err as Error).message }, 'end_session headers dropped; error outcome');
       action = { kind: 'bye', headers: [] };
     }
     await this.d.call.hangup(action.kind === 'bye' ? action.headers : []);
