@@ -4,6 +4,7 @@
  * number (unknown -> 404), then runs a {@link ConversationSession} with the integration's
  * assistant, speech providers and contact-center vendor.
  */
+import { readFileSync } from 'node:fs';
 import { createLogger, type Logger } from '../../lib/log.ts';
 import { redactNumber } from '../../lib/redact.ts';
 import type { Store } from '../../lib/store/client.ts';
@@ -18,7 +19,8 @@ import { IamTokenSource, secretFromEnv } from './iam.ts';
 import type { OutcomeInvoker } from './lambda-invoke.ts';
 import { createRouter } from './routing.ts';
 import { ConversationSession, type SmsRequestLike } from './session.ts';
-import { Lru } from './speech/lru.ts';
+import { ByteBudgetAudioCache } from './audio-cache.ts';
+import type { AudioLimits } from './audio-fetch.ts';
 import { PocketsphinxStt } from './speech/stt-pocketsphinx.ts';
 import type { SttProvider } from './speech/stt.ts';
 import { WatsonStt } from './speech/stt-watson.ts';
@@ -57,7 +59,9 @@ export function createConversationRuntime(loaded: LoadedConfig, deps: RuntimeDep
   const log = deps.log ?? createLogger('conversation');
   const env = deps.env ?? process.env;
   const route = createRouter(config.integrations);
-  const audioCache = new Lru<string, Int16Array>(50);
+  const audioCache = new ByteBudgetAudioCache(config.audioFetch.cacheBytes);
+  const af = config.audioFetch;
+  const audioLimits: AudioLimits = { maxBytes: af.maxBytes, timeoutMs: af.timeoutMs, allowLoopback: af.allowLoopback, ca: af.caFile ? readFileSync(resolveFrom(baseDir, af.caFile)) : undefined };
   const iams = new Map<string, IamTokenSource>();
   const iam = (url: string, keyEnv: string) => {
     const id = `${url}|${keyEnv}`;
@@ -152,6 +156,7 @@ export function createConversationRuntime(loaded: LoadedConfig, deps: RuntimeDep
         invoke: deps.invoke,
         sendSms: deps.sendSms,
         audioCache,
+        audioLimits,
         log: clog,
       });
       recent.push(session);

@@ -19,7 +19,7 @@ import { DtmfCollector, type DtmfCollectParams } from './dtmf-collector.ts';
 import { HistoryWriter } from './history.ts';
 import type { OutcomeInvoker } from './lambda-invoke.ts';
 import { OutcomeDispatcher } from './outcome-dispatch.ts';
-import { Lru } from './speech/lru.ts';
+import type { AudioCache } from './audio-cache.ts';
 import { fetchWav8k, type AudioLimits } from './audio-fetch.ts';
 import type { SttProvider } from './speech/stt.ts';
 import type { TtsProvider } from './speech/tts.ts';
@@ -47,7 +47,7 @@ export interface SessionDeps {
   store?: Store;
   invoke?: OutcomeInvoker;
   sendSms?: (req: SmsRequestLike) => Promise<unknown>;
-  audioCache: Lru<string, Int16Array>;
+  audioCache: AudioCache;
   log: Logger;
   /** Limits of fetched audio files. */
   audioLimits?: AudioLimits;
