@@ -152,6 +152,13 @@ export const IntegrationConfig = z.object({
   /** Upper bound of turns per call (a loop guard), and of consecutive post-response timeouts before hanging up. */
   maxTurns: z.number().int().min(1).max(1000).default(200),
   maxConsecutiveTimeouts: z.number().int().min(1).max(20).default(3),
+  /**
+   * What a call still up at the drain deadline (SIGTERM + DRAIN_DEADLINE_MS) gets: 'transfer'
+   * to the integration's default agent target (sip_trunk agentUri, the Flex referUri, the
+   * Connect / CXone flow's queue) where one exists, else the error outcome; 'error' the
+   * error outcome (BYE without attributes: the contact center's error path).
+   */
+  drainAction: z.enum(['transfer', 'error']).default('transfer'),
 });
 export type IntegrationConfig = z.infer<typeof IntegrationConfig>;
 

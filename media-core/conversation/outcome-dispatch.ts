@@ -50,6 +50,8 @@ export interface DispatchDeps {
 const obj = (v: unknown): Record<string, unknown> | undefined => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined);
 
 export class OutcomeDispatcher {
+  /** True once transfer() or hangup() began: the drain action then leaves that outcome to finish. */
+  private outcomeStarted = false;
   constructor(private readonly d: DispatchDeps) {}
 
   private event(kind: OutcomeKind, customData: Record<string, unknown>, extra: Partial<OutcomeEvent>): OutcomeEvent {
@@ -115,6 +117,7 @@ export class OutcomeDispatcher {
    * @returns 'transferred' (call ended), 'failed' (conversation goes on), or 'ended' (API vendor failure: error outcome sent).
    */
   async transfer(response: GenericResponse, say: (text: string | undefined) => Promise<void>): Promise<TransferResult> {
+    this.outcomeStarted = true;
     const call = this.d.call;
     const target = obj(response.transfer_info?.target);
     const available = response.agent_available?.message;
@@ -175,6 +178,7 @@ export class OutcomeDispatcher {
 
   /** end_session: the vendor's hang-up, then BYE with `headers`; unsafe headers give the error outcome instead. */
   async hangup(headers: SipHeader[]): Promise<void> {
+    this.outcomeStarted = true;
     const v = this.d.vendor;
     try {
       assertSafeHeaders(headers, 'external');
@@ -197,6 +201,46 @@ export class OutcomeDispatcher {
       action = { kind: 'bye', headers: [] };
     }
     await this.d.call.hangup(action.kind === 'bye' ? action.headers : []);
+  }
+
+  /**
+   * The drain action at the drain deadline (media-core/main.ts, SIGTERM): 'transfer' hands the
+   * caller to the integration's default agent target without the assistant (sip_trunk
+   * agentUri, the Flex referUri, the Connect / CXone flow with an empty custom_data) and falls
+   * back to the error outcome when there is none or it fails; 'error' is the error outcome.
+   * Never throws.
+   * @returns 'transferred', 'ended' (error outcome sent), or 'outcome in progress' (the
+   *   assistant's own transfer or hang-up began first and is left to finish).
+   */
+  async drain(action: 'transfer' | 'error'): Promise<'transferred' | 'ended' | 'outcome in progress'> {
+    if (this.outcomeStarted) return 'outcome in progress';
+    this.outcomeStarted = true;
+    const v = this.d.vendor;
+    const call = this.d.call;
+    try {
+      if (action === 'transfer' && call.state === 'answered') {
+        if (v.vendor === 'amazon_connect' || v.vendor === 'nice_cxone') {
+          if (await this.applyViaLambda('transfer', {})) {
+            await call.hangup();
+            return 'transferred';
+          }
+        } else if (v.vendor === 'twilio_flex' || v.agentUri) {
+          const a = this.sipTransferAction(undefined);
+          if (a.kind === 'refer') {
+            const r = await call.refer(a.target, { headers: a.headers, referToHeaders: a.referToHeaders, contactHeaders: a.contactHeaders, acceptCodes: a.acceptCodes });
+            if (r.status === 'success') {
+              await call.hangup();
+              return 'transferred';
+            }
+            this.d.log.warn({ vendor: v.vendor, status: r.status }, 'drain transfer failed; error outcome');
+          }
+        } else this.d.log.info({ vendor: v.vendor }, 'no default agent target; drain gives the error outcome');
+      }
+    } catch (err) {
+      this.d.log.error({ vendor: v.vendor, err: (err as Error).message }, 'drain transfer failed; error outcome');
+    }
+    await this.error().catch(() => undefined);
+    return 'ended';
   }
 
   /** The error outcome: BYE with no attributes (every vendor). */

@@ -52,6 +52,8 @@ export interface ConversationRuntime {
   tts(name: string): CachedTts | undefined;
   /** The last sessions started (tests), newest last, at most 50. */
   readonly recent: ConversationSession[];
+  /** The drain action of `call`'s integration (engine drain deadline); resolves when it is done. Never throws. */
+  drain(call: Call): Promise<void>;
 }
 
 export function createConversationRuntime(loaded: LoadedConfig, deps: RuntimeDeps = {}): ConversationRuntime {
@@ -123,6 +125,8 @@ export function createConversationRuntime(loaded: LoadedConfig, deps: RuntimeDep
   let active = 0;
   let idleWaiters: (() => void)[] = [];
   const recent: ConversationSession[] = [];
+  // Sessions running, by their call (the drain action needs the session of an engine call); bounded by admitted calls.
+  const running = new Map<Call, ConversationSession>();
 
   return {
     get active() {
@@ -131,6 +135,9 @@ export function createConversationRuntime(loaded: LoadedConfig, deps: RuntimeDep
     recent,
     tts: (name) => ttsCaches.get(name),
     idle: () => (active === 0 ? Promise.resolve() : new Promise((r) => idleWaiters.push(r))),
+    drain: async (call: Call) => {
+      await running.get(call)?.drain().catch((err: Error) => log.error({ callId: call.info.callId, err: err.message }, 'drain action failed'));
+    },
     onCall(call: Call) {
       const integration = route(call.info.calledUser);
       const clog = log.child({ callId: call.info.callId });
@@ -162,8 +169,10 @@ export function createConversationRuntime(loaded: LoadedConfig, deps: RuntimeDep
       recent.push(session);
       if (recent.length > 50) recent.shift();
       active++;
+      running.set(call, session);
       clog.info({ called: integration.number, caller: redactNumber(call.info.callerUser), vendor: integration.contactCenter.vendor }, 'call');
       void session.run().finally(() => {
+        running.delete(call);
         active--;
         if (active === 0) {
           const w = idleWaiters;

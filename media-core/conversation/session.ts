@@ -434,6 +434,24 @@ export class ConversationSession implements TaskHost {
     return 'ended';
   }
 
+  /**
+   * The drain deadline came (SIGTERM): stop the conversation where it is and end the call with
+   * the integration's drainAction (OutcomeDispatcher.drain). No-op once the session ended
+   * (an outcome of its own is already under way).
+   */
+  async drain(): Promise<void> {
+    if (this.ended || this.call.state === 'ended') return;
+    this.ended = true;
+    this.history.append({ who: 'system', text: `drain: ${this.cfg.drainAction}` });
+    this.cleanup();
+    this.call.stopPlayback();
+    const w = this.waiter;
+    this.waiter = undefined;
+    w?.resolve(undefined);
+    const r = await this.dispatcher.drain(this.cfg.drainAction);
+    this.history.append({ who: 'system', text: `drain ${r}` });
+  }
+
   async endSession(headers: SipHeader[]): Promise<void> {
     this.ended = true;
     this.history.append({ who: 'system', text: 'hang up' });
