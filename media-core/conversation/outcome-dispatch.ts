@@ -23,7 +23,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { OUTCOME_VERSION, type OutcomeEvent, type OutcomeKind } from '../../events/outcome.ts';
-import { assertSafeHeaders, UnsafeSipHeaderError } from '../../events/sip-header.ts';
+import { assertSafeHeaders, assertSafeUri, UnsafeSipHeaderError } from '../../events/sip-header.ts';
 import type { Logger } from '../../lib/log.ts';
 import type { Store } from '../../lib/store/client.ts';
 import { translateHangup, translateTransfer } from '../../adapters/sip-trunk/translate.ts';
@@ -48,6 +48,25 @@ export interface DispatchDeps {
 }
 
 const obj = (v: unknown): Record<string, unknown> | undefined => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined);
+
+/**
+ * Checks the header-bearing fields of `service_desk.sip` (transfer_headers, transfer_target_header,
+ * uri) whatever the vendor: an injection attempt anywhere in the target is refused, even in
+ * a field this vendor does not use.
+ * @throws UnsafeSipHeaderError
+ */
+function checkServiceDeskSip(target: Record<string, unknown> | undefined): void {
+  const sip = obj(obj(target?.service_desk)?.sip);
+  if (!sip) return;
+  if (Array.isArray(sip.transfer_headers)) {
+    for (const h of sip.transfer_headers) {
+      const o = obj(h);
+      if (o && typeof o.name === 'string' && typeof o.value === 'string') assertSafeHeaders([{ name: o.name, value: o.value }], 'external');
+    }
+  }
+  if (typeof sip.transfer_target_header === 'string') assertSafeHeaders([{ name: sip.transfer_target_header, value: '' }], 'external');
+  if (typeof sip.uri === 'string') assertSafeUri(sip.uri);
+}
 
 export class OutcomeDispatcher {
   /** True once transfer() or hangup() began: the drain action then leaves that outcome to finish. */
@@ -123,6 +142,12 @@ export class OutcomeDispatcher {
     const available = response.agent_available?.message;
     const unavailable = response.agent_unavailable?.message;
     const v = this.d.vendor;
+    try {
+      checkServiceDeskSip(target);
+    } catch (err) {
+      if (err instanceof UnsafeSipHeaderError) return this.unsafe('connect_to_agent', err, () => say(unavailable));
+      throw err;
+    }
     if (v.vendor === 'amazon_connect' || v.vendor === 'nice_cxone') {
       await say(available);
       const custom = obj(obj(target?.[v.vendor])?.custom_data) ?? {};

@@ -129,6 +129,18 @@ describe('every vendor: the assistant injected header is the error outcome', () 
     assert.equal(call.refers.length, 0);
     assert.deepEqual(call.hangups, [[]]);
   });
+  for (const v of vendors.slice(2)) {
+    test(`${v.vendor.vendor} connect_to_agent with an injected service_desk.sip header: no Lambda signal, error outcome`, async () => {
+      const inv = stubInvoker('applied');
+      const a = new ScriptedTestAssistant((t) => (t === '' ? [agent({ transfer_headers: [{ name: INJECTED_NAME, value: 'v' }] })] : []));
+      const { runtime, tts } = makeRuntime(a, { vendor: v.vendor, deps: { invoke: inv.invoke } });
+      const call = startCall(runtime, { inviteHeaders: v.inviteHeaders ?? [] });
+      await runtime.idle();
+      assert.equal(inv.events.length, 0);
+      assert.deepEqual(call.hangups, [[]]);
+      assert.deepEqual(tts.texts(), ['No agent now.']);
+    });
+  }
   test('sip_trunk connect_to_agent: the serializer guard refusing the REFER is the error outcome', async () => {
     const a = new ScriptedTestAssistant((t) => (t === '' ? [agent({ uri: 'sip:agent@127.0.0.1:5090' })] : []));
     const { runtime } = makeRuntime(a);
