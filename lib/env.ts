@@ -6,7 +6,9 @@
  * offending variable, so a deployment mistake reads as "TWILIO_AUTH_TOKEN: required"
  * rather than as a stack trace from deep inside a handler.
  */
-import type { z } from 'zod';
+// zod's core, shared by classic zod and zod/mini: one loadEnv types and parses both, so
+// callers need no casts, and a zod/mini bundle does not pull in classic zod.
+import { safeParse, type $ZodObject, type output } from 'zod/v4/core';
 
 /** Thrown when configuration does not validate. `variables` lists the offending names. */
 export class ConfigError extends Error {
@@ -17,19 +19,18 @@ export class ConfigError extends Error {
 }
 
 /**
- * Parses `env` (default process.env) with `schema`, whose keys are variable names.
+ * Parses `env` (default process.env) with `schema` (a classic zod or zod/mini object, refined
+ * or not), whose keys are variable names. An empty value counts as unset.
+ * @returns the schema's output type.
  * @throws ConfigError naming every variable that is missing or malformed.
  */
-export function loadEnv<S extends z.ZodObject<z.ZodRawShape>>(
-  schema: S,
-  env: Record<string, string | undefined> = process.env,
-): z.infer<S> {
+export function loadEnv<S extends $ZodObject>(schema: S, env: Record<string, string | undefined> = process.env): output<S> {
   const picked: Record<string, string | undefined> = {};
-  for (const key of Object.keys(schema.shape)) {
+  for (const key of Object.keys(schema._zod.def.shape)) {
     const v = env[key];
     picked[key] = v === '' ? undefined : v;
   }
-  const result = schema.safeParse(picked);
+  const result = safeParse(schema, picked);
   if (result.success) return result.data;
   const names = [...new Set(result.error.issues.map((i) => String(i.path[0] ?? '?')))];
   const detail = result.error.issues

@@ -4,35 +4,30 @@
  * engine with the conversation runtime as its onCall, prints a ready line, and on SIGTERM /
  * SIGINT drains (new calls 503, running calls get DRAIN_DEADLINE_MS to end) and exits 0.
  *
- * Environment: SIP_HOST (127.0.0.1), SIP_PORT (5060, UDP and TCP), SIP_TLS_PORT with
- * SIP_TLS_CERT_FILE and SIP_TLS_KEY_FILE, SIP_PUBLIC_HOST, RTP_PORT_MIN/RTP_PORT_MAX
- * (10000-10999), MAX_CALLS (a number or trial|plus|enterprise; default trial), RTP_WORKERS
- * (0), RTP_IO (auto|native|dgram: the native pacer thread where built), RTP_PACER_LEAD_MS (100),
- * RTP_PACER_REALTIME (1: ask for SCHED_FIFO; 0: normal priority),
- * LAMBDA_ENDPOINT (overrides lambda.endpoint), STATE_TABLE / DYNAMODB_ENDPOINT (session
- * history and MAU; without either, nothing is stored), TWILIO_ACCOUNT_SID + TWILIO_AUTH_TOKEN
- * (or _PARAM) + TWILIO_API_BASE_URL for vgwActSendSMS.
+ * Environment: validated once with zod by ./config/env.ts (the table of every variable,
+ * its default and bounds): SIP_*, RTP_*, MAX_CALLS, LAMBDA_ENDPOINT, AWS_REGION, STATE_TABLE /
+ * DYNAMODB_ENDPOINT, SESSION_HISTORY_TTL_DAYS, STOP_GRACE_PERIOD_MS and DRAIN_DEADLINE_MS;
+ * TWILIO_ACCOUNT_SID + TWILIO_AUTH_TOKEN (or _PARAM) + TWILIO_API_BASE_URL for vgwActSendSMS
+ * (adapters/twilio/config.ts).
+ *
+ * Drain: SIGTERM stops admitting; running calls get DRAIN_DEADLINE_MS to end by themselves;
+ * then each gets its integration's drainAction (transfer to the default agent target, else
+ * the error outcome) within what is left of STOP_GRACE_PERIOD_MS, and the process exits
+ * before the orchestrator's SIGKILL.
  */
 import { createLogger } from '../lib/log.ts';
 import { ConfigError } from '../lib/env.ts';
 import { getStore, storeConfigFromEnv } from '../lib/store/client.ts';
+import { sessionHistoryTtlDays } from '../lib/store/session-history.ts';
+import { drainActionBudgetMs, EXIT_MARGIN_MS, loadMediaCoreEnv } from './config/env.ts';
 import { loadConfigFile } from './config/load.ts';
 import { createConversationRuntime, type RuntimeDeps } from './conversation/runtime.ts';
 import { createLambdaInvoker } from './conversation/lambda-invoke.ts';
 import { missingSpeechPrerequisites } from './conversation/prerequisites.ts';
 import { startEngine } from './engine/engine.ts';
-import type { Plan } from './engine/admission.ts';
 
 const log = createLogger('media-core');
 const env = process.env;
-
-function port(name: string, dflt: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return dflt;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new ConfigError([name], `${name}: must be a port number 0-65535`);
-  return n;
-}
 
 async function smsSender(): Promise<RuntimeDeps['sendSms']> {
   if (!env.TWILIO_ACCOUNT_SID) return undefined;
@@ -45,7 +40,10 @@ async function smsSender(): Promise<RuntimeDeps['sendSms']> {
 }
 
 async function main(): Promise<void> {
-  const file = env.CONFIG_FILE || 'media-core/config/demo.json';
+  const e = loadMediaCoreEnv(env);
+  // The session history writer reads it lazily; a bad value stops the start here instead.
+  sessionHistoryTtlDays(env);
+  const file = e.CONFIG_FILE;
   const loaded = loadConfigFile(file);
   const missing = missingSpeechPrerequisites(loaded.config);
   if (missing.length) {
@@ -53,45 +51,33 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   const lambda = loaded.config.lambda;
-  const useStore = Boolean(env.STATE_TABLE || env.DYNAMODB_ENDPOINT);
+  const useStore = Boolean(e.STATE_TABLE || e.DYNAMODB_ENDPOINT);
   if (!useStore) log.warn('STATE_TABLE and DYNAMODB_ENDPOINT unset: session history and MAU are not stored');
   const runtime = createConversationRuntime(loaded, {
     log,
     store: useStore ? getStore(storeConfigFromEnv(env)) : undefined,
-    invoke: createLambdaInvoker({ endpoint: env.LAMBDA_ENDPOINT || lambda.endpoint, region: env.AWS_REGION || lambda.region, timeoutMs: lambda.timeoutMs }),
+    invoke: createLambdaInvoker({ endpoint: e.LAMBDA_ENDPOINT || lambda.endpoint, region: e.AWS_REGION || lambda.region, timeoutMs: lambda.timeoutMs }),
     sendSms: await smsSender(),
   });
-  const host = env.SIP_HOST || '127.0.0.1';
-  const sipPort = port('SIP_PORT', 5060);
-  const tlsPort = env.SIP_TLS_PORT ? port('SIP_TLS_PORT', 5061) : undefined;
-  if (tlsPort !== undefined && (!env.SIP_TLS_CERT_FILE || !env.SIP_TLS_KEY_FILE)) throw new ConfigError(['SIP_TLS_CERT_FILE', 'SIP_TLS_KEY_FILE'], 'SIP_TLS_PORT needs SIP_TLS_CERT_FILE and SIP_TLS_KEY_FILE');
-  const maxCallsRaw = env.MAX_CALLS || 'trial';
-  if (!/^\d+$/.test(maxCallsRaw) && !['trial', 'plus', 'enterprise'].includes(maxCallsRaw)) {
-    throw new ConfigError(['MAX_CALLS'], 'MAX_CALLS: a number of calls or a plan: trial (5), plus (100), enterprise (1000)');
-  }
-  const maxCalls: number | Plan = /^\d+$/.test(maxCallsRaw) ? Number(maxCallsRaw) : (maxCallsRaw as Plan);
-  // RTP in worker threads spreads media over cores (bench/sip-load.bench.ts); 0 keeps it on the main thread.
-  const rtpWorkers = env.RTP_WORKERS ? Number(env.RTP_WORKERS) : 0;
-  if (!Number.isInteger(rtpWorkers) || rtpWorkers < 0 || rtpWorkers > 64) throw new ConfigError(['RTP_WORKERS'], 'RTP_WORKERS: a whole number of worker threads, 0-64');
-  // The native pacer thread where built (media-core/native/); dgram forces the event loop.
-  const rtpIo = env.RTP_IO || 'auto';
-  if (rtpIo !== 'auto' && rtpIo !== 'native' && rtpIo !== 'dgram') throw new ConfigError(['RTP_IO'], 'RTP_IO: auto, native or dgram');
-  const leadMs = env.RTP_PACER_LEAD_MS ? Number(env.RTP_PACER_LEAD_MS) : undefined;
-  if (leadMs !== undefined && !(Number.isInteger(leadMs) && leadMs >= 0 && leadMs <= 300)) throw new ConfigError(['RTP_PACER_LEAD_MS'], 'RTP_PACER_LEAD_MS: whole ms, 0-300');
+  const host = e.SIP_HOST;
+  const sipPort = e.SIP_PORT;
+  const tlsPort = e.SIP_TLS_PORT;
   const engine = await startEngine(
     {
       sip: {
         address: host,
         udpPort: sipPort,
         tcpPort: sipPort,
-        publicHost: env.SIP_PUBLIC_HOST || undefined,
-        ...(tlsPort !== undefined ? { tls: { port: tlsPort, certFile: env.SIP_TLS_CERT_FILE!, keyFile: env.SIP_TLS_KEY_FILE! } } : {}),
+        publicHost: e.SIP_PUBLIC_HOST,
+        ...(tlsPort !== undefined ? { tls: { port: tlsPort, certFile: e.SIP_TLS_CERT_FILE!, keyFile: e.SIP_TLS_KEY_FILE! } } : {}),
       },
-      rtp: { address: host, portMin: port('RTP_PORT_MIN', 10000), portMax: port('RTP_PORT_MAX', 10999) },
-      maxCalls,
-      rtpWorkers,
-      rtpIo,
-      rtpPacer: { leadMs, realtime: env.RTP_PACER_REALTIME !== '0' },
+      rtp: { address: host, portMin: e.RTP_PORT_MIN, portMax: e.RTP_PORT_MAX },
+      maxCalls: e.MAX_CALLS,
+      // RTP in worker threads spreads media over cores (bench/sip-load.bench.ts); 0 keeps it on the main thread.
+      rtpWorkers: e.RTP_WORKERS,
+      // The native pacer thread where built (media-core/native/); dgram forces the event loop.
+      rtpIo: e.RTP_IO,
+      rtpPacer: { leadMs: e.RTP_PACER_LEAD_MS, realtime: e.RTP_PACER_REALTIME },
       logger: log,
     },
     (call) => runtime.onCall(call),
@@ -100,11 +86,10 @@ async function main(): Promise<void> {
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    log.info({ signal }, 'draining');
-    const deadline = Number(env.DRAIN_DEADLINE_MS || 30000);
+    log.info({ signal, drainDeadlineMs: e.DRAIN_DEADLINE_MS, stopGracePeriodMs: e.STOP_GRACE_PERIOD_MS }, 'draining');
     try {
-      await engine.drain(deadline);
-      await Promise.race([runtime.idle(), new Promise((r) => setTimeout(r, 2000).unref())]);
+      await engine.drain(e.DRAIN_DEADLINE_MS, { action: (call) => runtime.drain(call), actionMs: drainActionBudgetMs(e) });
+      await Promise.race([runtime.idle(), new Promise((r) => setTimeout(r, EXIT_MARGIN_MS / 2).unref())]);
       await engine.close();
     } finally {
       process.exit(0);

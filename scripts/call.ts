@@ -16,6 +16,7 @@ import { REPO_ROOT } from './lib/repo-root.ts';
 import { outcomeLines } from './lib/sandbox-outcome.ts';
 import { redactKey } from '../lib/redact.ts';
 import { readStackInfo } from './lib/stack-info.ts';
+import { screenPopLine } from './lib/screen-pop-line.ts';
 import type { TwilioEmulation } from './lib/twilio-emulation.ts';
 import { VENDOR_NAME, vendorForNumber } from './lib/vendor-route.ts';
 
@@ -80,7 +81,7 @@ async function run(o: CallOptions): Promise<number> {
   out('');
   out(`Call ended after ${((call.endedAt - call.startedAt) / 1000).toFixed(1)} s: ${verdict(vendor, call.sip, call.sandbox, call.twilio?.redirect)}`);
   const key = call.sandbox?.kind === 'queued' ? call.sandbox.sessionHistoryKey : call.sip.kind === 'transferred' ? call.sip.sessionHistoryKey : undefined;
-  if (key) out(`Agent screen pop (local demo): ${o.screenPopUrl}?session_history_key=${encodeURIComponent(key)}`);
+  if (key) out(screenPopLine(o.screenPopUrl, key, process.env.SCREEN_POP_SECRET || readStackInfo(o.port)?.screenPopSecret));
   return call.sip.kind === 'no-answer' || call.sip.kind === 'rejected' ? 1 : 0;
 }
 

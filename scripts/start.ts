@@ -26,6 +26,7 @@ async function main(): Promise<number> {
     sipPort: stack.ports.sip,
     sandboxUrl: urls.sandbox,
     twilio: { publicBaseUrl: stack.env.offline.PUBLIC_BASE_URL!, authToken: stack.env.offline.TWILIO_AUTH_TOKEN!, accountSid: stack.env.offline.TWILIO_ACCOUNT_SID! },
+    screenPopSecret: stack.env.offline.SCREEN_POP_SECRET,
   });
   const lines = [
     '',
@@ -33,7 +34,7 @@ async function main(): Promise<number> {
     `                  (or any SIP softphone: sip:+15550100001@${urls.sip})`,
     `  demo numbers:   +15550100001 SIP trunk, +15550100002 Twilio Flex, +15550100003 Amazon Connect, +15550100004 NICE CXone`,
     `  where calls end: ${urls.sandboxEvents}`,
-    `  agent screen pop: ${urls.agentScreenPop}?session_history_key=…`,
+    `  agent screen pop: ${urls.agentScreenPop}?view=… (a signed link, valid 1 hour; npm run call prints it)`,
   ];
   if (missingPrerequisites([SIPP]).length) lines.push('  note: sipp is not installed, so npm run call will not work (sudo apt-get install sip-tester)');
   lines.push(`ready: the phone integration runs on 127.0.0.1 (SIP ${urls.sip}); Ctrl-C stops it`);

@@ -34,18 +34,31 @@ export function formatOffset(iso: string, startIso: string): string {
   return `+${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
 }
 
-/** DTMF digits (0-9, *, #, A-D) as one <kbd> each; other characters are escaped text. */
-export function renderDtmf(digits: string): string {
+/** What a masked DTMF digit is shown as. */
+export const MASKED_DIGIT = '\u2022';
+
+/**
+ * DTMF digits (0-9, *, #, A-D) as one <kbd> each; other characters are escaped text.
+ * @param mask true: each digit shown as {@link MASKED_DIGIT} (PINs and account numbers are
+ *   typed as DTMF; the agent sees how many keys, not which); other characters are dropped.
+ */
+export function renderDtmf(digits: string, mask = false): string {
   return [...digits.replace(/\s+/g, '')]
-    .map((d) => (/^[0-9*#A-Da-d]$/.test(d) ? `<kbd>${escapeHtml(d)}</kbd>` : escapeHtml(d)))
+    .map((d) => (/^[0-9*#A-Da-d]$/.test(d) ? `<kbd>${mask ? MASKED_DIGIT : escapeHtml(d)}</kbd>` : mask ? '' : escapeHtml(d)))
     .join('');
 }
 
-function renderTurn(turn: TranscriptEntry, startedAt: string): string {
+/** Page options. */
+export interface PageOptions {
+  /** Show DTMF digits as dots (default true). */
+  maskDtmf?: boolean;
+}
+
+function renderTurn(turn: TranscriptEntry, startedAt: string, maskDtmf: boolean): string {
   const who = WHO_LABEL[turn.who] ? turn.who : 'system';
   const offset = formatOffset(turn.at, startedAt);
   const body = turn.isDtmf
-    ? `<p class="text dtmf"><span class="note">DTMF </span>${renderDtmf(turn.text)}</p>`
+    ? `<p class="text dtmf"><span class="note">DTMF${maskDtmf ? ' (masked)' : ''} </span>${renderDtmf(turn.text, maskDtmf)}</p>`
     : `<p class="text">${escapeHtml(turn.text)}</p>`;
   return [
     `<li class="turn ${who}" data-seq="${escapeHtml(turn.seq)}">`,
@@ -80,9 +93,11 @@ ${main}
 /**
  * The transcript page.
  * @param session meta and turns as read by readSession (turns in seq order; re-sorted here defensively)
+ * @param opts maskDtmf (default true)
  * @returns a complete, self-contained HTML document (UTF-8)
  */
-export function renderTranscriptPage(session: { meta: SessionMeta; turns: TranscriptEntry[] }): string {
+export function renderTranscriptPage(session: { meta: SessionMeta; turns: TranscriptEntry[] }, opts: PageOptions = {}): string {
+  const maskDtmf = opts.maskDtmf ?? true;
   const { meta } = session;
   const turns = [...session.turns].sort((a, b) => a.seq - b.seq);
   const caller = redactNumber(meta.callerRedacted) || 'withheld';
@@ -96,14 +111,14 @@ export function renderTranscriptPage(session: { meta: SessionMeta; turns: Transc
     .map(([k, v]) => `<dt>${escapeHtml(k)}</dt><dd>${escapeHtml(v)}</dd>`)
     .join('');
   const list = turns.length
-    ? `<ol class="turns">${turns.map((t) => renderTurn(t, meta.startedAt)).join('\n')}</ol>`
+    ? `<ol class="turns">${turns.map((t) => renderTurn(t, meta.startedAt, maskDtmf)).join('\n')}</ol>`
     : '<p class="empty">The caller did not say anything to the assistant.</p>';
   return document(
     'Conversation with the assistant',
     `<h1>Conversation with the assistant</h1>
 <dl class="facts">${facts}</dl>
 ${list}
-<footer>Transcript of the call before it was transferred. This link expires with the session history.</footer>`,
+<footer>Transcript of the call before it was transferred. This link expires a set time after the transfer.</footer>`,
   );
 }
 

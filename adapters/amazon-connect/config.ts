@@ -33,6 +33,5 @@ export type AmazonConnectConfig = z.infer<typeof AmazonConnectConfigSchema>;
 
 /** @throws ConfigError naming each malformed variable. */
 export function loadAmazonConnectConfig(env: Record<string, string | undefined> = process.env): AmazonConnectConfig {
-  // lib/env.ts only uses `shape` and `safeParse`, which mini objects have too.
-  return loadEnv(AmazonConnectConfigSchema as never, env) as AmazonConnectConfig;
+  return loadEnv(AmazonConnectConfigSchema, env);
 }

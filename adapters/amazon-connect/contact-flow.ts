@@ -5,11 +5,13 @@
  * Amazon Connect waits at most 8 s for the function.
  *
  * Returned map: registered "true"; sessionHistoryKey = the contact's SessionHistoryKey
- * attribute when set (else ""); screenPopURL = AGENT_SCREEN_POP_BASE_URL +
- * "/agent?session_history_key=" + key when both are known (else "").
+ * attribute when set (else ""); screenPopURL = AGENT_SCREEN_POP_BASE_URL + "/agent?view=" + a
+ * signed view token minted now, i.e. at the transfer (adapters/agent-view/link.ts), when the
+ * key, the base URL and the link secret are known (else "").
  */
 import type { ConnectContactFlowEvent } from 'aws-lambda';
 import type { ContactRegistration } from '../../lib/store/contact-registry.ts';
+import { screenPopLink } from '../agent-view/link.ts';
 import { instanceIdFromArn, SESSION_HISTORY_KEY_ATTRIBUTE } from './translate.ts';
 
 /** The registration for a flow event, or an error message naming the missing field. */
@@ -33,12 +35,21 @@ export function registrationFromFlowEvent(event: ConnectContactFlowEvent, now = 
 }
 
 /** Screen-pop attributes for the flow (all values strings). */
-export function screenPopAttributes(event: ConnectContactFlowEvent, screenPopBaseUrl: string | undefined): Record<string, string> {
+export function screenPopAttributes(
+  event: ConnectContactFlowEvent,
+  screenPopBaseUrl: string | undefined,
+  link?: { secret: string; ttlSeconds: number; nowMs?: number },
+): Record<string, string> {
   const key = event?.Details?.ContactData?.Attributes?.[SESSION_HISTORY_KEY_ATTRIBUTE] ?? '';
   const usable = key && key !== 'hangup';
   const base = screenPopBaseUrl?.replace(/\/+$/, '');
-  return {
-    sessionHistoryKey: usable ? key : '',
-    screenPopURL: usable && base ? `${base}/agent?session_history_key=${encodeURIComponent(key)}` : '',
-  };
+  let url = '';
+  if (usable && base && link) {
+    try {
+      url = screenPopLink(`${base}/agent`, key, link.secret, { ttlSeconds: link.ttlSeconds, nowMs: link.nowMs });
+    } catch {
+      url = ''; // not a session history key: no link rather than a link to nothing
+    }
+  }
+  return { sessionHistoryKey: usable ? key : '', screenPopURL: url };
 }

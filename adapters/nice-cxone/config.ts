@@ -34,7 +34,7 @@ export type NiceCxoneConfig = z.infer<typeof NiceCxoneConfigSchema>;
 
 /** @throws ConfigError naming each malformed variable. */
 export function loadNiceCxoneConfig(env: Record<string, string | undefined> = process.env): NiceCxoneConfig {
-  return loadEnv(NiceCxoneConfigSchema as unknown as z.ZodObject<z.ZodRawShape>, env) as NiceCxoneConfig;
+  return loadEnv(NiceCxoneConfigSchema, env);
 }
 
 /**

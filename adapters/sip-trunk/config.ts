@@ -3,9 +3,13 @@
  * (seed 004 table 1, connect_to_agent; vendor-facts.md "phone integration itself").
  */
 import { z } from 'zod';
+import { SIP_TOKEN_RE } from '../../events/sip-header.ts';
 import { loadEnv } from '../../lib/env.ts';
 
-const Uri = z.string().regex(/^(sip|tel):[^\s<>]+$/i, 'must be a sip: or tel: URI');
+// No whitespace, control character, <, > or " (events/sip-header.ts uriProblem).
+const Uri = z.string().regex(/^(sip|tel):[^\s<>"\u0000-\u001f\u007f]+$/i, 'must be a sip: or tel: URI');
+/** A header name: RFC 3261 section 25.1 token. */
+const HeaderName = z.string().regex(SIP_TOKEN_RE, 'not an RFC 3261 token');
 const Code = z.union([z.number().int(), z.string().regex(/^\d{3}$/)]).transform((c) => Number(c));
 
 /** `transfer_info.target.service_desk.sip` as the assistant sends it. */
@@ -13,8 +17,8 @@ export const ServiceDeskSip = z.object({
   /** Transfer target; the trunk's agentUri when absent. */
   uri: Uri.optional(),
   transfer_method: z.enum(['refer', 'hangup']).default('refer'),
-  transfer_target_header: z.string().min(1).optional(),
-  transfer_headers: z.array(z.object({ name: z.string().regex(/^[A-Za-z0-9\-.!%*_+`'~]+$/, 'not an RFC 3261 token'), value: z.string() })).default([]),
+  transfer_target_header: HeaderName.optional(),
+  transfer_headers: z.array(z.object({ name: HeaderName, value: z.string() })).default([]),
   transfer_headers_send_method: z.enum(['custom_header', 'contact_header', 'refer_to_header']).default('custom_header'),
   /** NOTIFY sipfrag codes treated as success besides 2xx. */
   accept_transfer_reject_codes: z.array(Code).default([]),
@@ -27,7 +31,7 @@ export const SipTrunkEnv = z.object({
   /** Default REFER target, e.g. sip:agent@pbx.example.com. */
   SIP_TRUNK_AGENT_URI: Uri.optional(),
   /** Header carrying the target when transfer_method is hangup (default Transfer-Target). */
-  SIP_TRUNK_TRANSFER_TARGET_HEADER: z.string().min(1).default('Transfer-Target'),
+  SIP_TRUNK_TRANSFER_TARGET_HEADER: HeaderName.default('Transfer-Target'),
 });
 
 export interface SipTrunkConfig {

@@ -14,7 +14,12 @@
  *   User-to-User. Every header value is at most 1024 bytes.
  *
  * Hangup (end_session): BYE with `channel_options.voice_telephony.sip.headers`.
+ *
+ * Header names, values, the target URI and transfer_target_header are checked with
+ * events/sip-header.ts first (header injection): a failure throws UnsafeSipHeaderError,
+ * which the media core turns into the error outcome.
  */
+import { assertSafeHeaders, assertSafeUri, UnsafeSipHeaderError } from '../../events/sip-header.ts';
 import type { SipHeader } from '../../media-core/call/types.ts';
 import type { SipAction } from '../types.ts';
 import { ServiceDeskSip, type ServiceDeskSipInput, type SipTrunkConfig } from './config.ts';
@@ -23,6 +28,8 @@ import { ServiceDeskSip, type ServiceDeskSipInput, type SipTrunkConfig } from '.
 export const SESSION_HISTORY_KEY_HEADER = 'X-Watson-Assistant-Session-History-Key';
 /** Longest header value, in bytes (UTF-8). */
 export const MAX_HEADER_VALUE_BYTES = 1024;
+
+export { UnsafeSipHeaderError };
 
 /** The target or its headers cannot be sent. */
 export class SipTrunkTranslateError extends Error {
@@ -41,27 +48,46 @@ export function withSessionHistoryKey(headers: SipHeader[], key: string): SipHea
     : [...headers, { name: 'User-to-User', value: `${key};encoding=ascii` }];
 }
 
-/** @throws SipTrunkTranslateError when a value is over 1024 bytes or has a line break. */
+/**
+ * @throws UnsafeSipHeaderError when a name is not an RFC 3261 token or a value has a control
+ *   character (events/sip-header.ts); SipTrunkTranslateError when a value is over 1024 bytes.
+ */
 export function checkHeaderValues(headers: SipHeader[]): SipHeader[] {
+  assertSafeHeaders(headers, 'external');
   for (const h of headers) {
     if (Buffer.byteLength(h.value, 'utf8') > MAX_HEADER_VALUE_BYTES) throw new SipTrunkTranslateError(`header ${h.name} is over ${MAX_HEADER_VALUE_BYTES} bytes`);
-    if (/[\r\n]/.test(h.value)) throw new SipTrunkTranslateError(`header ${h.name} contains a line break`);
   }
   return headers;
+}
+
+/** The raw target's header-bearing fields, checked before the schema so injection is told apart from a malformed target. */
+function checkRawTarget(target: ServiceDeskSipInput | undefined): void {
+  const t = (target ?? {}) as Record<string, unknown>;
+  if (Array.isArray(t.transfer_headers)) {
+    for (const h of t.transfer_headers as unknown[]) {
+      const o = h as Partial<SipHeader> | null;
+      if (o && typeof o.name === 'string' && typeof o.value === 'string') assertSafeHeaders([{ name: o.name, value: o.value }], 'external');
+    }
+  }
+  if (typeof t.transfer_target_header === 'string') assertSafeHeaders([{ name: t.transfer_target_header, value: '' }], 'external');
+  if (typeof t.uri === 'string') assertSafeUri(t.uri);
 }
 
 /**
  * connect_to_agent -> REFER or BYE.
  * @param target the assistant's service_desk.sip (validated here)
  * @param sessionHistoryKey the call's key
- * @throws SipTrunkTranslateError (no uri and no agentUri, malformed target, oversized header)
+ * @throws UnsafeSipHeaderError (header name not a token, control character in a value or the
+ *   URI); SipTrunkTranslateError (no uri and no agentUri, malformed target, oversized header)
  */
 export function translateTransfer(target: ServiceDeskSipInput | undefined, sessionHistoryKey: string, config: Partial<SipTrunkConfig> = {}): SipAction {
+  checkRawTarget(target);
   const r = ServiceDeskSip.safeParse(target ?? {});
   if (!r.success) throw new SipTrunkTranslateError(`service_desk.sip: ${r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
   const t = r.data;
   const uri = t.uri ?? config.agentUri;
   if (!uri) throw new SipTrunkTranslateError('service_desk.sip.uri is missing and no agent URI is configured');
+  assertSafeUri(uri);
   const headers = checkHeaderValues(withSessionHistoryKey(t.transfer_headers, sessionHistoryKey));
   if (t.transfer_method === 'hangup') {
     const name = t.transfer_target_header ?? config.transferTargetHeader ?? 'Transfer-Target';
@@ -78,7 +104,7 @@ export function translateTransfer(target: ServiceDeskSipInput | undefined, sessi
   };
 }
 
-/** end_session -> BYE with the assistant's headers. @throws SipTrunkTranslateError for an oversized header. */
+/** end_session -> BYE with the assistant's headers. @throws UnsafeSipHeaderError (see {@link checkHeaderValues}); SipTrunkTranslateError for an oversized header. */
 export function translateHangup(headers: SipHeader[] = []): SipAction {
   return { kind: 'bye', headers: checkHeaderValues(headers) };
 }

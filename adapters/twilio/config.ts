@@ -64,12 +64,9 @@ export const TwilioRestEnv = z.object({
   ...authTokenVars,
 });
 
-/**
- * lib/env.ts's loadEnv with a zod/mini schema: it only uses `shape` and `safeParse`, which
- * mini objects have too; its type names the classic ZodObject, hence the cast.
- */
+/** lib/env.ts's loadEnv (typed for zod/mini and classic zod alike). */
 function load<S extends z.ZodMiniObject>(schema: S, env: Env): z.infer<S> {
-  return loadEnv(schema as never, env) as z.infer<S>;
+  return loadEnv(schema, env);
 }
 
 /** Where the auth token comes from: the value itself (local) or an SSM parameter name (AWS). */

@@ -10,6 +10,7 @@
  * hangup / error: BYE with no headers (the Studio flow's own path takes over).
  */
 import { OutcomeEvent, type OutcomeEventInput } from '../../events/outcome.ts';
+import { assertSafeHeaders, assertSafeUri, UnsafeSipHeaderError } from '../../events/sip-header.ts';
 import type { SipHeader } from '../../media-core/call/types.ts';
 import type { SipAction } from '../types.ts';
 import { SESSION_HISTORY_KEY_HEADER } from './refer-target.ts';
@@ -35,7 +36,7 @@ export class TwilioTranslateError extends Error {
   }
 }
 
-const TOKEN = /^[A-Za-z0-9\-.!%*_+`'~]+$/; // RFC 3261 token, the header-name grammar
+export { UnsafeSipHeaderError };
 
 /** RFC 3261 hvalue escaping: everything but unreserved and a few hnv-unreserved is %-encoded. */
 function escapeHeaderValue(v: string): string {
@@ -55,19 +56,19 @@ export function formatReferTo(target: string, headers: SipHeader[]): string {
  * Translates a Twilio Flex outcome into the SIP action the media core performs.
  * @param outcome an outcome event (validated here against events/outcome.ts).
  * @returns a `refer` action for transfer, a `bye` action for hangup and error.
- * @throws TwilioTranslateError for another vendor, a bad target or header name, or a Refer-To
- *   over 256 characters; ZodError for an outcome that breaks the contract.
+ * @throws UnsafeSipHeaderError (events/sip-header.ts) for a header name that is not an RFC 3261
+ *   token, a control character in a value or the target; TwilioTranslateError for another
+ *   vendor, a target that is not a sip:/tel: URI, or a Refer-To over 256 characters; ZodError
+ *   for an outcome that breaks the contract.
  */
 export function translateOutcome(outcome: OutcomeEventInput, opts: FlexTransferOptions = {}): SipAction {
   const o = OutcomeEvent.parse(outcome);
   if (o.vendor !== 'twilio_flex') throw new TwilioTranslateError(`outcome is for ${o.vendor}, not twilio_flex`);
   if (o.kind !== 'transfer') return { kind: 'bye', headers: [] };
   const target = opts.referTo ?? DEFAULT_FLEX_REFER_TO;
+  assertSafeUri(target);
   if (!/^(sip|tel):[^\s?<>]+$/i.test(target)) throw new TwilioTranslateError(`Refer-To target must be a sip: or tel: URI without headers`);
-  const referToHeaders: SipHeader[] = [{ name: SESSION_HISTORY_KEY_HEADER, value: o.sessionHistoryKey! }, ...(opts.headers ?? [])];
-  for (const h of referToHeaders) {
-    if (!TOKEN.test(h.name)) throw new TwilioTranslateError(`header name ${JSON.stringify(h.name)} is not an RFC 3261 token`);
-  }
+  const referToHeaders: SipHeader[] = assertSafeHeaders([{ name: SESSION_HISTORY_KEY_HEADER, value: o.sessionHistoryKey! }, ...(opts.headers ?? [])], 'external');
   const length = formatReferTo(target, referToHeaders).length;
   if (length > MAX_REFER_TO_LENGTH) {
     throw new TwilioTranslateError(`Refer-To would be ${length} characters; Twilio accepts at most ${MAX_REFER_TO_LENGTH}`);

@@ -9,6 +9,7 @@ import type { ConnectContactFlowEvent, ConnectContactFlowResult } from 'aws-lamb
 // Not the folder's index: this function must not load the Connect API client (cold start).
 import { loadAmazonConnectConfig } from '../../adapters/amazon-connect/config.ts';
 import { registrationFromFlowEvent, screenPopAttributes } from '../../adapters/amazon-connect/contact-flow.ts';
+import { loadScreenPopEnv, screenPopSecret } from '../../adapters/agent-view/config.ts';
 import { registerContact } from '../../lib/store/contact-registry.ts';
 import { getStore } from '../../lib/store/client.ts';
 import { createLogger } from '../../lib/log.ts';
@@ -31,7 +32,18 @@ async function contactFlow(event: ConnectContactFlowEvent): Promise<ConnectConta
       log.error({ err: (err as Error).message, contactId: reg.ContactId }, 'contact registration failed');
     }
   }
-  return { registered, ...screenPopAttributes(event, config.AGENT_SCREEN_POP_BASE_URL) };
+  return { registered, ...screenPopAttributes(event, config.AGENT_SCREEN_POP_BASE_URL, await linkSettings()) };
+}
+
+/** The signed link's secret and validity; undefined (no screenPopURL) when not configured. */
+async function linkSettings(): Promise<{ secret: string; ttlSeconds: number } | undefined> {
+  try {
+    const e = loadScreenPopEnv();
+    return { secret: await screenPopSecret(e), ttlSeconds: e.SCREEN_POP_LINK_TTL_SECONDS };
+  } catch (err) {
+    log.warn({ err: (err as Error).message }, 'screen pop link secret unavailable; no screenPopURL');
+    return undefined;
+  }
 }
 
 export const handler = middy<ConnectContactFlowEvent, ConnectContactFlowResult>().handler(contactFlow);

@@ -7,10 +7,28 @@
  */
 import { randomBytes } from 'node:crypto';
 import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { z } from 'zod/mini';
+import { loadEnv } from '../env.ts';
 import { expiresInDays, type Store } from './client.ts';
 
-/** Days a session history stays readable (default 7, override with SESSION_HISTORY_TTL_DAYS). */
-export const SESSION_HISTORY_TTL_DAYS = Number(process.env.SESSION_HISTORY_TTL_DAYS ?? 7);
+/** Bounds and default of SESSION_HISTORY_TTL_DAYS, days. */
+export const SESSION_HISTORY_TTL = { min: 1, max: 365, default: 7 } as const;
+
+const TtlEnv = z.object({
+  SESSION_HISTORY_TTL_DAYS: z._default(z.coerce.number().check(z.int(), z.minimum(SESSION_HISTORY_TTL.min), z.maximum(SESSION_HISTORY_TTL.max)), SESSION_HISTORY_TTL.default),
+});
+let ttlFromProcessEnv: number | undefined;
+
+/**
+ * Days a session history stays readable: SESSION_HISTORY_TTL_DAYS, whole days 1-365, default 7.
+ * Read once from process.env (or from `env` when given).
+ * @throws ConfigError naming SESSION_HISTORY_TTL_DAYS when it is not a whole number in range.
+ */
+export function sessionHistoryTtlDays(env?: Record<string, string | undefined>): number {
+  if (env) return loadEnv(TtlEnv, env).SESSION_HISTORY_TTL_DAYS;
+  ttlFromProcessEnv ??= loadEnv(TtlEnv, process.env).SESSION_HISTORY_TTL_DAYS;
+  return ttlFromProcessEnv;
+}
 
 /** One transcript entry. `who` = caller (speech or DTMF), assistant (a response), system (integration events). */
 export interface TranscriptEntry {
@@ -44,12 +62,12 @@ export function newSessionHistoryKey(): string {
 const pk = (key: string) => `session#${key}`;
 
 /** Writes the session's meta item. */
-export async function createSession(store: Store, key: string, meta: SessionMeta, ttlDays = SESSION_HISTORY_TTL_DAYS): Promise<void> {
+export async function createSession(store: Store, key: string, meta: SessionMeta, ttlDays = sessionHistoryTtlDays()): Promise<void> {
   await store.doc.send(new PutCommand({ TableName: store.table, Item: { pk: pk(key), sk: 'meta', ...meta, expiresAt: expiresInDays(ttlDays) } }));
 }
 
 /** Appends one entry (the caller numbers entries; seq must be unique per session). */
-export async function appendTurn(store: Store, key: string, entry: TranscriptEntry, ttlDays = SESSION_HISTORY_TTL_DAYS): Promise<void> {
+export async function appendTurn(store: Store, key: string, entry: TranscriptEntry, ttlDays = sessionHistoryTtlDays()): Promise<void> {
   await store.doc.send(
     new PutCommand({
       TableName: store.table,

@@ -121,9 +121,12 @@ export interface Call extends EventEmitter {
   stopPlayback(): void;
   /** Sends digits as RFC 4733 events (or SIP INFO when no telephone-event was agreed). intervalMs default 200. */
   sendDigits(digits: string, opts?: { intervalMs?: number; durationMs?: number }): Promise<void>;
-  /** Sends REFER to `target` (sip: or tel: URI) and tracks the NOTIFYs to a result. */
+  /**
+   * Sends REFER to `target` (sip: or tel: URI) and tracks the NOTIFYs to a result.
+   * @throws UnsafeSipHeaderError (events/sip-header.ts) when the REFER would be malformed; nothing is sent.
+   */
   refer(target: string, opts?: ReferOptions): Promise<ReferResult>;
-  /** Sends BYE with the extra headers (end_session's sip.headers) and ends the call. */
+  /** Sends BYE with the extra headers (end_session's sip.headers) and ends the call; headers the serializer refuses are dropped, the BYE still goes. */
   hangup(headers?: SipHeader[]): Promise<void>;
 }
 

@@ -152,8 +152,30 @@ export const IntegrationConfig = z.object({
   /** Upper bound of turns per call (a loop guard), and of consecutive post-response timeouts before hanging up. */
   maxTurns: z.number().int().min(1).max(1000).default(200),
   maxConsecutiveTimeouts: z.number().int().min(1).max(20).default(3),
+  /**
+   * What a call still up at the drain deadline (SIGTERM + DRAIN_DEADLINE_MS) gets: 'transfer'
+   * to the integration's default agent target (sip_trunk agentUri, the Flex referUri, the
+   * Connect / CXone flow's queue) where one exists, else the error outcome; 'error' the
+   * error outcome (BYE without attributes: the contact center's error path).
+   */
+  drainAction: z.enum(['transfer', 'error']).default('transfer'),
 });
 export type IntegrationConfig = z.infer<typeof IntegrationConfig>;
+
+/** Limits of the `audio` response's downloads. */
+export const AudioFetchConfig = z.object({
+  /** Largest file, bytes. */
+  maxBytes: z.number().int().min(1024).max(100 * 1024 * 1024).default(10 * 1024 * 1024),
+  /** Longest download, ms. */
+  timeoutMs: Ms.default(5000),
+  /** Fetched audio kept in memory, bytes of 8 kHz samples (least recently used out first). */
+  cacheBytes: z.number().int().min(0).max(1024 * 1024 * 1024).default(32 * 1024 * 1024),
+  /** DEVELOPMENT ONLY (the local demo and tests): allow 127.0.0.0/8 and ::1. Never in production. */
+  allowLoopback: z.boolean().default(false),
+  /** DEVELOPMENT ONLY: PEM file of an extra trusted CA (a local self-signed audio server), relative to the config file. */
+  caFile: z.string().min(1).optional(),
+});
+export type AudioFetchConfig = z.infer<typeof AudioFetchConfig>;
 
 export const MediaCoreConfig = z
   .object({
@@ -171,6 +193,8 @@ export const MediaCoreConfig = z
       .default({ region: 'us-east-1', timeoutMs: 10000 }),
     /** Size of the synthesized-prompt LRU cache, entries. */
     ttsCacheEntries: z.number().int().min(0).max(100_000).default(500),
+    /** The `audio` response's downloads (media-core/conversation/audio-fetch.ts): https only, public addresses only. */
+    audioFetch: AudioFetchConfig.default(AudioFetchConfig.parse({})),
   })
   .superRefine((c, ctx) => {
     const seen = new Set<string>();

@@ -13,9 +13,17 @@
  * vendors the conversation continues with vgwCallTransferFailed; for the API vendors the
  * caller hears agent_unavailable and the error outcome (BYE) hands the call back to the
  * flow's error path.
+ *
+ * Header injection (issue "Media, content and cloud safety", item 1): the assistant's
+ * end_session `sip.headers`, its `service_desk.sip` headers, URI and transfer_target_header
+ * are untrusted input. They are checked with events/sip-header.ts (RFC 3261 token names, no
+ * control characters) for every vendor before any message is built or any Lambda outcome is
+ * sent; a failure, or the serializer's last guard refusing the REFER, is the vendor's error
+ * outcome with the reason logged.
  */
 import { randomUUID } from 'node:crypto';
 import { OUTCOME_VERSION, type OutcomeEvent, type OutcomeKind } from '../../events/outcome.ts';
+import { assertSafeHeaders, assertSafeUri, UnsafeSipHeaderError } from '../../events/sip-header.ts';
 import type { Logger } from '../../lib/log.ts';
 import type { Store } from '../../lib/store/client.ts';
 import { translateHangup, translateTransfer } from '../../adapters/sip-trunk/translate.ts';
@@ -41,7 +49,28 @@ export interface DispatchDeps {
 
 const obj = (v: unknown): Record<string, unknown> | undefined => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined);
 
+/**
+ * Checks the header-bearing fields of `service_desk.sip` (transfer_headers, transfer_target_header,
+ * uri) whatever the vendor: an injection attempt anywhere in the target is refused, even in
+ * a field this vendor does not use.
+ * @throws UnsafeSipHeaderError
+ */
+function checkServiceDeskSip(target: Record<string, unknown> | undefined): void {
+  const sip = obj(obj(target?.service_desk)?.sip);
+  if (!sip) return;
+  if (Array.isArray(sip.transfer_headers)) {
+    for (const h of sip.transfer_headers) {
+      const o = obj(h);
+      if (o && typeof o.name === 'string' && typeof o.value === 'string') assertSafeHeaders([{ name: o.name, value: o.value }], 'external');
+    }
+  }
+  if (typeof sip.transfer_target_header === 'string') assertSafeHeaders([{ name: sip.transfer_target_header, value: '' }], 'external');
+  if (typeof sip.uri === 'string') assertSafeUri(sip.uri);
+}
+
 export class OutcomeDispatcher {
+  /** True once transfer() or hangup() began: the drain action then leaves that outcome to finish. */
+  private outcomeStarted = false;
   constructor(private readonly d: DispatchDeps) {}
 
   private event(kind: OutcomeKind, customData: Record<string, unknown>, extra: Partial<OutcomeEvent>): OutcomeEvent {
@@ -87,12 +116,13 @@ export class OutcomeDispatcher {
     }
   }
 
-  /** The SIP action of a transfer for the SIP vendors. @throws the adapter's translate error. */
+  /** The SIP action of a transfer for the SIP vendors. @throws UnsafeSipHeaderError for injected headers or URI; the adapter's translate error otherwise. */
   sipTransferAction(target: Record<string, unknown> | undefined): SipAction {
     const v = this.d.vendor;
     const sip = obj(obj(target?.service_desk)?.sip);
     if (v.vendor === 'twilio_flex') {
-      const headers = Array.isArray(sip?.transfer_headers) ? (sip!.transfer_headers as SipHeader[]) : [];
+      // Checked before the filter: an injected name is refused (error outcome), not silently dropped.
+      const headers = assertSafeHeaders(Array.isArray(sip?.transfer_headers) ? (sip!.transfer_headers as SipHeader[]) : [], 'external');
       return twilioTranslate(this.event('transfer', {}, {}), {
         referTo: typeof sip?.uri === 'string' ? sip.uri : v.referUri,
         headers: headers.filter((h) => /^(x-|user-to-user$)/i.test(h.name)),
@@ -106,11 +136,18 @@ export class OutcomeDispatcher {
    * @returns 'transferred' (call ended), 'failed' (conversation goes on), or 'ended' (API vendor failure: error outcome sent).
    */
   async transfer(response: GenericResponse, say: (text: string | undefined) => Promise<void>): Promise<TransferResult> {
+    this.outcomeStarted = true;
     const call = this.d.call;
     const target = obj(response.transfer_info?.target);
     const available = response.agent_available?.message;
     const unavailable = response.agent_unavailable?.message;
     const v = this.d.vendor;
+    try {
+      checkServiceDeskSip(target);
+    } catch (err) {
+      if (err instanceof UnsafeSipHeaderError) return this.unsafe('connect_to_agent', err, () => say(unavailable));
+      throw err;
+    }
     if (v.vendor === 'amazon_connect' || v.vendor === 'nice_cxone') {
       await say(available);
       const custom = obj(obj(target?.[v.vendor])?.custom_data) ?? {};
@@ -126,6 +163,7 @@ export class OutcomeDispatcher {
     try {
       action = this.sipTransferAction(target);
     } catch (err) {
+      if (err instanceof UnsafeSipHeaderError) return this.unsafe('connect_to_agent', err, () => say(unavailable));
       this.d.log.error({ err: (err as Error).message }, 'transfer target unusable');
       await say(unavailable);
       return 'failed';
@@ -135,7 +173,13 @@ export class OutcomeDispatcher {
       await call.hangup(action.headers);
       return 'transferred';
     }
-    const r = await call.refer(action.target, { headers: action.headers, referToHeaders: action.referToHeaders, contactHeaders: action.contactHeaders, acceptCodes: action.acceptCodes });
+    let r: Awaited<ReturnType<typeof call.refer>>;
+    try {
+      r = await call.refer(action.target, { headers: action.headers, referToHeaders: action.referToHeaders, contactHeaders: action.contactHeaders, acceptCodes: action.acceptCodes });
+    } catch (err) {
+      if (err instanceof UnsafeSipHeaderError) return this.unsafe('connect_to_agent', err, () => say(unavailable));
+      throw err;
+    }
     if (r.status === 'success') {
       await call.hangup();
       return 'transferred';
@@ -146,9 +190,28 @@ export class OutcomeDispatcher {
     return 'failed';
   }
 
-  /** end_session: the vendor's hang-up, then BYE with `headers`. */
+  /**
+   * The assistant's SIP input was unsafe: log why, then the vendor's error outcome.
+   * @returns 'ended'
+   */
+  private async unsafe(responseType: string, err: UnsafeSipHeaderError, before?: () => Promise<void>): Promise<'ended'> {
+    this.d.log.error({ vendor: this.d.vendor.vendor, responseType, reason: err.reason }, 'unsafe SIP header from the assistant refused; error outcome');
+    await before?.();
+    await this.error();
+    return 'ended';
+  }
+
+  /** end_session: the vendor's hang-up, then BYE with `headers`; unsafe headers give the error outcome instead. */
   async hangup(headers: SipHeader[]): Promise<void> {
+    this.outcomeStarted = true;
     const v = this.d.vendor;
+    try {
+      assertSafeHeaders(headers, 'external');
+    } catch (err) {
+      if (!(err instanceof UnsafeSipHeaderError)) throw err;
+      await this.unsafe('end_session', err);
+      return;
+    }
     if (v.vendor === 'amazon_connect' || v.vendor === 'nice_cxone') {
       const ok = await this.applyViaLambda('hangup', {});
       // Not applied: BYE without the assistant's headers, so the flow's error path takes over.
@@ -159,10 +222,50 @@ export class OutcomeDispatcher {
     try {
       action = translateHangup(headers);
     } catch (err) {
-      this.d.log.error({ err: (err as Error).message }, 'end_session headers dropped');
+      this.d.log.error({ vendor: v.vendor, reason: (err as Error).message }, 'end_session headers dropped; error outcome');
       action = { kind: 'bye', headers: [] };
     }
     await this.d.call.hangup(action.kind === 'bye' ? action.headers : []);
+  }
+
+  /**
+   * The drain action at the drain deadline (media-core/main.ts, SIGTERM): 'transfer' hands the
+   * caller to the integration's default agent target without the assistant (sip_trunk
+   * agentUri, the Flex referUri, the Connect / CXone flow with an empty custom_data) and falls
+   * back to the error outcome when there is none or it fails; 'error' is the error outcome.
+   * Never throws.
+   * @returns 'transferred', 'ended' (error outcome sent), or 'outcome in progress' (the
+   *   assistant's own transfer or hang-up began first and is left to finish).
+   */
+  async drain(action: 'transfer' | 'error'): Promise<'transferred' | 'ended' | 'outcome in progress'> {
+    if (this.outcomeStarted) return 'outcome in progress';
+    this.outcomeStarted = true;
+    const v = this.d.vendor;
+    const call = this.d.call;
+    try {
+      if (action === 'transfer' && call.state === 'answered') {
+        if (v.vendor === 'amazon_connect' || v.vendor === 'nice_cxone') {
+          if (await this.applyViaLambda('transfer', {})) {
+            await call.hangup();
+            return 'transferred';
+          }
+        } else if (v.vendor === 'twilio_flex' || v.agentUri) {
+          const a = this.sipTransferAction(undefined);
+          if (a.kind === 'refer') {
+            const r = await call.refer(a.target, { headers: a.headers, referToHeaders: a.referToHeaders, contactHeaders: a.contactHeaders, acceptCodes: a.acceptCodes });
+            if (r.status === 'success') {
+              await call.hangup();
+              return 'transferred';
+            }
+            this.d.log.warn({ vendor: v.vendor, status: r.status }, 'drain transfer failed; error outcome');
+          }
+        } else this.d.log.info({ vendor: v.vendor }, 'no default agent target; drain gives the error outcome');
+      }
+    } catch (err) {
+      this.d.log.error({ vendor: v.vendor, err: (err as Error).message }, 'drain transfer failed; error outcome');
+    }
+    await this.error().catch(() => undefined);
+    return 'ended';
   }
 
   /** The error outcome: BYE with no attributes (every vendor). */

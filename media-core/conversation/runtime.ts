@@ -4,6 +4,7 @@
  * number (unknown -> 404), then runs a {@link ConversationSession} with the integration's
  * assistant, speech providers and contact-center vendor.
  */
+import { readFileSync } from 'node:fs';
 import { createLogger, type Logger } from '../../lib/log.ts';
 import { redactNumber } from '../../lib/redact.ts';
 import type { Store } from '../../lib/store/client.ts';
@@ -18,7 +19,8 @@ import { IamTokenSource, secretFromEnv } from './iam.ts';
 import type { OutcomeInvoker } from './lambda-invoke.ts';
 import { createRouter } from './routing.ts';
 import { ConversationSession, type SmsRequestLike } from './session.ts';
-import { Lru } from './speech/lru.ts';
+import { ByteBudgetAudioCache } from './audio-cache.ts';
+import type { AudioLimits } from './audio-fetch.ts';
 import { PocketsphinxStt } from './speech/stt-pocketsphinx.ts';
 import type { SttProvider } from './speech/stt.ts';
 import { WatsonStt } from './speech/stt-watson.ts';
@@ -50,6 +52,8 @@ export interface ConversationRuntime {
   tts(name: string): CachedTts | undefined;
   /** The last sessions started (tests), newest last, at most 50. */
   readonly recent: ConversationSession[];
+  /** The drain action of `call`'s integration (engine drain deadline); resolves when it is done. Never throws. */
+  drain(call: Call): Promise<void>;
 }
 
 export function createConversationRuntime(loaded: LoadedConfig, deps: RuntimeDeps = {}): ConversationRuntime {
@@ -57,7 +61,9 @@ export function createConversationRuntime(loaded: LoadedConfig, deps: RuntimeDep
   const log = deps.log ?? createLogger('conversation');
   const env = deps.env ?? process.env;
   const route = createRouter(config.integrations);
-  const audioCache = new Lru<string, Int16Array>(50);
+  const audioCache = new ByteBudgetAudioCache(config.audioFetch.cacheBytes);
+  const af = config.audioFetch;
+  const audioLimits: AudioLimits = { maxBytes: af.maxBytes, timeoutMs: af.timeoutMs, allowLoopback: af.allowLoopback, ca: af.caFile ? readFileSync(resolveFrom(baseDir, af.caFile)) : undefined };
   const iams = new Map<string, IamTokenSource>();
   const iam = (url: string, keyEnv: string) => {
     const id = `${url}|${keyEnv}`;
@@ -119,6 +125,8 @@ export function createConversationRuntime(loaded: LoadedConfig, deps: RuntimeDep
   let active = 0;
   let idleWaiters: (() => void)[] = [];
   const recent: ConversationSession[] = [];
+  // Sessions running, by their call (the drain action needs the session of an engine call); bounded by admitted calls.
+  const running = new Map<Call, ConversationSession>();
 
   return {
     get active() {
@@ -127,6 +135,9 @@ export function createConversationRuntime(loaded: LoadedConfig, deps: RuntimeDep
     recent,
     tts: (name) => ttsCaches.get(name),
     idle: () => (active === 0 ? Promise.resolve() : new Promise((r) => idleWaiters.push(r))),
+    drain: async (call: Call) => {
+      await running.get(call)?.drain().catch((err: Error) => log.error({ callId: call.info.callId, err: err.message }, 'drain action failed'));
+    },
     onCall(call: Call) {
       const integration = route(call.info.calledUser);
       const clog = log.child({ callId: call.info.callId });
@@ -152,13 +163,16 @@ export function createConversationRuntime(loaded: LoadedConfig, deps: RuntimeDep
         invoke: deps.invoke,
         sendSms: deps.sendSms,
         audioCache,
+        audioLimits,
         log: clog,
       });
       recent.push(session);
       if (recent.length > 50) recent.shift();
       active++;
+      running.set(call, session);
       clog.info({ called: integration.number, caller: redactNumber(call.info.callerUser), vendor: integration.contactCenter.vendor }, 'call');
       void session.run().finally(() => {
+        running.delete(call);
         active--;
         if (active === 0) {
           const w = idleWaiters;

@@ -19,7 +19,7 @@ import { DtmfCollector, type DtmfCollectParams } from './dtmf-collector.ts';
 import { HistoryWriter } from './history.ts';
 import type { OutcomeInvoker } from './lambda-invoke.ts';
 import { OutcomeDispatcher } from './outcome-dispatch.ts';
-import { Lru } from './speech/lru.ts';
+import type { AudioCache } from './audio-cache.ts';
 import { fetchWav8k, type AudioLimits } from './audio-fetch.ts';
 import type { SttProvider } from './speech/stt.ts';
 import type { TtsProvider } from './speech/tts.ts';
@@ -47,7 +47,7 @@ export interface SessionDeps {
   store?: Store;
   invoke?: OutcomeInvoker;
   sendSms?: (req: SmsRequestLike) => Promise<unknown>;
-  audioCache: Lru<string, Int16Array>;
+  audioCache: AudioCache;
   log: Logger;
   /** Limits of fetched audio files. */
   audioLimits?: AudioLimits;
@@ -432,6 +432,24 @@ export class ConversationSession implements TaskHost {
       this.d.assistant.message(this.call.info.callId, { input: { text: VGW_TEXT.callTransferred }, context: this.context }).catch(() => {});
     }
     return 'ended';
+  }
+
+  /**
+   * The drain deadline came (SIGTERM): stop the conversation where it is and end the call with
+   * the integration's drainAction (OutcomeDispatcher.drain). No-op once the session ended
+   * (an outcome of its own is already under way).
+   */
+  async drain(): Promise<void> {
+    if (this.ended || this.call.state === 'ended') return;
+    this.ended = true;
+    this.history.append({ who: 'system', text: `drain: ${this.cfg.drainAction}` });
+    this.cleanup();
+    this.call.stopPlayback();
+    const w = this.waiter;
+    this.waiter = undefined;
+    w?.resolve(undefined);
+    const r = await this.dispatcher.drain(this.cfg.drainAction);
+    this.history.append({ who: 'system', text: `drain ${r}` });
   }
 
   async endSession(headers: SipHeader[]): Promise<void> {

@@ -9,7 +9,7 @@ import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import type { AudioSource, Call, CallInfo, HangupEvent, PlaybackResult, ReferOptions, ReferResult, SipHeader } from '../call/types.ts';
 import { getHeader, type SipRequest, type SipResponse } from '../sip/message.ts';
-import { buildResponse } from '../sip/serialize.ts';
+import { assertSerializable, buildResponse } from '../sip/serialize.ts';
 import type { Dialog } from '../sip/dialog.ts';
 import type { ServerTransaction, TransactionLayer } from '../sip/transaction.ts';
 import { parseCSeq } from '../sip/header-values.ts';
@@ -162,6 +162,8 @@ export class SipCall extends EventEmitter implements Call {
       const contact = req.headers.find((h) => h.name === 'Contact');
       if (contact) contact.value = `<${withUriHeaders(this.dialog.localContact, opts.contactHeaders)}>`;
     }
+    // Last guard before any transaction starts: an unsafe REFER throws here, the caller takes its error path.
+    assertSerializable(req);
     const tracker = new ReferTracker(opts);
     this.referState = { tracker, cseq: this.dialog.localSeq };
     this.log.info({ target: redactTarget(target) }, 'sending REFER');
@@ -388,7 +390,15 @@ export class SipCall extends EventEmitter implements Call {
   /** Sends BYE (section 15.1.1) with extra headers and ends the call at once; resolves on the BYE's final response or timeout. */
   private async sendBye(headers: SipHeader[], by: HangupEvent['by'], reason: string): Promise<void> {
     if (this.state === 'ended') return;
-    const req = this.dialog.createRequest('BYE', { headers });
+    let req = this.dialog.createRequest('BYE', { headers });
+    try {
+      assertSerializable(req);
+    } catch (err) {
+      // Never leave the call up because of a header: the BYE goes without the extra headers,
+      // which is every vendor's error outcome (no attributes).
+      this.log.error({ err: (err as Error).message }, 'BYE headers refused by the serializer; sending BYE without them');
+      req = this.dialog.createRequest('BYE');
+    }
     const tx = this.ctx.transactions.sendRequest(req, this.dialog.flow);
     this.end(by, reason);
     await tx.outcome;

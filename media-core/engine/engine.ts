@@ -91,6 +91,14 @@ export interface EngineOptions {
   logger?: Logger;
 }
 
+/** What happens to the calls still up at the drain deadline. */
+export interface DrainOptions {
+  /** Ends one call the integration's way (media-core/conversation: transfer or error outcome). Should not throw. */
+  action?: (call: Call) => Promise<void>;
+  /** Time the actions get, all calls in parallel, ms (default 5000); then the rest get BYE. */
+  actionMs?: number;
+}
+
 /** A running engine. */
 export interface Engine {
   /** Bound ports per transport (undefined when disabled). */
@@ -99,9 +107,11 @@ export interface Engine {
   activeCalls(): number;
   /**
    * Stops admitting (new INVITEs get 503 with Retry-After), waits for calls to end until
-   * the deadline (ms), then sends BYE to the rest (hangup by 'error').
+   * the deadline (ms), then gives each remaining call `how.action` (the integration's drain
+   * action: transfer or the error outcome), at most `how.actionMs` (default 5000) for all,
+   * and only then sends BYE to what is still up (hangup by 'error').
    */
-  drain(deadlineMs?: number): Promise<void>;
+  drain(deadlineMs?: number, how?: DrainOptions): Promise<void>;
   /** Ends every call and closes sockets and timers. */
   close(): Promise<void>;
   /** Counters and latencies for benchmarks and metrics. */
@@ -356,10 +366,19 @@ export async function startEngine(opts: EngineOptions, onCall: (call: Call) => v
   transactions = new TransactionLayer(transport, timers, { onRequest }, logger);
   logger.info({ ports: transport.ports, limit: admission.limit }, 'SIP engine listening');
 
-  const drain = async (deadlineMs = opts.drainDeadlineMs ?? 30_000) => {
+  const drain = async (deadlineMs = opts.drainDeadlineMs ?? 30_000, how: DrainOptions = {}) => {
     admission.draining = true;
     const until = Date.now() + deadlineMs;
     while (calls.size > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, Math.min(100, Math.max(1, until - Date.now()))));
+    if (calls.size && how.action) {
+      // A bare BYE would drop callers on the floor; the drain action hands them to the contact center.
+      logger.info({ remaining: calls.size }, 'drain deadline: drain action for each call');
+      let timer: NodeJS.Timeout | undefined;
+      const budget = new Promise<void>((r) => (timer = setTimeout(r, how.actionMs ?? 5000)));
+      const actions = [...calls.values()].map((c) => how.action!(c).catch((err: Error) => logger.warn({ callId: c.info.callId, err: err.message }, 'drain action failed')));
+      await Promise.race([Promise.all(actions), budget]);
+      clearTimeout(timer);
+    }
     if (calls.size) logger.info({ remaining: calls.size }, 'drain deadline: ending calls');
     await Promise.all([...calls.values()].map((c) => c.shutdown('drain deadline').catch(() => undefined)));
   };

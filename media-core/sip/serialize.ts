@@ -2,10 +2,38 @@
  * SIP message serializer (RFC 3261 section 7): start line, headers in list order,
  * Content-Length set from the body (any Content-Length in the list is replaced).
  */
+import { headerProblem, isSipToken, UnsafeSipHeaderError } from '../../events/sip-header.ts';
 import type { SipHeader, SipMessage, SipRequest, SipResponse } from './message.ts';
 
-/** Serializes a message to octets with CRLF line ends and an exact Content-Length. */
+export { UnsafeSipHeaderError };
+
+/**
+ * The last guard before bytes leave (header injection, request smuggling): the method is a
+ * token, the Request-URI has no whitespace or control character, the reason phrase no CR or
+ * LF, every header name is an RFC 3261 token and no value contains CR or LF
+ * (events/sip-header.ts, origin 'parsed': headers copied from a parsed request keep what the
+ * parser accepted). Callers that put outside input in a message check it first and call this
+ * to turn a failure into their error path before any transaction starts.
+ * @throws UnsafeSipHeaderError naming the first problem.
+ */
+export function assertSerializable(msg: SipMessage): void {
+  if (msg.kind === 'request') {
+    if (!isSipToken(msg.method)) throw new UnsafeSipHeaderError(`method ${JSON.stringify(msg.method.slice(0, 20))} is not a token`);
+    if (/[\s\u0000-\u001f\u007f]/.test(msg.uri)) throw new UnsafeSipHeaderError('Request-URI contains whitespace or a control character');
+  } else if (/[\r\n]/.test(msg.reason)) throw new UnsafeSipHeaderError('reason phrase contains CR or LF');
+  for (const h of msg.headers) {
+    const p = headerProblem(h, 'parsed');
+    if (p) throw new UnsafeSipHeaderError(p);
+  }
+}
+
+/**
+ * Serializes a message to octets with CRLF line ends and an exact Content-Length.
+ * @throws UnsafeSipHeaderError when {@link assertSerializable} refuses the message: nothing
+ *   malformed is ever written.
+ */
 export function serializeMessage(msg: SipMessage): Buffer {
+  assertSerializable(msg);
   const start = msg.kind === 'request' ? `${msg.method} ${msg.uri} SIP/2.0` : `SIP/2.0 ${msg.status} ${msg.reason}`;
   let head = start + '\r\n';
   for (const h of msg.headers) if (h.name.toLowerCase() !== 'content-length') head += `${h.name}: ${h.value}\r\n`;

@@ -244,7 +244,15 @@ export class SipTransport extends EventEmitter {
 
   /** Sends a message on a flow. Returns false when the connection is gone. */
   send(msg: SipMessage, flow: Flow): boolean {
-    const data = serializeMessage(msg);
+    let data: Buffer;
+    try {
+      data = serializeMessage(msg);
+    } catch (err) {
+      // The serializer's last guard refused the message (header injection): send nothing, and
+      // report it like a lost connection so the transaction ends instead of throwing out of an I/O handler.
+      this.opts.logger?.warn({ err: (err as Error).message }, 'unsafe SIP message not sent');
+      return false;
+    }
     this.stats.sent++;
     if (flow.transport === 'udp') {
       this.udp?.send(data, flow.port, flow.address);

@@ -72,6 +72,8 @@ export interface StackSecrets {
   cxoneClientId: string;
   cxoneClientSecret: string;
   cxoneTenantId: string;
+  /** HMAC secret of the screen pop's signed view links (adapters/agent-view/link.ts). */
+  screenPopSecret: string;
 }
 
 /** Random, obviously fake values (never real credentials). */
@@ -87,6 +89,7 @@ export function generateSecrets(): StackSecrets {
     cxoneClientId: `local-fake-client-${randomUUID()}`,
     cxoneClientSecret: `local-fake-client-secret-${hex(16)}`,
     cxoneTenantId: randomUUID(),
+    screenPopSecret: `local-fake-screen-pop-${randomBytes(32).toString('base64url')}`,
   };
 }
 
@@ -198,6 +201,7 @@ export function computeStackEnv(ports: Ports, secrets: StackSecrets, opts: Stack
     AMAZON_CONNECT_ENDPOINT: urls.sandbox,
     CXONE_ISSUER_URL: urls.sandbox,
     AGENT_SCREEN_POP_BASE_URL: urls.agentScreenPop,
+    SCREEN_POP_SECRET: secrets.screenPopSecret,
   };
   // sandboxes/config.ts reads SANDBOX_*: the same values the functions use as their credentials.
   const sandboxes: Record<string, string> = {

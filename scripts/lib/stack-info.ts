@@ -16,6 +16,8 @@ export interface StackInfo {
   sipPort: number;
   sandboxUrl: string;
   twilio: TwilioEmulation;
+  /** The per-run fake secret of the screen pop's signed view links, so `npm run call` prints a link that opens. */
+  screenPopSecret?: string;
 }
 
 /** Path of the info file of the stack whose media core listens on `sipPort`. */

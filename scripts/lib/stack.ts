@@ -28,8 +28,12 @@ export { REPO_ROOT };
 
 /** How long each component may take to become ready, ms (serverless-offline bundles with esbuild first). */
 export const STARTUP_TIMEOUT_MS = { sandboxes: 30_000, offline: 120_000, mediaCore: 60_000 };
-/** How long the media core may take to drain its calls after SIGTERM, ms. */
-export const MEDIA_CORE_DRAIN_MS = 20_000;
+/**
+ * How long the media core may take to drain its calls after SIGTERM, ms: its
+ * STOP_GRACE_PERIOD_MS default (media-core/config/env.ts), within which it ends every call
+ * with the drain action and exits.
+ */
+export const MEDIA_CORE_DRAIN_MS = 30_000;
 
 export interface StartStackOptions {
   /** Port overrides (win over the environment variables, which win over the defaults). */

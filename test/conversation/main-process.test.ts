@@ -35,6 +35,13 @@ describe('media-core/main.ts', () => {
     assert.match(m.out(), /apt-get install -y pocketsphinx pocketsphinx-en-us/);
   });
 
+  test('a malformed environment variable is named in the error (zod, media-core/config/env.ts)', async () => {
+    const m = start({ SESSION_HISTORY_TTL_DAYS: 'a week', SIP_PORT: '70000' });
+    assert.equal(await m.exit, 1);
+    assert.match(m.out(), /media core cannot start: invalid configuration: .*SIP_PORT: must be a port number/);
+    assert.match(m.out(), /SESSION_HISTORY_TTL_DAYS/);
+  });
+
   test('a malformed config file is named in the error', async () => {
     const m = start({ CONFIG_FILE: 'package.json' });
     assert.equal(await m.exit, 1);

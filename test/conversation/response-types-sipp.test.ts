@@ -21,6 +21,7 @@ import type { TtsProvider } from '../../media-core/conversation/speech/tts.ts';
 import type { Call, DigitEvent, PlaybackResult } from '../../media-core/call/types.ts';
 import { freeSippMediaPort, freeSipPort } from '../helpers/ports.ts';
 import { startWebhookAssistant, type WebhookAssistantServer } from '../helpers/webhook-assistant.ts';
+import { startHttpsFileServer, type HttpsFileServer } from '../helpers/https-files.ts';
 import { runSipp, SCENARIO_DIR, type SippResult } from '../sipp/run-sipp.ts';
 
 const hasTools = spawnSync('sh', ['-c', 'command -v sipp && command -v espeak-ng'], { stdio: 'ignore' }).status === 0;
@@ -34,6 +35,8 @@ type Name = keyof typeof NUMBERS;
 let engine: Engine | undefined;
 let runtime: ConversationRuntime;
 let hook: WebhookAssistantServer;
+/** The audio response is fetched over https only (self-signed on 127.0.0.1, development option). */
+let audioFiles: HttpsFileServer;
 let sipPort = 0;
 const synthesized: string[] = [];
 
@@ -164,6 +167,7 @@ const turnTexts = (name: Name) => hook.turns(name).map((t) => t.text);
 before(async () => {
   if (!hasTools) return;
   hook = await startWebhookAssistant();
+  audioFiles = await startHttpsFileServer();
   sipPort = await freeSipPort();
   const rtpBase = 20000 + Math.floor(Math.random() * 4000) * 2;
   const names = Object.keys(NUMBERS) as Name[];
@@ -179,6 +183,7 @@ before(async () => {
         customInviteHeaders: ['X-Customer-Id'],
         postResponseTimeoutMs: 15000,
       })),
+      audioFetch: { allowLoopback: true, caFile: audioFiles.caFile },
     },
     dir,
   );
@@ -204,13 +209,14 @@ before(async () => {
 after(async () => {
   await engine?.close();
   await hook?.close();
+  await audioFiles?.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
 describe('response types and context variables through the engine (SIPp)', { skip: !hasTools && 'sipp or espeak-ng missing', concurrency: true }, () => {
   test('text, audio (good and wrong-format WAV), post_response_timeout_count, call variables, end_session headers', async () => {
-    const good = hook.audio('tone-8k.wav', toneWav(8000, 600));
-    const bad = hook.audio('tone-16k.wav', toneWav(16000, 600));
+    const good = audioFiles.file('tone-8k.wav', toneWav(8000, 600));
+    const bad = audioFiles.file('tone-16k.wav', toneWav(16000, 600));
     hook.script('prompts', (t) => {
       if (t.turn === 0)
         return {

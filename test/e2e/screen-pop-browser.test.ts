@@ -1,8 +1,9 @@
 /**
  * The agent's screen pop in a real browser: headless Chromium (playwright-core) opens
  * GET /agent served by serverless-offline (the deployed handler's bundle) over dynalite.
- * Checks the transcript is shown in order with DTMF digits, that a caller's <script> did not
- * run, that the CSP-hashed stylesheet applied, and the 404 page. Saves screenshots to
+ * Opens the signed view link; checks the transcript is shown in order with DTMF digits masked,
+ * that a caller's <script> did not run, that the CSP-hashed stylesheet applied, the 404 page,
+ * and that the old unsigned link gets 403. Saves screenshots to
  * test-artifacts/screen-pop.png and docs/screen-pop.png (the README's picture).
  */
 import { test, describe, before, after } from 'node:test';
@@ -17,6 +18,8 @@ import { getStore } from '../../lib/store/client.ts';
 import { appendTurn, createSession, newSessionHistoryKey, type TranscriptEntry } from '../../lib/store/session-history.ts';
 import { STATE_TABLE } from '../../scripts/lib/stack-env.ts';
 import { REPO_ROOT } from '../../scripts/lib/repo-root.ts';
+import { randomBytes } from 'node:crypto';
+import { screenPopLink } from '../../adapters/agent-view/link.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const haveChromium = existsSync(CHROMIUM);
@@ -38,6 +41,9 @@ describe('agent screen pop in Chromium', { skip: haveChromium ? false : `${CHROM
   let context: BrowserContext;
   let profile: string;
   const key = newSessionHistoryKey();
+  /** A fake link secret generated per run. */
+  const secret = randomBytes(32).toString('base64url');
+  const link = (k: string) => screenPopLink(`${offline.httpUrl}/agent`, k, secret);
 
   before(async () => {
     // serverless-offline sets STATE_TABLE from serverless.yml (stage dev), so seed that table.
@@ -45,7 +51,7 @@ describe('agent screen pop in Chromium', { skip: haveChromium ? false : `${CHROM
     const store = getStore({ table: STATE_TABLE, endpoint: db.endpoint });
     await createSession(store, key, { startedAt: at(0), calledNumber: '+15550100003', callerRedacted: '+*********21', vendor: 'amazon_connect' });
     for (const turn of TURNS) await appendTurn(store, key, turn);
-    offline = await startOffline({ env: { DYNAMODB_ENDPOINT: db.endpoint, STATE_TABLE, LOG_LEVEL: 'warn' }, startTimeoutMs: 45_000 });
+    offline = await startOffline({ env: { DYNAMODB_ENDPOINT: db.endpoint, STATE_TABLE, LOG_LEVEL: 'warn', SCREEN_POP_SECRET: secret }, startTimeoutMs: 45_000 });
     profile = mkdtempSync(join(tmpdir(), 'screen-pop-chromium-'));
     context = await chromium.launchPersistentContext(profile, {
       executablePath: CHROMIUM,
@@ -62,13 +68,13 @@ describe('agent screen pop in Chromium', { skip: haveChromium ? false : `${CHROM
     if (profile) rmSync(profile, { recursive: true, force: true });
   });
 
-  test('shows the turns in order with DTMF digits, and the caller\'s script does not run', async () => {
+  test('the signed link shows the turns in order with DTMF digits masked, and the caller\'s script does not run', async () => {
     const page = await context.newPage();
     const cspViolations: string[] = [];
     page.on('console', (m) => {
       if (/Content Security Policy|Refused to/i.test(m.text())) cspViolations.push(m.text());
     });
-    const response = await page.goto(`${offline.httpUrl}/agent?session_history_key=${key}`);
+    const response = await page.goto(link(key));
     assert.equal(response?.status(), 200);
     const headers = response!.headers();
     assert.match(headers['content-security-policy'] ?? '', /default-src 'none'.*script-src 'none'/);
@@ -80,9 +86,9 @@ describe('agent screen pop in Chromium', { skip: haveChromium ? false : `${CHROM
     assert.equal(turns.length, TURNS.length);
     assert.match(turns[0]!, /^ASSISTANT[\s\S]*10:00:01 UTC[\s\S]*Hello, thanks for calling/);
     assert.match(turns[1]!, /^CALLER[\s\S]*I lost my card <script>window.__pwned=1<\/script> and I'm "worried" — Zoë, café, 5 €/);
-    assert.match(turns[3]!, /^CALLER[\s\S]*DTMF\s*0/);
+    assert.match(turns[3]!, /^CALLER[\s\S]*DTMF \(masked\)\s*\u2022/);
     assert.match(turns[5]!, /^SYSTEM[\s\S]*Transferred to an agent/);
-    assert.deepEqual(await page.locator('li.turn kbd').allInnerTexts(), ['0']);
+    assert.deepEqual(await page.locator('li.turn kbd').allInnerTexts(), ['\u2022']);
     assert.ok(await page.locator('li.turn.caller kbd').first().isVisible());
 
     assert.equal(await page.evaluate(() => (globalThis as unknown as { __pwned?: number }).__pwned), undefined);
@@ -104,15 +110,19 @@ describe('agent screen pop in Chromium', { skip: haveChromium ? false : `${CHROM
     await page.close();
   });
 
-  test('an unknown key gets the 404 page, a malformed one 400', async () => {
+  test('an unknown key gets the 404 page, a malformed token 400, the old unsigned link 403', async () => {
     const page = await context.newPage();
-    const r404 = await page.goto(`${offline.httpUrl}/agent?session_history_key=${newSessionHistoryKey()}`);
+    const r404 = await page.goto(link(newSessionHistoryKey()));
     assert.equal(r404?.status(), 404);
     assert.equal(await page.locator('h1').innerText(), 'Conversation not found');
     assert.equal(await page.locator('li.turn').count(), 0);
-    const r400 = await page.goto(`${offline.httpUrl}/agent?session_history_key=%3Cscript%3E`);
+    const r400 = await page.goto(`${offline.httpUrl}/agent?view=%3Cscript%3E`);
     assert.equal(r400?.status(), 400);
     assert.equal(await page.locator('h1').innerText(), 'Invalid link');
+    const r403 = await page.goto(`${offline.httpUrl}/agent?session_history_key=${key}`);
+    assert.equal(r403?.status(), 403);
+    assert.equal(await page.locator('h1').innerText(), 'Link not valid');
+    assert.equal(await page.locator('li.turn').count(), 0);
     await page.close();
   });
 });

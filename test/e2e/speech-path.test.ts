@@ -51,7 +51,7 @@ describe('speech path: "I want to speak to an agent" -> Amazon Connect transfer'
   test('the screen pop shows the recognized words as the caller turn', async () => {
     assert.equal(call.sandbox?.kind, 'queued', stack.explain(call));
     const key = call.sandbox?.kind === 'queued' ? call.sandbox.sessionHistoryKey : '';
-    const r = await screenPop(stack.env.urls.agentScreenPop, key);
+    const r = await screenPop(stack.env.urls.agentScreenPop, key, stack.env.offline.SCREEN_POP_SECRET!);
     assert.equal(r.status, 200);
     const callerTurns = [...r.body.matchAll(/<li class="turn caller"[^>]*>.*?<p class="text">(.*?)<\/p>/g)].map((m) => m[1]!.toLowerCase());
     assert.ok(callerTurns.some((t) => /speak to an agent/.test(t)), `caller turns: ${JSON.stringify(callerTurns)}`);

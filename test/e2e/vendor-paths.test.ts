@@ -210,20 +210,24 @@ describe('vendor paths through the local stack, by DTMF', { timeout: 150_000 }, 
   });
 
   describe('agent screen pop', () => {
-    test('GET /agent with a transfer key: 200 HTML with the DTMF turns', async () => {
+    test('GET /agent with a signed link for a transfer key: 200 HTML with the DTMF turns, masked', async () => {
       const key = keyOf(transfers.sip)!;
-      const r = await screenPop(stack.env.urls.agentScreenPop, key);
+      const r = await screenPop(stack.env.urls.agentScreenPop, key, stack.env.offline.SCREEN_POP_SECRET!);
       assert.equal(r.status, 200, r.body.slice(0, 300));
       assert.match(r.type, /text\/html/, `${r.status} ${r.type}: ${r.body.slice(0, 500)}`);
-      const dtmfTurns = [...r.body.matchAll(/<p class="text dtmf">(.*?)<\/p>/g)].map((m) => m[1]!.replace(/<[^>]+>/g, '').replace(/^DTMF\s*/, ''));
-      assert.ok(dtmfTurns.includes('0'), `the DTMF 0 turn: ${JSON.stringify(dtmfTurns)}`);
-      assert.ok(dtmfTurns.includes(ACCOUNT), `the account number turn: ${JSON.stringify(dtmfTurns)}`);
+      const dtmfTurns = [...r.body.matchAll(/<p class="text dtmf">(.*?)<\/p>/g)].map((m) => m[1]!.replace(/<[^>]+>/g, '').replace(/^DTMF( \(masked\))?\s*/, ''));
+      // SCREEN_POP_MASK_DTMF defaults to true: the agent sees how many keys, not which.
+      assert.ok(dtmfTurns.includes('\u2022'), `the DTMF 0 turn, masked: ${JSON.stringify(dtmfTurns)}`);
+      assert.ok(dtmfTurns.includes('\u2022'.repeat(ACCOUNT.length)), `the account number turn, masked: ${JSON.stringify(dtmfTurns)}`);
+      assert.ok(!r.body.includes(`<kbd>${ACCOUNT[0]}</kbd>`), 'no DTMF digit on the page');
       assert.ok(r.body.includes(`Account ${ACCOUNT} is verified`), 'the assistant turns too');
     });
 
-    test('GET /agent with an unknown key: 404', async () => {
-      const r = await screenPop(stack.env.urls.agentScreenPop, randomBytes(16).toString('base64url'));
+    test('GET /agent with an unknown key: 404; the old unsigned link: 403', async () => {
+      const r = await screenPop(stack.env.urls.agentScreenPop, randomBytes(16).toString('base64url'), stack.env.offline.SCREEN_POP_SECRET!);
       assert.equal(r.status, 404);
+      const unsigned = await fetch(`${stack.env.urls.agentScreenPop}?session_history_key=${keyOf(transfers.sip)!}`, { signal: AbortSignal.timeout(10_000) });
+      assert.equal(unsigned.status, 403);
     });
   });
 

@@ -3,6 +3,7 @@
  * messages the caller (SIPp) exchanged, the sandbox events of this call's contact, and the
  * agent screen pop of a session history key.
  */
+import { screenPopLink } from '../../adapters/agent-view/link.ts';
 import type { PlacedCall } from '../../scripts/lib/place-call.ts';
 import type { TracedMessage } from '../../scripts/lib/sip-ladder.ts';
 import type { SandboxEvent } from '../../sandboxes/types.ts';
@@ -42,8 +43,8 @@ export function describeCall(call: PlacedCall): string {
   ].join('\n');
 }
 
-/** GET the agent screen pop (functions/agent/screen-pop.ts) for `key`, bounded to 10 s. */
-export async function screenPop(baseUrl: string, key: string): Promise<{ status: number; type: string; body: string }> {
-  const r = await fetch(`${baseUrl}?session_history_key=${encodeURIComponent(key)}`, { signal: AbortSignal.timeout(10_000) });
+/** GET the agent screen pop (functions/agent/screen-pop.ts) for `key` by its signed view link (minted with the stack's `secret`), bounded to 10 s. */
+export async function screenPop(baseUrl: string, key: string, secret: string): Promise<{ status: number; type: string; body: string }> {
+  const r = await fetch(screenPopLink(baseUrl, key, secret), { signal: AbortSignal.timeout(10_000) });
   return { status: r.status, type: r.headers.get('content-type') ?? '', body: await r.text() };
 }

@@ -2,7 +2,8 @@ import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import { escapeHtml, isSessionHistoryKey, renderTranscriptPage, renderDtmf, screenPopResponse, CONTENT_SECURITY_POLICY, formatOffset } from '../../adapters/agent-view/index.ts';
+import { randomBytes } from 'node:crypto';
+import { escapeHtml, isSessionHistoryKey, renderTranscriptPage, renderDtmf, screenPopResponse, CONTENT_SECURITY_POLICY, formatOffset, mintViewToken, screenPopLink } from '../../adapters/agent-view/index.ts';
 import { PAGE_CSS } from '../../adapters/agent-view/styles.ts';
 import { startDynalite, type LocalDynamo } from '../helpers/dynalite.ts';
 import { appendTurn, createSession, newSessionHistoryKey, type SessionMeta, type TranscriptEntry } from '../../lib/store/session-history.ts';
@@ -39,8 +40,8 @@ describe('agent view rendering', () => {
     }
   });
 
-  test('transcript page: turns in seq order, who and time shown, text escaped, DTMF as digits', () => {
-    const html = renderTranscriptPage({ meta, turns });
+  test('transcript page: turns in seq order, who and time shown, text escaped, DTMF as digits when unmasked', () => {
+    const html = renderTranscriptPage({ meta, turns }, { maskDtmf: false });
     const order = ['Hello, how can I help?', 'I want &lt;b&gt;an&lt;/b&gt;', '<kbd>1</kbd><kbd>2</kbd><kbd>#</kbd>', 'transferred to an agent'].map((s) => html.indexOf(s));
     assert.ok(order.every((i) => i > 0), `all turns present: ${order}`);
     assert.deepEqual([...order].sort((a, b) => a - b), order, 'turns in seq order');
@@ -87,9 +88,14 @@ describe('agent view rendering', () => {
   });
 });
 
+/** A fake secret generated per test run. */
+const secret = randomBytes(32).toString('base64url');
+const opts = { secret, maskDtmf: true };
+const view = (k: string, extra: { nowMs?: number; ttlSeconds?: number } = {}) => ({ view: mintViewToken(k, secret, extra) });
+
 describe('screenPopResponse', () => {
   const key = 'Abcdefghijklmnopqrstu_';
-  test('400 for a malformed key, 404 unknown, 503 store failure, 200 found; security headers on all', async () => {
+  test('400 for a malformed token, 404 unknown, 503 store failure, 200 found; security headers on all', async () => {
     const { lines, log } = recordingLog();
     let reads = 0;
     const read = async (k: string) => {
@@ -98,17 +104,17 @@ describe('screenPopResponse', () => {
       if (k.startsWith('FAIL')) throw Object.assign(new Error('boom'), { name: 'ResourceNotFoundException' });
       return undefined;
     };
-    const bad = await screenPopResponse('not-a-key', read, log);
-    const missing = await screenPopResponse(undefined, read, log);
+    const bad = await screenPopResponse({ view: 'not-a-token' }, read, log, opts);
+    const missing = await screenPopResponse(undefined, read, log, opts);
     assert.equal(bad.statusCode, 400);
-    assert.equal(missing.statusCode, 400);
-    assert.equal(reads, 0, 'malformed keys never reach the store');
-    const unknown = await screenPopResponse('Z'.repeat(22), read, log);
+    assert.equal(missing.statusCode, 403);
+    assert.equal(reads, 0, 'malformed tokens never reach the store');
+    const unknown = await screenPopResponse(view('Z'.repeat(22)), read, log, opts);
     assert.equal(unknown.statusCode, 404);
     assert.match(unknown.body, /Conversation not found/);
-    const failing = await screenPopResponse('FAIL' + 'x'.repeat(18), read, log);
+    const failing = await screenPopResponse(view('FAIL' + 'x'.repeat(18)), read, log, opts);
     assert.equal(failing.statusCode, 503);
-    const ok = await screenPopResponse(key, read, log);
+    const ok = await screenPopResponse(view(key), read, log, opts);
     assert.equal(ok.statusCode, 200);
     assert.match(ok.body, /Hello, how can I help\?/);
     for (const r of [bad, missing, unknown, failing, ok]) {
@@ -137,6 +143,7 @@ describe('agentScreenPop handler with dynalite', () => {
     await createSession(store, key, meta);
     for (const t of turns) await appendTurn(store, key, t);
     await createSession(store, 'expiredexpiredexpired_', meta, -1);
+    process.env.SCREEN_POP_SECRET = secret;
     ({ handler } = (await import('../../functions/agent/screen-pop.ts')) as unknown as { handler: typeof handler });
   });
   after(async () => {
@@ -146,17 +153,61 @@ describe('agentScreenPop handler with dynalite', () => {
     ({ version: '2.0', routeKey: 'GET /agent', rawPath: '/agent', rawQueryString: '', headers: {}, queryStringParameters: qs, requestContext: { http: { method: 'GET' } } }) as unknown as APIGatewayProxyEventV2;
   const ctx = { callbackWaitsForEmptyEventLoop: false, functionName: 'agentScreenPop', getRemainingTimeInMillis: () => 5000 } as unknown as Context;
 
-  test('serves the stored transcript', async () => {
-    const r = await handler(event({ session_history_key: key }), ctx);
+  test('serves the stored transcript by signed link, DTMF masked by default', async () => {
+    const r = await handler(event(view(key)), ctx);
     assert.equal(r.statusCode, 200);
     const body = String(r.body);
     assert.ok(body.indexOf('Hello, how can I help?') < body.indexOf('I want &lt;b&gt;'));
-    assert.match(body, /<kbd>1<\/kbd><kbd>2<\/kbd><kbd>#<\/kbd>/);
+    assert.match(body, /<kbd>\u2022<\/kbd><kbd>\u2022<\/kbd><kbd>\u2022<\/kbd>/);
+    assert.doesNotMatch(body, /<kbd>1<\/kbd>/);
   });
-  test('404 for an unknown key and for an expired one; 400 for a malformed one', async () => {
-    assert.equal((await handler(event({ session_history_key: newSessionHistoryKey() }), ctx)).statusCode, 404);
-    assert.equal((await handler(event({ session_history_key: 'expiredexpiredexpired_' }), ctx)).statusCode, 404);
-    assert.equal((await handler(event({ session_history_key: '../../etc/passwd' }), ctx)).statusCode, 400);
-    assert.equal((await handler(event(), ctx)).statusCode, 400);
+  test('SCREEN_POP_MASK_DTMF=false shows the digits', async () => {
+    process.env.SCREEN_POP_MASK_DTMF = 'false';
+    try {
+      const r = await handler(event(view(key)), ctx);
+      assert.match(String(r.body), /<kbd>1<\/kbd><kbd>2<\/kbd><kbd>#<\/kbd>/);
+    } finally {
+      delete process.env.SCREEN_POP_MASK_DTMF;
+    }
+  });
+  test('404 for an unknown key and for an expired session; 400 for a malformed token', async () => {
+    assert.equal((await handler(event(view(newSessionHistoryKey())), ctx)).statusCode, 404);
+    assert.equal((await handler(event(view('expiredexpiredexpired_')), ctx)).statusCode, 404);
+    assert.equal((await handler(event({ view: '../../etc/passwd' }), ctx)).statusCode, 400);
+  });
+  test('403 for the old unsigned link, a forged signature, another secret, and an expired link', async () => {
+    assert.equal((await handler(event({ session_history_key: key }), ctx)).statusCode, 403);
+    assert.equal((await handler(event(), ctx)).statusCode, 403);
+    const token = mintViewToken(key, secret);
+    const forged = token.slice(0, -3) + (token.endsWith('AAA') ? 'BBB' : 'AAA');
+    assert.equal((await handler(event({ view: forged }), ctx)).statusCode, 403);
+    assert.equal((await handler(event({ view: mintViewToken(key, randomBytes(32).toString('hex')) }), ctx)).statusCode, 403);
+    const longer = token.replace(/\.(\d+)\./, (_m, e: string) => `.${Number(e) + 86_400}.`);
+    assert.equal((await handler(event({ view: longer }), ctx)).statusCode, 403, 'the expiry is signed');
+    const expired = await handler(event(view(key, { nowMs: Date.now() - 3601_000 })), ctx);
+    assert.equal(expired.statusCode, 403);
+    assert.match(String(expired.body), /Link expired/);
+  });
+  test('the link is valid for the configured time after the transfer (default 1 hour)', async () => {
+    const t0 = Date.now() - 3590_000;
+    assert.equal((await handler(event(view(key, { nowMs: t0 })), ctx)).statusCode, 200, 'still valid 59 min 50 s after the transfer');
+    const link = screenPopLink('https://agent.example.test/agent', key, secret, { ttlSeconds: 7200 });
+    assert.match(link, /^https:\/\/agent\.example\.test\/agent\?view=[A-Za-z0-9_-]{22}\.\d+\.[A-Za-z0-9_-]{43}$/);
+    assert.ok(!link.includes('session_history_key'));
+  });
+});
+
+describe('npm run call: the printed screen pop line (scripts/lib/screen-pop-line.ts)', () => {
+  test('is the signed link, which verifies with the stack secret; without a secret, no link', async () => {
+    const { screenPopLine } = await import('../../scripts/lib/screen-pop-line.ts');
+    const { verifyViewToken } = await import('../../adapters/agent-view/link.ts');
+    const key = newSessionHistoryKey();
+    const line = screenPopLine('http://127.0.0.1:3000/agent', key, secret);
+    const url = /(http:\/\/\S+)$/.exec(line)?.[1];
+    assert.ok(url, line);
+    assert.doesNotMatch(line, /session_history_key/);
+    const check = verifyViewToken(new URL(url).searchParams.get('view') ?? '', secret);
+    assert.ok(check.ok && check.key === key);
+    assert.match(screenPopLine('http://127.0.0.1:3000/agent', key, undefined), /no signed link/);
   });
 });

@@ -6,6 +6,8 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { verifyViewToken } from '../../adapters/agent-view/link.ts';
 import type { ConnectContactFlowEvent, Context } from 'aws-lambda';
 import { startDynalite, type LocalDynamo } from '../helpers/dynalite.ts';
 import { getStore, type Store } from '../../lib/store/client.ts';
@@ -15,6 +17,8 @@ import { OutcomeEvent } from '../../events/outcome.ts';
 
 const load = (p: string) => JSON.parse(readFileSync(new URL(`../../events/${p}`, import.meta.url), 'utf8'));
 let dyn: LocalDynamo;
+/** A fake link secret generated per run. */
+const linkSecret = randomBytes(32).toString('base64url');
 let store: Store;
 
 before(async () => {
@@ -22,6 +26,7 @@ before(async () => {
   process.env.STATE_TABLE = dyn.table;
   process.env.DYNAMODB_ENDPOINT = dyn.endpoint;
   process.env.AGENT_SCREEN_POP_BASE_URL = 'https://agent.example.test/';
+  process.env.SCREEN_POP_SECRET = linkSecret;
   store = getStore({ table: dyn.table, endpoint: dyn.endpoint });
 });
 after(async () => dyn?.stop());
@@ -46,7 +51,12 @@ describe('contact-flow function', () => {
     const { handler } = await import('../../functions/amazon-connect/contact-flow.ts');
     const out = (await handler(load('contact-flow/after-transfer.json'), {} as Context)) as Record<string, string>;
     assert.equal(out.sessionHistoryKey, 'q3VdT1xO8mC0rJvY2kQm9A');
-    assert.equal(out.screenPopURL, 'https://agent.example.test/agent?session_history_key=q3VdT1xO8mC0rJvY2kQm9A');
+    const url = new URL(out.screenPopURL!);
+    assert.equal(`${url.origin}${url.pathname}`, 'https://agent.example.test/agent');
+    assert.equal(url.searchParams.get('session_history_key'), null, 'no unsigned link');
+    const check = verifyViewToken(url.searchParams.get('view') ?? '', linkSecret);
+    assert.ok(check.ok && check.key === 'q3VdT1xO8mC0rJvY2kQm9A', 'a signed view link for the key');
+    assert.ok(check.ok && Math.abs(check.expiresAt * 1000 - (Date.now() + 3600_000)) < 5000, 'valid 1 hour after the transfer');
     assert.ok(Object.values(out).every((v) => typeof v === 'string'));
     assert.deepEqual(screenPopAttributes(load('contact-flow/after-hangup.json'), 'https://a'), { sessionHistoryKey: '', screenPopURL: '' });
   });

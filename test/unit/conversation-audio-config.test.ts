@@ -1,7 +1,6 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { startHttpsFileServer, type HttpsFileServer } from '../helpers/https-files.ts';
 import { writeWav } from '../../media-core/conversation/speech/pcm.ts';
 import { makeRuntime, startCall, ScriptedTestAssistant } from '../../media-core/conversation/testing/harness.ts';
 import { until } from '../../media-core/conversation/testing/fake-call.ts';
@@ -9,28 +8,28 @@ import { loadConfigFile, parseConfig } from '../../media-core/config/load.ts';
 import { createRouter, toE164 } from '../../media-core/conversation/routing.ts';
 import { ConfigError } from '../../lib/env.ts';
 
-let server: Server;
+let server: HttpsFileServer;
 let base = '';
 const good = writeWav(new Int16Array(800).fill(1234), 8000);
 const wrongRate = writeWav(new Int16Array(800), 16000);
+/** The audio fetch is https-only and refuses loopback unless the development option allows it. */
+let devAudio: Record<string, unknown> = {};
 
 before(async () => {
-  server = createServer((req, res) => {
-    if (req.url === '/good.wav') return res.end(good);
-    if (req.url === '/16k.wav') return res.end(wrongRate);
-    if (req.url === '/big.wav') return res.end(Buffer.alloc(2_000_000));
-    res.writeHead(404).end();
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  server = await startHttpsFileServer();
+  server.file('good.wav', good);
+  server.file('16k.wav', wrongRate);
+  server.file('big.wav', Buffer.alloc(2_000_000));
+  base = server.baseUrl;
+  devAudio = { audioFetch: { allowLoopback: true, caFile: server.caFile } };
 });
-after(() => new Promise<void>((r) => server.close(() => r())));
+after(() => server.close());
 
 describe('audio response and configuration', () => {
   test('audio plays an 8 kHz WAV; a wrong format or a 404 is skipped and the next response runs', async () => {
     const audio = (p: string) => ({ response_type: 'audio', source: `${base}${p}` });
     const a = new ScriptedTestAssistant(() => [audio('/good.wav'), audio('/16k.wav'), audio('/missing.wav'), { response_type: 'text', text: 'after' }, { response_type: 'end_session' }]);
-    const { runtime, tts } = makeRuntime(a);
+    const { runtime, tts } = makeRuntime(a, { config: devAudio });
     const call = startCall(runtime);
     await runtime.idle();
     assert.equal(call.plays.length, 2, 'the good file and the text');
@@ -40,7 +39,7 @@ describe('audio response and configuration', () => {
 
   test('looped audio plays until the caller interrupts it', async () => {
     const a = new ScriptedTestAssistant((t) => (t === '' ? [{ response_type: 'audio', source: `${base}/good.wav`, channel_options: { voice_telephony: { loop: 'true' } } }] : [{ response_type: 'end_session' }]));
-    const { runtime } = makeRuntime(a);
+    const { runtime } = makeRuntime(a, { config: devAudio });
     const call = startCall(runtime, {}, 5);
     await until(() => call.plays.length >= 3, 'three loops');
     call.press('1');

@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { translateOutcome, formatReferTo, TwilioTranslateError } from '../../adapters/twilio/translate.ts';
+import { translateOutcome, formatReferTo, TwilioTranslateError, UnsafeSipHeaderError } from '../../adapters/twilio/translate.ts';
 import { parseReferTransferTarget } from '../../adapters/twilio/refer-target.ts';
 import type { OutcomeEventInput } from '../../events/outcome.ts';
 
@@ -52,7 +52,7 @@ describe('translateOutcome (Twilio Flex)', () => {
   test('wrong vendor, bad target, bad header name, contract violation -> errors', () => {
     assert.throws(() => translateOutcome(outcome({ vendor: 'sip_trunk' })), TwilioTranslateError);
     assert.throws(() => translateOutcome(outcome(), { referTo: 'https://flex' }), TwilioTranslateError);
-    assert.throws(() => translateOutcome(outcome(), { headers: [{ name: 'Bad Name', value: 'x' }] }), TwilioTranslateError);
+    assert.throws(() => translateOutcome(outcome(), { headers: [{ name: 'Bad Name', value: 'x' }] }), UnsafeSipHeaderError);
     assert.throws(() => translateOutcome(outcome({ sessionHistoryKey: undefined })), /session history key/);
   });
 });

@@ -50,6 +50,8 @@ export interface HarnessOptions {
   stt?: SttProvider;
   deps?: RuntimeDeps;
   ttsPerChar?: number;
+  /** Top-level configuration fields merged in (e.g. audioFetch). */
+  config?: Record<string, unknown>;
 }
 
 export function makeRuntime(assistant: AssistantConnector, o: HarnessOptions = {}): { runtime: ConversationRuntime; tts: RecordingTts } {
@@ -68,6 +70,7 @@ export function makeRuntime(assistant: AssistantConnector, o: HarnessOptions = {
           ...o.integration,
         },
       ],
+      ...o.config,
     },
     '/tmp',
   );
