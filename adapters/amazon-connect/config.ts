@@ -9,6 +9,8 @@
  * | OUTCOME_DEADLINE_MS              | budget of one outcome, retries included (default 3000 ms) |
  * | AGENT_SCREEN_POP_BASE_URL        | base URL of the agent screen pop (functions/agent)        |
  * | CONTACT_REGISTRATION_TTL_SECONDS | how long a flow-registered contact stays findable (600 s) |
+ * | CONTACT_TOKEN_TTL_SECONDS        | lifetime of the contact token the flow function mints (120 s, at most 900) |
+ * | CONTACT_TOKEN_SECRET / _PARAM    | the token secret, or its SSM SecureString (adapters/common/contact-token-secret.ts) |
  *
  * Credentials come from the default AWS chain (the Lambda role in AWS; AWS_ACCESS_KEY_ID /
  * AWS_SECRET_ACCESS_KEY locally, fake values for the sandbox).
@@ -28,6 +30,7 @@ export const AmazonConnectConfigSchema = z.object({
   OUTCOME_DEADLINE_MS: int(100, 30_000, 3000),
   AGENT_SCREEN_POP_BASE_URL: z.optional(z.url()),
   CONTACT_REGISTRATION_TTL_SECONDS: int(10, 86_400, 600),
+  CONTACT_TOKEN_TTL_SECONDS: int(10, 900, 120),
 });
 export type AmazonConnectConfig = z.infer<typeof AmazonConnectConfigSchema>;
 

@@ -5,7 +5,7 @@
  */
 import axios, { isAxiosError, type AxiosInstance } from 'axios';
 import { CxoneAuth } from './auth.ts';
-import { accessKeySecretLoader, type NiceCxoneConfig } from './config.ts';
+import { accessKeySecretLoader, clientSecretLoader, type NiceCxoneConfig } from './config.ts';
 import type { SignalParams } from './translate.ts';
 import { VendorAuthError } from '../common/classify.ts';
 
@@ -27,7 +27,7 @@ export function createCxoneApi(config: NiceCxoneConfig, http: AxiosInstance = ax
   const auth = new CxoneAuth({
     issuerUrl: config.CXONE_ISSUER_URL,
     clientId: config.CXONE_CLIENT_ID,
-    clientSecret: config.CXONE_CLIENT_SECRET,
+    clientSecret: clientSecretLoader(config),
     accessKeyId: config.CXONE_ACCESS_KEY_ID,
     accessKeySecret: accessKeySecretLoader(config),
     http,
