@@ -20,6 +20,7 @@ import type { VendorSettings } from '../../media-core/config/schema.ts';
 import { getStore, type Store } from '../../lib/store/client.ts';
 import { registerContact } from '../../lib/store/contact-registry.ts';
 import { startDynalite, type LocalDynamo } from '../helpers/dynalite.ts';
+import { fillFlow, readFlowTemplate, validateFlow } from '../../infra/amazon-connect/flow.ts';
 
 const SECRET = randomBytes(32).toString('base64url');
 const OTHER_SECRET = randomBytes(32).toString('base64url');
@@ -193,4 +194,12 @@ describe('media core: contact decided when the INVITE arrives', () => {
     const d = await verifier().verify(fakeCallInfo({ inviteHeaders: [uui(tokenFor('amazon_connect', id))] }), connect());
     assert.equal(d.ok, false);
   });
+});
+
+test('the Connect flow passes the contact token as User-to-User (a flow sending the instance ARN is refused)', () => {
+  const values = { ContactFlowLambdaArn: 'arn:aws:lambda:us-east-1:123456789012:function:f', VoiceConnectorArn: 'arn:aws:chime:us-east-1:123456789012:vc/abc', QueueArn: 'arn:aws:connect:us-east-1:123456789012:instance/i/queue/q' };
+  const flow = fillFlow(readFlowTemplate(), values);
+  assert.deepEqual(validateFlow(flow), []);
+  const old = fillFlow(readFlowTemplate().replace('$.External.contactToken', '$.InstanceARN'), values);
+  assert.match(validateFlow(old).join('\n'), /UserToUserInformation must be \$\.External\.contactToken/);
 });
