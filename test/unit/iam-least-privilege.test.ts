@@ -98,3 +98,10 @@ test('no secret in any function environment: only SSM parameter names', () => {
   assert.equal(cx.CXONE_CLIENT_SECRET, undefined);
   assert.equal(cx.CXONE_CLIENT_SECRET_PARAM, '/open-phone-integration/dev/cxone/client-secret');
 });
+
+test('the idempotency lease (FUNCTION_TIMEOUT_MS) of each outcome function is at least its timeout', () => {
+  for (const name of ['AmazonConnectOutcomeLambdaFunction', 'NiceCxoneOutcomeLambdaFunction']) {
+    const p = resources[name]!.Properties;
+    assert.ok(Number(p.Environment.Variables.FUNCTION_TIMEOUT_MS) >= p.Timeout * 1000, `${name}: lease ${p.Environment.Variables.FUNCTION_TIMEOUT_MS} ms vs timeout ${p.Timeout} s`);
+  }
+});
