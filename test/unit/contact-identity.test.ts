@@ -118,6 +118,13 @@ describe('media core: contact decided when the INVITE arrives', () => {
     assert.equal(bad.ok, false, 'the format is checked even then');
   });
 
+  test('without a configured secret every token is refused (fail closed), and the reason is logged', async () => {
+    const id = cxoneId();
+    const v = new ContactVerifier({ store, env: {} });
+    const d = await v.verify(fakeCallInfo({ inviteHeaders: [{ name: 'X-ContactID', value: id }, { name: 'X-Contact-Token', value: tokenFor('nice_cxone', id) }] }), cxone());
+    assert.deepEqual(d, { ok: false, reason: 'contact token no_secret' });
+  });
+
   test('an expired token is refused', async () => {
     const id = cxoneId();
     const t = tokenFor('nice_cxone', id, { now: Date.now() - 300_000, ttlSeconds: 120 });
