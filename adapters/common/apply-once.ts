@@ -126,7 +126,9 @@ export async function applyOnce(o: ApplyOnceOptions): Promise<AdapterReply> {
           return applied(false, attempts);
         }
         if (verdict === 'not_applied' && left() > 50) continue;
-        await finish(o, verdict === 'not_applied' ? 'rejected' : 'unknown', attempts, claimed);
+        // Even "not applied" stays `unknown` here: the lost request may still be in flight, so
+        // a later invocation checks again before sending rather than sending blindly.
+        await finish(o, 'unknown', attempts, claimed);
         if (verdict === 'not_applied') return rejectedReply(outcome, 'deadline_exceeded', 'not applied before the deadline', attempts);
         return unknownReply(`no answer from the vendor (${(last as Error)?.name ?? 'error'})`, attempts);
       }

@@ -94,6 +94,20 @@ describe('NICE CXone: ambiguous failures', () => {
     assert.equal(signals(o.niceCxone!.ContactId).length, 1);
   });
 
+  test('a request still in flight at the deadline: recorded unknown, and the retry checks instead of signalling again', async () => {
+    const o = cxOutcome();
+    // The vendor receives the signal but acts on it only after the adapter gave up.
+    sb.addFault({ vendor: 'nice_cxone', operation: 'signal', status: 0, delayMs: 1200 });
+    const r = await cxoneApply(o, { api: cxone, store, deadlineMs: 400 });
+    assert.equal(r.status, 'rejected', JSON.stringify(r));
+    assert.equal((await readOutcome(store, o.outcomeId))?.state, 'unknown');
+    await new Promise((res) => setTimeout(res, 1200));
+    assert.equal(signals(o.niceCxone!.ContactId).length, 1, 'the late request did land');
+    const again = await cxoneApply(o, { api: cxone, store, deadlineMs: 3000 });
+    assert.deepEqual(again.status === 'applied' && again.duplicate, true, JSON.stringify(again));
+    assert.equal(signals(o.niceCxone!.ContactId).length, 1, 'not signalled twice');
+  });
+
   test('a 503 before applying is retried and applied once', async () => {
     const o = cxOutcome();
     sb.addFault({ vendor: 'nice_cxone', operation: 'signal', status: 503 });
