@@ -13,6 +13,7 @@ import { classifyAwsError } from '../common/classify.ts';
 import type { ConnectApi } from './client.ts';
 import { translateOutcome, type UpdateContactAttributesRequest } from './translate.ts';
 import type { CheckVerdict } from '../common/apply-once.ts';
+import { isConnectContactId } from '../../lib/contact-id.ts';
 
 export interface ConnectApplyDeps extends ApplyDeps {
   api: ConnectApi;
@@ -25,6 +26,13 @@ export function applyOutcome(raw: unknown, deps: ConnectApplyDeps): Promise<Adap
     translate: translateOutcome,
     classify: classifyAwsError,
     send: (t, signal) => deps.api.updateContactAttributes(t.request, signal),
+    // Before anything reaches the API: Connect contact ids are UUIDs, instance ids [A-Za-z0-9_-].
+    validate: (o) =>
+      o.kind === 'error' || !o.amazonConnect
+        ? undefined
+        : !isConnectContactId(o.amazonConnect.InitialContactId)
+          ? 'amazonConnect.InitialContactId is not a UUID'
+          : /^[\w-]{1,100}$/.test(o.amazonConnect.InstanceId) ? undefined : 'amazonConnect.InstanceId is malformed',
     check: (_o, t, signal) => attributesWritten(deps.api, t.request, signal),
   }, deps);
 }

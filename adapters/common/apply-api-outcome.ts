@@ -36,6 +36,8 @@ export interface VendorApply<R> {
   send: (request: R, signal: AbortSignal) => Promise<unknown>;
   /** Which vendor errors are retried (throttling, 5xx, network). */
   classify: (err: unknown) => RetryDecision;
+  /** Checks the outcome's contact ids (format); @returns a problem, or undefined when valid. */
+  validate?: (outcome: OutcomeEvent) => string | undefined;
   /** Asks the vendor whether `request` took effect, after an ambiguous failure. Must not throw. */
   check?: (outcome: OutcomeEvent, request: R, signal: AbortSignal) => Promise<CheckVerdict>;
 }
@@ -46,6 +48,8 @@ export async function applyApiOutcome<R>(raw: unknown, vendor: VendorApply<R>, d
   const parsed = parseOutcome(raw, vendor.vendor);
   if ('reply' in parsed) return parsed.reply;
   const { outcome } = parsed;
+  const problem = vendor.validate?.(outcome);
+  if (problem) return rejectedReply(outcome, 'invalid_outcome', problem, 0);
   const t = vendor.translate(outcome);
   if (t.action === 'invalid') return rejectedReply(outcome, 'invalid_custom_data', (t as { message: string }).message, 0);
   if (t.action === 'none') return appliedWithoutRequest(outcome);

@@ -13,6 +13,7 @@ import type { CxoneApi } from './client.ts';
 import { translateOutcome } from './translate.ts';
 import type { CheckVerdict } from '../common/apply-once.ts';
 import type { OutcomeKind } from '../../events/outcome.ts';
+import { isCxoneContactId } from '../../lib/contact-id.ts';
 
 export interface CxoneApplyDeps extends ApplyDeps {
   api: CxoneApi;
@@ -25,6 +26,8 @@ export function applyOutcome(raw: unknown, deps: CxoneApplyDeps): Promise<Adapte
     translate: translateOutcome,
     classify: classifyHttpError,
     send: (t, signal) => deps.api.signal(t.contactId, t.params, signal),
+    // CXone contact ids are digits; anything else never reaches the signal URL.
+    validate: (o) => (o.kind === 'error' || !o.niceCxone || isCxoneContactId(o.niceCxone.ContactId) ? undefined : 'niceCxone.ContactId is not a CXone contact id (digits)'),
     check: (o, t, signal) => signalTookEffect(deps.api, o.kind, t.contactId, signal),
   }, deps);
 }

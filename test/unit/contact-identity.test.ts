@@ -210,3 +210,22 @@ test('the Connect flow passes the contact token as User-to-User (a flow sending 
   const old = fillFlow(readFlowTemplate().replace('$.External.contactToken', '$.InstanceARN'), values);
   assert.match(validateFlow(old).join('\n'), /UserToUserInformation must be \$\.External\.contactToken/);
 });
+
+test('the adapters refuse malformed contact ids before any vendor request (invalid_outcome)', async () => {
+  const { applyOutcome: connectApply } = await import('../../adapters/amazon-connect/apply.ts');
+  const { applyOutcome: cxoneApply } = await import('../../adapters/nice-cxone/apply.ts');
+  const calls: string[] = [];
+  const store = {} as Store; // never reached
+  const base = { version: 1, outcomeId: randomUUID(), sipCallId: 'c@127.0.0.1', kind: 'hangup', customData: {}, occurredAt: new Date().toISOString() };
+  const ac = await connectApply({ ...base, vendor: 'amazon_connect', amazonConnect: { InstanceId: INSTANCE_ID, InitialContactId: 'contact-1' } }, {
+    store, deadlineMs: 1000,
+    api: { updateContactAttributes: async () => void calls.push('update'), describeInstance: async () => 'ACTIVE', getContactAttributes: async () => ({}) },
+  });
+  assert.equal(ac.status === 'rejected' && ac.reason, 'invalid_outcome');
+  const cx = await cxoneApply({ ...base, vendor: 'nice_cxone', niceCxone: { ContactId: '12/../34' } }, {
+    store, deadlineMs: 1000,
+    api: { signal: async () => void calls.push('signal'), checkToken: async () => {} },
+  });
+  assert.equal(cx.status === 'rejected' && cx.reason, 'invalid_outcome');
+  assert.deepEqual(calls, []);
+});
