@@ -51,7 +51,7 @@ function memoryStore(): Store {
   return { doc: { send } as unknown as Store['doc'], table: 'bench' };
 }
 
-const connectApi: ConnectApi = { updateContactAttributes: async () => {}, describeInstance: async () => 'ACTIVE' };
+const connectApi: ConnectApi = { updateContactAttributes: async () => {}, describeInstance: async () => 'ACTIVE', getContactAttributes: async () => ({}) };
 const cxoneApi: CxoneApi = { signal: async () => {}, checkToken: async () => {} };
 
 function event(vendor: 'amazon_connect' | 'nice_cxone') {

@@ -87,6 +87,7 @@ export const RejectReason = z.enum([
   'deadline_exceeded', // retryable errors continued past the deadline
   'auth_failed', // credentials refused
   'not_configured', // the adapter lacks a setting it needs
+  'outcome_unknown', // a request may have reached the vendor but no answer came (timeout, reset) and the vendor's state could not show it; not re-applied
 ]);
 export type RejectReason = z.infer<typeof RejectReason>;
 

@@ -3,6 +3,10 @@
  *
  * - POST /contact/attributes      UpdateContactAttributes {InitialContactId, InstanceId, Attributes}
  * - GET  /instance/{InstanceId}   DescribeInstance
+ * - GET  /contact/attributes/{InstanceId}/{InitialContactId}   GetContactAttributes
+ *   (docs.aws.amazon.com/connect/latest/APIReference/API_GetContactAttributes.html)
+ * - fault injection (types.ts FaultRule): a status before applying, or `afterApply` reset /
+ *   hang after applying UpdateContactAttributes (an ambiguous failure for the adapter)
  * - GET  /_sandbox/connect/contacts/{InitialContactId}   the contact's attributes and where the
  *   seed's flow would send it (Check contact attributes: SessionHistoryKey contains "hangup"
  *   -> disconnect; set -> queue to an agent with the key; unset -> the flow's error path)
@@ -17,7 +21,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { SandboxContext, VendorSandbox } from './types.ts';
-import { faultDelay, parseJson, sendJson } from './http.ts';
+import { afterApplyFault, faultDelay, parseJson, sendJson } from './http.ts';
 
 const MAX_BYTES = 32_768;
 const KEY_RE = /^[A-Za-z0-9_-]+$/;
@@ -76,7 +80,7 @@ export function createAmazonConnectSandbox(opts: ConnectSandboxOptions): VendorS
     const sig = sigv4Problem(req, opts.accessKeyId);
     if (sig) return fail(403, sig.type, sig.message);
     const fault = ctx.takeFault('amazon_connect', op);
-    await faultDelay(fault);
+    if (!fault?.afterApply) await faultDelay(fault);
     if (fault && fault.status) {
       const type = fault.status === 429 ? 'ThrottlingException' : fault.status === 503 ? 'ServiceUnavailableException' : 'InternalServiceException';
       if (fault.status === 429 && fault.retryAfterSeconds !== undefined) res.setHeader('retry-after', String(fault.retryAfterSeconds));
@@ -98,8 +102,26 @@ export function createAmazonConnectSandbox(opts: ConnectSandboxOptions): VendorS
     for (const [k, v] of Object.entries(merged)) bytes += Buffer.byteLength(k) + Buffer.byteLength(v);
     if (bytes > MAX_BYTES) return fail(400, 'InvalidParameterException', `Attributes total ${bytes} bytes exceeds ${MAX_BYTES}`);
     contacts.set(InitialContactId, { InstanceId, InitialContactId, attributes: merged, updates: (prev?.updates ?? 0) + 1 });
-    ctx.record({ vendor: 'amazon_connect', operation: op, params, status: 200 });
+    ctx.record({ vendor: 'amazon_connect', operation: op, params: fault?.afterApply ? { ...params, fault: `${fault.afterApply}_after_apply` } : params, status: 200 });
+    if (await afterApplyFault(res, fault)) return;
     sendJson(res, 200, {});
+  }
+
+  async function getAttributes(req: IncomingMessage, res: ServerResponse, instanceId: string, contactId: string, ctx: SandboxContext): Promise<void> {
+    const op = 'GetContactAttributes';
+    const fail = (status: number, type: string, message: string) => {
+      ctx.record({ vendor: 'amazon_connect', operation: op, params: { InstanceId: instanceId, InitialContactId: contactId, error: type }, status });
+      awsError(res, status, type, message);
+    };
+    const sig = sigv4Problem(req, opts.accessKeyId);
+    if (sig) return fail(403, sig.type, sig.message);
+    const fault = ctx.takeFault('amazon_connect', op);
+    await faultDelay(fault);
+    if (fault && fault.status) return fail(fault.status, fault.status === 429 ? 'ThrottlingException' : 'InternalServiceException', 'Injected fault');
+    if (!instances.has(instanceId)) return fail(404, 'ResourceNotFoundException', `Instance ${instanceId} not found`);
+    ctx.record({ vendor: 'amazon_connect', operation: op, params: { InstanceId: instanceId, InitialContactId: contactId }, status: 200 });
+    // A contact the flow is running but nobody wrote to yet has no attributes.
+    sendJson(res, 200, { Attributes: contacts.get(contactId)?.attributes ?? {} });
   }
 
   async function describe(req: IncomingMessage, res: ServerResponse, instanceId: string, ctx: SandboxContext): Promise<void> {
@@ -131,6 +153,11 @@ export function createAmazonConnectSandbox(opts: ConnectSandboxOptions): VendorS
       const inst = /^\/instance\/([^/]+)$/.exec(url.pathname);
       if (req.method === 'GET' && inst) {
         await describe(req, res, decodeURIComponent(inst[1]!), ctx);
+        return true;
+      }
+      const attrs = /^\/contact\/attributes\/([^/]+)\/([^/]+)$/.exec(url.pathname);
+      if (req.method === 'GET' && attrs) {
+        await getAttributes(req, res, decodeURIComponent(attrs[1]!), decodeURIComponent(attrs[2]!), ctx);
         return true;
       }
       const view = /^\/_sandbox\/connect\/contacts\/([^/]+)$/.exec(url.pathname);

@@ -15,6 +15,20 @@ export async function faultDelay(fault: FaultRule | undefined): Promise<void> {
   if (ms) await new Promise((r) => setTimeout(r, ms));
 }
 
+/**
+ * Fails the answer of an applied request as `fault.afterApply` says: destroys the socket
+ * (`reset`) or waits `delayMs` (bounded to 30 s) before the caller answers (`hang`).
+ * @returns true when the connection was reset (nothing more may be written).
+ */
+export async function afterApplyFault(res: ServerResponse, fault: FaultRule | undefined): Promise<boolean> {
+  if (fault?.afterApply === 'reset') {
+    res.socket?.destroy();
+    return true;
+  }
+  if (fault?.afterApply === 'hang') await new Promise((r) => setTimeout(r, Math.min(30_000, Math.max(0, fault.delayMs ?? 0))));
+  return false;
+}
+
 /** Parses a JSON body; undefined when empty or malformed. */
 export function parseJson(body: Buffer): unknown {
   if (body.length === 0) return undefined;

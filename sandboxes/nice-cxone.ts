@@ -9,6 +9,11 @@
  * - POST /inContactAPI/services/v{N}/interactions/{contactId}/signal   Bearer token required
  *   (missing, unknown or expired -> 401); p1..p9 from the query string (or a JSON body);
  *   answers 202. Checking that p1 is reserved is the adapter's job; the sandbox records p1..p9.
+ * - GET  /inContactAPI/services/v{N}/contacts/{contactId}   the contact's state as the seed 003
+ *   script leaves it: `contactState` PreQueue (no signal yet: still in the script),
+ *   InQueue (after a transfer signal: Reqagent), EndContact (after p1 "hangup")
+ * - fault injection (types.ts FaultRule): a status before signalling, or `afterApply` reset /
+ *   hang after the signal was delivered (an ambiguous failure for the adapter)
  * - POST /_sandbox/cxone/expire-tokens               every issued token expires now
  * - GET  /_sandbox/cxone/contacts/{contactId}        the signals received and where the seed 003
  *   script would send the caller (p1 "hangup" -> hang up; else Reqagent with the key)
@@ -17,7 +22,7 @@ import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { SandboxContext, VendorSandbox } from './types.ts';
 import type { SandboxCredentials } from './config.ts';
-import { faultDelay, parseJson, sendJson } from './http.ts';
+import { afterApplyFault, faultDelay, parseJson, sendJson } from './http.ts';
 
 type CxoneOptions = SandboxCredentials['cxone'];
 
@@ -71,7 +76,7 @@ export function createNiceCxoneSandbox(opts: CxoneOptions): VendorSandbox & { ex
       return;
     }
     const fault = ctx.takeFault('nice_cxone', 'signal');
-    await faultDelay(fault);
+    if (!fault?.afterApply) await faultDelay(fault);
     if (fault && fault.status) {
       const headers: Record<string, string> = fault.retryAfterSeconds !== undefined ? { 'retry-after': String(fault.retryAfterSeconds) } : {};
       ctx.record({ vendor: 'nice_cxone', operation: 'signal', params: { ...params, error: 'fault' }, status: fault.status });
@@ -81,8 +86,30 @@ export function createNiceCxoneSandbox(opts: CxoneOptions): VendorSandbox & { ex
     const list = signals.get(contactId) ?? [];
     list.push(p);
     signals.set(contactId, list);
-    ctx.record({ vendor: 'nice_cxone', operation: 'signal', params, status: 202 });
+    ctx.record({ vendor: 'nice_cxone', operation: 'signal', params: fault?.afterApply ? { ...params, fault: `${fault.afterApply}_after_apply` } : params, status: 202 });
+    if (await afterApplyFault(res, fault)) return;
     res.writeHead(202).end();
+  }
+
+  async function contactState(req: IncomingMessage, res: ServerResponse, contactId: string, ctx: SandboxContext): Promise<void> {
+    const bearer = /^Bearer (.+)$/i.exec(req.headers.authorization ?? '')?.[1];
+    const exp = bearer ? tokens.get(bearer) : undefined;
+    if (exp === undefined || exp <= Date.now()) {
+      ctx.record({ vendor: 'nice_cxone', operation: 'contact', params: { contactId, error: 'invalid_token' }, status: 401 });
+      sendJson(res, 401, { error: 'invalid_token' });
+      return;
+    }
+    const fault = ctx.takeFault('nice_cxone', 'contact');
+    await faultDelay(fault);
+    if (fault && fault.status) {
+      ctx.record({ vendor: 'nice_cxone', operation: 'contact', params: { contactId, error: 'fault' }, status: fault.status });
+      sendJson(res, fault.status, { error: 'server_error' });
+      return;
+    }
+    const last = signals.get(contactId)?.at(-1)?.p1;
+    const state = last === undefined ? 'PreQueue' : last === 'hangup' ? 'EndContact' : 'InQueue';
+    ctx.record({ vendor: 'nice_cxone', operation: 'contact', params: { contactId, contactState: state }, status: 200 });
+    sendJson(res, 200, { contactId, contactState: state });
   }
 
   const expireTokens = () => {
@@ -120,6 +147,11 @@ export function createNiceCxoneSandbox(opts: CxoneOptions): VendorSandbox & { ex
       const m = /^\/inContactAPI\/services\/v(\d+\.\d+)\/interactions\/([^/]+)\/signal$/i.exec(path);
       if (req.method === 'POST' && m) {
         await signal(req, res, url, m, body, ctx);
+        return true;
+      }
+      const contact = /^\/inContactAPI\/services\/v\d+\.\d+\/contacts\/(\d{1,20})$/i.exec(path);
+      if (req.method === 'GET' && contact) {
+        await contactState(req, res, contact[1]!, ctx);
         return true;
       }
       if (req.method === 'POST' && path === '/_sandbox/cxone/expire-tokens') {

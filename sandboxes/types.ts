@@ -38,6 +38,12 @@ export interface FaultRule {
   delayMs?: number;
   /** Retry-After header value in seconds, for 429. */
   retryAfterSeconds?: number;
+  /**
+   * With status 0: apply the request, then fail the answer: `reset` destroys the connection
+   * (a connection reset after the vendor applied it), `hang` waits `delayMs` before answering
+   * (the client times out). Where the vendor sandbox supports it (Connect, CXone).
+   */
+  afterApply?: 'reset' | 'hang';
 }
 
 /** Shared services a vendor sandbox gets from the server. */

@@ -46,6 +46,7 @@ async function run(o: CallOptions): Promise<number> {
     call = await placeCall({
       ...o,
       twilio,
+      contactTokens: vendor === 'amazon_connect' || vendor === 'nice_cxone' ? readStackInfo(o.port)?.contactTokens : undefined,
       onStart: ({ calledUser, contactId, sipUri }) => {
         if (twilio && sipUri) out(`Twilio: POST ${twilio.publicBaseUrl}/twilio/receive-call (signed, Called=${o.to}) -> 200 <Dial answerOnBridge="true" referUrl=…><Sip>${sipUri}</Sip>`);
         out(`Calling ${calledUser} (${VENDOR_NAME[vendor]}) at ${o.host}:${o.port} over ${o.transport.toUpperCase()}${contactId ? `, contact id ${contactId}` : ''}; ${what}; up to ${o.timeoutMs / 1000} s`);

@@ -7,6 +7,7 @@
 import { MissingPrerequisitesError, PortsBusyError, startStack, StartupError } from './lib/stack.ts';
 import { missingPrerequisites, SIPP } from './lib/prerequisites.ts';
 import { removeStackInfo, writeStackInfo } from './lib/stack-info.ts';
+import { CONNECT_FLOW_FUNCTION } from './lib/contact-token-emulation.ts';
 
 async function main(): Promise<number> {
   let stack;
@@ -27,6 +28,8 @@ async function main(): Promise<number> {
     sandboxUrl: urls.sandbox,
     twilio: { publicBaseUrl: stack.env.offline.PUBLIC_BASE_URL!, authToken: stack.env.offline.TWILIO_AUTH_TOKEN!, accountSid: stack.env.offline.TWILIO_ACCOUNT_SID! },
     screenPopSecret: stack.env.offline.SCREEN_POP_SECRET,
+    // For Amazon Connect and NICE CXone numbers: the contact token, as the flow or script gets it.
+    contactTokens: { lambdaUrl: urls.lambda, connectFlowFunction: CONNECT_FLOW_FUNCTION, httpUrl: urls.http, cxoneMintApiKey: stack.env.offline.CXONE_MINT_API_KEY! },
   });
   const lines = [
     '',

@@ -11,7 +11,9 @@ import type { AdapterReply } from '../../events/outcome.ts';
 import { applyApiOutcome, type ApplyDeps } from '../common/apply-api-outcome.ts';
 import { classifyAwsError } from '../common/classify.ts';
 import type { ConnectApi } from './client.ts';
-import { translateOutcome } from './translate.ts';
+import { translateOutcome, type UpdateContactAttributesRequest } from './translate.ts';
+import type { CheckVerdict } from '../common/apply-once.ts';
+import { isConnectContactId } from '../../lib/contact-id.ts';
 
 export interface ConnectApplyDeps extends ApplyDeps {
   api: ConnectApi;
@@ -24,5 +26,27 @@ export function applyOutcome(raw: unknown, deps: ConnectApplyDeps): Promise<Adap
     translate: translateOutcome,
     classify: classifyAwsError,
     send: (t, signal) => deps.api.updateContactAttributes(t.request, signal),
+    // Before anything reaches the API: Connect contact ids are UUIDs, instance ids [A-Za-z0-9_-].
+    validate: (o) =>
+      o.kind === 'error' || !o.amazonConnect
+        ? undefined
+        : !isConnectContactId(o.amazonConnect.InitialContactId)
+          ? 'amazonConnect.InitialContactId is not a UUID'
+          : /^[\w-]{1,100}$/.test(o.amazonConnect.InstanceId) ? undefined : 'amazonConnect.InstanceId is malformed',
+    check: (_o, t, signal) => attributesWritten(deps.api, t.request, signal),
   }, deps);
+}
+
+/**
+ * After an ambiguous UpdateContactAttributes: GetContactAttributes
+ * (docs.aws.amazon.com/connect/latest/APIReference/API_GetContactAttributes.html) shows
+ * whether every attribute of the request holds its value. Never throws (a failed read is `unknown`).
+ */
+export async function attributesWritten(api: ConnectApi, request: UpdateContactAttributesRequest, signal: AbortSignal): Promise<CheckVerdict> {
+  try {
+    const current = await api.getContactAttributes(request.InstanceId, request.InitialContactId, signal);
+    return Object.entries(request.Attributes).every(([k, v]) => current[k] === v) ? 'applied' : 'not_applied';
+  } catch {
+    return 'unknown';
+  }
 }

@@ -4,7 +4,7 @@
  * The SDK's own retries are off (maxAttempts 1): adapters/common/apply-once.ts retries inside
  * the outcome deadline instead, so the deadline holds.
  */
-import { ConnectClient, DescribeInstanceCommand, UpdateContactAttributesCommand } from '@aws-sdk/client-connect';
+import { ConnectClient, DescribeInstanceCommand, GetContactAttributesCommand, UpdateContactAttributesCommand } from '@aws-sdk/client-connect';
 import type { AmazonConnectConfig } from './config.ts';
 import type { UpdateContactAttributesRequest } from './translate.ts';
 
@@ -13,6 +13,8 @@ export interface ConnectApi {
   updateContactAttributes(request: UpdateContactAttributesRequest, signal?: AbortSignal): Promise<void>;
   /** @returns the instance status (e.g. ACTIVE). */
   describeInstance(instanceId: string, signal?: AbortSignal): Promise<string | undefined>;
+  /** The contact's attributes (GetContactAttributes), to check an ambiguous write. */
+  getContactAttributes(instanceId: string, initialContactId: string, signal?: AbortSignal): Promise<Record<string, string>>;
 }
 
 /** Creates the SDK client for `config`. */
@@ -29,6 +31,10 @@ export function connectApi(client: ConnectClient): ConnectApi {
     async describeInstance(instanceId, signal) {
       const r = await client.send(new DescribeInstanceCommand({ InstanceId: instanceId }), { abortSignal: signal });
       return r.Instance?.InstanceStatus;
+    },
+    async getContactAttributes(InstanceId, InitialContactId, signal) {
+      const r = await client.send(new GetContactAttributesCommand({ InstanceId, InitialContactId }), { abortSignal: signal });
+      return r.Attributes ?? {};
     },
   };
 }

@@ -7,8 +7,11 @@
  * | AMAZON_CONNECT_ENDPOINT          | endpoint override (the local sandbox, http://127.0.0.1:4010) |
  * | AMAZON_CONNECT_INSTANCE_ID       | instance for "Test connection" (DescribeInstance)         |
  * | OUTCOME_DEADLINE_MS              | budget of one outcome, retries included (default 3000 ms) |
+ * | FUNCTION_TIMEOUT_MS              | the function's own timeout; the idempotency lease is at least this (6000 ms) |
  * | AGENT_SCREEN_POP_BASE_URL        | base URL of the agent screen pop (functions/agent)        |
  * | CONTACT_REGISTRATION_TTL_SECONDS | how long a flow-registered contact stays findable (600 s) |
+ * | CONTACT_TOKEN_TTL_SECONDS        | lifetime of the contact token the flow function mints (120 s, at most 900) |
+ * | CONTACT_TOKEN_SECRET / _PARAM    | the token secret, or its SSM SecureString (adapters/common/contact-token-secret.ts) |
  *
  * Credentials come from the default AWS chain (the Lambda role in AWS; AWS_ACCESS_KEY_ID /
  * AWS_SECRET_ACCESS_KEY locally, fake values for the sandbox).
@@ -26,8 +29,10 @@ export const AmazonConnectConfigSchema = z.object({
   AMAZON_CONNECT_ENDPOINT: z.optional(z.url()),
   AMAZON_CONNECT_INSTANCE_ID: z.optional(z.string().check(z.minLength(1), z.maxLength(100))),
   OUTCOME_DEADLINE_MS: int(100, 30_000, 3000),
+  FUNCTION_TIMEOUT_MS: int(1000, 900_000, 6000),
   AGENT_SCREEN_POP_BASE_URL: z.optional(z.url()),
   CONTACT_REGISTRATION_TTL_SECONDS: int(10, 86_400, 600),
+  CONTACT_TOKEN_TTL_SECONDS: int(10, 900, 120),
 });
 export type AmazonConnectConfig = z.infer<typeof AmazonConnectConfigSchema>;
 

@@ -8,7 +8,7 @@ import type { AdapterReply, OutcomeEvent, Vendor } from '../../events/outcome.ts
 import type { Store } from '../../lib/store/client.ts';
 import type { Logger } from '../../lib/log.ts';
 import type { RetryDecision } from '../../lib/retry.ts';
-import { applyOnce } from './apply-once.ts';
+import { applyOnce, type CheckVerdict } from './apply-once.ts';
 import { rejectionFor } from './classify.ts';
 import { parseOutcome } from './parse-outcome.ts';
 import { appliedWithoutRequest, rejectedReply } from './reply.ts';
@@ -24,6 +24,8 @@ export interface ApplyDeps {
   log?: Logger;
   /** Epoch ms the invocation began (default now). */
   startedAt?: number;
+  /** Idempotency lease, ms: at least the function's timeout (FUNCTION_TIMEOUT_MS). */
+  leaseMs?: number;
 }
 
 /** The vendor-specific parts of an apply. */
@@ -34,6 +36,10 @@ export interface VendorApply<R> {
   send: (request: R, signal: AbortSignal) => Promise<unknown>;
   /** Which vendor errors are retried (throttling, 5xx, network). */
   classify: (err: unknown) => RetryDecision;
+  /** Checks the outcome's contact ids (format); @returns a problem, or undefined when valid. */
+  validate?: (outcome: OutcomeEvent) => string | undefined;
+  /** Asks the vendor whether `request` took effect, after an ambiguous failure. Must not throw. */
+  check?: (outcome: OutcomeEvent, request: R, signal: AbortSignal) => Promise<CheckVerdict>;
 }
 
 /** Applies the raw invocation payload for `vendor`. */
@@ -42,6 +48,8 @@ export async function applyApiOutcome<R>(raw: unknown, vendor: VendorApply<R>, d
   const parsed = parseOutcome(raw, vendor.vendor);
   if ('reply' in parsed) return parsed.reply;
   const { outcome } = parsed;
+  const problem = vendor.validate?.(outcome);
+  if (problem) return rejectedReply(outcome, 'invalid_outcome', problem, 0);
   const t = vendor.translate(outcome);
   if (t.action === 'invalid') return rejectedReply(outcome, 'invalid_custom_data', (t as { message: string }).message, 0);
   if (t.action === 'none') return appliedWithoutRequest(outcome);
@@ -50,10 +58,12 @@ export async function applyApiOutcome<R>(raw: unknown, vendor: VendorApply<R>, d
     store: deps.store,
     outcome,
     deadlineMs: deps.deadlineMs,
+    leaseMs: deps.leaseMs,
     startedAt,
     log: deps.log,
     classify: vendor.classify,
     reject: rejectionFor,
     send: async (_attempt, signal) => { await vendor.send(request, signal); },
+    check: vendor.check ? (signal) => vendor.check!(outcome, request, signal) : undefined,
   });
 }

@@ -82,6 +82,28 @@ export function classifyHttpError(err: unknown): RetryDecision {
   return { retry: status >= 500 || status === 408 };
 }
 
+/** Failures before any byte reached the vendor: the request certainly was not applied. */
+const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ERR_INVALID_URL', 'CredentialsProviderError']);
+
+/**
+ * true when the vendor may have applied the request although no answer came back: a timeout
+ * or abort of an attempt, a connection reset or broken pipe, a socket closed before the
+ * response (no HTTP status). A refused connection or failed DNS lookup is not ambiguous (the
+ * request never left), nor is any HTTP answer (the vendor said what happened).
+ */
+export function isAmbiguousFailure(err: unknown): boolean {
+  if (err instanceof VendorAuthError) return false;
+  const e = err as { name?: string; code?: string; message?: string; response?: unknown; $metadata?: { httpStatusCode?: number } };
+  if (!e || typeof e !== 'object') return false;
+  if (isAxiosError(err)) return err.response === undefined && !NOT_SENT_CODES.has(err.code ?? '');
+  if (e.$metadata?.httpStatusCode !== undefined) return false;
+  if (e.code && NOT_SENT_CODES.has(e.code)) return false;
+  if (e.name && NOT_SENT_CODES.has(e.name)) return false;
+  if (e.name === 'AbortError' || e.name === 'TimeoutError' || e.name === 'CanceledError' || e.name === 'RequestTimeout') return true;
+  if (e.code && NETWORK_CODES.has(e.code)) return true;
+  return /socket hang up|ECONNRESET|EPIPE|other side closed/i.test(e.message ?? '');
+}
+
 /** Why a non-retryable vendor error rejects the outcome; `message` is safe to log. */
 export function rejectionFor(err: unknown): { reason: RejectReason; message: string } {
   if (err instanceof VendorAuthError) return { reason: 'auth_failed', message: err.message };

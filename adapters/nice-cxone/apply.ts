@@ -11,6 +11,9 @@ import { applyApiOutcome, type ApplyDeps } from '../common/apply-api-outcome.ts'
 import { classifyHttpError } from '../common/classify.ts';
 import type { CxoneApi } from './client.ts';
 import { translateOutcome } from './translate.ts';
+import type { CheckVerdict } from '../common/apply-once.ts';
+import type { OutcomeKind } from '../../events/outcome.ts';
+import { isCxoneContactId } from '../../lib/contact-id.ts';
 
 export interface CxoneApplyDeps extends ApplyDeps {
   api: CxoneApi;
@@ -23,5 +26,28 @@ export function applyOutcome(raw: unknown, deps: CxoneApplyDeps): Promise<Adapte
     translate: translateOutcome,
     classify: classifyHttpError,
     send: (t, signal) => deps.api.signal(t.contactId, t.params, signal),
+    // CXone contact ids are digits; anything else never reaches the signal URL.
+    validate: (o) => (o.kind === 'error' || !o.niceCxone || isCxoneContactId(o.niceCxone.ContactId) ? undefined : 'niceCxone.ContactId is not a CXone contact id (digits)'),
+    check: (o, t, signal) => signalTookEffect(deps.api, o.kind, t.contactId, signal),
   }, deps);
+}
+
+/**
+ * After an ambiguous signal: the signal API has no idempotency key and no read-back, so the
+ * contact's state is the only evidence. Still in the script before queueing (PreQueue): the
+ * script's OnSignal has not run, so signalling again is safe. Queued or with an agent after a
+ * transfer, or ended after a hang-up: it took effect. Anything else, or no state: `unknown`
+ * (reported, not re-sent). Never throws.
+ */
+export async function signalTookEffect(api: CxoneApi, kind: OutcomeKind, contactId: string, signal: AbortSignal): Promise<CheckVerdict> {
+  if (!api.contactState) return 'unknown';
+  try {
+    const state = (await api.contactState(contactId, signal))?.toLowerCase();
+    if (state === 'prequeue') return 'not_applied';
+    if (kind === 'transfer' && (state === 'inqueue' || state === 'routing' || state === 'active')) return 'applied';
+    if (kind === 'hangup' && (state === 'endcontact' || state === 'disconnected')) return 'applied';
+    return 'unknown';
+  } catch {
+    return 'unknown';
+  }
 }

@@ -22,7 +22,8 @@ import { VendorAuthError } from '../common/classify.ts';
 export interface CxoneAuthOptions {
   issuerUrl: string;
   clientId: string;
-  clientSecret: string;
+  /** The client secret, or a loader of it (SSM SecureString in AWS). */
+  clientSecret: string | (() => Promise<string>);
   accessKeyId: string;
   accessKeySecret: () => Promise<string>;
   http: AxiosInstance;
@@ -83,7 +84,7 @@ export class CxoneAuth {
     const t = await http
       .post<{ access_token?: string; expires_in?: number; id_token?: string }>(this.#tokenEndpoint, form.toString(), {
         signal,
-        auth: { username: this.o.clientId, password: this.o.clientSecret },
+        auth: { username: this.o.clientId, password: typeof this.o.clientSecret === 'string' ? this.o.clientSecret : await this.o.clientSecret() },
         headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
       })
       .catch((err: unknown) => {

@@ -5,7 +5,7 @@
  */
 import axios, { isAxiosError, type AxiosInstance } from 'axios';
 import { CxoneAuth } from './auth.ts';
-import { accessKeySecretLoader, type NiceCxoneConfig } from './config.ts';
+import { accessKeySecretLoader, clientSecretLoader, type NiceCxoneConfig } from './config.ts';
 import type { SignalParams } from './translate.ts';
 import { VendorAuthError } from '../common/classify.ts';
 
@@ -15,6 +15,16 @@ export interface CxoneApi {
   signal(contactId: string, params: SignalParams, signal?: AbortSignal): Promise<void>;
   /** Obtains a token (the "Test connection" read). */
   checkToken(signal?: AbortSignal): Promise<void>;
+  /**
+   * The contact's state (GET .../contacts/{contactId}: `contactState`, e.g. PreQueue, InQueue,
+   * Active, EndContact), to check an ambiguous signal; undefined when the API does not say.
+   */
+  contactState?(contactId: string, signal?: AbortSignal): Promise<string | undefined>;
+}
+
+/** The contact details URL (Reporting API "contact details"; unconfirmed path, see vendor-facts.md). */
+export function contactUrl(apiEndpoint: string, apiVersion: string, contactId: string): string {
+  return `${apiEndpoint}/inContactAPI/services/v${apiVersion}/contacts/${encodeURIComponent(contactId)}`;
 }
 
 /** The signal URL for an API base, version (e.g. "31.0") and contact id. */
@@ -27,7 +37,7 @@ export function createCxoneApi(config: NiceCxoneConfig, http: AxiosInstance = ax
   const auth = new CxoneAuth({
     issuerUrl: config.CXONE_ISSUER_URL,
     clientId: config.CXONE_CLIENT_ID,
-    clientSecret: config.CXONE_CLIENT_SECRET,
+    clientSecret: clientSecretLoader(config),
     accessKeyId: config.CXONE_ACCESS_KEY_ID,
     accessKeySecret: accessKeySecretLoader(config),
     http,
@@ -59,6 +69,24 @@ export function createCxoneApi(config: NiceCxoneConfig, http: AxiosInstance = ax
     },
     async checkToken(signal) {
       await auth.session(signal);
+    },
+    async contactState(contactId, signal) {
+      for (let i = 0; i < 2; i++) {
+        const s = await auth.session(signal);
+        try {
+          const r = await http.get<{ contactState?: unknown; state?: unknown }>(contactUrl(s.apiEndpoint, config.CXONE_API_VERSION, contactId), {
+            signal,
+            headers: { authorization: `Bearer ${s.accessToken}`, accept: 'application/json' },
+          });
+          const state = r.data?.contactState ?? r.data?.state;
+          return typeof state === 'string' ? state : undefined;
+        } catch (err) {
+          // Same refresh-once rule as the signal: the cached token expired early or was revoked.
+          if (i === 0 && isAxiosError(err) && err.response?.status === 401) auth.invalidate(s.accessToken);
+          else throw err;
+        }
+      }
+      throw new VendorAuthError('CXone answered 401 with a freshly obtained token');
     },
   };
 }

@@ -4,12 +4,15 @@
  * | variable                      | meaning                                                        |
  * |-------------------------------|----------------------------------------------------------------|
  * | CXONE_ISSUER_URL              | OpenID issuer, e.g. https://cxone.niceincontact.com (the sandbox locally) |
- * | CXONE_CLIENT_ID / _SECRET     | the registered application's client credentials (HTTP Basic)   |
+ * | CXONE_CLIENT_ID               | the registered application's client id (HTTP Basic user)       |
+ * | CXONE_CLIENT_SECRET           | its client secret, locally; in AWS use the SSM parameter below |
+ * | CXONE_CLIENT_SECRET_PARAM     | SSM SecureString name holding the client secret                |
  * | CXONE_ACCESS_KEY_ID           | the user's access key id (password grant username)             |
  * | CXONE_ACCESS_KEY_SECRET       | its secret, locally; in AWS use the SSM parameter below        |
  * | CXONE_ACCESS_KEY_SECRET_PARAM | SSM SecureString name holding the secret (Powertools parameters) |
  * | CXONE_API_VERSION             | Admin API version in /inContactAPI/services/v{N}/ (default 31.0) |
  * | OUTCOME_DEADLINE_MS           | budget of one outcome, retries included (default 3000 ms)      |
+ * | FUNCTION_TIMEOUT_MS           | the function's own timeout; the idempotency lease is at least this (default 6000 ms) |
  */
 import { z } from 'zod';
 import { loadEnv } from '../../lib/env.ts';
@@ -19,16 +22,22 @@ export const NiceCxoneConfigSchema = z
   .object({
     CXONE_ISSUER_URL: z.url(),
     CXONE_CLIENT_ID: z.string().min(1),
-    CXONE_CLIENT_SECRET: z.string().min(1),
+    CXONE_CLIENT_SECRET: z.string().min(1).optional(),
+    CXONE_CLIENT_SECRET_PARAM: z.string().min(1).optional(),
     CXONE_ACCESS_KEY_ID: z.string().min(1),
     CXONE_ACCESS_KEY_SECRET: z.string().min(1).optional(),
     CXONE_ACCESS_KEY_SECRET_PARAM: z.string().min(1).optional(),
     CXONE_API_VERSION: z.string().regex(/^\d+\.\d+$/, 'like 31.0').default('31.0'),
     OUTCOME_DEADLINE_MS: z.coerce.number().int().min(100).max(30_000).default(3000),
+    FUNCTION_TIMEOUT_MS: z.coerce.number().int().min(1000).max(900_000).default(6000),
   })
   .refine((c) => c.CXONE_ACCESS_KEY_SECRET || c.CXONE_ACCESS_KEY_SECRET_PARAM, {
     path: ['CXONE_ACCESS_KEY_SECRET'],
     message: 'set CXONE_ACCESS_KEY_SECRET (local) or CXONE_ACCESS_KEY_SECRET_PARAM (SSM)',
+  })
+  .refine((c) => c.CXONE_CLIENT_SECRET || c.CXONE_CLIENT_SECRET_PARAM, {
+    path: ['CXONE_CLIENT_SECRET'],
+    message: 'set CXONE_CLIENT_SECRET (local) or CXONE_CLIENT_SECRET_PARAM (SSM)',
   });
 export type NiceCxoneConfig = z.infer<typeof NiceCxoneConfigSchema>;
 
@@ -48,5 +57,15 @@ export function accessKeySecretLoader(config: NiceCxoneConfig): () => Promise<st
     return async () => secret;
   }
   const name = config.CXONE_ACCESS_KEY_SECRET_PARAM!;
+  return () => readSecureParameter(name);
+}
+
+/** Loader of the client secret: the env value when set, else the SSM SecureString (as {@link accessKeySecretLoader}). */
+export function clientSecretLoader(config: NiceCxoneConfig): () => Promise<string> {
+  if (config.CXONE_CLIENT_SECRET) {
+    const secret = config.CXONE_CLIENT_SECRET;
+    return async () => secret;
+  }
+  const name = config.CXONE_CLIENT_SECRET_PARAM!;
   return () => readSecureParameter(name);
 }

@@ -1,8 +1,10 @@
 /**
  * Lambda invoked by the Amazon Connect flow (InvokeLambdaFunction, ContactFlowEvent): registers
- * the contact for the media core (lib/store/contact-registry.ts) and returns the screen-pop
- * attributes as a flat string map. Must answer within Amazon Connect's 8 s; a store failure
- * is logged and the attributes are still returned so the flow goes on.
+ * the contact for the media core (lib/store/contact-registry.ts), mints the contact token the
+ * flow sets as User-to-User on its Transfer to phone number block (lib/contact-token.ts), and
+ * returns the screen-pop attributes, as a flat string map. Must answer within Amazon Connect's
+ * 8 s; a store or secret failure is logged and the attributes are still returned so the flow
+ * goes on (without a token the media core refuses the call and the flow's error branch takes it).
  */
 import middy from '@middy/core';
 import type { ConnectContactFlowEvent, ConnectContactFlowResult } from 'aws-lambda';
@@ -10,29 +12,44 @@ import type { ConnectContactFlowEvent, ConnectContactFlowResult } from 'aws-lamb
 import { loadAmazonConnectConfig } from '../../adapters/amazon-connect/config.ts';
 import { registrationFromFlowEvent, screenPopAttributes } from '../../adapters/amazon-connect/contact-flow.ts';
 import { loadScreenPopEnv, screenPopSecret } from '../../adapters/agent-view/config.ts';
+import { contactTokenSecretLoader } from '../../adapters/common/contact-token-secret.ts';
+import { mintContactToken } from '../../lib/contact-token.ts';
 import { registerContact } from '../../lib/store/contact-registry.ts';
 import { getStore } from '../../lib/store/client.ts';
 import { createLogger } from '../../lib/log.ts';
 import { redactNumber } from '../../lib/redact.ts';
 
 const log = createLogger('amazon-connect-contact-flow');
+let secret: (() => Promise<string>) | undefined;
 
 async function contactFlow(event: ConnectContactFlowEvent): Promise<ConnectContactFlowResult> {
   const config = loadAmazonConnectConfig();
   const reg = registrationFromFlowEvent(event);
   let registered = 'false';
+  let contactToken = '';
   if ('error' in reg) {
     log.warn({ error: reg.error }, 'contact not registered');
   } else {
-    try {
-      await registerContact(getStore(), reg, config.CONTACT_REGISTRATION_TTL_SECONDS);
+    const [stored, minted] = await Promise.allSettled([
+      registerContact(getStore(), reg, config.CONTACT_REGISTRATION_TTL_SECONDS),
+      (async () => {
+        secret ??= contactTokenSecretLoader();
+        return mintContactToken({ vendor: 'amazon_connect', contactId: reg.ContactId, secret: await secret(), ttlSeconds: config.CONTACT_TOKEN_TTL_SECONDS }).token;
+      })(),
+    ]);
+    if (stored.status === 'fulfilled') {
       registered = 'true';
       log.info({ contactId: reg.ContactId, dialed: reg.dialedNumber, caller: redactNumber(reg.customerNumber) }, 'contact registered');
-    } catch (err) {
-      log.error({ err: (err as Error).message, contactId: reg.ContactId }, 'contact registration failed');
+    } else {
+      log.error({ err: (stored.reason as Error).message, contactId: reg.ContactId }, 'contact registration failed');
+    }
+    if (minted.status === 'fulfilled') contactToken = minted.value;
+    else {
+      secret = undefined;
+      log.error({ err: (minted.reason as Error).message, contactId: reg.ContactId }, 'contact token not minted');
     }
   }
-  return { registered, ...screenPopAttributes(event, config.AGENT_SCREEN_POP_BASE_URL, await linkSettings()) };
+  return { registered, contactToken, ...screenPopAttributes(event, config.AGENT_SCREEN_POP_BASE_URL, await linkSettings()) };
 }
 
 /** The signed link's secret and validity; undefined (no screenPopURL) when not configured. */

@@ -30,6 +30,9 @@ export const FLOW_FILE = fileURLToPath(new URL('./contact-flow.json', import.met
 export const PLACEHOLDERS = ['ContactFlowLambdaArn', 'VoiceConnectorArn', 'QueueArn'] as const;
 export type FlowValues = Record<(typeof PLACEHOLDERS)[number], string>;
 
+/** The flow's User-to-User for the Voice Connector: the contactToken the contact-flow function returned. */
+export const CONTACT_TOKEN_UUI = '$.External.contactToken';
+
 const IDENTIFIER_BAD = /[%:()\\/=$,;[\]{}]/;
 
 /** Reads the flow file as text. */
@@ -68,6 +71,10 @@ export function validateFlow(flow: Flow): string[] {
   }
   if (!ids.has(flow.StartAction)) problems.push(`StartAction "${flow.StartAction}" is not an action`);
   for (const a of flow.Actions) {
+    // The Voice Connector transfer must carry the contact token the register block minted:
+    // the media core refuses a call without it (lib/contact-token.ts).
+    const vc = a.Type === 'TransferParticipantToThirdParty' ? (a.Parameters?.VoiceConnector as Record<string, unknown> | undefined) : undefined;
+    if (vc && vc.UserToUserInformation !== CONTACT_TOKEN_UUI) problems.push(`action ${a.Identifier}: VoiceConnector.UserToUserInformation must be ${CONTACT_TOKEN_UUI} (the contact token)`);
     const t = a.Transitions ?? {};
     const targets = [t.NextAction, ...(t.Errors ?? []).map((e) => e.NextAction), ...(t.Conditions ?? []).map((c) => c.NextAction)];
     for (const target of targets) if (target !== undefined && !ids.has(target)) problems.push(`action ${a.Identifier} transitions to unknown "${target}"`);

@@ -6,7 +6,8 @@
  * | pk                         | sk             | written by                     |
  * |----------------------------|----------------|--------------------------------|
  * | `session#<key>`            | `meta`/`turn#<seq>` | media core (session-history.ts) |
- * | `contact#<number or id>`   | `contact`      | Amazon Connect flow function   |
+ * | `contact#id#<ContactId>`, `contact#num#<dialed>#<caller>` | `contact` | Amazon Connect flow function |
+ * | `contact#bound#<vendor>#<contact id>` | `call` | media core (contact bound to a Call-ID) |
  * | `outcome#<outcomeId>`      | `outcome`      | adapter functions (idempotency)|
  * | `mau#<yyyy-mm>#<md5>`      | `user`         | media core (monthly active users) |
  *

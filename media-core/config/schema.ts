@@ -126,10 +126,28 @@ export const VendorSettings = z.discriminatedUnion('vendor', [
     vendor: z.literal('amazon_connect'),
     /** Lambda function applying outcomes (functions/amazon-connect/outcome.ts). */
     functionName: z.string().min(1),
+    /**
+     * The Connect instance the outcomes go to (the INVITE's User-to-User now carries the
+     * contact token, not the instance). A flow registration naming another instance is refused.
+     */
+    instanceArn: z.string().regex(/^arn:aws[\w-]*:connect:[\w-]+:\d{12}:instance\/[\w-]{1,100}$/, 'an Amazon Connect instance ARN').optional(),
+    /**
+     * Opt-in fallback when the INVITE has no valid contact token: the latest flow registration
+     * for (dialed number, caller number) within its TTL. Not authenticated (the From number can
+     * be forged) and ambiguous for two calls from one caller to one number; off by default,
+     * on only in the local demo. Uses are logged and counted (media_core_contact_identity_total).
+     */
+    numberMatchFallback: z.boolean().default(false),
   }),
   z.object({
     vendor: z.literal('nice_cxone'),
     functionName: z.string().min(1),
+    /**
+     * Weaker opt-in mode for scripts that cannot call the mint endpoint: trust X-ContactID
+     * without an X-Contact-Token. Anyone who can reach the media core's SIP port with a live
+     * contact id can then signal that contact; pair it with a SIP source allowlist.
+     */
+    trustContactIdHeader: z.boolean().default(false),
   }),
 ]);
 export type VendorSettings = z.infer<typeof VendorSettings>;

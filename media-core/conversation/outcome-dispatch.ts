@@ -31,7 +31,7 @@ import { translateOutcome as twilioTranslate } from '../../adapters/twilio/trans
 import type { SipAction } from '../../adapters/types.ts';
 import type { Call, SipHeader } from '../call/types.ts';
 import type { VendorSettings } from '../config/schema.ts';
-import { amazonConnectContact, niceCxoneContact } from './contact.ts';
+import { boundContact } from './contact.ts';
 import type { OutcomeInvoker } from './lambda-invoke.ts';
 import type { GenericResponse } from './types.ts';
 
@@ -96,16 +96,10 @@ export class OutcomeDispatcher {
       return false;
     }
     try {
-      const extra: Partial<OutcomeEvent> = {};
-      if (v.vendor === 'amazon_connect') {
-        const c = await amazonConnectContact(this.d.call.info, this.d.store);
-        if (!c) throw new Error('no Amazon Connect contact for this call (no UUI/contact id headers and no registration)');
-        extra.amazonConnect = c;
-      } else {
-        const c = niceCxoneContact(this.d.call.info);
-        if (!c) throw new Error('no X-ContactID header on the INVITE');
-        extra.niceCxone = c;
-      }
+      // Verified and bound when the INVITE arrived (contact.ts); never re-read from headers.
+      const c = boundContact(this.d.call);
+      if (!c || c.vendor !== v.vendor) throw new Error('no verified contact bound to this call');
+      const extra: Partial<OutcomeEvent> = c.vendor === 'amazon_connect' ? { amazonConnect: c.amazonConnect } : { niceCxone: c.niceCxone };
       const reply = await this.d.invoke(v.functionName, this.event(kind, customData, extra));
       if (reply.status === 'applied') return true;
       this.d.log.error({ vendor: v.vendor, kind, reason: reply.reason, message: reply.message }, 'adapter rejected the outcome');

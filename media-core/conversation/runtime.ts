@@ -16,6 +16,7 @@ import { LocalAssistant } from './assistants/local.ts';
 import { WatsonAssistant } from './assistants/watson.ts';
 import { WebhookAssistant } from './assistants/webhook.ts';
 import { IamTokenSource, secretFromEnv } from './iam.ts';
+import { bindCallContact, ContactVerifier } from './contact.ts';
 import type { OutcomeInvoker } from './lambda-invoke.ts';
 import { createRouter } from './routing.ts';
 import { ConversationSession, type SmsRequestLike } from './session.ts';
@@ -40,6 +41,8 @@ export interface RuntimeDeps {
   makeTts?: (speech: SpeechConfig) => TtsProvider;
   makeStt?: (speech: SpeechConfig, phrases: string[]) => SttProvider | undefined;
   makeAssistant?: (a: AssistantConfig) => AssistantConnector;
+  /** Contact verification for Amazon Connect and NICE CXone calls (default: from env and store). */
+  contacts?: ContactVerifier;
 }
 
 export interface ConversationRuntime {
@@ -122,6 +125,7 @@ export function createConversationRuntime(loaded: LoadedConfig, deps: RuntimeDep
     sttFor(i);
   }
 
+  const contacts = deps.contacts ?? new ContactVerifier({ store: deps.store, env, log });
   let active = 0;
   let idleWaiters: (() => void)[] = [];
   const recent: ConversationSession[] = [];
@@ -146,6 +150,36 @@ export function createConversationRuntime(loaded: LoadedConfig, deps: RuntimeDep
         call.reject(404, 'Not Found');
         return;
       }
+      const vendor = integration.contactCenter.vendor;
+      if (vendor === 'amazon_connect' || vendor === 'nice_cxone') {
+        // The contact is decided (token verified, bound) before the call is answered; a call
+        // without a verifiable contact is refused, so the flow or script takes its error path.
+        // Counted as active meanwhile, so idle() and drain wait for the decision.
+        active++;
+        void contacts.verify(call.info, integration.contactCenter).then((d) => {
+          if (d.ok) {
+            bindCallContact(call, d.contact);
+            startSession(call, integration, clog);
+          } else call.reject(403, 'Forbidden');
+          ended();
+        });
+        return;
+      }
+      startSession(call, integration, clog);
+    },
+  };
+
+  function ended(): void {
+    active--;
+    if (active === 0) {
+      const w = idleWaiters;
+      idleWaiters = [];
+      for (const f of w) f();
+    }
+  }
+
+  function startSession(call: Call, integration: IntegrationConfig, clog: Logger): void {
+    {
       const speech = config.speech[integration.speech]!;
       const { provider: _tp, ...ttsDefaults } = speech.tts as Record<string, unknown>;
       const { provider: _sp, ...sttDefaults } = speech.stt as Record<string, unknown>;
@@ -173,13 +207,8 @@ export function createConversationRuntime(loaded: LoadedConfig, deps: RuntimeDep
       clog.info({ called: integration.number, caller: redactNumber(call.info.callerUser), vendor: integration.contactCenter.vendor }, 'call');
       void session.run().finally(() => {
         running.delete(call);
-        active--;
-        if (active === 0) {
-          const w = idleWaiters;
-          idleWaiters = [];
-          for (const f of w) f();
-        }
+        ended();
       });
-    },
-  };
+    }
+  }
 }

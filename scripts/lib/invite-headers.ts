@@ -2,10 +2,12 @@
  * The SIP headers each vendor's platform adds to the INVITE that reaches the media core:
  *
  * - Amazon Connect (Chime Voice Connector, "Transfer to phone number"): User-to-User carries
- *   the instance ARN, hex encoded as the Chime SDK shows it (RFC 7433 `;encoding=hex`), plus
+ *   the contact token the flow's Lambda minted (the block's UserToUserInformation), hex
+ *   encoded as the Chime SDK shows it (RFC 7433 `;encoding=hex`), plus
  *   X-Amzn-ConnectContactId / X-Amzn-ConnectInitialContactId (unconfirmed names, see
- *   vendor-facts.md).
- * - NICE CXone: X-ContactID, set by the script's Sipputheader before Placecall.
+ *   vendor-facts.md; informative only, the media core trusts the token).
+ * - NICE CXone: X-ContactID and X-Contact-Token, set by the script's Sipputheader before
+ *   Placecall (the token from the mint endpoint).
  * - Twilio (<Dial><Sip>): X-Twilio-CallSid.
  * - A generic SIP trunk: nothing special.
  */
@@ -16,6 +18,8 @@ export interface VendorCallIds {
   /** The id the vendor knows the call by: Connect contact id, CXone contact id, Twilio CallSid. */
   contactId?: string;
   instanceArn?: string;
+  /** The contact token (contact-token-emulation.ts); absent = none sent (the media core refuses the call). */
+  contactToken?: string;
 }
 
 /** Fresh ids for one call of `vendor`. */
@@ -38,12 +42,12 @@ export function vendorInviteHeaders(vendor: CallVendor, ids: VendorCallIds): str
   switch (vendor) {
     case 'amazon_connect':
       return [
-        `User-to-User: ${Buffer.from(ids.instanceArn ?? '', 'ascii').toString('hex')};encoding=hex`,
+        ...(ids.contactToken ? [`User-to-User: ${Buffer.from(ids.contactToken, 'ascii').toString('hex')};encoding=hex`] : []),
         `X-Amzn-ConnectContactId: ${ids.contactId}`,
         `X-Amzn-ConnectInitialContactId: ${ids.contactId}`,
       ];
     case 'nice_cxone':
-      return [`X-ContactID: ${ids.contactId}`];
+      return [`X-ContactID: ${ids.contactId}`, ...(ids.contactToken ? [`X-Contact-Token: ${ids.contactToken}`] : [])];
     case 'twilio_flex':
       return [`X-Twilio-CallSid: ${ids.contactId}`];
     default:

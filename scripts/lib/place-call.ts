@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import type { SandboxEvent } from '../../sandboxes/types.ts';
 import type { CallOptions } from './call-args.ts';
 import { buildScenario, mediaDurationMs, mediaSteps, prepareDtmfPcaps, synthesizeSpeech } from './caller-media.ts';
+import { connectFlowToken, cxoneMintToken, type ContactTokenEmulation } from './contact-token-emulation.ts';
 import { newCallIds, vendorInviteHeaders, type VendorCallIds } from './invite-headers.ts';
 import { ESPEAK, MissingPrerequisitesError, missingPrerequisites, SIPP, SOX } from './prerequisites.ts';
 import { REPO_ROOT } from './repo-root.ts';
@@ -36,6 +37,15 @@ export interface PlaceCallOptions extends Omit<CallOptions, 'screenPopUrl' | 'he
   instanceArn?: string;
   /** Emulate Twilio's webhooks for a Twilio Flex number (skipped when undefined). */
   twilio?: TwilioEmulation;
+  /**
+   * Obtain the contact token as the Connect flow / CXone script would (skipped when undefined:
+   * the INVITE then carries no token, as a forged call would).
+   */
+  contactTokens?: ContactTokenEmulation;
+  /** Send this contact id instead of a fresh one (tests: a forged or replayed contact). */
+  contactId?: string;
+  /** Send this token instead of minting one (tests: a forged, expired or replayed token). */
+  contactToken?: string;
   /**
    * Announce this UDP port as the caller's RTP port in the SDP, so the media core's audio goes
    * to a socket the caller of placeCall reads (SIPp still sends DTMF/speech from its own port).
@@ -93,6 +103,7 @@ export async function placeCall(o: PlaceCallOptions): Promise<PlacedCall> {
   const configFile = o.configFile ?? process.env.CONFIG_FILE ?? join(REPO_ROOT, 'media-core/config/demo.json');
   const vendor = vendorForNumber(o.to, configFile);
   const ids = newCallIds(vendor, o.instanceArn ?? DEMO_CONNECT_INSTANCE_ARN);
+  if (o.contactId) ids.contactId = o.contactId;
   const notes: string[] = [];
   const workDir = mkdtempSync(join(tmpdir(), 'npm-call-'));
   const startedAt = Date.now();
@@ -118,6 +129,18 @@ export async function placeCall(o: PlaceCallOptions): Promise<PlacedCall> {
         return { vendor, ids, calledUser, messages: [], ladder: [], sip: { kind: 'no-answer' }, sandboxEvents: [], twilio, sipp: { code: null, killed: false, errors: [] }, startedAt, endedAt: Date.now(), notes };
       }
       calledUser = dial.user;
+    }
+
+    if (o.contactToken) ids.contactToken = o.contactToken;
+    else if (o.contactTokens && ids.contactId && (vendor === 'amazon_connect' || vendor === 'nice_cxone')) {
+      try {
+        ids.contactToken =
+          vendor === 'amazon_connect'
+            ? (await connectFlowToken(o.contactTokens, { contactId: ids.contactId, instanceArn: ids.instanceArn!, dialed: o.to, caller: o.from })).contactToken
+            : await cxoneMintToken(o.contactTokens, ids.contactId);
+      } catch (err) {
+        notes.push(`no contact token (${(err as Error).message}); the media core will refuse the call`);
+      }
     }
 
     const speech = o.say ? await synthesizeSpeech(o.say, workDir) : undefined;

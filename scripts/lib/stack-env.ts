@@ -74,6 +74,10 @@ export interface StackSecrets {
   cxoneTenantId: string;
   /** HMAC secret of the screen pop's signed view links (adapters/agent-view/link.ts). */
   screenPopSecret: string;
+  /** Contact token secret (lib/contact-token.ts), shared by the minting functions and the media core. */
+  contactTokenSecret: string;
+  /** API key of the CXone mint endpoint (functions/nice-cxone/contact-token.ts). */
+  cxoneMintApiKey: string;
 }
 
 /** Random, obviously fake values (never real credentials). */
@@ -90,6 +94,8 @@ export function generateSecrets(): StackSecrets {
     cxoneClientSecret: `local-fake-client-secret-${hex(16)}`,
     cxoneTenantId: randomUUID(),
     screenPopSecret: `local-fake-screen-pop-${randomBytes(32).toString('base64url')}`,
+    contactTokenSecret: `local-fake-contact-token-${randomBytes(32).toString('base64url')}`,
+    cxoneMintApiKey: `local-fake-mint-key-${hex(16)}`,
   };
 }
 
@@ -182,6 +188,8 @@ export function computeStackEnv(ports: Ports, secrets: StackSecrets, opts: Stack
     CXONE_CLIENT_ID: secrets.cxoneClientId,
     CXONE_CLIENT_SECRET: secrets.cxoneClientSecret,
     AMAZON_CONNECT_INSTANCE_ID: DEMO_CONNECT_INSTANCE_ID,
+    CONTACT_TOKEN_SECRET: secrets.contactTokenSecret,
+    CXONE_MINT_API_KEY: secrets.cxoneMintApiKey,
   };
   const offline: Record<string, string> = {
     ...aws,
@@ -234,6 +242,8 @@ export function computeStackEnv(ports: Ports, secrets: StackSecrets, opts: Stack
     TWILIO_ACCOUNT_SID: secrets.twilioAccountSid,
     TWILIO_AUTH_TOKEN: secrets.twilioAuthToken,
     TWILIO_API_BASE_URL: urls.sandbox,
+    // Verifies the contact tokens the Connect flow function and the CXone mint endpoint issue.
+    CONTACT_TOKEN_SECRET: secrets.contactTokenSecret,
   };
   return { urls, offline, sandboxes, mediaCore };
 }

@@ -8,6 +8,7 @@
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { ContactTokenEmulation } from './contact-token-emulation.ts';
 import type { TwilioEmulation } from './twilio-emulation.ts';
 
 export interface StackInfo {
@@ -18,6 +19,8 @@ export interface StackInfo {
   twilio: TwilioEmulation;
   /** The per-run fake secret of the screen pop's signed view links, so `npm run call` prints a link that opens. */
   screenPopSecret?: string;
+  /** Where the Connect flow function and the CXone mint endpoint are, and the mint API key. */
+  contactTokens?: ContactTokenEmulation;
 }
 
 /** Path of the info file of the stack whose media core listens on `sipPort`. */

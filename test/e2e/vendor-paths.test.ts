@@ -16,6 +16,7 @@ import { isSessionHistoryKey } from '../../adapters/agent-view/key.ts';
 import type { PlacedCall } from '../../scripts/lib/place-call.ts';
 import { decodeUserToUser, parseReferTo } from '../../scripts/lib/sip-ladder.ts';
 import { DEMO_CONNECT_INSTANCE_ARN } from '../../scripts/lib/stack-env.ts';
+import { verifyContactToken } from '../../lib/contact-token.ts';
 import { postSignedWebhook, twilioVoiceParams } from '../../scripts/lib/twilio-emulation.ts';
 import { contactEvents, header, receivedRequest, response, screenPop } from '../helpers/e2e-ladder.ts';
 import { startTestStack, type TestStack } from '../helpers/e2e-stack.ts';
@@ -138,10 +139,13 @@ describe('vendor paths through the local stack, by DTMF', { timeout: 150_000 }, 
       assert.doesNotMatch(forged.body, /<Dial/);
     });
 
-    test('Amazon Connect: INVITE with the instance ARN and contact id; UpdateContactAttributes {SessionHistoryKey, AccountNumber} before the BYE', () => {
+    test('Amazon Connect: INVITE with the flow-minted contact token in User-to-User; UpdateContactAttributes {SessionHistoryKey, AccountNumber} on the configured instance before the BYE', () => {
       const call = transfers.connect;
       const invite = call.messages.find((m) => m.direction === 'sent' && m.method === 'INVITE');
-      assert.equal(decodeUserToUser(header(invite, 'user-to-user') ?? ''), DEMO_CONNECT_INSTANCE_ARN);
+      const token = decodeUserToUser(header(invite, 'user-to-user') ?? '');
+      assert.equal(token.split('.')[1], call.ids.contactId, `the token names the contact: ${token}`);
+      const verified = verifyContactToken(token, { vendor: 'amazon_connect', secrets: [stack.env.mediaCore.CONTACT_TOKEN_SECRET!] });
+      assert.ok(verified.ok, JSON.stringify(verified));
       assert.equal(header(invite, 'x-amzn-connectcontactid'), call.ids.contactId);
       const bye = assertEndedByMediaCore(call);
       assert.equal(receivedRequest(call, 'REFER'), undefined, 'no REFER: Connect resumes its flow after the BYE');
@@ -149,6 +153,7 @@ describe('vendor paths through the local stack, by DTMF', { timeout: 150_000 }, 
       assert.equal(events.length, 1, stack.explain(call));
       const e = events[0]!;
       assert.equal(e.status, 200);
+      assert.equal(e.params.InstanceId, DEMO_CONNECT_INSTANCE_ARN.split('/')[1], 'the instance from configuration');
       const attributes = e.params.Attributes as Record<string, string>;
       assert.ok(isSessionHistoryKey(attributes.SessionHistoryKey ?? ''), JSON.stringify(attributes));
       assert.equal(attributes.AccountNumber, ACCOUNT, `custom_data with {{account_number}} filled\n${stack.explain(call)}`);
@@ -156,10 +161,11 @@ describe('vendor paths through the local stack, by DTMF', { timeout: 150_000 }, 
       assert.ok(Date.parse(e.at) <= bye.at, `attributes written (${e.at}) before the BYE reached the caller (${new Date(bye.at).toISOString()})`);
     });
 
-    test('NICE CXone: INVITE with X-ContactID; signal p1 = key, p2 = account number, before the BYE', () => {
+    test('NICE CXone: INVITE with X-ContactID and the minted X-Contact-Token; signal p1 = key, p2 = account number, before the BYE', () => {
       const call = transfers.cxone;
       const invite = call.messages.find((m) => m.direction === 'sent' && m.method === 'INVITE');
       assert.equal(header(invite, 'x-contactid'), call.ids.contactId);
+      assert.equal(header(invite, 'x-contact-token')?.split('.')[1], call.ids.contactId);
       const bye = assertEndedByMediaCore(call);
       const events = contactEvents(call);
       assert.equal(events.length, 1, stack.explain(call));

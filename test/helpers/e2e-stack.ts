@@ -13,6 +13,7 @@ import { randomInt } from 'node:crypto';
 import { placeCall, type PlaceCallOptions, type PlacedCall } from '../../scripts/lib/place-call.ts';
 import { startStack, type RunningStack } from '../../scripts/lib/stack.ts';
 import type { TwilioEmulation } from '../../scripts/lib/twilio-emulation.ts';
+import { CONNECT_FLOW_FUNCTION } from '../../scripts/lib/contact-token-emulation.ts';
 import { freeSipPort, freeTcpPort } from './ports.ts';
 import { describeCall } from './e2e-ladder.ts';
 
@@ -90,6 +91,7 @@ export async function startTestStack(opts: { configFile?: string; logLevel?: str
         sandboxUrl: stack.env.urls.sandbox,
         configFile: opts.configFile,
         twilio,
+        contactTokens: { lambdaUrl: stack.env.urls.lambda, connectFlowFunction: CONNECT_FLOW_FUNCTION, httpUrl: stack.env.urls.http, cxoneMintApiKey: stack.env.offline.CXONE_MINT_API_KEY! },
         ...o,
       }),
     log: (component) => [...(logs.get(component) ?? [])],

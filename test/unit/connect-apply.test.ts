@@ -108,7 +108,7 @@ describe('applyOutcome against the sandbox', () => {
   });
 
   test('a validation error is not retried (vendor_rejected); an unknown instance too', async () => {
-    const r = await applyOutcome(outcome({ amazonConnect: { InstanceId: 'no-such-instance', InitialContactId: 'c1' } }), { api, store, deadlineMs: 3000 });
+    const r = await applyOutcome(outcome({ amazonConnect: { InstanceId: 'no-such-instance', InitialContactId: randomUUID() } }), { api, store, deadlineMs: 3000 });
     assert.equal(r.status === 'rejected' && r.reason, 'vendor_rejected');
     assert.match(r.status === 'rejected' ? r.message : '', /ResourceNotFoundException/);
     assert.equal(sb.events().length, 1);

@@ -14,6 +14,7 @@ import { getStore, type Store } from '../../lib/store/client.ts';
 import { findRegisteredContact, registerContact } from '../../lib/store/contact-registry.ts';
 import { screenPopAttributes } from '../../adapters/amazon-connect/index.ts';
 import { OutcomeEvent } from '../../events/outcome.ts';
+import { verifyContactToken } from '../../lib/contact-token.ts';
 
 const load = (p: string) => JSON.parse(readFileSync(new URL(`../../events/${p}`, import.meta.url), 'utf8'));
 let dyn: LocalDynamo;
@@ -27,6 +28,8 @@ before(async () => {
   process.env.DYNAMODB_ENDPOINT = dyn.endpoint;
   process.env.AGENT_SCREEN_POP_BASE_URL = 'https://agent.example.test/';
   process.env.SCREEN_POP_SECRET = linkSecret;
+  // A fake secret generated per run.
+  process.env.CONTACT_TOKEN_SECRET = randomBytes(32).toString('base64url');
   store = getStore({ table: dyn.table, endpoint: dyn.endpoint });
 });
 after(async () => dyn?.stop());
@@ -36,8 +39,10 @@ describe('contact-flow function', () => {
     const { handler } = await import('../../functions/amazon-connect/contact-flow.ts');
     const event = load('contact-flow/register-contact.json') as ConnectContactFlowEvent;
     const out = (await handler(event, {} as Context)) as Record<string, unknown>;
-    assert.deepEqual(out, { registered: 'true', sessionHistoryKey: '', screenPopURL: '' });
     const c = event.Details.ContactData;
+    assert.deepEqual({ ...out, contactToken: undefined }, { registered: 'true', contactToken: undefined, sessionHistoryKey: '', screenPopURL: '' });
+    const v = verifyContactToken(out.contactToken as string, { vendor: 'amazon_connect', secrets: [process.env.CONTACT_TOKEN_SECRET!] });
+    assert.deepEqual(v.ok && v.contactId, c.ContactId, 'the token names the contact');
     const byNumbers = await findRegisteredContact(store, { calledNumber: '15550100999', callerNumber: '+15550100001' });
     assert.equal(byNumbers?.InitialContactId, c.InitialContactId);
     assert.equal(byNumbers?.InstanceId, '0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d');

@@ -65,7 +65,7 @@ describe('import-contact-flow', () => {
     const byType = (t: string) => flow.Actions.filter((a) => a.Type === t);
     const transfer = byType('TransferParticipantToThirdParty')[0]!;
     assert.deepEqual(transfer.Parameters.VoiceConnector, {
-      VoiceConnectorType: 'ChimeConnector', VoiceConnectorArn: ARNS.vc, ToUser: '$.SystemEndpoint.Address', FromUser: '$.CustomerEndpoint.Address', UserToUserInformation: '$.InstanceARN',
+      VoiceConnectorType: 'ChimeConnector', VoiceConnectorArn: ARNS.vc, ToUser: '$.SystemEndpoint.Address', FromUser: '$.CustomerEndpoint.Address', UserToUserInformation: '$.External.contactToken',
     });
     assert.equal(transfer.Parameters.ThirdPartyConnectionTimeoutSeconds, '60');
     assert.equal(transfer.Parameters.ContinueFlowExecution, 'True');

@@ -3,6 +3,20 @@ import assert from 'node:assert/strict';
 import { makeRuntime, startCall, ScriptedTestAssistant, stubInvoker } from '../../media-core/conversation/testing/harness.ts';
 import { until } from '../../media-core/conversation/testing/fake-call.ts';
 import type { GenericResponse } from '../../media-core/conversation/types.ts';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { ContactVerifier } from '../../media-core/conversation/contact.ts';
+import { mintContactToken } from '../../lib/contact-token.ts';
+
+// A fake secret generated per run; the verifier gets it directly (no store: no binding).
+const SECRET = randomBytes(32).toString('base64url');
+const contacts = () => new ContactVerifier({ secrets: async () => [SECRET] });
+const ARN = 'arn:aws:connect:us-east-1:123456789012:instance/11111111-2222-3333-4444-555555555555';
+const connectVendor = { vendor: 'amazon_connect' as const, functionName: 'acOutcome', instanceArn: ARN };
+const connectUui = (contactId: string) => ({ name: 'User-to-User', value: `${Buffer.from(mintContactToken({ vendor: 'amazon_connect', contactId, secret: SECRET }).token).toString('hex')};encoding=hex` });
+const cxoneHeaders = (contactId: string) => [
+  { name: 'X-ContactID', value: contactId },
+  { name: 'X-Contact-Token', value: mintContactToken({ vendor: 'nice_cxone', contactId, secret: SECRET }).token },
+];
 
 const agent = (target: Record<string, unknown>): GenericResponse => ({
   response_type: 'connect_to_agent',
@@ -76,17 +90,13 @@ describe('connect_to_agent and end_session per vendor', () => {
     assert.ok(r.opts!.referToHeaders!.some((h) => h.name === 'X-Account'));
   });
 
-  test('amazon_connect: outcome from INVITE headers (hex UUI), BYE only after applied', async () => {
+  test('amazon_connect: outcome for the contact of the token in User-to-User (hex), instance from configuration, BYE only after applied', async () => {
     const inv = stubInvoker('applied');
     const a = new ScriptedTestAssistant(() => [agent(allTargets)]);
-    const { runtime } = makeRuntime(a, { vendor: { vendor: 'amazon_connect', functionName: 'acOutcome' }, deps: { invoke: inv.invoke } });
-    const arn = 'arn:aws:connect:us-east-1:123456789012:instance/11111111-2222-3333-4444-555555555555';
-    const call = startCall(runtime, {
-      inviteHeaders: [
-        { name: 'User-to-User', value: `${Buffer.from(arn).toString('hex')};encoding=hex` },
-        { name: 'X-Amzn-ConnectInitialContactId', value: 'contact-1' },
-      ],
-    });
+    const { runtime } = makeRuntime(a, { vendor: connectVendor, deps: { invoke: inv.invoke, contacts: contacts() } });
+    const arn = ARN;
+    const contactId = randomUUID();
+    const call = startCall(runtime, { inviteHeaders: [connectUui(contactId)] });
     await runtime.idle();
     assert.equal(inv.events.length, 1);
     const e = inv.events[0]!;
@@ -94,7 +104,7 @@ describe('connect_to_agent and end_session per vendor', () => {
     assert.equal(e.event.kind, 'transfer');
     assert.equal(e.event.vendor, 'amazon_connect');
     assert.deepEqual(e.event.customData, { AccountNumber: '1234' });
-    assert.deepEqual(e.event.amazonConnect, { InstanceId: '11111111-2222-3333-4444-555555555555', InstanceARN: arn, InitialContactId: 'contact-1' });
+    assert.deepEqual(e.event.amazonConnect, { InstanceId: '11111111-2222-3333-4444-555555555555', InstanceARN: arn, InitialContactId: contactId });
     assert.match(e.event.sessionHistoryKey!, /^[A-Za-z0-9_-]{22}$/);
     assert.equal(e.event.sipCallId, call.info.callId);
     assert.deepEqual(call.hangups, [[]]);
@@ -103,8 +113,8 @@ describe('connect_to_agent and end_session per vendor', () => {
   test('amazon_connect: rejected outcome says agent_unavailable then error BYE', async () => {
     const inv = stubInvoker('rejected');
     const a = new ScriptedTestAssistant(() => [agent(allTargets)]);
-    const { runtime, tts } = makeRuntime(a, { vendor: { vendor: 'amazon_connect', functionName: 'acOutcome' }, deps: { invoke: inv.invoke } });
-    const call = startCall(runtime, { inviteHeaders: [{ name: 'User-to-User', value: 'arn:aws:connect:us-east-1:1:instance/abc' }, { name: 'X-Amzn-ConnectContactId', value: 'c2' }] });
+    const { runtime, tts } = makeRuntime(a, { vendor: connectVendor, deps: { invoke: inv.invoke, contacts: contacts() } });
+    const call = startCall(runtime, { inviteHeaders: [connectUui(randomUUID())] });
     await runtime.idle();
     assert.deepEqual(tts.texts(), ['Transferring you.', 'No agent now.']);
     assert.deepEqual(call.hangups, [[]]);
@@ -114,8 +124,8 @@ describe('connect_to_agent and end_session per vendor', () => {
   test('nice_cxone: contact from X-ContactID; end_session is a hangup outcome before BYE with headers', async () => {
     const inv = stubInvoker('applied');
     const a = new ScriptedTestAssistant((t) => (t === '' ? [{ response_type: 'end_session', channel_options: { voice_telephony: { sip: { headers: [{ name: 'X-R', value: 'done' }] } } } }] : []));
-    const { runtime } = makeRuntime(a, { vendor: { vendor: 'nice_cxone', functionName: 'cxOutcome' }, deps: { invoke: inv.invoke } });
-    const call = startCall(runtime, { inviteHeaders: [{ name: 'X-ContactID', value: '987654' }] });
+    const { runtime } = makeRuntime(a, { vendor: { vendor: 'nice_cxone', functionName: 'cxOutcome' }, deps: { invoke: inv.invoke, contacts: contacts() } });
+    const call = startCall(runtime, { inviteHeaders: cxoneHeaders('987654') });
     await runtime.idle();
     assert.equal(inv.events[0]!.event.kind, 'hangup');
     assert.deepEqual(inv.events[0]!.event.niceCxone, { ContactId: '987654' });
@@ -126,8 +136,8 @@ describe('connect_to_agent and end_session per vendor', () => {
   test('nice_cxone transfer: invoke failure is the error outcome (BYE without headers)', async () => {
     const inv = stubInvoker('throw');
     const a = new ScriptedTestAssistant(() => [agent(allTargets)]);
-    const { runtime, tts } = makeRuntime(a, { vendor: { vendor: 'nice_cxone', functionName: 'cxOutcome' }, deps: { invoke: inv.invoke } });
-    const call = startCall(runtime, { inviteHeaders: [{ name: 'X-ContactID', value: '55' }] });
+    const { runtime, tts } = makeRuntime(a, { vendor: { vendor: 'nice_cxone', functionName: 'cxOutcome' }, deps: { invoke: inv.invoke, contacts: contacts() } });
+    const call = startCall(runtime, { inviteHeaders: cxoneHeaders('55') });
     await runtime.idle();
     assert.deepEqual(inv.events[0]!.event.customData, { p2: '1234' });
     assert.deepEqual(tts.texts(), ['Transferring you.', 'No agent now.']);

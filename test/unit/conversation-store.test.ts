@@ -74,7 +74,7 @@ describe('state: MAU, session history, contact registration, Lambda invoke', () 
     assert.deepEqual(h.turns.map((t) => t.seq), h.turns.map((_, i) => i + 1));
   });
 
-  test('amazon_connect contact from the flow registration when the INVITE has no contact headers; Lambda invoked over HTTP', async () => {
+  test('amazon_connect contact from the number match (opt-in fallback) when the INVITE has no token; Lambda invoked over HTTP', async () => {
     await registerContact(store, {
       ContactId: 'c-9',
       InitialContactId: 'c-init-9',
@@ -86,7 +86,7 @@ describe('state: MAU, session history, contact registration, Lambda invoke', () 
     });
     const invoke = createLambdaInvoker({ endpoint: lambdaUrl, region: 'us-east-1', timeoutMs: 3000 });
     const a = new ScriptedTestAssistant(() => [{ response_type: 'connect_to_agent', transfer_info: { target: { amazon_connect: { custom_data: { Tier: 'gold' } } } } }]);
-    const { runtime } = makeRuntime(a, { vendor: { vendor: 'amazon_connect', functionName: 'acOutcome' }, deps: { store, invoke } });
+    const { runtime } = makeRuntime(a, { vendor: { vendor: 'amazon_connect', functionName: 'acOutcome', numberMatchFallback: true }, deps: { store, invoke } });
     const call = startCall(runtime, { calledUser: '15550100001' });
     await runtime.idle();
     const inv = invocations.at(-1)!;

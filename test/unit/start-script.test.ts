@@ -297,17 +297,21 @@ describe('vendor of the called number and its INVITE headers', () => {
     assert.equal(vendorForNumber('+4930123456', '/nonexistent.json'), 'sip_trunk');
   });
 
-  test('Amazon Connect sends the instance ARN in User-to-User and the contact id; CXone X-ContactID', () => {
+  test('Amazon Connect sends the contact token in User-to-User (hex) and the contact id; CXone X-ContactID and X-Contact-Token', () => {
     const ids = newCallIds('amazon_connect', ARN);
     assert.match(ids.contactId!, /^[0-9a-f-]{36}$/);
-    const h = vendorInviteHeaders('amazon_connect', ids);
+    const token = `ct1.${ids.contactId}.1900000000.${'A'.repeat(22)}`;
+    const h = vendorInviteHeaders('amazon_connect', { ...ids, contactToken: token });
     const uui = h.find((l) => l.startsWith('User-to-User: '))!.slice('User-to-User: '.length);
-    assert.equal(decodeUserToUser(uui), ARN);
+    assert.match(uui, /;encoding=hex$/);
+    assert.equal(decodeUserToUser(uui), token);
     assert.ok(h.includes(`X-Amzn-ConnectContactId: ${ids.contactId}`));
     assert.ok(h.includes(`X-Amzn-ConnectInitialContactId: ${ids.contactId}`));
+    assert.equal(vendorInviteHeaders('amazon_connect', ids).find((l) => l.startsWith('User-to-User')), undefined, 'no token, no User-to-User');
     const cx = newCallIds('nice_cxone', ARN);
     assert.match(cx.contactId!, /^\d{12}$/);
     assert.deepEqual(vendorInviteHeaders('nice_cxone', cx), [`X-ContactID: ${cx.contactId}`]);
+    assert.deepEqual(vendorInviteHeaders('nice_cxone', { ...cx, contactToken: 'ct1.x' }), [`X-ContactID: ${cx.contactId}`, 'X-Contact-Token: ct1.x']);
     assert.deepEqual(vendorInviteHeaders('sip_trunk', {}), []);
     assert.match(vendorInviteHeaders('twilio_flex', newCallIds('twilio_flex', ARN))[0]!, /^X-Twilio-CallSid: CA[0-9a-f]{32}$/);
   });

@@ -1,0 +1,110 @@
+/**
+ * Least privilege, read from the packaged CloudFormation template (`serverless package` works
+ * offline): each role's exact actions and resources, DynamoDB access limited per item family
+ * with dynamodb:LeadingKeys (lib/store/*: session#, contact#id#, contact#num#, outcome#),
+ * UpdateContactAttributes pinned to the deploy parameter connectInstanceArn, Connect's invoke
+ * permission limited by SourceArn, and no secret in any function's environment (only the
+ * names of SSM SecureString parameters).
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const out = mkdtempSync(join(tmpdir(), 'sls-iam-'));
+// A distinctive instance per run, passed the way a deploy passes it.
+const INSTANCE_ARN = `arn:aws:connect:us-east-1:123456789012:instance/${crypto.randomUUID()}`;
+
+type Statement = { Effect: string; Action: string[]; Resource: unknown; Condition?: Record<string, Record<string, string[]>> };
+type Resource = { Type: string; Properties: Record<string, any> };
+let resources: Record<string, Resource>;
+
+before(async () => {
+  await promisify(execFile)(join(ROOT, 'node_modules', '.bin', 'serverless'), ['package', '--package', out], {
+    cwd: ROOT,
+    timeout: 120_000,
+    env: { ...process.env, AMAZON_CONNECT_INSTANCE_ARN: INSTANCE_ARN, AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '', AWS_PROFILE: 'none-offline-test', SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off' },
+  });
+  resources = JSON.parse(readFileSync(join(out, 'cloudformation-template-update-stack.json'), 'utf8')).Resources;
+});
+after(() => rmSync(out, { recursive: true, force: true }));
+
+const statements = (role: string): Statement[] => {
+  const r = resources[role];
+  assert.ok(r, `${role} in the template`);
+  return (r.Properties.Policies as { PolicyDocument: { Statement: Statement[] } }[]).flatMap((p) => p.PolicyDocument.Statement);
+};
+const ssm = (name: string) => ({ 'Fn::Sub': `arn:aws:ssm:\${AWS::Region}:\${AWS::AccountId}:parameter/open-phone-integration/dev/${name}` });
+const table = { 'Fn::GetAtt': ['StateTable', 'Arn'] };
+const leading = (...prefixes: string[]) => ({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': prefixes } });
+
+/** Each role: its statements exactly (effect, actions, resources, conditions). */
+const EXPECTED: Record<string, Statement[]> = {
+  TwilioWebhookRole: [{ Effect: 'Allow', Action: ['ssm:GetParameter'], Resource: ssm('twilio/auth-token') }],
+  AmazonConnectOutcomeRole: [
+    { Effect: 'Allow', Action: ['connect:UpdateContactAttributes', 'connect:GetContactAttributes'], Resource: `${INSTANCE_ARN}/contact/*` },
+    { Effect: 'Allow', Action: ['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem'], Resource: table, Condition: leading('outcome#*') },
+  ],
+  AmazonConnectContactFlowRole: [
+    { Effect: 'Allow', Action: ['dynamodb:PutItem'], Resource: table, Condition: leading('contact#id#*', 'contact#num#*') },
+    { Effect: 'Allow', Action: ['ssm:GetParameter'], Resource: [ssm('contact-token-secret'), ssm('screen-pop/link-secret')] },
+  ],
+  NiceCxoneOutcomeRole: [
+    { Effect: 'Allow', Action: ['ssm:GetParameter'], Resource: [ssm('cxone/access-key-secret'), ssm('cxone/client-secret')] },
+    { Effect: 'Allow', Action: ['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem'], Resource: table, Condition: leading('outcome#*') },
+  ],
+  NiceCxoneContactTokenRole: [{ Effect: 'Allow', Action: ['ssm:GetParameter'], Resource: [ssm('contact-token-secret'), ssm('cxone/mint-api-key')] }],
+  AgentScreenPopRole: [
+    { Effect: 'Allow', Action: ['dynamodb:Query', 'dynamodb:GetItem'], Resource: table, Condition: leading('session#*') },
+    { Effect: 'Allow', Action: ['ssm:GetParameter'], Resource: ssm('screen-pop/link-secret') },
+  ],
+};
+
+test('each role has exactly its actions on its resources', () => {
+  for (const [role, expected] of Object.entries(EXPECTED)) assert.deepEqual(statements(role), expected, role);
+});
+
+test('no role grants a wildcard action or resource, and every DynamoDB grant is limited to item families', () => {
+  const roles = Object.entries(resources).filter(([, r]) => r.Type === 'AWS::IAM::Role').map(([k]) => k);
+  for (const role of roles) {
+    for (const s of statements(role)) {
+      for (const a of s.Action) assert.ok(!a.includes('*'), `${role}: action ${a}`);
+      for (const r of [s.Resource].flat()) assert.notEqual(r, '*', `${role}: resource *`);
+      if (s.Action.some((a) => a.startsWith('dynamodb:'))) assert.ok(s.Condition?.['ForAllValues:StringLike']?.['dynamodb:LeadingKeys']?.length, `${role}: LeadingKeys`);
+      if (s.Action.some((a) => a.startsWith('connect:'))) assert.ok(String(s.Resource).startsWith(`${INSTANCE_ARN}/`), `${role}: pinned to the instance`);
+    }
+  }
+  for (const role of Object.keys(EXPECTED)) assert.ok(roles.includes(role), `${role} is a role of the template`);
+});
+
+test("only the configured Connect instance may invoke the flow function (SourceArn)", () => {
+  const p = resources.AmazonConnectContactFlowInvokePermission!.Properties;
+  assert.equal(p.Principal, 'connect.amazonaws.com');
+  assert.equal(p.SourceArn, INSTANCE_ARN);
+  assert.deepEqual(p.SourceAccount, { Ref: 'AWS::AccountId' });
+});
+
+test('no secret in any function environment: only SSM parameter names', () => {
+  for (const [name, r] of Object.entries(resources)) {
+    if (r.Type !== 'AWS::Lambda::Function') continue;
+    const vars = (r.Properties.Environment?.Variables ?? {}) as Record<string, unknown>;
+    for (const k of Object.keys(vars)) {
+      if (/SECRET|TOKEN|API_KEY|PASSWORD/.test(k) && !/_PARAM$|_TTL_SECONDS$/.test(k)) assert.fail(`${name}: ${k} would put a secret in the environment`);
+    }
+  }
+  const cx = resources.NiceCxoneOutcomeLambdaFunction!.Properties.Environment.Variables;
+  assert.equal(cx.CXONE_CLIENT_SECRET, undefined);
+  assert.equal(cx.CXONE_CLIENT_SECRET_PARAM, '/open-phone-integration/dev/cxone/client-secret');
+});
+
+test('the idempotency lease (FUNCTION_TIMEOUT_MS) of each outcome function is at least its timeout', () => {
+  for (const name of ['AmazonConnectOutcomeLambdaFunction', 'NiceCxoneOutcomeLambdaFunction']) {
+    const p = resources[name]!.Properties;
+    assert.ok(Number(p.Environment.Variables.FUNCTION_TIMEOUT_MS) >= p.Timeout * 1000, `${name}: lease ${p.Environment.Variables.FUNCTION_TIMEOUT_MS} ms vs timeout ${p.Timeout} s`);
+  }
+});
