@@ -10,12 +10,15 @@
  * (0), RTP_IO (auto|native|dgram: the native pacer thread where built), RTP_PACER_LEAD_MS (100),
  * RTP_PACER_REALTIME (1: ask for SCHED_FIFO; 0: normal priority),
  * LAMBDA_ENDPOINT (overrides lambda.endpoint), STATE_TABLE / DYNAMODB_ENDPOINT (session
- * history and MAU; without either, nothing is stored), TWILIO_ACCOUNT_SID + TWILIO_AUTH_TOKEN
+ * history and MAU; without either, nothing is stored), MAU_HASH_KEY_PARAM / MAU_HASH_KEY
+ * (the HMAC key of the MAU hash, lib/store/mau-key.ts), TWILIO_ACCOUNT_SID + TWILIO_AUTH_TOKEN
  * (or _PARAM) + TWILIO_API_BASE_URL for vgwActSendSMS.
  */
 import { createLogger } from '../lib/log.ts';
 import { ConfigError } from '../lib/env.ts';
 import { getStore, storeConfigFromEnv } from '../lib/store/client.ts';
+import { setMauHashKey } from '../lib/store/mau.ts';
+import { loadMauHashKey } from '../lib/store/mau-key.ts';
 import { loadConfigFile } from './config/load.ts';
 import { createConversationRuntime, type RuntimeDeps } from './conversation/runtime.ts';
 import { createLambdaInvoker } from './conversation/lambda-invoke.ts';
@@ -55,6 +58,9 @@ async function main(): Promise<void> {
   const lambda = loaded.config.lambda;
   const useStore = Boolean(env.STATE_TABLE || env.DYNAMODB_ENDPOINT);
   if (!useStore) log.warn('STATE_TABLE and DYNAMODB_ENDPOINT unset: session history and MAU are not stored');
+  const mauKey = useStore ? await loadMauHashKey(env) : undefined;
+  setMauHashKey(mauKey);
+  if (useStore && !mauKey) log.warn('MAU_HASH_KEY_PARAM and MAU_HASH_KEY unset: caller numbers are counted by plain MD5, which can be reversed by enumeration');
   const runtime = createConversationRuntime(loaded, {
     log,
     store: useStore ? getStore(storeConfigFromEnv(env)) : undefined,

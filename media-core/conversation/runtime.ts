@@ -7,6 +7,7 @@
 import { createLogger, type Logger } from '../../lib/log.ts';
 import { redactNumber } from '../../lib/redact.ts';
 import type { Store } from '../../lib/store/client.ts';
+import { listNumbers, replaceNumbers } from '../../lib/store/numbers.ts';
 import { newSessionHistoryKey } from '../../lib/store/session-history.ts';
 import type { Call } from '../call/types.ts';
 import { resolveFrom, type LoadedConfig } from '../config/load.ts';
@@ -16,7 +17,7 @@ import { WatsonAssistant } from './assistants/watson.ts';
 import { WebhookAssistant } from './assistants/webhook.ts';
 import { IamTokenSource, secretFromEnv } from './iam.ts';
 import type { OutcomeInvoker } from './lambda-invoke.ts';
-import { createRouter } from './routing.ts';
+import { configNumbers, createRouter } from './routing.ts';
 import { ConversationSession, type SmsRequestLike } from './session.ts';
 import { Lru } from './speech/lru.ts';
 import { PocketsphinxStt } from './speech/stt-pocketsphinx.ts';
@@ -50,13 +51,31 @@ export interface ConversationRuntime {
   tts(name: string): CachedTts | undefined;
   /** The last sessions started (tests), newest last, at most 50. */
   readonly recent: ConversationSession[];
+  /** Reads the numbers list now instead of within `numbers.cacheTtlMs` (tests, tools). Never rejects. */
+  refreshNumbers(): Promise<void>;
 }
 
 export function createConversationRuntime(loaded: LoadedConfig, deps: RuntimeDeps = {}): ConversationRuntime {
   const { config, baseDir } = loaded;
   const log = deps.log ?? createLogger('conversation');
   const env = deps.env ?? process.env;
-  const route = createRouter(config.integrations);
+  const seed = configNumbers(config);
+  const store = deps.store;
+  // With a state table the numbers list lives there (every instance routes alike); the config
+  // file seeds it once, for the local demo, when the table has none yet.
+  const seeded = store ? replaceNumbers(store, seed, { onlyIfAbsent: true }).catch((err: Error) => log.warn({ err: err.message }, 'numbers list not seeded')) : undefined;
+  const route = createRouter(config.integrations, {
+    seed,
+    ttlMs: config.numbers.cacheTtlMs,
+    source: store
+      ? async () => {
+          await seeded;
+          const l = await listNumbers(store);
+          return l.version ? l.entries : undefined;
+        }
+      : undefined,
+    onProblem: (message) => log.warn(message),
+  });
   const audioCache = new Lru<string, Int16Array>(50);
   const iams = new Map<string, IamTokenSource>();
   const iam = (url: string, keyEnv: string) => {
@@ -72,7 +91,7 @@ export function createConversationRuntime(loaded: LoadedConfig, deps: RuntimeDep
     const c = config.assistants[name]!;
     if (deps.makeAssistant) a = deps.makeAssistant(c);
     else if (c.type === 'local') a = LocalAssistant.fromFile(resolveFrom(baseDir, c.file));
-    else if (c.type === 'watson') a = new WatsonAssistant({ url: c.url, assistantId: c.assistantId, version: c.version, timeoutMs: c.timeoutMs, iam: iam(c.iamUrl, c.apiKeyEnv) });
+    else if (c.type === 'watson') a = new WatsonAssistant({ skill: c.skill, url: c.url, assistantId: c.assistantId, version: c.version, timeoutMs: c.timeoutMs, iam: iam(c.iamUrl, c.apiKeyEnv) });
     else a = new WebhookAssistant({ url: c.url, timeoutMs: c.timeoutMs, token: c.tokenEnv ? secretFromEnv(c.tokenEnv, env) : undefined });
     assistants.set(name, a);
     return a;
@@ -125,9 +144,34 @@ export function createConversationRuntime(loaded: LoadedConfig, deps: RuntimeDep
       return active;
     },
     recent,
+    refreshNumbers: () => route.refresh(),
     tts: (name) => ttsCaches.get(name),
     idle: () => (active === 0 ? Promise.resolve() : new Promise((r) => idleWaiters.push(r))),
     onCall(call: Call) {
+      if (!route.stale) return admit(call);
+      // The numbers list is older than its TTL: this call waits for one read (at most
+      // readTimeoutMs) and counts as active meanwhile, so idle() and drain wait for it too.
+      active++;
+      void route.refresh().then(() => {
+        try {
+          admit(call);
+        } finally {
+          ended();
+        }
+      });
+    },
+  };
+
+  function ended(): void {
+    active--;
+    if (active === 0) {
+      const w = idleWaiters;
+      idleWaiters = [];
+      for (const f of w) f();
+    }
+  }
+
+  function admit(call: Call): void {
       const integration = route(call.info.calledUser);
       const clog = log.child({ callId: call.info.callId });
       if (!integration) {
@@ -158,14 +202,6 @@ export function createConversationRuntime(loaded: LoadedConfig, deps: RuntimeDep
       if (recent.length > 50) recent.shift();
       active++;
       clog.info({ called: integration.number, caller: redactNumber(call.info.callerUser), vendor: integration.contactCenter.vendor }, 'call');
-      void session.run().finally(() => {
-        active--;
-        if (active === 0) {
-          const w = idleWaiters;
-          idleWaiters = [];
-          for (const f of w) f();
-        }
-      });
-    },
-  };
+      void session.run().finally(ended);
+  }
 }
