@@ -9,6 +9,8 @@
  * | OUTCOME_DEADLINE_MS              | budget of one outcome, retries included (default 3000 ms) |
  * | AGENT_SCREEN_POP_BASE_URL        | base URL of the agent screen pop (functions/agent)        |
  * | CONTACT_REGISTRATION_TTL_SECONDS | how long a flow-registered contact stays findable (600 s) |
+ * | AMAZON_CONNECT_AGENT_MESSAGE_ATTRIBUTE | contact attribute for message_to_human_agent (MessageToHumanAgent) |
+ * | AMAZON_CONNECT_AGENT_MESSAGE_MAX_BYTES | its longest value, UTF-8 bytes (1024; cut and marked beyond) |
  *
  * Credentials come from the default AWS chain (the Lambda role in AWS; AWS_ACCESS_KEY_ID /
  * AWS_SECRET_ACCESS_KEY locally, fake values for the sandbox).
@@ -28,6 +30,11 @@ export const AmazonConnectConfigSchema = z.object({
   OUTCOME_DEADLINE_MS: int(100, 30_000, 3000),
   AGENT_SCREEN_POP_BASE_URL: z.optional(z.url()),
   CONTACT_REGISTRATION_TTL_SECONDS: int(10, 86_400, 600),
+  AMAZON_CONNECT_AGENT_MESSAGE_ATTRIBUTE: z._default(
+    z.string().check(z.regex(/^[A-Za-z0-9_-]{1,127}$/, 'letters, digits, - and _, at most 127'), z.refine((v) => v !== 'SessionHistoryKey', 'SessionHistoryKey is the integration\'s')),
+    'MessageToHumanAgent',
+  ),
+  AMAZON_CONNECT_AGENT_MESSAGE_MAX_BYTES: int(32, 32_767, 1024),
 });
 export type AmazonConnectConfig = z.infer<typeof AmazonConnectConfigSchema>;
 

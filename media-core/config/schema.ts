@@ -133,6 +133,8 @@ export const VendorSettings = z.discriminatedUnion('vendor', [
     vendor: z.literal('sip_trunk'),
     /** REFER target when the assistant's service_desk.sip has no uri. */
     agentUri: SipUri.optional(),
+    /** SIP header carrying connect_to_agent's message_to_human_agent on the transfer (RFC 3261 token); unset: not sent. */
+    agentMessageHeader: z.string().regex(/^[A-Za-z0-9\-.!%*_+`'~]{1,64}$/, 'an RFC 3261 header name').optional(),
   }),
   z.object({
     vendor: z.literal('twilio_flex'),

@@ -21,6 +21,7 @@ import type { Store } from '../../lib/store/client.ts';
 import { translateHangup, translateTransfer } from '../../adapters/sip-trunk/translate.ts';
 import { translateOutcome as twilioTranslate } from '../../adapters/twilio/translate.ts';
 import type { SipAction } from '../../adapters/types.ts';
+import { agentMessageFrom } from '../../adapters/common/agent-message.ts';
 import type { Call, SipHeader } from '../call/types.ts';
 import type { VendorSettings } from '../config/schema.ts';
 import { amazonConnectContact, niceCxoneContact } from './contact.ts';
@@ -44,6 +45,9 @@ const obj = (v: unknown): Record<string, unknown> | undefined => (v && typeof v 
 export class OutcomeDispatcher {
   constructor(private readonly d: DispatchDeps) {}
 
+  /** The summary of the transfer being dispatched (agentMessageFrom of message_to_human_agent). */
+  private summary: string | undefined;
+
   private event(kind: OutcomeKind, customData: Record<string, unknown>, extra: Partial<OutcomeEvent>): OutcomeEvent {
     return {
       version: OUTCOME_VERSION,
@@ -52,6 +56,7 @@ export class OutcomeDispatcher {
       vendor: this.d.vendor.vendor,
       kind,
       ...(kind === 'transfer' ? { sessionHistoryKey: this.d.sessionHistoryKey } : {}),
+      ...(kind === 'transfer' && this.summary ? { messageToHumanAgent: this.summary } : {}),
       customData,
       occurredAt: new Date().toISOString(),
       ...extra,
@@ -98,7 +103,12 @@ export class OutcomeDispatcher {
         headers: headers.filter((h) => /^(x-|user-to-user$)/i.test(h.name)),
       });
     }
-    return translateTransfer(sip as never, this.d.sessionHistoryKey, { agentUri: v.vendor === 'sip_trunk' ? v.agentUri : undefined });
+    return translateTransfer(
+      sip as never,
+      this.d.sessionHistoryKey,
+      { agentUri: v.vendor === 'sip_trunk' ? v.agentUri : undefined, agentMessageHeader: v.vendor === 'sip_trunk' ? v.agentMessageHeader : undefined },
+      this.summary,
+    );
   }
 
   /**
@@ -111,6 +121,7 @@ export class OutcomeDispatcher {
     const available = response.agent_available?.message;
     const unavailable = response.agent_unavailable?.message;
     const v = this.d.vendor;
+    this.summary = agentMessageFrom(response.message_to_human_agent);
     if (v.vendor === 'amazon_connect' || v.vendor === 'nice_cxone') {
       await say(available);
       const custom = obj(obj(target?.[v.vendor])?.custom_data) ?? {};

@@ -19,6 +19,7 @@ import { DtmfCollector, type DtmfCollectParams } from './dtmf-collector.ts';
 import { HistoryWriter } from './history.ts';
 import type { OutcomeInvoker } from './lambda-invoke.ts';
 import { OutcomeDispatcher } from './outcome-dispatch.ts';
+import { agentMessageFrom } from '../../adapters/common/agent-message.ts';
 import { Lru } from './speech/lru.ts';
 import { fetchWav8k, type AudioLimits } from './audio-fetch.ts';
 import type { SttProvider } from './speech/stt.ts';
@@ -420,6 +421,12 @@ export class ConversationSession implements TaskHost {
 
   async transfer(response: GenericResponse): Promise<TaskResult> {
     this.log.info({ vendor: this.cfg.contactCenter.vendor, key: redactKey(this.d.sessionHistoryKey) }, 'transfer');
+    const summary = agentMessageFrom(response.message_to_human_agent);
+    if (summary) {
+      // Stored before the vendor hears of the transfer: the screen pop and Twilio's
+      // refer-handler read it by key. Waits at most 1 s; a slow store delays no caller longer.
+      await Promise.race([this.history.agentMessage(summary), new Promise((r) => setTimeout(r, 1000).unref())]);
+    }
     const r = await this.dispatcher.transfer(response, this.sayQuietly);
     this.history.append({ who: 'system', text: `transfer ${r}` });
     if (r === 'failed') {
