@@ -172,9 +172,23 @@ export const IntegrationConfig = z.object({
   /** INVITE headers copied into sip_custom_invite_headers. */
   customInviteHeaders: z.array(z.string().min(1)).default([]),
   bargeIn: z.object({ speech: z.boolean().default(true), dtmf: z.boolean().default(true) }).default({ speech: true, dtmf: true }),
-  /** Upper bound of turns per call (a loop guard), and of consecutive post-response timeouts before hanging up. */
+  /** Upper bound of turns per call (a loop guard). */
   maxTurns: z.number().int().min(1).max(1000).default(200),
+  /**
+   * Auto-hang-up after repeated silence: the integration sends BYE (as end_session with no
+   * headers) after this many consecutive vgwPostResponseTimeout turns, 1-20; see
+   * `silenceHangup` for which timeouts count.
+   */
   maxConsecutiveTimeouts: z.number().int().min(1).max(20).default(3),
+  /**
+   * Which post-response timeouts count toward maxConsecutiveTimeouts:
+   * - `unhandled` (default): only those the assistant answers with nothing (an empty
+   *   output.generic). An assistant that handles vgwPostResponseTimeout itself (re-prompts,
+   *   counts, hangs up with its own end_session) is never overridden;
+   * - `always`: every one, the assistant's re-prompts included (a hard cap on silence);
+   * - `never`: no auto-hang-up (maxTurns still bounds the call).
+   */
+  silenceHangup: z.enum(['unhandled', 'always', 'never']).default('unhandled'),
 });
 export type IntegrationConfig = z.infer<typeof IntegrationConfig>;
 

@@ -150,15 +150,15 @@ export class ConversationSession implements TaskHost {
       await this.d.assistant.startSession?.(call.info.callId);
       let input: PendingInput | undefined = { text: '', isDtmf: false, vars: {} };
       for (let turn = 0; turn < this.cfg.maxTurns && input && !this.ended; turn++) {
-        const generic = await this.ask(input);
-        if (this.ended || (await this.runResponses(generic)) === 'ended' || this.ended) break;
-        input = await this.nextInput();
-        if (input?.text === VGW_TEXT.postResponseTimeout && ++this.consecutiveTimeouts > this.cfg.maxConsecutiveTimeouts) {
-          this.log.info('caller silent for too long; hanging up');
+        const before = this.silentTooLong(input);
+        const generic = before ? [] : await this.ask(input);
+        if (before || this.silentTooLong(input, generic)) {
+          this.log.info({ timeouts: this.consecutiveTimeouts, mode: this.cfg.silenceHangup }, 'caller silent for too long; hanging up');
           await this.endSession([]);
           break;
         }
-        if (input && input.text !== VGW_TEXT.postResponseTimeout) this.consecutiveTimeouts = 0;
+        if (this.ended || (await this.runResponses(generic)) === 'ended' || this.ended) break;
+        input = await this.nextInput();
       }
       if (!this.ended && input) {
         this.log.warn({ maxTurns: this.cfg.maxTurns }, 'turn limit reached; hanging up');
@@ -170,6 +170,31 @@ export class ConversationSession implements TaskHost {
       this.cleanup();
       await this.d.assistant.endSession?.(call.info.callId).catch(() => {});
     }
+  }
+
+  /**
+   * Auto-hang-up after repeated silence (IntegrationConfig maxConsecutiveTimeouts and
+   * silenceHangup). Called before the turn is sent (`generic` undefined) and after.
+   * `always`: the timeout after maxConsecutiveTimeouts consecutive ones hangs up before the
+   * assistant is asked. `unhandled`: a timeout counts only when the assistant answers it with
+   * no response at all, and the maxConsecutiveTimeouts-th such one hangs up; an assistant
+   * that handles vgwPostResponseTimeout itself (any response) keeps the call. Any other
+   * input starts the count again.
+   */
+  private silentTooLong(input: PendingInput, generic?: GenericResponse[]): boolean {
+    const mode = this.cfg.silenceHangup;
+    if (input.text !== VGW_TEXT.postResponseTimeout) {
+      this.consecutiveTimeouts = 0;
+      return false;
+    }
+    if (mode === 'never') return false;
+    if (mode === 'always') return generic === undefined && ++this.consecutiveTimeouts > this.cfg.maxConsecutiveTimeouts;
+    if (generic === undefined) return false;
+    if (generic.length > 0) {
+      this.consecutiveTimeouts = 0;
+      return false;
+    }
+    return ++this.consecutiveTimeouts >= this.cfg.maxConsecutiveTimeouts;
   }
 
   /** Sends one turn to the assistant and records it. @returns the responses to run. */

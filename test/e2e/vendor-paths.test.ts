@@ -35,6 +35,10 @@ const TRANSFER_DTMF = `${ACCOUNT}#,,0`;
 /** The caller starts typing 1 s after the answer, during the 5.5 s greeting (barge-in). */
 const TYPE_AFTER_MS = 1000;
 const HANGUP_DTMF = '9';
+/** The demo assistant's message_to_human_agent (demo-assistant.json, agent intent). */
+const AGENT_MESSAGE = 'The caller asked for an agent.';
+/** This run gives the message CXone's p9 (serverless.yml passes these to the CXone function). */
+const CXONE_SLOTS = { CXONE_AGENT_MESSAGE_PARAM: 'p9', CXONE_CUSTOM_DATA_PARAMS: 'p2,p3,p4,p5,p6,p7,p8' };
 
 describe('vendor paths through the local stack, by DTMF', { timeout: 150_000 }, () => {
   let stack: TestStack;
@@ -42,8 +46,10 @@ describe('vendor paths through the local stack, by DTMF', { timeout: 150_000 }, 
   const hangups = {} as Record<Path, PlacedCall>;
   let wallMs = { start: 0, transfers: 0, hangups: 0 };
 
+  const savedEnv = Object.fromEntries(Object.keys(CXONE_SLOTS).map((k) => [k, process.env[k]]));
   before(async () => {
     let t = Date.now();
+    Object.assign(process.env, CXONE_SLOTS);
     // debug: the media core logs each digit and turn, shown when an assertion fails (a few lines per call).
     stack = await startTestStack({ logLevel: 'debug' });
     wallMs.start = Date.now() - t;
@@ -60,6 +66,10 @@ describe('vendor paths through the local stack, by DTMF', { timeout: 150_000 }, 
   });
   after(async () => {
     await stack?.stop();
+    for (const [k, v] of Object.entries(savedEnv)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
   });
 
   /** The transfer's key, as the vendor received it. */
@@ -88,6 +98,7 @@ describe('vendor paths through the local stack, by DTMF', { timeout: 150_000 }, 
       const referTo = parseReferTo(header(refer, 'refer-to') ?? '');
       assert.equal(referTo.uri, 'sip:agent@127.0.0.1:5090', 'the configured agentUri');
       assert.equal(header(refer, 'x-account-number'), ACCOUNT, `transfer_headers with {{account_number}} filled\n${stack.explain(call)}`);
+      assert.equal(header(refer, 'x-message-to-human-agent'), AGENT_MESSAGE, 'message_to_human_agent in the configured header (demo.json agentMessageHeader)');
       const uui = header(refer, 'user-to-user');
       assert.ok(uui, 'User-to-User carries the key');
       const key = decodeUserToUser(uui);
@@ -128,6 +139,7 @@ describe('vendor paths through the local stack, by DTMF', { timeout: 150_000 }, 
       assert.ok(tw.redirect.url.startsWith(`${stack.env.offline.STUDIO_FLOW_WEBHOOK_URL}?`), tw.redirect.url);
       assert.equal(tw.redirect.flowEvent, 'return');
       assert.equal(tw.redirect.sessionHistoryKey, key);
+      assert.equal(new URL(tw.redirect.url).searchParams.get('MessageToHumanAgent'), AGENT_MESSAGE, 'read from the session history by key, passed to the Studio flow');
     });
 
     test('Twilio Flex: an unsigned or forged receive-call is refused with 403', async () => {
@@ -152,6 +164,7 @@ describe('vendor paths through the local stack, by DTMF', { timeout: 150_000 }, 
       const attributes = e.params.Attributes as Record<string, string>;
       assert.ok(isSessionHistoryKey(attributes.SessionHistoryKey ?? ''), JSON.stringify(attributes));
       assert.equal(attributes.AccountNumber, ACCOUNT, `custom_data with {{account_number}} filled\n${stack.explain(call)}`);
+      assert.equal(attributes.MessageToHumanAgent, AGENT_MESSAGE, 'message_to_human_agent as a contact attribute');
       assert.equal(call.sandbox?.kind, 'queued');
       assert.ok(Date.parse(e.at) <= bye.at, `attributes written (${e.at}) before the BYE reached the caller (${new Date(bye.at).toISOString()})`);
     });
@@ -167,7 +180,8 @@ describe('vendor paths through the local stack, by DTMF', { timeout: 150_000 }, 
       assert.ok(e.status >= 200 && e.status < 300, `signal status ${e.status}`);
       assert.ok(isSessionHistoryKey(String(e.params.p1)), JSON.stringify(e.params));
       assert.equal(e.params.p2, ACCOUNT, `custom_data p2 with {{account_number}} filled\n${stack.explain(call)}`);
-      for (const p of ['p3', 'p4', 'p5', 'p6', 'p7', 'p8', 'p9']) assert.equal(e.params[p], undefined, `${p} not set by the demo`);
+      assert.equal(e.params.p9, AGENT_MESSAGE, 'message_to_human_agent in the configured slot');
+      for (const p of ['p3', 'p4', 'p5', 'p6', 'p7', 'p8']) assert.equal(e.params[p], undefined, `${p} not set by the demo`);
       assert.ok(Date.parse(e.at) <= bye.at, `signal (${e.at}) before the BYE (${new Date(bye.at).toISOString()})`);
     });
 
@@ -219,6 +233,18 @@ describe('vendor paths through the local stack, by DTMF', { timeout: 150_000 }, 
       assert.ok(dtmfTurns.includes('0'), `the DTMF 0 turn: ${JSON.stringify(dtmfTurns)}`);
       assert.ok(dtmfTurns.includes(ACCOUNT), `the account number turn: ${JSON.stringify(dtmfTurns)}`);
       assert.ok(r.body.includes(`Account ${ACCOUNT} is verified`), 'the assistant turns too');
+    });
+
+    test('each vendor\'s screen pop shows message_to_human_agent first', async () => {
+      for (const p of PATHS) {
+        const key = keyOf(transfers[p]);
+        assert.ok(key, p);
+        const r = await screenPop(stack.env.urls.agentScreenPop, key);
+        assert.equal(r.status, 200, `${p}: ${r.body.slice(0, 300)}`);
+        const at = r.body.indexOf(`<section class="agent-message"`);
+        assert.ok(at > 0 && r.body.indexOf(AGENT_MESSAGE, at) > at, `${p}: message section`);
+        assert.ok(at < r.body.indexOf('class="facts"'), `${p}: before the call facts`);
+      }
     });
 
     test('GET /agent with an unknown key: 404', async () => {
