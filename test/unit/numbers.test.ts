@@ -5,6 +5,8 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -203,6 +205,19 @@ describe('numbers in the state table', () => {
     assert.throws(() => parseNumbersArgs(['delete']), /usage/);
   });
 
+  test('the command line: npm run numbers -- import (demo config: four integrations), then list; a bad file exits 1 naming the line', async () => {
+    const run = promisify(execFile);
+    const env = { ...process.env, STATE_TABLE: db.table, DYNAMODB_ENDPOINT: db.endpoint, AWS_REGION: 'us-east-1', CONFIG_FILE: 'media-core/config/demo.json' };
+    const csv = join(dir, 'cli.csv');
+    writeFileSync(csv, 'phone_number,description,integration\n+1 958 555 0199,Lab,twilio-flex\n');
+    const imported = await run('npx', ['tsx', 'scripts/numbers.ts', 'import', csv], { env, timeout: 30_000 });
+    assert.match(imported.stdout, /imported 1 numbers/);
+    const listed = await run('npx', ['tsx', 'scripts/numbers.ts', 'list'], { env, timeout: 30_000 });
+    assert.match(listed.stdout, /\+19585550199\s+twilio-flex\s+Lab/);
+    writeFileSync(csv, 'phone_number,description\n+1 958 555 0199,no integration\n');
+    await assert.rejects(run('npx', ['tsx', 'scripts/numbers.ts', 'import', csv], { env, timeout: 30_000 }), (e: { code?: number; stderr?: string }) => e.code === 1 && /cli\.csv:2: integration is required/.test(e.stderr ?? ''));
+  });
+
   test('routing follows the stored list without a restart (short TTL), and keeps the last list when a read fails', async () => {
     const integrations = parseConfig(
       {
@@ -215,6 +230,7 @@ describe('numbers in the state table', () => {
       },
       '/tmp',
     ).config.integrations;
+    await replaceNumbers(store, [{ phoneNumber: '+19585550123', description: 'Support', integration: 'nice-cxone' }]);
     let fail = false;
     const problems: string[] = [];
     const route = createRouter(integrations, {
