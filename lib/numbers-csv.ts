@@ -92,6 +92,7 @@ export function parseNumbersCsv(text: string, o: NumbersCsvOptions): { entries: 
     firstLine.set(phoneNumber, r.line);
     entries.push({ phoneNumber, description, integration });
   }
+  if (records.length === 1) problems.push({ line: header.line + 1, message: 'no numbers after the header; an import replaces the whole list, so an empty one is refused' });
   if (entries.length > MAX_NUMBERS) problems.push({ line: records.at(-1)!.line, message: `more than ${MAX_NUMBERS} numbers` });
   return problems.length ? { problems } : { entries };
 }

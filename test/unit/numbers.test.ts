@@ -103,6 +103,8 @@ describe('numbers CSV (lib/numbers-csv.ts)', () => {
     assert.equal(r.entries[0]!.phoneNumber, '+19585550123');
   });
   test('a missing or wrong header is line 1; an empty file is refused', () => {
+    const headerOnly = parseNumbersCsv('phone_number,description\n', { integrations: ['a'] });
+    assert.ok('problems' in headerOnly && headerOnly.problems[0]!.line === 2 && /empty one is refused/.test(headerOnly.problems[0]!.message), 'a header alone would empty the list: refused');
     for (const t of ['+15550100009,x\n', 'number,description\n', '']) {
       const r = parseNumbersCsv(t, { integrations: ['a'] });
       assert.ok('problems' in r);
