@@ -19,6 +19,8 @@ import { DEMO_CONNECT_INSTANCE_ARN } from '../../scripts/lib/stack-env.ts';
 import { postSignedWebhook, twilioVoiceParams } from '../../scripts/lib/twilio-emulation.ts';
 import { contactEvents, header, receivedRequest, response, screenPop } from '../helpers/e2e-ladder.ts';
 import { startTestStack, type TestStack } from '../helpers/e2e-stack.ts';
+import { getStore } from '../../lib/store/client.ts';
+import { listNumbers, replaceNumbers } from '../../lib/store/numbers.ts';
 
 const NUMBERS = { sip: '+15550100001', twilio: '+15550100002', connect: '+15550100003', cxone: '+15550100004' } as const;
 type Path = keyof typeof NUMBERS;
@@ -250,6 +252,21 @@ describe('vendor paths through the local stack, by DTMF', { timeout: 150_000 }, 
     test('GET /agent with an unknown key: 404', async () => {
       const r = await screenPop(stack.env.urls.agentScreenPop, randomBytes(16).toString('base64url'));
       assert.equal(r.status, 404);
+    });
+  });
+
+  describe('numbers list (state table)', () => {
+    test('seeded from demo.json; an import is answered within the cache TTL without a restart, and a number no longer listed gets 404', async () => {
+      const store = getStore({ table: stack.env.mediaCore.STATE_TABLE!, endpoint: stack.env.mediaCore.DYNAMODB_ENDPOINT! });
+      const seeded = await listNumbers(store);
+      assert.deepEqual(seeded.entries.map((e) => `${e.phoneNumber} ${e.integration}`), ['+15550100001 sip-trunk', '+15550100002 twilio-flex', '+15550100003 amazon-connect', '+15550100004 nice-cxone']);
+      const added = '+15550100099';
+      await replaceNumbers(store, [...seeded.entries.filter((e) => e.phoneNumber !== NUMBERS.sip), { phoneNumber: added, description: 'added by the e2e test', integration: 'sip-trunk' }]);
+      await new Promise((r) => setTimeout(r, 5200)); // numbers.cacheTtlMs (5 s) passes
+      const [moved, removed] = await Promise.all([stack.call({ to: added, dtmf: HANGUP_DTMF }), stack.call({ to: NUMBERS.sip, dtmf: HANGUP_DTMF })]);
+      assert.equal(moved.sip.kind, 'hung-up', stack.explain(moved));
+      assert.equal(header(receivedRequest(moved, 'BYE'), 'x-call-result'), 'completed', 'the sip-trunk integration answered the imported number');
+      assert.ok(removed.sip.kind === 'rejected' && removed.sip.status === 404, stack.explain(removed));
     });
   });
 
