@@ -60,6 +60,12 @@ export const OutcomeEvent = z
     sessionHistoryKey: z.optional(z.string().check(z.minLength(1), z.maxLength(256))),
     /** connect_to_agent transfer_info.target.<vendor>.custom_data. */
     customData: z._default(CustomData, {}),
+    /**
+     * connect_to_agent `message_to_human_agent` (transfer only): the assistant's summary for
+     * the agent, controls replaced, at most 4,000 characters (adapters/common/agent-message.ts).
+     * Each adapter fits it to its vendor's limits.
+     */
+    messageToHumanAgent: z.optional(z.string().check(z.minLength(1), z.maxLength(8000))),
     /** ISO-8601 time the media core decided the outcome. */
     occurredAt: z.iso.datetime(),
     amazonConnect: z.optional(AmazonConnectContext),

@@ -7,6 +7,7 @@
  * Environment: validated once with zod by ./config/env.ts (the table of every variable,
  * its default and bounds): SIP_*, RTP_*, MAX_CALLS, LAMBDA_ENDPOINT, AWS_REGION, STATE_TABLE /
  * DYNAMODB_ENDPOINT, SESSION_HISTORY_TTL_DAYS, STOP_GRACE_PERIOD_MS and DRAIN_DEADLINE_MS;
+ * MAU_HASH_KEY_PARAM / MAU_HASH_KEY (the HMAC key of the MAU hash, lib/store/mau-key.ts);
  * TWILIO_ACCOUNT_SID + TWILIO_AUTH_TOKEN (or _PARAM) + TWILIO_API_BASE_URL for vgwActSendSMS
  * (adapters/twilio/config.ts).
  *
@@ -20,6 +21,8 @@ import { ConfigError } from '../lib/env.ts';
 import { getStore, storeConfigFromEnv } from '../lib/store/client.ts';
 import { sessionHistoryTtlDays } from '../lib/store/session-history.ts';
 import { drainActionBudgetMs, EXIT_MARGIN_MS, loadMediaCoreEnv } from './config/env.ts';
+import { setMauHashKey } from '../lib/store/mau.ts';
+import { loadMauHashKey } from '../lib/store/mau-key.ts';
 import { loadConfigFile } from './config/load.ts';
 import { createConversationRuntime, type RuntimeDeps } from './conversation/runtime.ts';
 import { createLambdaInvoker } from './conversation/lambda-invoke.ts';
@@ -53,6 +56,9 @@ async function main(): Promise<void> {
   const lambda = loaded.config.lambda;
   const useStore = Boolean(e.STATE_TABLE || e.DYNAMODB_ENDPOINT);
   if (!useStore) log.warn('STATE_TABLE and DYNAMODB_ENDPOINT unset: session history and MAU are not stored');
+  const mauKey = useStore ? await loadMauHashKey(env) : undefined;
+  setMauHashKey(mauKey);
+  if (useStore && !mauKey) log.warn('MAU_HASH_KEY_PARAM and MAU_HASH_KEY unset: caller numbers are counted by plain MD5, which can be reversed by enumeration');
   const runtime = createConversationRuntime(loaded, {
     log,
     store: useStore ? getStore(storeConfigFromEnv(env)) : undefined,

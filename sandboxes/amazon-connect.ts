@@ -94,6 +94,9 @@ export function createAmazonConnectSandbox(opts: ConnectSandboxOptions): VendorS
     for (const [k, v] of Object.entries(Attributes)) {
       if (!KEY_RE.test(k)) return fail(400, 'InvalidParameterException', `Attribute key ${k} contains characters other than letters, digits, - and _`);
       if (typeof v !== 'string') return fail(400, 'InvalidParameterException', `Attribute ${k} must be a string`);
+      // The API reference's length constraints: key 1-127, value 0-32,767 characters.
+      if (k.length > 127) return fail(400, 'InvalidParameterException', `Attribute key ${k.slice(0, 20)}… is over 127 characters`);
+      if (v.length > 32_767) return fail(400, 'InvalidParameterException', `Attribute ${k} is over 32,767 characters`);
     }
     if (!instances.has(InstanceId)) return fail(404, 'ResourceNotFoundException', `Instance ${InstanceId} not found`);
     const prev = contacts.get(InitialContactId);

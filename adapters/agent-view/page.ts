@@ -110,13 +110,18 @@ export function renderTranscriptPage(session: { meta: SessionMeta; turns: Transc
   ]
     .map(([k, v]) => `<dt>${escapeHtml(k)}</dt><dd>${escapeHtml(v)}</dd>`)
     .join('');
+  // The assistant's own summary for the agent (message_to_human_agent) comes first: it is what
+  // the agent reads before anything else.
+  const summary = meta.messageToHumanAgent
+    ? `<section class="agent-message" aria-label="Message to the agent"><h2>Message from the assistant</h2><p class="text">${escapeHtml(meta.messageToHumanAgent)}</p></section>\n`
+    : '';
   const list = turns.length
     ? `<ol class="turns">${turns.map((t) => renderTurn(t, meta.startedAt, maskDtmf)).join('\n')}</ol>`
     : '<p class="empty">The caller did not say anything to the assistant.</p>';
   return document(
     'Conversation with the assistant',
     `<h1>Conversation with the assistant</h1>
-<dl class="facts">${facts}</dl>
+${summary}<dl class="facts">${facts}</dl>
 ${list}
 <footer>Transcript of the call before it was transferred. This link expires a set time after the transfer.</footer>`,
   );

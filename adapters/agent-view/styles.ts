@@ -28,6 +28,8 @@ ol.turns{list-style:none;margin:0;padding:0}
 kbd{font-family:ui-monospace,monospace;font-size:1rem;padding:.05rem .4rem;margin-right:.2rem;border:1px solid var(--line);border-bottom-width:2px;border-radius:.25rem;background:var(--card)}
 .empty,.note{color:var(--muted)}
 footer{margin-top:1.5rem;font-size:.8rem;color:var(--muted)}
+.agent-message{margin:0 0 1rem;padding:.75rem 1rem;background:var(--card);border:1px solid var(--line);border-left:4px solid var(--muted);border-radius:.5rem}
+.agent-message h2{margin:0;font-size:.8rem;font-weight:600;text-transform:uppercase;letter-spacing:.04em;color:var(--muted)}
 `.trim();
 
 /** CSP hash source of PAGE_CSS, e.g. 'sha256-…'. */

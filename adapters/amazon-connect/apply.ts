@@ -11,19 +11,21 @@ import type { AdapterReply } from '../../events/outcome.ts';
 import { applyApiOutcome, type ApplyDeps } from '../common/apply-api-outcome.ts';
 import { classifyAwsError } from '../common/classify.ts';
 import type { ConnectApi } from './client.ts';
-import { translateOutcome, type UpdateContactAttributesRequest } from './translate.ts';
+import { translateOutcome, type UpdateContactAttributesRequest, type ConnectAgentMessageOptions } from './translate.ts';
 import type { CheckVerdict } from '../common/apply-once.ts';
 import { isConnectContactId } from '../../lib/contact-id.ts';
 
 export interface ConnectApplyDeps extends ApplyDeps {
   api: ConnectApi;
+  /** Where message_to_human_agent goes (config AMAZON_CONNECT_AGENT_MESSAGE_*); defaults when absent. */
+  agentMessage?: ConnectAgentMessageOptions;
 }
 
 /** Applies the raw invocation payload; never throws (every failure is a reply). */
 export function applyOutcome(raw: unknown, deps: ConnectApplyDeps): Promise<AdapterReply> {
   return applyApiOutcome(raw, {
     vendor: 'amazon_connect',
-    translate: translateOutcome,
+    translate: (o) => translateOutcome(o, deps.agentMessage),
     classify: classifyAwsError,
     send: (t, signal) => deps.api.updateContactAttributes(t.request, signal),
     // Before anything reaches the API: Connect contact ids are UUIDs, instance ids [A-Za-z0-9_-].

@@ -12,6 +12,8 @@
  * | CONTACT_REGISTRATION_TTL_SECONDS | how long a flow-registered contact stays findable (600 s) |
  * | CONTACT_TOKEN_TTL_SECONDS        | lifetime of the contact token the flow function mints (120 s, at most 900) |
  * | CONTACT_TOKEN_SECRET / _PARAM    | the token secret, or its SSM SecureString (adapters/common/contact-token-secret.ts) |
+ * | AMAZON_CONNECT_AGENT_MESSAGE_ATTRIBUTE | contact attribute for message_to_human_agent (MessageToHumanAgent) |
+ * | AMAZON_CONNECT_AGENT_MESSAGE_MAX_BYTES | its longest value, UTF-8 bytes (1024; cut and marked beyond) |
  *
  * Credentials come from the default AWS chain (the Lambda role in AWS; AWS_ACCESS_KEY_ID /
  * AWS_SECRET_ACCESS_KEY locally, fake values for the sandbox).
@@ -33,6 +35,11 @@ export const AmazonConnectConfigSchema = z.object({
   AGENT_SCREEN_POP_BASE_URL: z.optional(z.url()),
   CONTACT_REGISTRATION_TTL_SECONDS: int(10, 86_400, 600),
   CONTACT_TOKEN_TTL_SECONDS: int(10, 900, 120),
+  AMAZON_CONNECT_AGENT_MESSAGE_ATTRIBUTE: z._default(
+    z.string().check(z.regex(/^[A-Za-z0-9_-]{1,127}$/, 'letters, digits, - and _, at most 127'), z.refine((v) => v !== 'SessionHistoryKey', 'SessionHistoryKey is the integration\'s')),
+    'MessageToHumanAgent',
+  ),
+  AMAZON_CONNECT_AGENT_MESSAGE_MAX_BYTES: int(32, 32_767, 1024),
 });
 export type AmazonConnectConfig = z.infer<typeof AmazonConnectConfigSchema>;
 

@@ -4,7 +4,10 @@
  * phone integration's contract with the flow (seed 002): the flow's Check contact attributes
  * block tests `$.Attributes.SessionHistoryKey` Contains "hangup".
  *
- * - transfer: Attributes = { ...custom_data, SessionHistoryKey: <key> }
+ * - transfer: Attributes = { ...custom_data, SessionHistoryKey: <key> }, plus the assistant's
+ *             message_to_human_agent in a contact attribute whose name is configured
+ *             (AMAZON_CONNECT_AGENT_MESSAGE_ATTRIBUTE, default MessageToHumanAgent), so the
+ *             flow or the agent's Contact Control Panel can show it
  * - hangup:   Attributes = { ...custom_data, SessionHistoryKey: "hangup" }
  * - error:    no request. The seed: "the SessionHistoryKey contact attribute is not passed
  *             to the contact flow" on an error; the media core's BYE alone resumes the flow.
@@ -17,6 +20,7 @@
  * can check; it answers InvalidParameterException then (vendor_rejected).
  */
 import type { OutcomeEvent } from '../../events/outcome.ts';
+import { truncateMarked, utf8Bytes, withoutControls } from '../common/agent-message.ts';
 
 /** Largest total size of a contact's attributes, in UTF-8 bytes (keys plus values). */
 export const MAX_ATTRIBUTES_BYTES = 32_768;
@@ -26,6 +30,23 @@ export const ATTRIBUTE_KEY_RE = /^[A-Za-z0-9_-]+$/;
 export const SESSION_HISTORY_KEY_ATTRIBUTE = 'SessionHistoryKey';
 /** Value of SessionHistoryKey that tells the flow to disconnect. */
 export const HANGUP_VALUE = 'hangup';
+
+/** Default name of the attribute carrying message_to_human_agent. */
+export const DEFAULT_AGENT_MESSAGE_ATTRIBUTE = 'MessageToHumanAgent';
+/**
+ * Default bound of that attribute's value, UTF-8 bytes. The API takes values up to 32,767
+ * characters, but all attributes of a contact share 32,768 bytes, and attributes the flow or
+ * other Lambdas set later must still fit; the whole text stays in the screen pop.
+ */
+export const DEFAULT_AGENT_MESSAGE_MAX_BYTES = 1024;
+
+/** Where message_to_human_agent goes (adapters/amazon-connect/config.ts). */
+export interface ConnectAgentMessageOptions {
+  /** Attribute name; key rule {@link ATTRIBUTE_KEY_RE}. */
+  attribute?: string;
+  /** Largest value, UTF-8 bytes. */
+  maxBytes?: number;
+}
 
 /** The body of UpdateContactAttributes. */
 export interface UpdateContactAttributesRequest {
@@ -57,14 +78,22 @@ export function attributesBytes(attributes: Record<string, string>): number {
 }
 
 /** Translates a validated amazon_connect outcome. */
-export function translateOutcome(outcome: OutcomeEvent): ConnectTranslation {
+export function translateOutcome(outcome: OutcomeEvent, agentMessage: ConnectAgentMessageOptions = {}): ConnectTranslation {
   if (outcome.kind === 'error') return { action: 'none' };
   const ctx = outcome.amazonConnect;
   if (!ctx) return { action: 'invalid', message: 'amazonConnect context missing' };
   const problem = validateAttributes(outcome.customData);
   if (problem) return { action: 'invalid', message: problem };
   const key = outcome.kind === 'transfer' ? outcome.sessionHistoryKey! : HANGUP_VALUE;
-  const Attributes = { ...(outcome.customData as Record<string, string>), [SESSION_HISTORY_KEY_ATTRIBUTE]: key };
+  const Attributes: Record<string, string> = { ...(outcome.customData as Record<string, string>), [SESSION_HISTORY_KEY_ATTRIBUTE]: key };
+  const summary = outcome.kind === 'transfer' && outcome.messageToHumanAgent ? withoutControls(outcome.messageToHumanAgent) : '';
+  if (summary) {
+    const name = agentMessage.attribute ?? DEFAULT_AGENT_MESSAGE_ATTRIBUTE;
+    if (name in Attributes) return { action: 'invalid', message: `custom_data may not set ${name} (reserved for message_to_human_agent)` };
+    // What is left of the contact's 32,768 bytes after the other attributes, and the configured bound.
+    const room = Math.min(agentMessage.maxBytes ?? DEFAULT_AGENT_MESSAGE_MAX_BYTES, MAX_ATTRIBUTES_BYTES - attributesBytes(Attributes) - utf8Bytes(name));
+    if (room > 0) Attributes[name] = truncateMarked(summary, room, utf8Bytes);
+  }
   const bytes = attributesBytes(Attributes);
   if (bytes > MAX_ATTRIBUTES_BYTES) return { action: 'invalid', message: `attributes total ${bytes} bytes, over Amazon Connect's ${MAX_ATTRIBUTES_BYTES}` };
   return { action: 'update', request: { InstanceId: ctx.InstanceId, InitialContactId: ctx.InitialContactId, Attributes } };

@@ -10,20 +10,22 @@ import type { AdapterReply } from '../../events/outcome.ts';
 import { applyApiOutcome, type ApplyDeps } from '../common/apply-api-outcome.ts';
 import { classifyHttpError } from '../common/classify.ts';
 import type { CxoneApi } from './client.ts';
-import { translateOutcome } from './translate.ts';
+import { translateOutcome, type CxoneParamOptions } from './translate.ts';
 import type { CheckVerdict } from '../common/apply-once.ts';
 import type { OutcomeKind } from '../../events/outcome.ts';
 import { isCxoneContactId } from '../../lib/contact-id.ts';
 
 export interface CxoneApplyDeps extends ApplyDeps {
   api: CxoneApi;
+  /** Signal slots for the agent message and custom_data (config CXONE_*_PARAM(S)); defaults when absent. */
+  params?: CxoneParamOptions;
 }
 
 /** Applies the raw invocation payload; never throws (every failure is a reply). */
 export function applyOutcome(raw: unknown, deps: CxoneApplyDeps): Promise<AdapterReply> {
   return applyApiOutcome(raw, {
     vendor: 'nice_cxone',
-    translate: translateOutcome,
+    translate: (o) => translateOutcome(o, deps.params),
     classify: classifyHttpError,
     send: (t, signal) => deps.api.signal(t.contactId, t.params, signal),
     // CXone contact ids are digits; anything else never reaches the signal URL.

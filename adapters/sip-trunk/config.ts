@@ -37,6 +37,8 @@ export const SipTrunkEnv = z.object({
 export interface SipTrunkConfig {
   agentUri?: string;
   transferTargetHeader: string;
+  /** Header carrying message_to_human_agent on the transfer (e.g. X-Agent-Message); unset: not sent. */
+  agentMessageHeader?: string;
 }
 
 /** @throws ConfigError naming a malformed variable. */

@@ -13,6 +13,10 @@
  *   X-Watson-Assistant-Session-History-Key when the assistant supplies its own
  *   User-to-User. Every header value is at most 1024 bytes.
  *
+ * - message_to_human_agent travels in the configured header (config agentMessageHeader),
+ *   with the transfer headers: controls replaced by spaces (a value may hold no CR/LF,
+ *   RFC 3261 section 25.1) and cut to 1024 bytes with a mark (../common/agent-message.ts).
+ *
  * Hangup (end_session): BYE with `channel_options.voice_telephony.sip.headers`.
  *
  * Header names, values, the target URI and transfer_target_header are checked with
@@ -21,6 +25,7 @@
  */
 import { assertSafeHeaders, assertSafeUri, UnsafeSipHeaderError } from '../../events/sip-header.ts';
 import type { SipHeader } from '../../media-core/call/types.ts';
+import { truncateMarked, utf8Bytes, withoutControls } from '../common/agent-message.ts';
 import type { SipAction } from '../types.ts';
 import { ServiceDeskSip, type ServiceDeskSipInput, type SipTrunkConfig } from './config.ts';
 
@@ -77,10 +82,11 @@ function checkRawTarget(target: ServiceDeskSipInput | undefined): void {
  * connect_to_agent -> REFER or BYE.
  * @param target the assistant's service_desk.sip (validated here)
  * @param sessionHistoryKey the call's key
+ * @param messageToHumanAgent the assistant's summary; sent in config.agentMessageHeader when both are set
  * @throws UnsafeSipHeaderError (header name not a token, control character in a value or the
  *   URI); SipTrunkTranslateError (no uri and no agentUri, malformed target, oversized header)
  */
-export function translateTransfer(target: ServiceDeskSipInput | undefined, sessionHistoryKey: string, config: Partial<SipTrunkConfig> = {}): SipAction {
+export function translateTransfer(target: ServiceDeskSipInput | undefined, sessionHistoryKey: string, config: Partial<SipTrunkConfig> = {}, messageToHumanAgent?: string): SipAction {
   checkRawTarget(target);
   const r = ServiceDeskSip.safeParse(target ?? {});
   if (!r.success) throw new SipTrunkTranslateError(`service_desk.sip: ${r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
@@ -88,7 +94,9 @@ export function translateTransfer(target: ServiceDeskSipInput | undefined, sessi
   const uri = t.uri ?? config.agentUri;
   if (!uri) throw new SipTrunkTranslateError('service_desk.sip.uri is missing and no agent URI is configured');
   assertSafeUri(uri);
-  const headers = checkHeaderValues(withSessionHistoryKey(t.transfer_headers, sessionHistoryKey));
+  const summary = config.agentMessageHeader && messageToHumanAgent ? withoutControls(messageToHumanAgent) : '';
+  const withSummary = summary ? [...t.transfer_headers, { name: config.agentMessageHeader!, value: truncateMarked(summary, MAX_HEADER_VALUE_BYTES, utf8Bytes) }] : t.transfer_headers;
+  const headers = checkHeaderValues(withSessionHistoryKey(withSummary, sessionHistoryKey));
   if (t.transfer_method === 'hangup') {
     const name = t.transfer_target_header ?? config.transferTargetHeader ?? 'Transfer-Target';
     return { kind: 'bye', headers: checkHeaderValues([{ name, value: uri }, ...headers]) };

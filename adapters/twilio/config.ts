@@ -13,6 +13,8 @@
  * | TWILIO_AUTH_TOKEN_PARAM | all (AWS)                   | SSM SecureString parameter name holding the auth token |
  * | TWILIO_ACCOUNT_SID      | SMS, test connection        | AC + 32 hex digits |
  * | TWILIO_API_BASE_URL     | SMS, test connection        | default https://api.twilio.com (a sandbox URL in tests) |
+ * | STATE_TABLE             | refer-handler               | the state table, where message_to_human_agent is read by key (unset: not read) |
+ * | DYNAMODB_ENDPOINT       | refer-handler               | DynamoDB endpoint override (dynalite locally) |
  */
 // zod/mini rather than zod: the classic build cannot be tree-shaken and would add 450 KB to
 // each webhook bundle (cold start); mini adds about 18 KB.
@@ -55,6 +57,9 @@ export const ReceiveCallEnv = z.object({
 export const ReferHandlerEnv = z.object({
   PUBLIC_BASE_URL: httpUrl,
   STUDIO_FLOW_WEBHOOK_URL: httpUrl,
+  STATE_TABLE: z.optional(z.string().check(z.regex(/^[A-Za-z0-9_.-]{3,255}$/, 'must be a DynamoDB table name'))),
+  DYNAMODB_ENDPOINT: z.optional(httpUrl),
+  AWS_REGION: z._default(z.string().check(z.minLength(1)), 'us-east-1'),
   ...authTokenVars,
 });
 
@@ -87,6 +92,8 @@ export interface ReferHandlerConfig {
   publicBaseUrl: string;
   studioFlowWebhookUrl: string;
   authToken: AuthTokenSource;
+  /** Where message_to_human_agent is read; absent: the flow gets no message. */
+  sessionTable?: { table: string; endpoint?: string; region: string };
 }
 
 /** Settings of the Twilio REST client (Messages, Accounts). */
@@ -119,7 +126,12 @@ export function loadReceiveCallConfig(env: Env = process.env): ReceiveCallConfig
 /** @throws ConfigError naming each missing or malformed variable. */
 export function loadReferHandlerConfig(env: Env = process.env): ReferHandlerConfig {
   const v = load(ReferHandlerEnv, env);
-  return { publicBaseUrl: v.PUBLIC_BASE_URL, studioFlowWebhookUrl: v.STUDIO_FLOW_WEBHOOK_URL, authToken: tokenSource(v) };
+  return {
+    publicBaseUrl: v.PUBLIC_BASE_URL,
+    studioFlowWebhookUrl: v.STUDIO_FLOW_WEBHOOK_URL,
+    authToken: tokenSource(v),
+    ...(v.STATE_TABLE ? { sessionTable: { table: v.STATE_TABLE, endpoint: v.DYNAMODB_ENDPOINT, region: v.AWS_REGION } } : {}),
+  };
 }
 
 /** @throws ConfigError naming each missing or malformed variable. */

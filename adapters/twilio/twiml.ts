@@ -57,19 +57,20 @@ export function dialSipTwiml(sipUri: string, referUrl: string): string {
 }
 
 /**
- * The Studio flow URL with `FlowEvent=return` and, when a key is known,
- * `SessionHistoryKey=<key>` (query values percent-encoded; existing query kept).
+ * The Studio flow URL with `FlowEvent=return` and, when known, `SessionHistoryKey=<key>` and
+ * `MessageToHumanAgent=<summary>` (query values percent-encoded; existing query kept).
  */
-export function studioReturnUrl(studioFlowWebhookUrl: string, sessionHistoryKey?: string): string {
+export function studioReturnUrl(studioFlowWebhookUrl: string, sessionHistoryKey?: string, messageToHumanAgent?: string): string {
   const url = new URL(studioFlowWebhookUrl);
   url.searchParams.set('FlowEvent', 'return');
   if (sessionHistoryKey) url.searchParams.set('SessionHistoryKey', sessionHistoryKey);
+  if (messageToHumanAgent) url.searchParams.set('MessageToHumanAgent', messageToHumanAgent);
   return url.toString();
 }
 
 /** refer-handler's TwiML: `<Redirect method="POST">` back to the Studio flow. */
-export function studioRedirectTwiml(studioFlowWebhookUrl: string, sessionHistoryKey?: string): string {
+export function studioRedirectTwiml(studioFlowWebhookUrl: string, sessionHistoryKey?: string, messageToHumanAgent?: string): string {
   const response = new VoiceResponse();
-  response.redirect({ method: 'POST' }, studioReturnUrl(studioFlowWebhookUrl, sessionHistoryKey));
+  response.redirect({ method: 'POST' }, studioReturnUrl(studioFlowWebhookUrl, sessionHistoryKey, messageToHumanAgent));
   return response.toString();
 }

@@ -3,6 +3,7 @@
  * Pure functions: the Lambda handlers in functions/twilio only parse, verify and reply.
  */
 import type { ReceiveCallConfig, ReferHandlerConfig } from './config.ts';
+import { studioSafeAgentMessage } from './agent-message.ts';
 import { parseReferTransferTarget, type ReferTransferTarget } from './refer-target.ts';
 import { dialSipTwiml, mediaCoreSipUri, studioRedirectTwiml } from './twiml.ts';
 
@@ -18,11 +19,13 @@ export function receiveCallTwiml(params: Params, config: Pick<ReceiveCallConfig,
 }
 
 /**
- * refer-handler: redirect to the Studio flow with FlowEvent=return and the key found in
- * ReferTransferTarget. @returns the TwiML and the parsed target (for logging).
+ * refer-handler: redirect to the Studio flow with FlowEvent=return, the key found in
+ * ReferTransferTarget and, when given, the summary read by that key (made Studio-safe by
+ * ./agent-message.ts). @returns the TwiML and the parsed target (for logging).
  * @throws TwilioInputError (400) when ReferTransferTarget is missing.
  */
-export function referHandlerTwiml(params: Params, config: Pick<ReferHandlerConfig, 'studioFlowWebhookUrl'>): { twiml: string; target: ReferTransferTarget } {
+export function referHandlerTwiml(params: Params, config: Pick<ReferHandlerConfig, 'studioFlowWebhookUrl'>, messageToHumanAgent?: string): { twiml: string; target: ReferTransferTarget } {
   const target = parseReferTransferTarget(params.ReferTransferTarget);
-  return { twiml: studioRedirectTwiml(config.studioFlowWebhookUrl, target.sessionHistoryKey), target };
+  const summary = messageToHumanAgent && target.sessionHistoryKey ? studioSafeAgentMessage(messageToHumanAgent) : undefined;
+  return { twiml: studioRedirectTwiml(config.studioFlowWebhookUrl, target.sessionHistoryKey, summary), target };
 }

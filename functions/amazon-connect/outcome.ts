@@ -25,7 +25,8 @@ async function outcome(event: unknown): Promise<AdapterReply> {
     return notConfigured(event, (err as Error).message);
   }
   api ??= connectApi(createConnectSdkClient(config));
-  const reply = await applyOutcome(event, { api, store: getStore(), deadlineMs: config.OUTCOME_DEADLINE_MS, leaseMs: config.FUNCTION_TIMEOUT_MS, log, startedAt });
+  const agentMessage = { attribute: config.AMAZON_CONNECT_AGENT_MESSAGE_ATTRIBUTE, maxBytes: config.AMAZON_CONNECT_AGENT_MESSAGE_MAX_BYTES };
+  const reply = await applyOutcome(event, { api, store: getStore(), deadlineMs: config.OUTCOME_DEADLINE_MS, leaseMs: config.FUNCTION_TIMEOUT_MS, log, startedAt, agentMessage });
   const e = (event ?? {}) as { kind?: string; sessionHistoryKey?: string };
   log.info({ outcomeId: reply.outcomeId, kind: e.kind, key: redactKey(e.sessionHistoryKey), status: reply.status, reason: reply.status === 'rejected' ? reply.reason : undefined, attempts: reply.attempts, ms: Date.now() - startedAt }, 'outcome');
   return reply;

@@ -37,7 +37,7 @@ export interface TwilioWebhookConfig {
 export function twilioWebhook<C extends TwilioWebhookConfig>(
   name: string,
   loadConfig: (env?: Record<string, string | undefined>) => C,
-  handle: (params: Record<string, unknown>, config: C & { token: string }, log: JsonLog) => APIGatewayProxyStructuredResultV2,
+  handle: (params: Record<string, unknown>, config: C & { token: string }, log: JsonLog) => APIGatewayProxyStructuredResultV2 | Promise<APIGatewayProxyStructuredResultV2>,
   deps: TwilioWebhookDeps = {},
 ): (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2> {
   type Settings = C & { token: string };

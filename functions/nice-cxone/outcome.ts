@@ -26,7 +26,8 @@ async function outcome(event: unknown): Promise<AdapterReply> {
     return rejectedReply({ outcomeId: typeof id === 'string' ? id : 'unknown', vendor: 'nice_cxone' }, 'not_configured', (err as Error).message, 0);
   }
   api ??= createCxoneApi(config);
-  const reply = await applyOutcome(event, { api, store: getStore(), deadlineMs: config.OUTCOME_DEADLINE_MS, leaseMs: config.FUNCTION_TIMEOUT_MS, log, startedAt });
+  const params = { agentMessageParam: config.CXONE_AGENT_MESSAGE_PARAM, customDataParams: config.CXONE_CUSTOM_DATA_PARAMS, agentMessageMaxChars: config.CXONE_AGENT_MESSAGE_MAX_CHARS };
+  const reply = await applyOutcome(event, { api, store: getStore(), deadlineMs: config.OUTCOME_DEADLINE_MS, leaseMs: config.FUNCTION_TIMEOUT_MS, log, startedAt, params });
   const e = (event ?? {}) as { kind?: string; sessionHistoryKey?: string };
   log.info({ outcomeId: reply.outcomeId, kind: e.kind, key: redactKey(e.sessionHistoryKey), status: reply.status, reason: reply.status === 'rejected' ? reply.reason : undefined, attempts: reply.attempts, ms: Date.now() - startedAt }, 'outcome');
   return reply;

@@ -1,10 +1,20 @@
 /**
  * Monthly active users (seed 000: users are counted by the MD5 hash of the caller's
- * number, never the number). Items: pk `mau#<yyyy-mm>#<md5 hex>` sk `user` (one per
+ * number, never the number).
+ *
+ * Where this differs from the hosted product, on purpose: the number is first normalized to
+ * E.164 (lib/phone.ts), so "+15551234567", "15551234567" and "+1 555 123 4567" are one user;
+ * and when a hash key is configured (./mau-key.ts: MAU_HASH_KEY_PARAM in SSM, MAU_HASH_KEY
+ * locally) the digest is HMAC-MD5 (RFC 2104) under that key instead of plain MD5. A plain MD5
+ * of a phone number can be reversed by hashing every number of a country (10^10 for +1, a
+ * few minutes on one GPU); without the key, stored values reveal nothing. The count is the
+ * same either way. Changing the key mid-month counts every caller of that month again.
+ * Items: pk `mau#<yyyy-mm>#<md5 hex>` sk `user` (one per
  * caller per month, written once with a conditional put) and pk `mau#<yyyy-mm>` sk `count`
  * (incremented only when the user item was new). Both expire after about 400 days.
  */
-import { createHash } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
+import { callerE164 } from '../phone.ts';
 import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { expiresInDays, type Store } from './client.ts';
 
@@ -13,10 +23,21 @@ export function monthOf(now: number): string {
   return new Date(now).toISOString().slice(0, 7);
 }
 
-/** MD5 hex of the caller's number, digits and a leading + only ("+1 555" and "+1555" hash alike). */
-export function callerHash(callerNumber: string): string {
-  const normalized = callerNumber.trim().replace(/[^\d+]/g, '');
-  return createHash('md5').update(normalized).digest('hex');
+let hashKey: Buffer | undefined;
+
+/** Sets the process's MAU hash key (at start, from ./mau-key.ts); undefined: plain MD5. */
+export function setMauHashKey(key: Buffer | undefined): void {
+  hashKey = key && key.length > 0 ? key : undefined;
+}
+
+/**
+ * Hex digest of the caller's number in E.164 ("+1 555 123 4567", "15551234567" and
+ * "+15551234567" hash alike); text that is no number (e.g. "anonymous") is hashed as
+ * written, digits and "+" only. HMAC-MD5 under `key` (default: the process's key) or MD5.
+ */
+export function callerHash(callerNumber: string, key: Buffer | undefined = hashKey): string {
+  const normalized = callerE164(callerNumber) ?? callerNumber.trim().replace(/[^\d+]/g, '');
+  return (key ? createHmac('md5', key) : createHash('md5')).update(normalized).digest('hex');
 }
 
 /**

@@ -6,7 +6,7 @@
  * Items: pk `session#<key>`; sk `meta` (call facts) and `turn#<seq 6 digits>` (one entry).
  */
 import { randomBytes } from 'node:crypto';
-import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod/mini';
 import { loadEnv } from '../env.ts';
 import { expiresInDays, type Store } from './client.ts';
@@ -52,6 +52,8 @@ export interface SessionMeta {
   /** Caller number redacted to its last 2 digits. */
   callerRedacted?: string;
   vendor: string;
+  /** connect_to_agent's message_to_human_agent, shown first on the screen pop (set at the transfer). */
+  messageToHumanAgent?: string;
 }
 
 /** A new session history key: 128 random bits as 22 base64url characters. */
@@ -64,6 +66,23 @@ const pk = (key: string) => `session#${key}`;
 /** Writes the session's meta item. */
 export async function createSession(store: Store, key: string, meta: SessionMeta, ttlDays = sessionHistoryTtlDays()): Promise<void> {
   await store.doc.send(new PutCommand({ TableName: store.table, Item: { pk: pk(key), sk: 'meta', ...meta, expiresAt: expiresInDays(ttlDays) } }));
+}
+
+/**
+ * Stores the assistant's summary for the agent on the meta item (the screen pop shows it
+ * first; the Twilio refer-handler reads it by key, since a 256-character Refer-To cannot
+ * carry it). Written before the transfer is signalled.
+ */
+export async function setAgentMessage(store: Store, key: string, text: string, ttlDays = sessionHistoryTtlDays()): Promise<void> {
+  await store.doc.send(
+    new UpdateCommand({
+      TableName: store.table,
+      Key: { pk: pk(key), sk: 'meta' },
+      // if_not_exists: should the meta write have failed, the item still expires.
+      UpdateExpression: 'SET messageToHumanAgent = :m, expiresAt = if_not_exists(expiresAt, :exp)',
+      ExpressionAttributeValues: { ':m': text, ':exp': expiresInDays(ttlDays) },
+    }),
+  );
 }
 
 /** Appends one entry (the caller numbers entries; seq must be unique per session). */

@@ -1,6 +1,16 @@
 /**
  * The state table's definition for local stacks and tests (dynalite). serverless.yml
  * declares the same key schema for AWS; test/unit/serverless-package.test.ts checks they agree.
+ *
+ * Item families besides those listed in ./client.ts:
+ *
+ * | pk                  | sk               | written by                                   |
+ * |---------------------|------------------|----------------------------------------------|
+ * | `numbers`           | `current`        | npm run numbers -- import; media core seed (./numbers.ts) |
+ * | `numbers#<version>` | `number#<E.164>` | the same, one item per number of a list version |
+ *
+ * Session meta items (`session#<key>` / `meta`) also carry `messageToHumanAgent` once a
+ * transfer sets it (./session-history.ts setAgentMessage).
  */
 import { CreateTableCommand, DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 

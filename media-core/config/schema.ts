@@ -10,9 +10,23 @@
  */
 import { z } from 'zod';
 import { Vendor } from '../../events/outcome.ts';
+import { toE164Strict } from '../../lib/phone.ts';
 
-/** E.164: "+", then 2-15 digits, no leading 0 (ITU-T E.164). */
-export const E164 = z.string().regex(/^\+[1-9]\d{1,14}$/, 'must be an E.164 number such as +15550100001');
+/**
+ * E.164: "+", then 2-15 digits, no leading 0 (ITU-T E.164). The written form "+1 958 555 0123"
+ * (spaces, dots, dashes) is accepted and normalized (lib/phone.ts).
+ */
+export const E164 = z.string().transform((v, ctx) => {
+  try {
+    return toE164Strict(v);
+  } catch {
+    ctx.addIssue({ code: 'custom', message: 'must be an E.164 number such as +15550100001 or +1 555 010 0001' });
+    return z.NEVER;
+  }
+});
+
+/** An integration's name: what the numbers list (lib/store/numbers.ts) names as its owner. */
+export const IntegrationName = z.string().regex(/^[A-Za-z0-9+][A-Za-z0-9_.+-]{0,63}$/, '1-64 letters, digits, _ . + -');
 
 const Ms = z.number().int().min(0).max(600_000);
 
@@ -34,6 +48,11 @@ export const AssistantConfig = z.discriminatedUnion('type', [
     /** Environment variable holding the API key. */
     apiKeyEnv: z.string().min(1),
     timeoutMs: Ms.default(5000),
+    /**
+     * Where the context variables travel: `dialog` (skills["main skill"].user_defined),
+     * `actions` (skills["actions skill"].skill_variables), or `auto`: detected from the first reply.
+     */
+    skill: z.enum(['auto', 'dialog', 'actions']).default('auto'),
   }),
   z.object({
     type: z.literal('webhook'),
@@ -114,6 +133,8 @@ export const VendorSettings = z.discriminatedUnion('vendor', [
     vendor: z.literal('sip_trunk'),
     /** REFER target when the assistant's service_desk.sip has no uri. */
     agentUri: SipUri.optional(),
+    /** SIP header carrying connect_to_agent's message_to_human_agent on the transfer (RFC 3261 token); unset: not sent. */
+    agentMessageHeader: z.string().regex(/^[A-Za-z0-9\-.!%*_+`'~]{1,64}$/, 'an RFC 3261 header name').optional(),
   }),
   z.object({
     vendor: z.literal('twilio_flex'),
@@ -153,7 +174,9 @@ export const VendorSettings = z.discriminatedUnion('vendor', [
 export type VendorSettings = z.infer<typeof VendorSettings>;
 
 export const IntegrationConfig = z.object({
-  /** The called number this integration answers. */
+  /** Name the numbers list uses for this integration; default: its number. */
+  name: IntegrationName.optional(),
+  /** The integration's primary number; seeds the numbers list (see `numbers` below). */
   number: E164,
   assistant: z.string().min(1),
   speech: z.string().min(1),
@@ -167,8 +190,13 @@ export const IntegrationConfig = z.object({
   /** INVITE headers copied into sip_custom_invite_headers. */
   customInviteHeaders: z.array(z.string().min(1)).default([]),
   bargeIn: z.object({ speech: z.boolean().default(true), dtmf: z.boolean().default(true) }).default({ speech: true, dtmf: true }),
-  /** Upper bound of turns per call (a loop guard), and of consecutive post-response timeouts before hanging up. */
+  /** Upper bound of turns per call (a loop guard). */
   maxTurns: z.number().int().min(1).max(1000).default(200),
+  /**
+   * Auto-hang-up after repeated silence: the integration sends BYE (as end_session with no
+   * headers) after this many consecutive vgwPostResponseTimeout turns, 1-20; see
+   * `silenceHangup` for which timeouts count.
+   */
   maxConsecutiveTimeouts: z.number().int().min(1).max(20).default(3),
   /**
    * What a call still up at the drain deadline (SIGTERM + DRAIN_DEADLINE_MS) gets: 'transfer'
@@ -177,8 +205,22 @@ export const IntegrationConfig = z.object({
    * error outcome (BYE without attributes: the contact center's error path).
    */
   drainAction: z.enum(['transfer', 'error']).default('transfer'),
+  /**
+   * Which post-response timeouts count toward maxConsecutiveTimeouts:
+   * - `unhandled` (default): only those the assistant answers with nothing (an empty
+   *   output.generic). An assistant that handles vgwPostResponseTimeout itself (re-prompts,
+   *   counts, hangs up with its own end_session) is never overridden;
+   * - `always`: every one, the assistant's re-prompts included (a hard cap on silence);
+   * - `never`: no auto-hang-up (maxTurns still bounds the call).
+   */
+  silenceHangup: z.enum(['unhandled', 'always', 'never']).default('unhandled'),
 });
 export type IntegrationConfig = z.infer<typeof IntegrationConfig>;
+
+/** The name the numbers list knows an integration by: `name`, else its number. */
+export function integrationName(i: Pick<IntegrationConfig, 'name' | 'number'>): string {
+  return i.name ?? i.number;
+}
 
 /** Limits of the `audio` response's downloads. */
 export const AudioFetchConfig = z.object({
@@ -213,14 +255,38 @@ export const MediaCoreConfig = z
     ttsCacheEntries: z.number().int().min(0).max(100_000).default(500),
     /** The `audio` response's downloads (media-core/conversation/audio-fetch.ts): https only, public addresses only. */
     audioFetch: AudioFetchConfig.default(AudioFetchConfig.parse({})),
+    /**
+     * The numbers list (lib/store/numbers.ts). With a state table it lives there (npm run
+     * numbers -- import) and this file only seeds it when the table has none; without one,
+     * the integrations' numbers plus `seed` are the list.
+     */
+    numbers: z
+      .object({
+        /** ISO 3166-1 alpha-2 country for numbers written without "+" (CSV import); absent: such numbers are refused. */
+        defaultCountry: z.string().regex(/^[A-Z]{2}$/, 'an ISO 3166-1 alpha-2 code such as US').optional(),
+        /** How long a media core keeps the list before reading it again, ms. */
+        cacheTtlMs: z.number().int().min(100).max(3_600_000).default(5000),
+        /** More numbers besides the integrations' own (local demo). */
+        seed: z.array(z.object({ phone_number: E164, description: z.string().max(256).default(''), integration: IntegrationName })).default([]),
+      })
+      .default({ cacheTtlMs: 5000, seed: [] }),
   })
   .superRefine((c, ctx) => {
     const seen = new Set<string>();
+    const names = new Set<string>();
     c.integrations.forEach((i, n) => {
       if (seen.has(i.number)) ctx.addIssue({ code: 'custom', path: ['integrations', n, 'number'], message: `duplicate number ${i.number}` });
       seen.add(i.number);
+      const name = integrationName(i);
+      if (names.has(name)) ctx.addIssue({ code: 'custom', path: ['integrations', n, 'name'], message: `duplicate integration name ${name}` });
+      names.add(name);
       if (!c.assistants[i.assistant]) ctx.addIssue({ code: 'custom', path: ['integrations', n, 'assistant'], message: `unknown assistant "${i.assistant}"` });
       if (!c.speech[i.speech]) ctx.addIssue({ code: 'custom', path: ['integrations', n, 'speech'], message: `unknown speech settings "${i.speech}"` });
+    });
+    c.numbers.seed.forEach((s, n) => {
+      if (seen.has(s.phone_number)) ctx.addIssue({ code: 'custom', path: ['numbers', 'seed', n, 'phone_number'], message: `duplicate number ${s.phone_number}` });
+      seen.add(s.phone_number);
+      if (!names.has(s.integration)) ctx.addIssue({ code: 'custom', path: ['numbers', 'seed', n, 'integration'], message: `unknown integration "${s.integration}"` });
     });
   });
 export type MediaCoreConfig = z.infer<typeof MediaCoreConfig>;

@@ -6,7 +6,7 @@
 import type { Logger } from '../../lib/log.ts';
 import { redactKey } from '../../lib/redact.ts';
 import type { Store } from '../../lib/store/client.ts';
-import { appendTurn, createSession, type SessionMeta, type TranscriptEntry } from '../../lib/store/session-history.ts';
+import { appendTurn, createSession, setAgentMessage, type SessionMeta, type TranscriptEntry } from '../../lib/store/session-history.ts';
 
 export class HistoryWriter {
   private chain: Promise<void> = Promise.resolve();
@@ -38,6 +38,15 @@ export class HistoryWriter {
   append(entry: Omit<TranscriptEntry, 'seq' | 'at'> & { at?: string }): void {
     const e: TranscriptEntry = { ...entry, seq: ++this.seq, at: entry.at ?? new Date().toISOString() };
     this.enqueue(`turn ${e.seq}`, (s) => appendTurn(s, this.key, e));
+  }
+
+  /**
+   * Queues message_to_human_agent onto the meta item (after the meta's own write).
+   * @returns when it is written or failed (logged), so a transfer can wait for it.
+   */
+  agentMessage(text: string): Promise<void> {
+    this.enqueue('agent message', (s) => setAgentMessage(s, this.key, text));
+    return this.chain;
   }
 
   /** Resolves when every queued write has finished (tests, drain). */

@@ -29,6 +29,7 @@ import type { Store } from '../../lib/store/client.ts';
 import { translateHangup, translateTransfer } from '../../adapters/sip-trunk/translate.ts';
 import { translateOutcome as twilioTranslate } from '../../adapters/twilio/translate.ts';
 import type { SipAction } from '../../adapters/types.ts';
+import { agentMessageFrom } from '../../adapters/common/agent-message.ts';
 import type { Call, SipHeader } from '../call/types.ts';
 import type { VendorSettings } from '../config/schema.ts';
 import { boundContact } from './contact.ts';
@@ -73,6 +74,9 @@ export class OutcomeDispatcher {
   private outcomeStarted = false;
   constructor(private readonly d: DispatchDeps) {}
 
+  /** The summary of the transfer being dispatched (agentMessageFrom of message_to_human_agent). */
+  private summary: string | undefined;
+
   private event(kind: OutcomeKind, customData: Record<string, unknown>, extra: Partial<OutcomeEvent>): OutcomeEvent {
     return {
       version: OUTCOME_VERSION,
@@ -81,6 +85,7 @@ export class OutcomeDispatcher {
       vendor: this.d.vendor.vendor,
       kind,
       ...(kind === 'transfer' ? { sessionHistoryKey: this.d.sessionHistoryKey } : {}),
+      ...(kind === 'transfer' && this.summary ? { messageToHumanAgent: this.summary } : {}),
       customData,
       occurredAt: new Date().toISOString(),
       ...extra,
@@ -122,7 +127,12 @@ export class OutcomeDispatcher {
         headers: headers.filter((h) => /^(x-|user-to-user$)/i.test(h.name)),
       });
     }
-    return translateTransfer(sip as never, this.d.sessionHistoryKey, { agentUri: v.vendor === 'sip_trunk' ? v.agentUri : undefined });
+    return translateTransfer(
+      sip as never,
+      this.d.sessionHistoryKey,
+      { agentUri: v.vendor === 'sip_trunk' ? v.agentUri : undefined, agentMessageHeader: v.vendor === 'sip_trunk' ? v.agentMessageHeader : undefined },
+      this.summary,
+    );
   }
 
   /**
@@ -142,6 +152,7 @@ export class OutcomeDispatcher {
       if (err instanceof UnsafeSipHeaderError) return this.unsafe('connect_to_agent', err, () => say(unavailable));
       throw err;
     }
+    this.summary = agentMessageFrom(response.message_to_human_agent);
     if (v.vendor === 'amazon_connect' || v.vendor === 'nice_cxone') {
       await say(available);
       const custom = obj(obj(target?.[v.vendor])?.custom_data) ?? {};

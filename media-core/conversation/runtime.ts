@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { createLogger, type Logger } from '../../lib/log.ts';
 import { redactNumber } from '../../lib/redact.ts';
 import type { Store } from '../../lib/store/client.ts';
+import { listNumbers, replaceNumbers } from '../../lib/store/numbers.ts';
 import { newSessionHistoryKey } from '../../lib/store/session-history.ts';
 import type { Call } from '../call/types.ts';
 import { resolveFrom, type LoadedConfig } from '../config/load.ts';
@@ -18,7 +19,7 @@ import { WebhookAssistant } from './assistants/webhook.ts';
 import { IamTokenSource, secretFromEnv } from './iam.ts';
 import { bindCallContact, ContactVerifier } from './contact.ts';
 import type { OutcomeInvoker } from './lambda-invoke.ts';
-import { createRouter } from './routing.ts';
+import { configNumbers, createRouter } from './routing.ts';
 import { ConversationSession, type SmsRequestLike } from './session.ts';
 import { ByteBudgetAudioCache } from './audio-cache.ts';
 import type { AudioLimits } from './audio-fetch.ts';
@@ -57,13 +58,31 @@ export interface ConversationRuntime {
   readonly recent: ConversationSession[];
   /** The drain action of `call`'s integration (engine drain deadline); resolves when it is done. Never throws. */
   drain(call: Call): Promise<void>;
+  /** Reads the numbers list now instead of within `numbers.cacheTtlMs` (tests, tools). Never rejects. */
+  refreshNumbers(): Promise<void>;
 }
 
 export function createConversationRuntime(loaded: LoadedConfig, deps: RuntimeDeps = {}): ConversationRuntime {
   const { config, baseDir } = loaded;
   const log = deps.log ?? createLogger('conversation');
   const env = deps.env ?? process.env;
-  const route = createRouter(config.integrations);
+  const seed = configNumbers(config);
+  const store = deps.store;
+  // With a state table the numbers list lives there (every instance routes alike); the config
+  // file seeds it once, for the local demo, when the table has none yet.
+  const seeded = store ? replaceNumbers(store, seed, { onlyIfAbsent: true }).catch((err: Error) => log.warn({ err: err.message }, 'numbers list not seeded')) : undefined;
+  const route = createRouter(config.integrations, {
+    seed,
+    ttlMs: config.numbers.cacheTtlMs,
+    source: store
+      ? async () => {
+          await seeded;
+          const l = await listNumbers(store);
+          return l.version ? l.entries : undefined;
+        }
+      : undefined,
+    onProblem: (message) => log.warn(message),
+  });
   const audioCache = new ByteBudgetAudioCache(config.audioFetch.cacheBytes);
   const af = config.audioFetch;
   const audioLimits: AudioLimits = { maxBytes: af.maxBytes, timeoutMs: af.timeoutMs, allowLoopback: af.allowLoopback, ca: af.caFile ? readFileSync(resolveFrom(baseDir, af.caFile)) : undefined };
@@ -81,7 +100,7 @@ export function createConversationRuntime(loaded: LoadedConfig, deps: RuntimeDep
     const c = config.assistants[name]!;
     if (deps.makeAssistant) a = deps.makeAssistant(c);
     else if (c.type === 'local') a = LocalAssistant.fromFile(resolveFrom(baseDir, c.file));
-    else if (c.type === 'watson') a = new WatsonAssistant({ url: c.url, assistantId: c.assistantId, version: c.version, timeoutMs: c.timeoutMs, iam: iam(c.iamUrl, c.apiKeyEnv) });
+    else if (c.type === 'watson') a = new WatsonAssistant({ skill: c.skill, url: c.url, assistantId: c.assistantId, version: c.version, timeoutMs: c.timeoutMs, iam: iam(c.iamUrl, c.apiKeyEnv) });
     else a = new WebhookAssistant({ url: c.url, timeoutMs: c.timeoutMs, token: c.tokenEnv ? secretFromEnv(c.tokenEnv, env) : undefined });
     assistants.set(name, a);
     return a;
@@ -137,12 +156,37 @@ export function createConversationRuntime(loaded: LoadedConfig, deps: RuntimeDep
       return active;
     },
     recent,
+    refreshNumbers: () => route.refresh(),
     tts: (name) => ttsCaches.get(name),
     idle: () => (active === 0 ? Promise.resolve() : new Promise((r) => idleWaiters.push(r))),
     drain: async (call: Call) => {
       await running.get(call)?.drain().catch((err: Error) => log.error({ callId: call.info.callId, err: err.message }, 'drain action failed'));
     },
     onCall(call: Call) {
+      if (!route.stale) return admit(call);
+      // The numbers list is older than its TTL: this call waits for one read (at most
+      // readTimeoutMs) and counts as active meanwhile, so idle() and drain wait for it too.
+      active++;
+      void route.refresh().then(() => {
+        try {
+          admit(call);
+        } finally {
+          ended();
+        }
+      });
+    },
+  };
+
+  function ended(): void {
+    active--;
+    if (active === 0) {
+      const w = idleWaiters;
+      idleWaiters = [];
+      for (const f of w) f();
+    }
+  }
+
+  function admit(call: Call): void {
       const integration = route(call.info.calledUser);
       const clog = log.child({ callId: call.info.callId });
       if (!integration) {
@@ -166,16 +210,6 @@ export function createConversationRuntime(loaded: LoadedConfig, deps: RuntimeDep
         return;
       }
       startSession(call, integration, clog);
-    },
-  };
-
-  function ended(): void {
-    active--;
-    if (active === 0) {
-      const w = idleWaiters;
-      idleWaiters = [];
-      for (const f of w) f();
-    }
   }
 
   function startSession(call: Call, integration: IntegrationConfig, clog: Logger): void {

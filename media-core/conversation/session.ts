@@ -20,6 +20,7 @@ import { HistoryWriter } from './history.ts';
 import type { OutcomeInvoker } from './lambda-invoke.ts';
 import { OutcomeDispatcher } from './outcome-dispatch.ts';
 import type { AudioCache } from './audio-cache.ts';
+import { agentMessageFrom } from '../../adapters/common/agent-message.ts';
 import { fetchWav8k, type AudioLimits } from './audio-fetch.ts';
 import type { SttProvider } from './speech/stt.ts';
 import type { TtsProvider } from './speech/tts.ts';
@@ -149,15 +150,15 @@ export class ConversationSession implements TaskHost {
       await this.d.assistant.startSession?.(call.info.callId);
       let input: PendingInput | undefined = { text: '', isDtmf: false, vars: {} };
       for (let turn = 0; turn < this.cfg.maxTurns && input && !this.ended; turn++) {
-        const generic = await this.ask(input);
-        if (this.ended || (await this.runResponses(generic)) === 'ended' || this.ended) break;
-        input = await this.nextInput();
-        if (input?.text === VGW_TEXT.postResponseTimeout && ++this.consecutiveTimeouts > this.cfg.maxConsecutiveTimeouts) {
-          this.log.info('caller silent for too long; hanging up');
+        const before = this.silentTooLong(input);
+        const generic = before ? [] : await this.ask(input);
+        if (before || this.silentTooLong(input, generic)) {
+          this.log.info({ timeouts: this.consecutiveTimeouts, mode: this.cfg.silenceHangup }, 'caller silent for too long; hanging up');
           await this.endSession([]);
           break;
         }
-        if (input && input.text !== VGW_TEXT.postResponseTimeout) this.consecutiveTimeouts = 0;
+        if (this.ended || (await this.runResponses(generic)) === 'ended' || this.ended) break;
+        input = await this.nextInput();
       }
       if (!this.ended && input) {
         this.log.warn({ maxTurns: this.cfg.maxTurns }, 'turn limit reached; hanging up');
@@ -169,6 +170,31 @@ export class ConversationSession implements TaskHost {
       this.cleanup();
       await this.d.assistant.endSession?.(call.info.callId).catch(() => {});
     }
+  }
+
+  /**
+   * Auto-hang-up after repeated silence (IntegrationConfig maxConsecutiveTimeouts and
+   * silenceHangup). Called before the turn is sent (`generic` undefined) and after.
+   * `always`: the timeout after maxConsecutiveTimeouts consecutive ones hangs up before the
+   * assistant is asked. `unhandled`: a timeout counts only when the assistant answers it with
+   * no response at all, and the maxConsecutiveTimeouts-th such one hangs up; an assistant
+   * that handles vgwPostResponseTimeout itself (any response) keeps the call. Any other
+   * input starts the count again.
+   */
+  private silentTooLong(input: PendingInput, generic?: GenericResponse[]): boolean {
+    const mode = this.cfg.silenceHangup;
+    if (input.text !== VGW_TEXT.postResponseTimeout) {
+      this.consecutiveTimeouts = 0;
+      return false;
+    }
+    if (mode === 'never') return false;
+    if (mode === 'always') return generic === undefined && ++this.consecutiveTimeouts > this.cfg.maxConsecutiveTimeouts;
+    if (generic === undefined) return false;
+    if (generic.length > 0) {
+      this.consecutiveTimeouts = 0;
+      return false;
+    }
+    return ++this.consecutiveTimeouts >= this.cfg.maxConsecutiveTimeouts;
   }
 
   /** Sends one turn to the assistant and records it. @returns the responses to run. */
@@ -420,6 +446,12 @@ export class ConversationSession implements TaskHost {
 
   async transfer(response: GenericResponse): Promise<TaskResult> {
     this.log.info({ vendor: this.cfg.contactCenter.vendor, key: redactKey(this.d.sessionHistoryKey) }, 'transfer');
+    const summary = agentMessageFrom(response.message_to_human_agent);
+    if (summary) {
+      // Stored before the vendor hears of the transfer: the screen pop and Twilio's
+      // refer-handler read it by key. Waits at most 1 s; a slow store delays no caller longer.
+      await Promise.race([this.history.agentMessage(summary), new Promise((r) => setTimeout(r, 1000).unref())]);
+    }
     const r = await this.dispatcher.transfer(response, this.sayQuietly);
     this.history.append({ who: 'system', text: `transfer ${r}` });
     if (r === 'failed') {

@@ -68,6 +68,9 @@ before(async () => {
       CXONE_CLIENT_SECRET: creds.cxone.clientSecret,
       CXONE_ACCESS_KEY_ID: creds.cxone.accessKeyId,
       CXONE_ACCESS_KEY_SECRET: creds.cxone.accessKeySecret,
+      // message_to_human_agent in p9, taken out of custom_data's slots.
+      CXONE_AGENT_MESSAGE_PARAM: 'p9',
+      CXONE_CUSTOM_DATA_PARAMS: 'p2,p3,p4,p5,p6,p7,p8',
     },
   });
   lambda = new LambdaClient({ region: 'us-east-1', endpoint: off.lambdaEndpoint, credentials: { accessKeyId: 'AKIAFAKECALLER', secretAccessKey: randomUUID() }, maxAttempts: 1 });
@@ -184,5 +187,30 @@ describe('NICE CXone outcome function', () => {
     const bad = await invoke('niceCxoneOutcome', fresh('nice-cxone-bad-custom-data'));
     assert.equal(bad.reply.status === 'rejected' && bad.reply.reason, 'invalid_custom_data');
     assert.deepEqual(since(mark), []);
+  });
+});
+
+// Last in the file: the CXone function's cached token outlives sb.reset(), which the token tests above rely on not happening.
+describe('message_to_human_agent through the deployed functions', () => {
+  const long = `${'Caller \u201cAnn\u201d wants\r\nto cancel. '.repeat(130)}END`; // under the contract's 8,000 (the media core sends at most 4,000 characters)
+  test('Amazon Connect: attribute MessageToHumanAgent, controls replaced, cut to 1024 bytes and marked; the sandbox accepts it', async () => {
+    const o = fresh('amazon-connect-transfer', { messageToHumanAgent: long });
+    const { reply } = await invoke('amazonConnectOutcome', o);
+    assert.equal(reply.status, 'applied', JSON.stringify(reply));
+    const attrs = (sb.events()[0]!.params as { Attributes: Record<string, string> }).Attributes;
+    const m = attrs.MessageToHumanAgent!;
+    assert.ok(m.startsWith('Caller \u201cAnn\u201d wants to cancel.'), m.slice(0, 60));
+    assert.ok(m.endsWith(' [truncated]') && Buffer.byteLength(m) <= 1024 && !/[\r\n]/.test(m));
+    assert.equal(attrs.SessionHistoryKey, o.sessionHistoryKey);
+  });
+  test('NICE CXone: the configured slot p9, cut to 500 characters and marked; p2 stays custom_data', async () => {
+    const o = fresh('nice-cxone-transfer', { messageToHumanAgent: long });
+    const { reply } = await invoke('niceCxoneOutcome', o);
+    assert.equal(reply.status, 'applied', JSON.stringify(reply));
+    const p = sb.events().find((e) => e.operation === 'signal' && e.status === 202)!.params as Record<string, string>;
+    assert.equal(p.p2, 'test');
+    assert.ok(p.p9!.endsWith(' [truncated]') && [...p.p9!].length <= 500 && !/[\r\n]/.test(p.p9!), p.p9);
+    const bad = await invoke('niceCxoneOutcome', fresh('nice-cxone-transfer', { customData: { p9: 'mine' } }));
+    assert.equal(bad.reply.status === 'rejected' && bad.reply.reason, 'invalid_custom_data', 'custom_data may not use the message slot');
   });
 });

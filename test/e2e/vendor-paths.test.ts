@@ -20,6 +20,8 @@ import { verifyContactToken } from '../../lib/contact-token.ts';
 import { postSignedWebhook, twilioVoiceParams } from '../../scripts/lib/twilio-emulation.ts';
 import { contactEvents, header, receivedRequest, response, screenPop } from '../helpers/e2e-ladder.ts';
 import { startTestStack, type TestStack } from '../helpers/e2e-stack.ts';
+import { getStore } from '../../lib/store/client.ts';
+import { listNumbers, replaceNumbers } from '../../lib/store/numbers.ts';
 
 const NUMBERS = { sip: '+15550100001', twilio: '+15550100002', connect: '+15550100003', cxone: '+15550100004' } as const;
 type Path = keyof typeof NUMBERS;
@@ -36,6 +38,10 @@ const TRANSFER_DTMF = `${ACCOUNT}#,,0`;
 /** The caller starts typing 1 s after the answer, during the 5.5 s greeting (barge-in). */
 const TYPE_AFTER_MS = 1000;
 const HANGUP_DTMF = '9';
+/** The demo assistant's message_to_human_agent (demo-assistant.json, agent intent). */
+const AGENT_MESSAGE = 'The caller asked for an agent.';
+/** This run gives the message CXone's p9 (serverless.yml passes these to the CXone function). */
+const CXONE_SLOTS = { CXONE_AGENT_MESSAGE_PARAM: 'p9', CXONE_CUSTOM_DATA_PARAMS: 'p2,p3,p4,p5,p6,p7,p8' };
 
 describe('vendor paths through the local stack, by DTMF', { timeout: 150_000 }, () => {
   let stack: TestStack;
@@ -43,8 +49,10 @@ describe('vendor paths through the local stack, by DTMF', { timeout: 150_000 }, 
   const hangups = {} as Record<Path, PlacedCall>;
   let wallMs = { start: 0, transfers: 0, hangups: 0 };
 
+  const savedEnv = Object.fromEntries(Object.keys(CXONE_SLOTS).map((k) => [k, process.env[k]]));
   before(async () => {
     let t = Date.now();
+    Object.assign(process.env, CXONE_SLOTS);
     // debug: the media core logs each digit and turn, shown when an assertion fails (a few lines per call).
     stack = await startTestStack({ logLevel: 'debug' });
     wallMs.start = Date.now() - t;
@@ -61,6 +69,10 @@ describe('vendor paths through the local stack, by DTMF', { timeout: 150_000 }, 
   });
   after(async () => {
     await stack?.stop();
+    for (const [k, v] of Object.entries(savedEnv)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
   });
 
   /** The transfer's key, as the vendor received it. */
@@ -89,6 +101,7 @@ describe('vendor paths through the local stack, by DTMF', { timeout: 150_000 }, 
       const referTo = parseReferTo(header(refer, 'refer-to') ?? '');
       assert.equal(referTo.uri, 'sip:agent@127.0.0.1:5090', 'the configured agentUri');
       assert.equal(header(refer, 'x-account-number'), ACCOUNT, `transfer_headers with {{account_number}} filled\n${stack.explain(call)}`);
+      assert.equal(header(refer, 'x-message-to-human-agent'), AGENT_MESSAGE, 'message_to_human_agent in the configured header (demo.json agentMessageHeader)');
       const uui = header(refer, 'user-to-user');
       assert.ok(uui, 'User-to-User carries the key');
       const key = decodeUserToUser(uui);
@@ -129,6 +142,7 @@ describe('vendor paths through the local stack, by DTMF', { timeout: 150_000 }, 
       assert.ok(tw.redirect.url.startsWith(`${stack.env.offline.STUDIO_FLOW_WEBHOOK_URL}?`), tw.redirect.url);
       assert.equal(tw.redirect.flowEvent, 'return');
       assert.equal(tw.redirect.sessionHistoryKey, key);
+      assert.equal(new URL(tw.redirect.url).searchParams.get('MessageToHumanAgent'), AGENT_MESSAGE, 'read from the session history by key, passed to the Studio flow');
     });
 
     test('Twilio Flex: an unsigned or forged receive-call is refused with 403', async () => {
@@ -157,6 +171,7 @@ describe('vendor paths through the local stack, by DTMF', { timeout: 150_000 }, 
       const attributes = e.params.Attributes as Record<string, string>;
       assert.ok(isSessionHistoryKey(attributes.SessionHistoryKey ?? ''), JSON.stringify(attributes));
       assert.equal(attributes.AccountNumber, ACCOUNT, `custom_data with {{account_number}} filled\n${stack.explain(call)}`);
+      assert.equal(attributes.MessageToHumanAgent, AGENT_MESSAGE, 'message_to_human_agent as a contact attribute');
       assert.equal(call.sandbox?.kind, 'queued');
       assert.ok(Date.parse(e.at) <= bye.at, `attributes written (${e.at}) before the BYE reached the caller (${new Date(bye.at).toISOString()})`);
     });
@@ -173,7 +188,8 @@ describe('vendor paths through the local stack, by DTMF', { timeout: 150_000 }, 
       assert.ok(e.status >= 200 && e.status < 300, `signal status ${e.status}`);
       assert.ok(isSessionHistoryKey(String(e.params.p1)), JSON.stringify(e.params));
       assert.equal(e.params.p2, ACCOUNT, `custom_data p2 with {{account_number}} filled\n${stack.explain(call)}`);
-      for (const p of ['p3', 'p4', 'p5', 'p6', 'p7', 'p8', 'p9']) assert.equal(e.params[p], undefined, `${p} not set by the demo`);
+      assert.equal(e.params.p9, AGENT_MESSAGE, 'message_to_human_agent in the configured slot');
+      for (const p of ['p3', 'p4', 'p5', 'p6', 'p7', 'p8']) assert.equal(e.params[p], undefined, `${p} not set by the demo`);
       assert.ok(Date.parse(e.at) <= bye.at, `signal (${e.at}) before the BYE (${new Date(bye.at).toISOString()})`);
     });
 
@@ -229,11 +245,38 @@ describe('vendor paths through the local stack, by DTMF', { timeout: 150_000 }, 
       assert.ok(r.body.includes(`Account ${ACCOUNT} is verified`), 'the assistant turns too');
     });
 
+    test('each vendor\'s screen pop shows message_to_human_agent first', async () => {
+      for (const p of PATHS) {
+        const key = keyOf(transfers[p]);
+        assert.ok(key, p);
+        const r = await screenPop(stack.env.urls.agentScreenPop, key, stack.env.offline.SCREEN_POP_SECRET!);
+        assert.equal(r.status, 200, `${p}: ${r.body.slice(0, 300)}`);
+        const at = r.body.indexOf(`<section class="agent-message"`);
+        assert.ok(at > 0 && r.body.indexOf(AGENT_MESSAGE, at) > at, `${p}: message section`);
+        assert.ok(at < r.body.indexOf('class="facts"'), `${p}: before the call facts`);
+      }
+    });
+
     test('GET /agent with an unknown key: 404; the old unsigned link: 403', async () => {
       const r = await screenPop(stack.env.urls.agentScreenPop, randomBytes(16).toString('base64url'), stack.env.offline.SCREEN_POP_SECRET!);
       assert.equal(r.status, 404);
       const unsigned = await fetch(`${stack.env.urls.agentScreenPop}?session_history_key=${keyOf(transfers.sip)!}`, { signal: AbortSignal.timeout(10_000) });
       assert.equal(unsigned.status, 403);
+    });
+  });
+
+  describe('numbers list (state table)', () => {
+    test('seeded from demo.json; an import is answered within the cache TTL without a restart, and a number no longer listed gets 404', async () => {
+      const store = getStore({ table: stack.env.mediaCore.STATE_TABLE!, endpoint: stack.env.mediaCore.DYNAMODB_ENDPOINT! });
+      const seeded = await listNumbers(store);
+      assert.deepEqual(seeded.entries.map((e) => `${e.phoneNumber} ${e.integration}`), ['+15550100001 sip-trunk', '+15550100002 twilio-flex', '+15550100003 amazon-connect', '+15550100004 nice-cxone']);
+      const added = '+15550100099';
+      await replaceNumbers(store, [...seeded.entries.filter((e) => e.phoneNumber !== NUMBERS.sip), { phoneNumber: added, description: 'added by the e2e test', integration: 'sip-trunk' }]);
+      await new Promise((r) => setTimeout(r, 5200)); // numbers.cacheTtlMs (5 s) passes
+      const [moved, removed] = await Promise.all([stack.call({ to: added, dtmf: HANGUP_DTMF }), stack.call({ to: NUMBERS.sip, dtmf: HANGUP_DTMF })]);
+      assert.equal(moved.sip.kind, 'hung-up', stack.explain(moved));
+      assert.equal(header(receivedRequest(moved, 'BYE'), 'x-call-result'), 'completed', 'the sip-trunk integration answered the imported number');
+      assert.ok(removed.sip.kind === 'rejected' && removed.sip.status === 404, stack.explain(removed));
     });
   });
 

@@ -10,7 +10,7 @@ const flow = JSON.parse(readFileSync(join(dirname(fileURLToPath(import.meta.url)
 };
 const state = (name: string) => flow.states.find((s) => s.name === name);
 
-test('Studio flow: Trigger -> redirect_to_watson (TwiML Redirect to receive-call) -> Enqueue Call with sessionHistoryKey', () => {
+test('Studio flow: Trigger -> redirect_to_watson (TwiML Redirect to receive-call) -> Enqueue Call with sessionHistoryKey and messageToHumanAgent', () => {
   assert.equal(flow.initial_state, 'Trigger');
   const trigger = state('Trigger')!;
   assert.equal(trigger.transitions.find((t) => t.event === 'incomingCall')?.next, 'redirect_to_watson');
@@ -22,5 +22,5 @@ test('Studio flow: Trigger -> redirect_to_watson (TwiML Redirect to receive-call
   const enqueue = state(next!)!;
   assert.equal(enqueue.type, 'enqueue-call');
   const attrs = JSON.parse(String(enqueue.properties.task_attributes));
-  assert.deepEqual(attrs, { sessionHistoryKey: '{{widgets.redirect_to_watson.SessionHistoryKey}}' });
+  assert.deepEqual(attrs, { sessionHistoryKey: '{{widgets.redirect_to_watson.SessionHistoryKey}}', messageToHumanAgent: '{{widgets.redirect_to_watson.MessageToHumanAgent}}' });
 });
