@@ -31,6 +31,8 @@ export const MAX_HEADER_BYTES = 16_384;
 /** Most Via values in one request, and longest Via header line, bytes: beyond them the request is answered 400. */
 export const MAX_VIAS = 70;
 export const MAX_VIA_LINE_BYTES = 2048;
+/** Most Contact, Route or Record-Route values in one request (each is parsed as a URI). */
+export const MAX_LIST_VALUES = 64;
 
 export const DEFAULT_LIMITS: ParseLimits = { maxMessageBytes: 65535, maxHeaders: 256, maxHeaderBytes: MAX_HEADER_BYTES, datagram: true };
 
@@ -81,29 +83,36 @@ interface RawLine {
  * lines at a peer that ends lines at CR or LF.
  */
 function splitLines(buf: Buffer, start: number, end: number): RawLine[] {
+  // One UTF-8 decode of the whole section, then slices: decoding line by line costs a call per line.
+  const s = buf.toString('utf8', start, end);
   const lines: RawLine[] = [];
-  let lineStart = start;
+  let lineStart = 0;
   let bad: string | undefined;
   let inValue = false; // past the first colon of a header line (or in a continuation line)
   let inQuote = false;
   let escaped = false;
   let first = true;
-  const emit = (stop: number) => {
-    lines.push({ text: buf.toString('utf8', lineStart, stop), bad });
-    bad = undefined;
-    escaped = false;
-    first = false;
-  };
-  for (let i = start; i < end; i++) {
-    const c = buf[i]!;
+  const n = s.length;
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0x20 && c !== 0x7f && !escaped) {
+      if (first) continue;
+      if (inValue) {
+        if (c === 0x22) inQuote = !inQuote;
+        else if (c === 0x5c && inQuote) escaped = true;
+      } else if (c === 0x3a) inValue = true;
+      continue;
+    }
     if (c === 0x0d) {
-      if (buf[i + 1] === 0x0a) {
-        emit(i);
+      if (s.charCodeAt(i + 1) === 0x0a) {
+        lines.push({ text: s.slice(lineStart, i), bad });
+        bad = undefined;
+        escaped = false;
+        first = false;
         i++;
         lineStart = i + 1;
-        const next = buf[lineStart];
-        const continuation = next === 0x20 || next === 0x09;
-        if (!continuation) {
+        const next = s.charCodeAt(lineStart);
+        if (next !== 0x20 && next !== 0x09) {
           inValue = false;
           inQuote = false;
         }
@@ -112,13 +121,9 @@ function splitLines(buf: Buffer, start: number, end: number): RawLine[] {
       bad ??= 'bare CR';
     } else if (c === 0x0a) bad ??= 'bare LF';
     else if (escaped) escaped = false;
-    else if ((c < 0x20 && c !== 0x09) || c === 0x7f) bad ??= 'control character';
-    else if (!first && inValue) {
-      if (c === 0x22) inQuote = !inQuote;
-      else if (c === 0x5c && inQuote) escaped = true;
-    } else if (c === 0x3a && !first) inValue = true;
+    else if (c !== 0x09) bad ??= 'control character';
   }
-  if (lineStart < end) emit(end);
+  if (lineStart < n) lines.push({ text: s.slice(lineStart), bad });
   return lines;
 }
 
@@ -273,8 +278,17 @@ function validateHeaders(headers: SipHeader[], method: string | undefined): stri
     const mf = getHeader(msg, 'max-forwards');
     if (mf !== undefined && (!/^\d{1,10}$/.test(mf) || Number(mf) > 255)) return 'bad Max-Forwards';
     if (method !== undefined) {
-      for (const c of getHeaders(msg, 'contact')) if (c.trim() !== '*') for (const part of splitTop(c)) parseNameAddr(part);
-      for (const name of ['route', 'record-route']) for (const v of getHeaders(msg, name)) for (const part of splitTop(v)) parseNameAddr(part);
+      for (const name of ['contact', 'route', 'record-route']) {
+        let count = 0;
+        for (const v of getHeaders(msg, name)) {
+          if (name === 'contact' && v.trim() === '*') continue;
+          const parts = splitTop(v);
+          count += parts.length;
+          // Each value is a full URI parse: bound how many one request may ask for.
+          if (count > MAX_LIST_VALUES) return `too many ${name} values`;
+          for (const part of parts) parseNameAddr(part);
+        }
+      }
     }
   } catch (e) {
     if (e instanceof HeaderSyntaxError) return e.message;
