@@ -5,7 +5,8 @@
  * SIGINT drains (new calls 503, running calls get DRAIN_DEADLINE_MS to end) and exits 0.
  *
  * Environment: SIP_HOST (127.0.0.1), SIP_PORT (5060, UDP and TCP), SIP_TLS_PORT with
- * SIP_TLS_CERT_FILE and SIP_TLS_KEY_FILE, SIP_PUBLIC_HOST, RTP_PORT_MIN/RTP_PORT_MAX
+ * SIP_TLS_CERT_FILE and SIP_TLS_KEY_FILE (SIP_TLS_CLIENT_CA_FILE: require client certificates
+ * signed by that CA, mTLS), SIP_PUBLIC_HOST, RTP_PORT_MIN/RTP_PORT_MAX
  * (10000-10999), MAX_CALLS (a number or trial|plus|enterprise; default trial), RTP_WORKERS
  * (0), RTP_IO (auto|native|dgram: the native pacer thread where built), RTP_PACER_LEAD_MS (100),
  * RTP_PACER_REALTIME (1: ask for SCHED_FIFO; 0: normal priority),
@@ -22,6 +23,7 @@ import { createLambdaInvoker } from './conversation/lambda-invoke.ts';
 import { missingSpeechPrerequisites } from './conversation/prerequisites.ts';
 import { startEngine } from './engine/engine.ts';
 import type { Plan } from './engine/admission.ts';
+import { accessOptionsFromConfig } from './edge/from-config.ts';
 
 const log = createLogger('media-core');
 const env = process.env;
@@ -85,7 +87,13 @@ async function main(): Promise<void> {
         udpPort: sipPort,
         tcpPort: sipPort,
         publicHost: env.SIP_PUBLIC_HOST || undefined,
-        ...(tlsPort !== undefined ? { tls: { port: tlsPort, certFile: env.SIP_TLS_CERT_FILE!, keyFile: env.SIP_TLS_KEY_FILE! } } : {}),
+        ...(tlsPort !== undefined
+          ? { tls: { port: tlsPort, certFile: env.SIP_TLS_CERT_FILE!, keyFile: env.SIP_TLS_KEY_FILE!, clientCaFile: env.SIP_TLS_CLIENT_CA_FILE || undefined } }
+          : {}),
+        access: accessOptionsFromConfig(loaded.config, env),
+        maxConnections: loaded.config.sip.maxConnections,
+        maxConnectionsPerIp: loaded.config.sip.maxConnectionsPerIp,
+        headerTimeoutMs: loaded.config.sip.headerTimeoutMs,
       },
       rtp: { address: host, portMin: port('RTP_PORT_MIN', 10000), portMax: port('RTP_PORT_MAX', 10999) },
       maxCalls,
