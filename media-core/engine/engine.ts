@@ -149,7 +149,8 @@ export interface EngineMetrics {
   callsOffered: number;
   callsRejectedBusy: number;
   callsRejectedUnavailable: number;
-  transport: { received: number; malformed: number; dropped: number; sent: number };
+  /** Transport counters; refusedSource, refusedConnections, headerTimeouts and idleClosed are the edge's drops. */
+  transport: { received: number; malformed: number; dropped: number; sent: number; refusedSource: number; refusedConnections: number; headerTimeouts: number; idleClosed: number };
 }
 
 /**
