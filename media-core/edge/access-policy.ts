@@ -42,6 +42,13 @@ export interface SipAccessOptions {
   rateLimit?: TokenBucketOptions;
   /** Per-source bucket for INVITEs on top of the above (default 5/s, burst 10). */
   inviteRateLimit?: TokenBucketOptions;
+  /**
+   * Per-source budget of messages of any kind, checked before parsing (default 200/s, burst
+   * 400), and of malformed messages (default 10/s, burst 20): a source over either has its
+   * messages dropped unparsed until its bucket refills. Not applied behind trusted proxies.
+   */
+  messageRateLimit?: TokenBucketOptions;
+  malformedRateLimit?: TokenBucketOptions;
 }
 
 /** What to do with a request: go on, drop it silently, or answer it statelessly. */
@@ -56,6 +63,8 @@ export class SipAccessPolicy {
   private readonly byNumber = new Map<string, { access: IntegrationAccess; sources: SourceSet; digest?: DigestAuthenticator }>();
   private readonly requests: TokenBuckets;
   private readonly invites: TokenBuckets;
+  private readonly messages: TokenBuckets;
+  private readonly malformed: TokenBuckets;
 
   /** @throws RangeError on a malformed CIDR or rate. */
   constructor(readonly opts: SipAccessOptions) {
@@ -65,6 +74,8 @@ export class SipAccessPolicy {
       this.byNumber.set(digitsOf(i.number), { access: i, sources: new SourceSet(i.allow), digest: i.digest ? new DigestAuthenticator(i.digest) : undefined });
     this.requests = new TokenBuckets(opts.rateLimit ?? { ratePerS: 20, burst: 40 });
     this.invites = new TokenBuckets(opts.inviteRateLimit ?? { ratePerS: 5, burst: 10 });
+    this.messages = new TokenBuckets(opts.messageRateLimit ?? { ratePerS: 200, burst: 400 });
+    this.malformed = new TokenBuckets(opts.malformedRateLimit ?? { ratePerS: 10, burst: 20 });
   }
 
   /** True in trusted-proxy mode. */
@@ -77,6 +88,28 @@ export class SipAccessPolicy {
     const ok = this.proxies ? this.proxies.has(address) : this.anyIntegration.has(address);
     if (!ok) sipDroppedTotal.inc({ reason: 'source' });
     return ok;
+  }
+
+  /**
+   * Before parsing each message from an allowed source: its message budget, and whether it
+   * has used up its malformed budget. Counts a refusal as dropped{reason="rate"|"malformed_rate"}.
+   */
+  admitMessage(address: string, nowMs = Date.now()): boolean {
+    if (this.proxies) return true;
+    if (!this.malformed.available(address, nowMs)) {
+      sipDroppedTotal.inc({ reason: 'malformed_rate' });
+      return false;
+    }
+    if (!this.messages.take(address, nowMs)) {
+      sipDroppedTotal.inc({ reason: 'rate' });
+      return false;
+    }
+    return true;
+  }
+
+  /** A message from `address` failed to parse: spend one token of its malformed budget. */
+  noteMalformed(address: string, nowMs = Date.now()): void {
+    if (!this.proxies) this.malformed.take(address, nowMs);
   }
 
   /**

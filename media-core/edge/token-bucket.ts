@@ -37,6 +37,12 @@ export class TokenBuckets {
     return this.buckets.size;
   }
 
+  /** Whether `key` has a whole token at `nowMs`, without taking it (an unknown key has a full bucket). */
+  available(key: string, nowMs = Date.now()): boolean {
+    const b = this.buckets.get(key);
+    return !b || Math.min(this.opts.burst, b.tokens + ((nowMs - b.at) / 1000) * this.opts.ratePerS) >= 1;
+  }
+
   /** Takes one token for `key` at time `nowMs`; false when the bucket is empty (the request is over the limit). */
   take(key: string, nowMs = Date.now()): boolean {
     let b = this.buckets.get(key);

@@ -221,6 +221,8 @@ export async function startEngine(opts: EngineOptions, onCall: (call: Call) => v
     maxConnectionsPerIp: access?.behindProxy ? Number.MAX_SAFE_INTEGER : opts.sip.maxConnectionsPerIp,
     headerTimeoutMs: opts.sip.headerTimeoutMs,
     sourceFilter: access ? (address) => access.sourceAllowed(address) : undefined,
+    admitMessage: access ? (address) => access.admitMessage(address) : undefined,
+    onMalformed: access ? (address) => access.noteMalformed(address) : undefined,
     onDrop: (reason) => sipDroppedTotal.inc({ reason }),
     logger,
   });

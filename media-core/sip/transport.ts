@@ -54,6 +54,14 @@ export interface TransportOptions {
    * refused connection closed at once, with no SIP answer. Default: everything accepted.
    */
   sourceFilter?: (address: string) => boolean;
+  /**
+   * Called for each datagram and each framed stream message before it is parsed: false drops
+   * it unparsed and unanswered (a per-source message budget, so a flood from one address
+   * costs a map lookup per message, not a parse). Default: everything parsed.
+   */
+  admitMessage?: (address: string) => boolean;
+  /** Told of each message that failed to parse, with its source (to spend that source's malformed budget). */
+  onMalformed?: (address: string) => void;
   /** Most TCP/TLS connections at once (default 1024); more are closed at accept. */
   maxConnections?: number;
   /** Most TCP/TLS connections from one IP address (default 16). */
@@ -84,7 +92,7 @@ export class SipTransport extends EventEmitter {
   private servers: Server[] = [];
   private readonly connections = new Set<StreamConnection>();
   private nextConnId = 1;
-  private readonly opts: Required<Omit<TransportOptions, 'udpPort' | 'tcpPort' | 'tls' | 'logger' | 'sourceFilter' | 'onDrop'>> & TransportOptions;
+  private readonly opts: Required<Omit<TransportOptions, 'udpPort' | 'tcpPort' | 'tls' | 'logger' | 'sourceFilter' | 'onDrop' | 'admitMessage' | 'onMalformed'>> & TransportOptions;
   /** Counters for tests and metrics. */
   readonly stats = { received: 0, malformed: 0, dropped: 0, sent: 0, refusedSource: 0, refusedConnections: 0, headerTimeouts: 0, idleClosed: 0 };
   private readonly perIp = new Map<string, number>();
@@ -247,6 +255,10 @@ export class SipTransport extends EventEmitter {
   }
 
   private handleBytes(data: Buffer, flow: Flow, datagram: boolean): void {
+    if (this.opts.admitMessage && !this.opts.admitMessage(flow.address)) {
+      this.stats.dropped++;
+      return;
+    }
     this.stats.received++;
     let r;
     try {
@@ -263,6 +275,7 @@ export class SipTransport extends EventEmitter {
     }
     if (!r.ok) {
       this.stats.malformed++;
+      this.opts.onMalformed?.(flow.address);
       this.opts.logger?.debug({ status: r.status, reason: r.reason, from: flow.address }, 'malformed SIP message');
       this.answerMalformed(r, flow);
       return;
