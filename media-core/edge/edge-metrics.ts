@@ -7,10 +7,11 @@ import { metricsRegistry } from '../observability/metrics.ts';
 
 /**
  * Messages and connections dropped without any answer, by reason: `source` (no integration
- * and no trusted proxy allows the address), `rate` (over the per-source token bucket),
- * `tls_required` (an integration that accepts TLS only, reached over UDP/TCP),
- * `connections` (TCP/TLS connection caps), `header_timeout` (a header section not
- * completed within the deadline), `malformed` (unparsable and unanswerable).
+ * and no trusted proxy allows the address, or the called number's integration does not),
+ * `rate` (over a per-source token bucket: messages, out-of-dialog requests, INVITEs),
+ * `malformed_rate` (a source over its budget of unparsable messages), `tls_required` (an
+ * integration that accepts TLS only, reached over UDP/TCP), `connections` (TCP/TLS
+ * connection caps), `header_timeout` (a message not completed within the deadline).
  */
 export const sipDroppedTotal = new Counter({
   name: 'media_core_sip_dropped_total',
