@@ -14,6 +14,7 @@
  * allowlists and rate limits: only the proxy addresses are accepted and steps 2's
  * allowlist, TLS-only and rate checks are skipped; digest still applies when configured.
  */
+import { createHash } from 'node:crypto';
 import { DigestAuthenticator, type DigestOptions } from './digest.ts';
 import { SourceSet } from './source-set.ts';
 import { TokenBuckets, type TokenBucketOptions } from './token-bucket.ts';
@@ -150,8 +151,14 @@ export class SipAccessPolicy {
   }
 }
 
-/** Whether a request carries a To tag (it claims to be in a dialog, RFC 3261 section 12.2). */
-export function hasToTag(req: SipRequest): boolean {
-  const to = getHeader(req, 'to') ?? '';
-  return /;\s*tag\s*=/i.test(to);
+/**
+ * The To tag of a response sent without state (RFC 3261 section 8.2.6.2 asks for one on
+ * every response but 100): derived from Call-ID, From tag and CSeq, so a retransmitted
+ * request gets the same tag without our remembering it.
+ */
+export function statelessToTag(req: SipRequest): string {
+  return createHash('sha256')
+    .update(`${getHeader(req, 'call-id') ?? ''}|${getHeader(req, 'from') ?? ''}|${getHeader(req, 'cseq') ?? ''}`)
+    .digest('hex')
+    .slice(0, 16);
 }

@@ -28,7 +28,7 @@ import type { MediaSession, MediaSessionOptions } from '../media/worker/media-se
 import { isRejection, negotiateAnswer } from '../media/sdp.ts';
 import { AdmissionControl, callLimit, type Plan } from './admission.ts';
 import { ALLOW, capabilityHeaders, SipCall, SUPPORTED } from './call.ts';
-import { SipAccessPolicy, type SipAccessOptions } from '../edge/access-policy.ts';
+import { SipAccessPolicy, statelessToTag, type SipAccessOptions } from '../edge/access-policy.ts';
 import { sipDroppedTotal } from '../edge/edge-metrics.ts';
 
 /** Configuration of {@link startEngine}. Ports 0 pick free ports (tests). */
@@ -381,7 +381,7 @@ export async function startEngine(opts: EngineOptions, onCall: (call: Call) => v
     const dialogKey = incomingDialogKey(req);
     const verdict = access.checkRequest(req, flow, dialogKey !== undefined && calls.has(dialogKey));
     if (verdict.action === 'accept') return true;
-    if (verdict.action === 'respond') transport.sendResponse(buildResponse(req, verdict.status, { headers: verdict.headers }), flow);
+    if (verdict.action === 'respond') transport.sendResponse(buildResponse(req, verdict.status, { headers: verdict.headers, toTag: statelessToTag(req) }), flow);
     else logger.debug({ reason: verdict.reason, method: req.method }, 'request dropped by the edge');
     return false;
   };

@@ -306,7 +306,7 @@ export class TransactionLayer {
     if (this.tu.admit && !this.tu.admit(req, flow)) return;
     if (this.servers.size >= this.maxServerTransactions) {
       this.logger?.warn({ limit: this.maxServerTransactions }, 'server transaction table full: stateless 503');
-      this.transport.sendResponse(buildResponse(req, 503, { headers: [{ name: 'Retry-After', value: '5' }] }), flow);
+      this.transport.sendResponse(buildResponse(req, 503, { headers: [{ name: 'Retry-After', value: '5' }], toTag: newBranch().slice(MAGIC_COOKIE.length, MAGIC_COOKIE.length + 12) }), flow);
       return;
     }
     const tx = new ServerTransaction(key, req, flow, this);

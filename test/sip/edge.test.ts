@@ -27,7 +27,7 @@ import { buildResponse } from '../../media-core/sip/serialize.ts';
 import { parseConfig } from '../../media-core/config/load.ts';
 import { accessOptionsFromConfig } from '../../media-core/edge/from-config.ts';
 import { freeSipPort } from '../helpers/ports.ts';
-import { RawSipPeer, newTestDialog, offerSdp, requestText } from './sip-client.ts';
+import { RawSipPeer, newTestDialog, offerSdp, requestText, toTagOf } from './sip-client.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const isResp = (status: number) => (m: SipMessage) => m.kind === 'response' && m.status === status;
@@ -193,6 +193,12 @@ describe('engine behind the edge', { timeout: 60_000 }, () => {
     await sleep(600); // with T1 = 50 ms a transactional 401 would be resent by timer G by now
     assert.equal(peer.received.length, 0, 'no 100 Trying, no retransmitted 401');
     assert.equal(peer.raw.length, 1, 'exactly one datagram back');
+    // A retransmission of the same INVITE gets the same answer, To tag included, from no stored state.
+    const tag = toTagOf(ch);
+    assert.ok(tag, 'the 401 carries a To tag (RFC 3261 section 8.2.6.2)');
+    peer.send(requestText(d, 'INVITE', { body: offerSdp(43102), user: '15550100005' }));
+    const again = await peer.waitFor(isResp(401));
+    assert.equal(again && toTagOf(again), tag);
     // RFC 3261 section 22.2: the new INVITE has a new branch and CSeq.
     peer.send(requestText({ ...d, branch: 'z9hG4bKauth2', cseq: 2 }, 'INVITE', { body: offerSdp(43102), user: '15550100005', extra: [`Authorization: ${authorization(challenges[0]!, 'INVITE', uri, 'trunk', password)}`] }));
     assert.ok(await peer.waitFor(isResp(100)), '100 Trying once authenticated');
