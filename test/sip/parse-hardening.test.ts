@@ -12,6 +12,8 @@ import { parseMessage } from '../../media-core/sip/parse.ts';
 import { StreamFramer } from '../../media-core/sip/stream-framer.ts';
 import { parseDtmfRelay } from '../../media-core/engine/info-dtmf.ts';
 import { getHeader } from '../../media-core/sip/message.ts';
+import { parseUri } from '../../media-core/sip/uri.ts';
+import { parseVia } from '../../media-core/sip/header-values.ts';
 
 const CRLF = '\r\n';
 /** A valid OPTIONS with optional extra header lines and body. */
@@ -147,5 +149,28 @@ describe('INFO dtmf-relay body', () => {
     assert.deepEqual(parseDtmfRelay('Signal=10'), { digit: '*', durationMs: undefined, source: 'info' });
     assert.equal(parseDtmfRelay('Signal=55'), undefined);
     assert.equal(parseDtmfRelay('Duration=100'), undefined);
+  });
+});
+
+describe('URI and Via scans (no backtracking patterns)', () => {
+  test('ports beyond 65535 are refused, for IPv6 hosts too', () => {
+    assert.throws(() => parseUri('sip:a@[::1]:85060'), /bad port/);
+    assert.throws(() => parseUri('sip:a@example.com:65536'), /bad port/);
+    assert.equal(parseUri('sip:a@[::1]:5061').port, 5061);
+  });
+
+  test('Via with LWS around "/" and ":" and an IPv6 sent-by', () => {
+    const v = parseVia('SIP / 2.0 / tcp [2001:db8::1] : 5061 ;branch=z9hG4bKx;rport');
+    assert.deepEqual([v.transport, v.host, v.port, v.branch], ['TCP', '[2001:db8::1]', 5061, 'z9hG4bKx']);
+    assert.throws(() => parseVia('SIP/2.0/UDP host:123456'));
+    assert.throws(() => parseVia('SIP/2.0/UDP'));
+  });
+
+  test('long hostnames and escapes are checked in linear time', () => {
+    const label = 'a-'.repeat(20_000) + '!';
+    const t0 = performance.now();
+    assert.throws(() => parseUri(`sip:u@${label}`));
+    assert.throws(() => parseUri(`sip:${'%4'.repeat(20_000)}@h`));
+    assert.ok(performance.now() - t0 < 200);
   });
 });
