@@ -141,6 +141,8 @@ export class SipTransport extends EventEmitter {
           cert: readFileSync(this.opts.tls.certFile),
           key: readFileSync(this.opts.tls.keyFile),
           ...(this.opts.tls.clientCaFile ? { ca: readFileSync(this.opts.tls.clientCaFile), requestCert: true, rejectUnauthorized: true } : {}),
+          // A handshake is bounded like a header section: a peer that stalls it holds no socket for long.
+          handshakeTimeout: this.opts.headerTimeoutMs,
         },
         (s) => this.onStream(s, 'tls'),
       );
@@ -170,6 +172,12 @@ export class SipTransport extends EventEmitter {
   }
 
   private async listen(server: Server, port: number): Promise<number> {
+    // The kernel-level cap (sockets not yet handed to us, e.g. TLS handshakes in progress, count too).
+    server.maxConnections = this.opts.maxConnections;
+    server.on('drop', () => {
+      this.stats.refusedConnections++;
+      this.opts.onDrop?.('connections');
+    });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(port, this.opts.address, () => {
