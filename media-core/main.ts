@@ -80,6 +80,14 @@ async function main(): Promise<void> {
   if (rtpIo !== 'auto' && rtpIo !== 'native' && rtpIo !== 'dgram') throw new ConfigError(['RTP_IO'], 'RTP_IO: auto, native or dgram');
   const leadMs = env.RTP_PACER_LEAD_MS ? Number(env.RTP_PACER_LEAD_MS) : undefined;
   if (leadMs !== undefined && !(Number.isInteger(leadMs) && leadMs >= 0 && leadMs <= 300)) throw new ConfigError(['RTP_PACER_LEAD_MS'], 'RTP_PACER_LEAD_MS: whole ms, 0-300');
+  const access = accessOptionsFromConfig(loaded.config, env);
+  // Say who may signal: an allowlist that lets nobody in looks, from outside, like a dead port.
+  log.info(
+    access.trustedProxies
+      ? { trustedProxies: access.trustedProxies }
+      : { allow: Object.fromEntries(access.integrations.map((i) => [i.number, i.allow])), digest: access.integrations.filter((i) => i.digest).map((i) => i.number) },
+    'SIP edge access',
+  );
   const engine = await startEngine(
     {
       sip: {
@@ -90,7 +98,7 @@ async function main(): Promise<void> {
         ...(tlsPort !== undefined
           ? { tls: { port: tlsPort, certFile: env.SIP_TLS_CERT_FILE!, keyFile: env.SIP_TLS_KEY_FILE!, clientCaFile: env.SIP_TLS_CLIENT_CA_FILE || undefined } }
           : {}),
-        access: accessOptionsFromConfig(loaded.config, env),
+        access,
         maxConnections: loaded.config.sip.maxConnections,
         maxConnectionsPerIp: loaded.config.sip.maxConnectionsPerIp,
         headerTimeoutMs: loaded.config.sip.headerTimeoutMs,
