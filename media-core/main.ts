@@ -5,7 +5,7 @@
  * SIGINT drains (new calls 503, running calls get DRAIN_DEADLINE_MS to end) and exits 0.
  *
  * Environment: validated once with zod by ./config/env.ts (the table of every variable,
- * its default and bounds): SIP_*, RTP_*, MAX_CALLS, LAMBDA_ENDPOINT, AWS_REGION, STATE_TABLE /
+ * its default and bounds): SIP_* (SIP_TLS_CLIENT_CA_FILE: require client certificates signed by that CA, mTLS), RTP_*, MAX_CALLS, LAMBDA_ENDPOINT, AWS_REGION, STATE_TABLE /
  * DYNAMODB_ENDPOINT, SESSION_HISTORY_TTL_DAYS, STOP_GRACE_PERIOD_MS and DRAIN_DEADLINE_MS;
  * MAU_HASH_KEY_PARAM / MAU_HASH_KEY (the HMAC key of the MAU hash, lib/store/mau-key.ts);
  * TWILIO_ACCOUNT_SID + TWILIO_AUTH_TOKEN (or _PARAM) + TWILIO_API_BASE_URL for vgwActSendSMS
@@ -28,6 +28,7 @@ import { createConversationRuntime, type RuntimeDeps } from './conversation/runt
 import { createLambdaInvoker } from './conversation/lambda-invoke.ts';
 import { missingSpeechPrerequisites } from './conversation/prerequisites.ts';
 import { startEngine } from './engine/engine.ts';
+import { accessOptionsFromConfig } from './edge/from-config.ts';
 
 const log = createLogger('media-core');
 const env = process.env;
@@ -68,6 +69,14 @@ async function main(): Promise<void> {
   const host = e.SIP_HOST;
   const sipPort = e.SIP_PORT;
   const tlsPort = e.SIP_TLS_PORT;
+  const access = accessOptionsFromConfig(loaded.config, env);
+  // Say who may signal: an allowlist that lets nobody in looks, from outside, like a dead port.
+  log.info(
+    access.trustedProxies
+      ? { trustedProxies: access.trustedProxies }
+      : { allow: Object.fromEntries(access.integrations.map((i) => [i.number, i.allow])), digest: access.integrations.filter((i) => i.digest).map((i) => i.number) },
+    'SIP edge access',
+  );
   const engine = await startEngine(
     {
       sip: {
@@ -75,7 +84,11 @@ async function main(): Promise<void> {
         udpPort: sipPort,
         tcpPort: sipPort,
         publicHost: e.SIP_PUBLIC_HOST,
-        ...(tlsPort !== undefined ? { tls: { port: tlsPort, certFile: e.SIP_TLS_CERT_FILE!, keyFile: e.SIP_TLS_KEY_FILE! } } : {}),
+        ...(tlsPort !== undefined ? { tls: { port: tlsPort, certFile: e.SIP_TLS_CERT_FILE!, keyFile: e.SIP_TLS_KEY_FILE!, clientCaFile: e.SIP_TLS_CLIENT_CA_FILE } } : {}),
+        access,
+        maxConnections: loaded.config.sip.maxConnections,
+        maxConnectionsPerIp: loaded.config.sip.maxConnectionsPerIp,
+        headerTimeoutMs: loaded.config.sip.headerTimeoutMs,
       },
       rtp: { address: host, portMin: e.RTP_PORT_MIN, portMax: e.RTP_PORT_MAX },
       maxCalls: e.MAX_CALLS,

@@ -9,6 +9,7 @@
  * | SIP_HOST | address SIP and RTP bind to (127.0.0.1) |
  * | SIP_PORT | SIP over UDP and TCP (5060) |
  * | SIP_TLS_PORT, SIP_TLS_CERT_FILE, SIP_TLS_KEY_FILE | SIP over TLS (off; the port needs both files) |
+ * | SIP_TLS_CLIENT_CA_FILE | require TLS client certificates signed by this CA, mTLS (unset) |
  * | SIP_PUBLIC_HOST | host put in Via/Contact/SDP when behind NAT (unset) |
  * | RTP_PORT_MIN, RTP_PORT_MAX | RTP port range (10000-10999) |
  * | MAX_CALLS | a number, or trial (5), plus (100), enterprise (1000) (trial) |
@@ -48,6 +49,8 @@ export const MediaCoreEnv = z
     SIP_TLS_PORT: Port.optional(),
     SIP_TLS_CERT_FILE: nonEmpty.optional(),
     SIP_TLS_KEY_FILE: nonEmpty.optional(),
+    /** PEM CA file: TLS clients must present a certificate signed by it (mTLS). */
+    SIP_TLS_CLIENT_CA_FILE: nonEmpty.optional(),
     SIP_PUBLIC_HOST: z.string().regex(/^[0-9A-Za-z.:-]+$/, 'must be an IP address or host name').optional(),
     RTP_PORT_MIN: Port.default(10000),
     RTP_PORT_MAX: Port.default(10999),

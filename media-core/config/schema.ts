@@ -173,6 +173,60 @@ export const VendorSettings = z.discriminatedUnion('vendor', [
 ]);
 export type VendorSettings = z.infer<typeof VendorSettings>;
 
+/** A source range: IPv4 or IPv6 address with an optional /prefix (checked again by media-core/edge/source-set.ts). */
+const Cidr = z.string().regex(/^[0-9A-Fa-f:.]{2,45}(\/\d{1,3})?$/, 'must be an IP address or CIDR range such as 3.80.16.0/23');
+
+/**
+ * Who may signal for an integration (media-core/edge/access-policy.ts). Matched against the
+ * packet's source address, never Via. Ranges the vendors publish for SIP signalling (keep
+ * them current from the cited pages, the vendors change them):
+ * - Amazon Chime SDK Voice Connector (Amazon Connect): us-east-1 3.80.16.0/23, us-west-2
+ *   99.77.253.0/24, other regions one /24 each in 99.77.x.0; UDP/TCP 5060, TLS 5061
+ *   (https://docs.aws.amazon.com/chime-sdk/latest/ag/network-config.html; AWS ip-ranges.json
+ *   service CHIME_VOICECONNECTOR). Shared by every Chime customer: an allowlist narrows, it
+ *   does not authenticate.
+ * - Twilio Elastic SIP Trunking / Programmable SIP: signalling addresses per edge location,
+ *   small /30 blocks listed on https://www.twilio.com/docs/sip-trunking/ip-addresses (media
+ *   comes from 168.86.128.0/18, which is not a signalling range).
+ * - NICE CXone and generic trunks: the addresses the customer's SBC uses; digest when they are not fixed.
+ */
+export const AccessConfig = z.object({
+  /** Source ranges allowed to signal for this number. Default: loopback only. */
+  allow: z.array(Cidr).default(['127.0.0.0/8', '::1/128']),
+  /** Drop this number's requests unless they arrive over TLS. */
+  tlsOnly: z.boolean().default(false),
+  /** SIP digest authentication (RFC 3261 section 22, RFC 8760) for generic trunks. */
+  digest: z
+    .object({
+      realm: z.string().min(1).max(128).regex(/^[^"\\]+$/, 'no quotes or backslashes'),
+      username: z.string().min(1).max(128),
+      /** Environment variable holding the password (never the password itself). */
+      passwordEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/),
+      algorithms: z.array(z.enum(['SHA-256', 'MD5'])).min(1).default(['SHA-256', 'MD5']),
+    })
+    .optional(),
+});
+export type AccessConfig = z.infer<typeof AccessConfig>;
+
+const RateConfig = z.object({ ratePerS: z.number().positive().max(100_000), burst: z.number().int().min(1).max(100_000) });
+
+/** SIP edge settings shared by every integration. */
+export const SipEdgeConfig = z.object({
+  /**
+   * Proxy addresses (CIDR), e.g. Kamailio in front: when set, only these may signal, and
+   * source allowlists and rate limits are left to the proxy.
+   */
+  trustedProxies: z.array(Cidr).optional(),
+  /** Per-source token bucket for out-of-dialog requests, and for INVITEs on top. */
+  rateLimit: RateConfig.default({ ratePerS: 20, burst: 40 }),
+  inviteRateLimit: RateConfig.default({ ratePerS: 5, burst: 10 }),
+  /** TCP/TLS connections overall and per IP; ms to complete a message's header section. */
+  maxConnections: z.number().int().min(1).max(100_000).default(1024),
+  maxConnectionsPerIp: z.number().int().min(1).max(10_000).default(16),
+  headerTimeoutMs: Ms.default(10_000),
+});
+export type SipEdgeConfig = z.infer<typeof SipEdgeConfig>;
+
 export const IntegrationConfig = z.object({
   /** Name the numbers list uses for this integration; default: its number. */
   name: IntegrationName.optional(),
@@ -214,6 +268,8 @@ export const IntegrationConfig = z.object({
    * - `never`: no auto-hang-up (maxTurns still bounds the call).
    */
   silenceHangup: z.enum(['unhandled', 'always', 'never']).default('unhandled'),
+  /** Who may signal for this number (default: loopback sources only, no digest, any transport). */
+  access: AccessConfig.default({ allow: ['127.0.0.0/8', '::1/128'], tlsOnly: false }),
 });
 export type IntegrationConfig = z.infer<typeof IntegrationConfig>;
 
@@ -251,6 +307,8 @@ export const MediaCoreConfig = z
         timeoutMs: Ms.default(10000),
       })
       .default({ region: 'us-east-1', timeoutMs: 10000 }),
+    /** The SIP edge: trusted proxies, rate limits, connection caps (media-core/edge/). */
+    sip: SipEdgeConfig.default(SipEdgeConfig.parse({})),
     /** Size of the synthesized-prompt LRU cache, entries. */
     ttsCacheEntries: z.number().int().min(0).max(100_000).default(500),
     /** The `audio` response's downloads (media-core/conversation/audio-fetch.ts): https only, public addresses only. */

@@ -28,6 +28,8 @@ import type { MediaSession, MediaSessionOptions } from '../media/worker/media-se
 import { isRejection, negotiateAnswer } from '../media/sdp.ts';
 import { AdmissionControl, callLimit, type Plan } from './admission.ts';
 import { ALLOW, capabilityHeaders, SipCall, SUPPORTED } from './call.ts';
+import { SipAccessPolicy, statelessToTag, type SipAccessOptions } from '../edge/access-policy.ts';
+import { sipDroppedTotal } from '../edge/edge-metrics.ts';
 
 /** Configuration of {@link startEngine}. Ports 0 pick free ports (tests). */
 export interface EngineOptions {
@@ -38,8 +40,18 @@ export interface EngineOptions {
     udpPort?: number;
     /** TCP port (5060); undefined disables TCP. */
     tcpPort?: number;
-    /** TLS listener (5061) with PEM certificate and key files. */
-    tls?: { port: number; certFile: string; keyFile: string };
+    /** TLS listener (5061) with PEM certificate and key files; `clientCaFile` requires client certificates signed by that CA (mTLS). */
+    tls?: { port: number; certFile: string; keyFile: string; clientCaFile?: string };
+    /**
+     * Who may signal (media-core/edge/access-policy.ts): per-integration source allowlists,
+     * TLS only, digest, rate limits, or trusted proxies. Undefined: every source is accepted
+     * (tests, and deployments whose firewall does it).
+     */
+    access?: SipAccessOptions;
+    /** TCP/TLS connection caps and the header-section deadline (ms); see TransportOptions. */
+    maxConnections?: number;
+    maxConnectionsPerIp?: number;
+    headerTimeoutMs?: number;
     /** Host or IP others reach us at, for Contact and Via (default: address). */
     publicHost?: string;
     /** Stream connection idle timeout, ms (default 300000). */
@@ -147,7 +159,8 @@ export interface EngineMetrics {
   callsOffered: number;
   callsRejectedBusy: number;
   callsRejectedUnavailable: number;
-  transport: { received: number; malformed: number; dropped: number; sent: number };
+  /** Transport counters; refusedSource, refusedConnections, headerTimeouts and idleClosed are the edge's drops. */
+  transport: { received: number; malformed: number; dropped: number; sent: number; refusedSource: number; refusedConnections: number; headerTimeouts: number; idleClosed: number };
 }
 
 /**
@@ -207,12 +220,20 @@ export async function startEngine(opts: EngineOptions, onCall: (call: Call) => v
   }
   const openSession = (o: MediaSessionOptions): Promise<MediaSession> =>
     workers ? workers.open(o) : RtpSession.open({ ...o, portPool, scheduler });
+  const access = opts.sip.access ? new SipAccessPolicy(opts.sip.access) : undefined;
   const transport = new SipTransport({
     address: opts.sip.address,
     udpPort: opts.sip.udpPort,
     tcpPort: opts.sip.tcpPort,
     tls: opts.sip.tls,
     idleTimeoutMs: opts.sip.idleTimeoutMs,
+    maxConnections: opts.sip.maxConnections,
+    maxConnectionsPerIp: access?.behindProxy ? Number.MAX_SAFE_INTEGER : opts.sip.maxConnectionsPerIp,
+    headerTimeoutMs: opts.sip.headerTimeoutMs,
+    sourceFilter: access ? (address) => access.sourceAllowed(address) : undefined,
+    admitMessage: access ? (address) => access.admitMessage(address) : undefined,
+    onMalformed: access ? (address) => access.noteMalformed(address) : undefined,
+    onDrop: (reason) => sipDroppedTotal.inc({ reason }),
     logger,
   });
   try {
@@ -363,7 +384,18 @@ export async function startEngine(opts: EngineOptions, onCall: (call: Call) => v
     }
   };
 
-  transactions = new TransactionLayer(transport, timers, { onRequest }, logger);
+  // The edge's checks run here, before a transaction or a 100 Trying exists: a dropped request
+  // leaves no state, and a challenge goes out statelessly (never retransmitted).
+  const admit = (req: SipRequest, flow: Flow): boolean => {
+    if (!access) return true;
+    const dialogKey = incomingDialogKey(req);
+    const verdict = access.checkRequest(req, flow, dialogKey !== undefined && calls.has(dialogKey));
+    if (verdict.action === 'accept') return true;
+    if (verdict.action === 'respond') transport.sendResponse(buildResponse(req, verdict.status, { headers: verdict.headers, toTag: statelessToTag(req) }), flow);
+    else logger.debug({ reason: verdict.reason, method: req.method }, 'request dropped by the edge');
+    return false;
+  };
+  transactions = new TransactionLayer(transport, timers, { onRequest, admit }, logger);
   logger.info({ ports: transport.ports, limit: admission.limit }, 'SIP engine listening');
 
   const drain = async (deadlineMs = opts.drainDeadlineMs ?? 30_000, how: DrainOptions = {}) => {

@@ -15,7 +15,9 @@ export type Params = Array<[string, string | null]>;
 
 const TOKEN = "[A-Za-z0-9\\-.!%*_+`'~]+";
 const TOKEN_RE = new RegExp(`^${TOKEN}$`);
-const TOKEN_LIST_RE = new RegExp(`^${TOKEN}(?:[ \\t]+${TOKEN})*$`);
+
+/** `*(token LWS)` display names (RFC 3261 section 25.1): tokens separated by SP/HT. Linear, no nested quantifier. */
+const isTokenList = (s: string) => s.split(/[ \t]+/).every((t) => TOKEN_RE.test(t));
 
 /** True when `s` is an RFC 3261 token. */
 export const isToken = (s: string) => TOKEN_RE.test(s);
@@ -117,7 +119,7 @@ export function parseNameAddr(value: string): NameAddr {
     if (displayName === undefined) {
       const dn = s.slice(0, open).trim();
       if (dn) {
-        if (!TOKEN_LIST_RE.test(dn)) throw new HeaderSyntaxError(`bad display name ${JSON.stringify(dn)}`);
+        if (!isTokenList(dn)) throw new HeaderSyntaxError(`bad display name ${JSON.stringify(dn)}`);
         displayName = dn;
       }
     }
@@ -160,23 +162,71 @@ export interface Via {
   branch?: string;
 }
 
-const VIA_RE = new RegExp(
-  `^(${TOKEN})[ \\t]*/[ \\t]*(${TOKEN})[ \\t]*/[ \\t]*(${TOKEN})[ \\t]+(\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9.\\-]+)(?:[ \\t]*:[ \\t]*(\\d{1,5}))?[ \\t]*(.*)$`,
-  's',
-);
+const isSp = (c: string | undefined) => c === ' ' || c === '\t';
+const HOST_CHARS = /^[A-Za-z0-9.-]$/;
 
-/** Parses one via-parm. @throws HeaderSyntaxError. */
+/**
+ * Parses one via-parm (RFC 3261 section 20.42: sent-protocol LWS sent-by *(SEMI via-params),
+ * LWS allowed around "/" and ":"). A hand-written scan: linear in the value's length.
+ * @throws HeaderSyntaxError.
+ */
 export function parseVia(value: string): Via {
-  const m = VIA_RE.exec(value.trim());
-  if (!m) throw new HeaderSyntaxError(`bad Via ${JSON.stringify(value.slice(0, 60))}`);
-  const params = parseParams(m[6]!);
+  const s = value.trim();
+  const bad = () => new HeaderSyntaxError(`bad Via ${JSON.stringify(value.slice(0, 60))}`);
+  let i = 0;
+  const skipWs = () => {
+    const start = i;
+    while (isSp(s[i])) i++;
+    return i - start;
+  };
+  const token = () => {
+    const start = i;
+    while (i < s.length && TOKEN_RE.test(s[i]!)) i++;
+    return s.slice(start, i);
+  };
+  const protocol = token();
+  skipWs();
+  if (!protocol || s[i] !== '/') throw bad();
+  i++;
+  skipWs();
+  const version = token();
+  skipWs();
+  if (!version || s[i] !== '/') throw bad();
+  i++;
+  skipWs();
+  const transport = token();
+  if (!transport || skipWs() === 0) throw bad();
+  let host: string;
+  if (s[i] === '[') {
+    const close = s.indexOf(']', i);
+    host = close < 0 ? '' : s.slice(i, close + 1);
+    if (!/^\[[0-9A-Fa-f:.]+\]$/.test(host)) throw bad();
+    i = close + 1;
+  } else {
+    const start = i;
+    while (i < s.length && HOST_CHARS.test(s[i]!)) i++;
+    host = s.slice(start, i);
+    if (!host) throw bad();
+  }
+  let port: number | undefined;
+  const afterHost = i;
+  skipWs();
+  if (s[i] === ':') {
+    i++;
+    skipWs();
+    const start = i;
+    while (i < s.length && s[i]! >= '0' && s[i]! <= '9') i++;
+    if (i === start || i - start > 5) throw bad();
+    port = Number(s.slice(start, i));
+  } else i = afterHost;
+  const params = parseParams(s.slice(i));
   const branch = param(params, 'branch');
   return {
-    protocol: m[1]!,
-    version: m[2]!,
-    transport: m[3]!.toUpperCase(),
-    host: m[4]!,
-    port: m[5] ? Number(m[5]) : undefined,
+    protocol,
+    version,
+    transport: transport.toUpperCase(),
+    host,
+    port,
     params,
     branch: typeof branch === 'string' ? branch : undefined,
   };

@@ -13,13 +13,28 @@ export interface ParseLimits {
   maxMessageBytes: number;
   /** Most header lines (after unfolding). */
   maxHeaders: number;
+  /** Largest header section (start line and headers, up to and including the empty line), bytes. Default {@link MAX_HEADER_BYTES}. */
+  maxHeaderBytes?: number;
   /** true for a UDP datagram (the datagram's end may end a header-only message). */
   datagram?: boolean;
   /** Skip the header value checks (tools and tests reading what a peer echoed back). */
   lenient?: boolean;
 }
 
-export const DEFAULT_LIMITS: ParseLimits = { maxMessageBytes: 65535, maxHeaders: 256, datagram: true };
+/**
+ * Largest header section accepted, bytes (16 KB). RFC 3261 sets no limit; real requests
+ * stay under 4 KB (RFC 4475's longreq.dat, 34 Vias, is 3.4 KB), and a cap bounds the work
+ * any one message can cause before it is refused.
+ */
+export const MAX_HEADER_BYTES = 16_384;
+
+/** Most Via values in one request, and longest Via header line, bytes: beyond them the request is answered 400. */
+export const MAX_VIAS = 70;
+export const MAX_VIA_LINE_BYTES = 2048;
+/** Most Contact, Route or Record-Route values in one request (each is parsed as a URI). */
+export const MAX_LIST_VALUES = 64;
+
+export const DEFAULT_LIMITS: ParseLimits = { maxMessageBytes: 65535, maxHeaders: 256, maxHeaderBytes: MAX_HEADER_BYTES, datagram: true };
 
 /** Why a message was refused and what could still be read from it. */
 export interface SipParseFailure {
@@ -29,35 +44,94 @@ export interface SipParseFailure {
   reason: string;
   /** The request line's method when readable (responses are never answered). */
   method?: string;
-  /** Headers read before the failure (enough to route a 400 if Via parsed). */
+  /** Headers read before the failure (enough to route a 400 if Via parsed); never a header line with a bare CR, LF or control octet. */
   headers: SipHeader[];
   isResponse: boolean;
 }
 
 export type ParseResult = { ok: true; message: SipMessage } | SipParseFailure;
 
+// Each regular expression below runs on one line already cut to at most MAX_HEADER_BYTES, and
+// none has nested or overlapping quantifiers: matching is linear in the line's length.
 const METHOD_RE = /^[A-Za-z0-9\-.!%*_+`'~]+$/;
 const REQUEST_LINE_RE = /^([^ ]+) ([^ ]+) ([^ ]+)$/;
 const STATUS_LINE_RE = /^SIP\/(\d+\.\d+) (\d{3}) (.*)$/is;
 /** Headers that may appear at most once (RFC 3261 section 20 and RFC 4475 section 3.3.8). */
 const SINGLE_HEADERS = ['to', 'from', 'call-id', 'cseq', 'max-forwards', 'content-length', 'content-type'];
 
-/** Index just after the CRLFCRLF (or LFLF) that ends the header section, or -1. */
+/**
+ * Index just after the CRLFCRLF that ends the header section, or -1. Searches from `from`
+ * (a caller resuming a search passes where it stopped, minus 3). Linear in the octets searched.
+ */
 export function headerEnd(buf: Buffer, from = 0): number {
-  for (let i = from; i < buf.length - 1; i++) {
-    if (buf[i] === 0x0a) {
-      if (buf[i + 1] === 0x0a) return i + 2;
-      if (buf[i + 1] === 0x0d && buf[i + 2] === 0x0a) return i + 3;
+  const i = buf.indexOf('\r\n\r\n', from, 'latin1');
+  return i < 0 ? -1 : i + 4;
+}
+
+/** One line of the header section, CRLF removed; `bad` says why it may not be used. */
+interface RawLine {
+  text: string;
+  bad?: string;
+}
+
+/**
+ * Cuts the header section `buf[start, end)` into lines at CRLF, in one pass. RFC 3261
+ * section 7 ends every line with CRLF and section 25.1 allows other control octets only
+ * as the escaped octet of a quoted-pair inside a quoted-string (RFC 4475 3.1.1.2 sends NUL
+ * and BEL that way). A line with a bare CR, a bare LF or an unescaped control octet is
+ * marked bad: such octets would let a header we echo (From, To, Via) split into new header
+ * lines at a peer that ends lines at CR or LF.
+ */
+function splitLines(buf: Buffer, start: number, end: number): RawLine[] {
+  // One UTF-8 decode of the whole section, then slices: decoding line by line costs a call per line.
+  const s = buf.toString('utf8', start, end);
+  const lines: RawLine[] = [];
+  let lineStart = 0;
+  let bad: string | undefined;
+  let inValue = false; // past the first colon of a header line (or in a continuation line)
+  let inQuote = false;
+  let escaped = false;
+  let first = true;
+  const n = s.length;
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0x20 && c !== 0x7f && !escaped) {
+      if (first) continue;
+      if (inValue) {
+        if (c === 0x22) inQuote = !inQuote;
+        else if (c === 0x5c && inQuote) escaped = true;
+      } else if (c === 0x3a) inValue = true;
+      continue;
     }
+    if (c === 0x0d) {
+      if (s.charCodeAt(i + 1) === 0x0a) {
+        lines.push({ text: s.slice(lineStart, i), bad });
+        bad = undefined;
+        escaped = false;
+        first = false;
+        i++;
+        lineStart = i + 1;
+        const next = s.charCodeAt(lineStart);
+        if (next !== 0x20 && next !== 0x09) {
+          inValue = false;
+          inQuote = false;
+        }
+        continue;
+      }
+      bad ??= 'bare CR';
+    } else if (c === 0x0a) bad ??= 'bare LF';
+    else if (escaped) escaped = false;
+    else if (c !== 0x09) bad ??= 'control character';
   }
-  return -1;
+  if (lineStart < n) lines.push({ text: s.slice(lineStart), bad });
+  return lines;
 }
 
 /**
  * Parses one message from `buf`. For a datagram the body is the rest of the buffer cut to
  * Content-Length (extra octets ignored, RFC 3261 section 18.3); a Content-Length larger
  * than what arrived is an error. Stream transports frame first (see stream-framer.ts) and
- * pass exactly one message.
+ * pass exactly one message. Runs in time linear in the message's size.
  */
 export function parseMessage(buf: Buffer, limits: ParseLimits = DEFAULT_LIMITS): ParseResult {
   let start = 0;
@@ -72,37 +146,70 @@ export function parseMessage(buf: Buffer, limits: ParseLimits = DEFAULT_LIMITS):
     isResponse,
   });
   if (buf.length - start > limits.maxMessageBytes) return fail(413, 'message too large');
+  const maxHeaderBytes = limits.maxHeaderBytes ?? MAX_HEADER_BYTES;
   let end = headerEnd(buf, start);
   // A datagram is a whole message: its end also ends the headers when the blank line is missing.
-  if (end < 0 && limits.datagram && (buf[buf.length - 1] === 0x0a)) end = buf.length;
-  if (end < 0) return fail(400, 'no end of headers');
-  const head = buf.subarray(start, end).toString('utf8');
-  const lines = head.replace(/\r?\n$/, '').replace(/\r?\n$/, '').split(/\r?\n/);
-  const startLine = lines.shift() ?? '';
-  const isResponse = /^SIP\//i.test(startLine);
+  if (end < 0 && limits.datagram && buf[buf.length - 1] === 0x0a) end = buf.length;
+  if (end < 0) return fail(400, buf.length - start > maxHeaderBytes ? 'header section too large' : 'no end of headers');
+  // Nothing of an oversized header section is read, so nothing of it is echoed.
+  if (end - start > maxHeaderBytes) return fail(400, 'header section too large');
+  const lines = splitLines(buf, start, end);
+  while (lines.length && lines[lines.length - 1]!.text === '' && !lines[lines.length - 1]!.bad) lines.pop();
+  const first = lines.shift() ?? { text: '' };
+  const startLine = first.text;
+  const isResponse = startLine.slice(0, 4).toUpperCase() === 'SIP/';
   const headers: SipHeader[] = [];
-  let headerError: string | undefined;
-  for (const line of lines) {
-    if (line.startsWith(' ') || line.startsWith('\t')) {
+  // Folded values are gathered as parts and joined once: re-trimming a growing string per fold would be quadratic.
+  const parts: string[][] = [];
+  let headerError: string | undefined = first.bad ? `${first.bad} in the start line` : undefined;
+  let lastBad = false;
+  let tooMany = false;
+  for (const { text: line, bad } of lines) {
+    const folded = line.startsWith(' ') || line.startsWith('\t');
+    if (bad) {
+      headerError ??= bad;
+      // A header whose continuation is bad is dropped whole: it is never echoed.
+      if (folded && headers.length && !lastBad) {
+        headers.pop();
+        parts.pop();
+      }
+      lastBad = true;
+      continue;
+    }
+    if (folded) {
       // Folded line (LWS, RFC 3261 section 7.3.1): continuation of the previous header.
-      const prev = headers[headers.length - 1];
+      if (lastBad) continue;
+      const prev = parts[parts.length - 1];
       if (!prev) {
         headerError ??= 'continuation line before any header';
         continue;
       }
-      prev.value = (prev.value + ' ' + line.trim()).trim();
+      prev.push(line.trim());
       continue;
     }
+    lastBad = false;
     const colon = line.indexOf(':');
-    const rawName = colon >= 0 ? line.slice(0, colon).replace(/[ \t]+$/, '') : '';
+    let nameEnd = colon;
+    while (nameEnd > 0 && (line[nameEnd - 1] === ' ' || line[nameEnd - 1] === '\t')) nameEnd--;
+    const rawName = colon >= 0 ? line.slice(0, nameEnd) : '';
     if (colon < 0 || !isToken(rawName)) {
       headerError ??= `malformed header line ${JSON.stringify(line.slice(0, 40))}`;
+      lastBad = true;
       continue;
     }
     const name = rawName.length === 1 ? (COMPACT_FORMS[rawName.toLowerCase()] ?? rawName) : rawName;
-    headers.push({ name, value: line.slice(colon + 1).trim() });
-    if (headers.length > limits.maxHeaders) return fail(400, 'too many headers', headers, undefined, isResponse);
+    headers.push({ name, value: '' });
+    parts.push([line.slice(colon + 1).trim()]);
+    if (headers.length > limits.maxHeaders) {
+      tooMany = true;
+      break;
+    }
   }
+  for (let i = 0; i < headers.length; i++) {
+    const p = parts[i]!;
+    headers[i]!.value = p.length === 1 ? p[0]! : p.filter((x) => x !== '').join(' ').trim();
+  }
+  if (tooMany) return fail(400, 'too many headers', headers, undefined, isResponse);
   let method: string | undefined;
   let uri = '';
   let status = 0;
@@ -158,8 +265,11 @@ function validateHeaders(headers: SipHeader[], method: string | undefined): stri
   for (const name of SINGLE_HEADERS) if (getHeaders(msg, name).length > 1) return `more than one ${name}`;
   for (const name of ['via', 'from', 'to', 'call-id', 'cseq']) if (!getHeader(msg, name)) return `missing ${name}`;
   try {
-    const vias = parseVias(getHeaders(msg, 'via'));
+    const viaLines = getHeaders(msg, 'via');
+    if (viaLines.some((v) => v.length > MAX_VIA_LINE_BYTES)) return 'Via too large';
+    const vias = parseVias(viaLines);
     if (!vias.length) return 'missing via';
+    if (vias.length > MAX_VIAS) return 'Via too large';
     parseNameAddr(getHeader(msg, 'from')!);
     parseNameAddr(getHeader(msg, 'to')!);
     const cseq = parseCSeq(getHeader(msg, 'cseq')!);
@@ -168,8 +278,17 @@ function validateHeaders(headers: SipHeader[], method: string | undefined): stri
     const mf = getHeader(msg, 'max-forwards');
     if (mf !== undefined && (!/^\d{1,10}$/.test(mf) || Number(mf) > 255)) return 'bad Max-Forwards';
     if (method !== undefined) {
-      for (const c of getHeaders(msg, 'contact')) if (c.trim() !== '*') for (const part of splitTop(c)) parseNameAddr(part);
-      for (const name of ['route', 'record-route']) for (const v of getHeaders(msg, name)) for (const part of splitTop(v)) parseNameAddr(part);
+      for (const name of ['contact', 'route', 'record-route']) {
+        let count = 0;
+        for (const v of getHeaders(msg, name)) {
+          if (name === 'contact' && v.trim() === '*') continue;
+          const parts = splitTop(v);
+          count += parts.length;
+          // Each value is a full URI parse: bound how many one request may ask for.
+          if (count > MAX_LIST_VALUES) return `too many ${name} values`;
+          for (const part of parts) parseNameAddr(part);
+        }
+      }
     }
   } catch (e) {
     if (e instanceof HeaderSyntaxError) return e.message;

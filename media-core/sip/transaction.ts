@@ -10,6 +10,7 @@ import type { Logger } from 'pino';
 import { getHeader, type SipRequest, type SipResponse } from './message.ts';
 import { param, parseCSeq, parseNameAddr, parseVia } from './header-values.ts';
 import type { Flow, SipTransport } from './transport.ts';
+import { buildResponse } from './serialize.ts';
 
 /** RFC 3261 timer values in ms (section 17.1.1.1 and table 4). */
 export interface TimerValues {
@@ -74,16 +75,23 @@ class TransactionTimers {
 export class ServerTransaction extends EventEmitter {
   state: ServerState;
   lastResponse?: SipResponse;
+  /**
+   * The request, for the core while it decides. Once a final non-2xx response (or any final
+   * response to a non-INVITE) is sent, only its method is kept: matching uses the key and
+   * retransmission the last response, so the table holds no request body or headers.
+   */
+  request: SipRequest;
   private readonly timers = new TransactionTimers();
   readonly isInvite: boolean;
 
   constructor(
     readonly key: string,
-    readonly request: SipRequest,
+    request: SipRequest,
     readonly flow: Flow,
     private readonly layer: TransactionLayer,
   ) {
     super();
+    this.request = request;
     this.isInvite = request.method === 'INVITE';
     this.state = this.isInvite ? 'proceeding' : 'trying';
   }
@@ -107,6 +115,10 @@ export class ServerTransaction extends EventEmitter {
       return;
     }
     const { t1, t2, t4 } = this.layer.timers;
+    if (!this.isInvite || res.status >= 300) {
+      this.request = { kind: 'request', method: this.request.method, uri: '', headers: [], body: EMPTY };
+      // The response is kept for retransmission: its body (if any) is not needed for a final non-2xx.
+    }
     if (this.isInvite && res.status < 300) {
       this.state = 'accepted';
       this.timers.after(64 * t1, () => this.terminate());
@@ -230,11 +242,22 @@ export class ClientTransaction {
   }
 }
 
+const EMPTY = Buffer.alloc(0);
+
 /** What the transaction layer hands to the user agent core. */
 export interface TransactionUser {
   /** A new request (not a retransmission). `tx` is undefined for ACK, which has no server transaction of its own. */
   onRequest(req: SipRequest, flow: Flow, tx: ServerTransaction | undefined): void;
+  /**
+   * Called for a new request other than ACK before any transaction exists: false means the
+   * core already dealt with it statelessly (dropped it, or answered with no state), so no
+   * transaction is created and nothing is retransmitted.
+   */
+  admit?(req: SipRequest, flow: Flow): boolean;
 }
+
+/** Most server transactions at once (default 20000): beyond, new requests get a stateless 503. */
+export const DEFAULT_MAX_SERVER_TRANSACTIONS = 20_000;
 
 /** Matches messages to transactions and owns their tables. */
 export class TransactionLayer {
@@ -246,6 +269,7 @@ export class TransactionLayer {
     readonly timers: TimerValues,
     private readonly tu: TransactionUser,
     private readonly logger?: Logger,
+    private readonly maxServerTransactions = DEFAULT_MAX_SERVER_TRANSACTIONS,
   ) {
     transport.on('message', (msg, flow: Flow) => {
       try {
@@ -277,6 +301,12 @@ export class TransactionLayer {
     }
     if (existing) {
       existing.onRetransmission();
+      return;
+    }
+    if (this.tu.admit && !this.tu.admit(req, flow)) return;
+    if (this.servers.size >= this.maxServerTransactions) {
+      this.logger?.warn({ limit: this.maxServerTransactions }, 'server transaction table full: stateless 503');
+      this.transport.sendResponse(buildResponse(req, 503, { headers: [{ name: 'Retry-After', value: '5' }], toTag: newBranch().slice(MAGIC_COOKIE.length, MAGIC_COOKIE.length + 12) }), flow);
       return;
     }
     const tx = new ServerTransaction(key, req, flow, this);

@@ -39,14 +39,38 @@ export interface TransportOptions {
   /** 0 picks a free port; undefined disables UDP. */
   udpPort?: number;
   tcpPort?: number;
-  tls?: { port: number; certFile: string; keyFile: string };
+  /**
+   * TLS listener. `clientCaFile` (PEM) turns on client certificate verification (mTLS): a
+   * peer without a certificate signed by that CA fails the handshake and never reaches SIP.
+   */
+  tls?: { port: number; certFile: string; keyFile: string; clientCaFile?: string };
   /** Largest datagram accepted (default 65535). */
   maxDatagramBytes?: number;
-  /** Largest message on a stream (default 131072). */
+  /** Largest message on a stream (default 65535). */
   maxStreamMessageBytes?: number;
+  /**
+   * Decides, from the packet's or connection's source address alone and before any parsing
+   * or state, whether anything from it is looked at. A refused datagram is dropped and a
+   * refused connection closed at once, with no SIP answer. Default: everything accepted.
+   */
+  sourceFilter?: (address: string) => boolean;
+  /**
+   * Called for each datagram and each framed stream message before it is parsed: false drops
+   * it unparsed and unanswered (a per-source message budget, so a flood from one address
+   * costs a map lookup per message, not a parse). Default: everything parsed.
+   */
+  admitMessage?: (address: string) => boolean;
+  /** Told of each message that failed to parse, with its source (to spend that source's malformed budget). */
+  onMalformed?: (address: string) => void;
+  /** Most TCP/TLS connections at once (default 1024); more are closed at accept. */
+  maxConnections?: number;
+  /** Most TCP/TLS connections from one IP address (default 16). */
+  maxConnectionsPerIp?: number;
+  /** A message begun on a stream must be complete within this, ms (default 10000), or the connection is closed. */
+  headerTimeoutMs?: number;
   /** Most header lines per message (default 256). */
   maxHeaders?: number;
-  /** A stream connection with no traffic for this long is closed (default 300000 = 5 min). */
+  /** A stream connection with no complete message for this long is closed (default 300000 = 5 min); partial messages and keepalives do not extend it. */
   idleTimeoutMs?: number;
   /**
    * Answer UDP requests at the source port even without ;rport (symmetric response routing,
@@ -54,6 +78,8 @@ export interface TransportOptions {
    * send to an unverified port.
    */
   forceRport?: boolean;
+  /** Called for each connection or message dropped without an answer, with the reason (metrics). */
+  onDrop?: (reason: 'connections' | 'header_timeout') => void;
   logger?: Logger;
 }
 
@@ -66,18 +92,24 @@ export class SipTransport extends EventEmitter {
   private servers: Server[] = [];
   private readonly connections = new Set<StreamConnection>();
   private nextConnId = 1;
-  private readonly opts: Required<Omit<TransportOptions, 'udpPort' | 'tcpPort' | 'tls' | 'logger'>> & TransportOptions;
+  private readonly opts: Required<Omit<TransportOptions, 'udpPort' | 'tcpPort' | 'tls' | 'logger' | 'sourceFilter' | 'onDrop' | 'admitMessage' | 'onMalformed'>> & TransportOptions;
   /** Counters for tests and metrics. */
-  readonly stats = { received: 0, malformed: 0, dropped: 0, sent: 0 };
+  readonly stats = { received: 0, malformed: 0, dropped: 0, sent: 0, refusedSource: 0, refusedConnections: 0, headerTimeouts: 0, idleClosed: 0 };
+  private readonly perIp = new Map<string, number>();
+  private readonly streamState = new Map<StreamConnection, { framer: StreamFramer; lastMessageAt: number; messageStartAt?: number }>();
+  private sweep?: NodeJS.Timeout;
 
   constructor(opts: TransportOptions) {
     super();
     this.opts = {
       ...opts,
       maxDatagramBytes: opts.maxDatagramBytes ?? 65535,
-      maxStreamMessageBytes: opts.maxStreamMessageBytes ?? 131072,
+      maxStreamMessageBytes: opts.maxStreamMessageBytes ?? 65535,
       maxHeaders: opts.maxHeaders ?? 256,
       idleTimeoutMs: opts.idleTimeoutMs ?? 300_000,
+      maxConnections: opts.maxConnections ?? 1024,
+      maxConnectionsPerIp: opts.maxConnectionsPerIp ?? 16,
+      headerTimeoutMs: opts.headerTimeoutMs ?? 10_000,
       forceRport: opts.forceRport ?? true,
     };
   }
@@ -105,15 +137,47 @@ export class SipTransport extends EventEmitter {
     }
     if (this.opts.tls) {
       const server = createTlsServer(
-        { cert: readFileSync(this.opts.tls.certFile), key: readFileSync(this.opts.tls.keyFile) },
+        {
+          cert: readFileSync(this.opts.tls.certFile),
+          key: readFileSync(this.opts.tls.keyFile),
+          ...(this.opts.tls.clientCaFile ? { ca: readFileSync(this.opts.tls.clientCaFile), requestCert: true, rejectUnauthorized: true } : {}),
+          // A handshake is bounded like a header section: a peer that stalls it holds no socket for long.
+          handshakeTimeout: this.opts.headerTimeoutMs,
+        },
         (s) => this.onStream(s, 'tls'),
       );
       server.on('tlsClientError', (err) => this.opts.logger?.debug({ err: err.message }, 'tls handshake failed'));
       this.ports.tls = await this.listen(server, this.opts.tls.port);
     }
+    if (this.servers.length) {
+      // One sweep for every stream's deadlines: socket.setTimeout would be reset by any octet.
+      const every = Math.max(50, Math.min(1000, Math.floor(Math.min(this.opts.headerTimeoutMs, this.opts.idleTimeoutMs) / 4)));
+      this.sweep = setInterval(() => this.sweepStreams(), every);
+      this.sweep.unref();
+    }
+  }
+
+  /** Closes streams whose message is overdue (header deadline) or that carried no complete message for the idle timeout. */
+  private sweepStreams(now = Date.now()): void {
+    for (const [conn, st] of this.streamState) {
+      if (st.messageStartAt !== undefined && now - st.messageStartAt > this.opts.headerTimeoutMs) {
+        this.stats.headerTimeouts++;
+        this.opts.onDrop?.('header_timeout');
+        conn.socket.destroy();
+      } else if (now - st.lastMessageAt > this.opts.idleTimeoutMs) {
+        this.stats.idleClosed++;
+        conn.socket.destroy();
+      }
+    }
   }
 
   private async listen(server: Server, port: number): Promise<number> {
+    // The kernel-level cap (sockets not yet handed to us, e.g. TLS handshakes in progress, count too).
+    server.maxConnections = this.opts.maxConnections;
+    server.on('drop', () => {
+      this.stats.refusedConnections++;
+      this.opts.onDrop?.('connections');
+    });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(port, this.opts.address, () => {
@@ -126,6 +190,10 @@ export class SipTransport extends EventEmitter {
   }
 
   private onDatagram(data: Buffer, address: string, port: number): void {
+    if (this.opts.sourceFilter && !this.opts.sourceFilter(address)) {
+      this.stats.refusedSource++;
+      return;
+    }
     // A lone CRLF(CRLF) datagram is a keepalive (RFC 5626 section 4.4.2).
     if (data.length <= 4 && /^[\r\n]*$/.test(data.toString('latin1'))) return;
     if (data.length > this.opts.maxDatagramBytes) {
@@ -136,14 +204,36 @@ export class SipTransport extends EventEmitter {
   }
 
   private onStream(socket: Socket, transport: 'tcp' | 'tls'): void {
+    const address = socket.remoteAddress ?? '';
+    if (this.opts.sourceFilter && !this.opts.sourceFilter(address)) {
+      this.stats.refusedSource++;
+      socket.on('error', () => undefined);
+      socket.destroy();
+      return;
+    }
+    const fromIp = this.perIp.get(address) ?? 0;
+    if (this.connections.size >= this.opts.maxConnections || fromIp >= this.opts.maxConnectionsPerIp) {
+      this.stats.refusedConnections++;
+      this.opts.onDrop?.('connections');
+      socket.on('error', () => undefined);
+      socket.destroy();
+      return;
+    }
+    this.perIp.set(address, fromIp + 1);
     const conn: StreamConnection = { id: this.nextConnId++, socket, transport };
     this.connections.add(conn);
-    const flow: Flow = { transport, address: socket.remoteAddress ?? '', port: socket.remotePort ?? 0, connection: conn };
+    const flow: Flow = { transport, address, port: socket.remotePort ?? 0, connection: conn };
     const framer = new StreamFramer({ maxMessageBytes: this.opts.maxStreamMessageBytes });
+    const st: { framer: StreamFramer; lastMessageAt: number; messageStartAt?: number } = { framer, lastMessageAt: Date.now() };
+    this.streamState.set(conn, st);
     socket.setNoDelay(true);
-    socket.setTimeout(this.opts.idleTimeoutMs, () => socket.destroy());
     socket.on('data', (chunk: Buffer) => {
-      for (const frame of framer.push(chunk)) {
+      const frames = framer.push(chunk);
+      if (frames.length) {
+        st.lastMessageAt = Date.now();
+        st.messageStartAt = framer.inMessage ? st.lastMessageAt : undefined;
+      } else if (framer.inMessage) st.messageStartAt ??= Date.now();
+      for (const frame of frames) {
         if ('message' in frame) this.handleBytes(frame.message, flow, false);
         else {
           this.stats.malformed++;
@@ -164,11 +254,19 @@ export class SipTransport extends EventEmitter {
     socket.on('error', () => socket.destroy());
     socket.on('close', () => {
       this.connections.delete(conn);
+      this.streamState.delete(conn);
+      const left = (this.perIp.get(address) ?? 1) - 1;
+      if (left > 0) this.perIp.set(address, left);
+      else this.perIp.delete(address);
       this.emit('close-connection', conn);
     });
   }
 
   private handleBytes(data: Buffer, flow: Flow, datagram: boolean): void {
+    if (this.opts.admitMessage && !this.opts.admitMessage(flow.address)) {
+      this.stats.dropped++;
+      return;
+    }
     this.stats.received++;
     let r;
     try {
@@ -185,6 +283,7 @@ export class SipTransport extends EventEmitter {
     }
     if (!r.ok) {
       this.stats.malformed++;
+      this.opts.onMalformed?.(flow.address);
       this.opts.logger?.debug({ status: r.status, reason: r.reason, from: flow.address }, 'malformed SIP message');
       this.answerMalformed(r, flow);
       return;
@@ -218,7 +317,9 @@ export class SipTransport extends EventEmitter {
     } catch {
       // An unparsable Via is echoed as is: the response still goes to the source (UDP) or the connection.
     }
-    const res = buildResponse({ headers: r.headers }, r.status, { reason: r.status === 400 ? `Bad Request (${r.reason})` : undefined });
+    // An oversized Via list is not echoed whole: the top Via routes the 400, and the answer stays smaller than the request.
+    const headers = r.reason === 'Via too large' ? [{ ...viaHeader, value: viaHeader.value.slice(0, Math.max(0, topComma(viaHeader.value)) || undefined) }, ...r.headers.filter((h) => h.name.toLowerCase() !== 'via')] : r.headers;
+    const res = buildResponse({ headers }, r.status, { reason: r.status === 400 ? `Bad Request (${r.reason})` : undefined });
     this.sendResponse(res, flow);
   }
 
@@ -271,6 +372,7 @@ export class SipTransport extends EventEmitter {
 
   /** Closes listeners and every connection. */
   async close(): Promise<void> {
+    if (this.sweep) clearInterval(this.sweep);
     for (const c of this.connections) c.socket.destroy();
     this.connections.clear();
     await Promise.all(this.servers.map((s) => new Promise<void>((r) => s.close(() => r()))));

@@ -24,30 +24,62 @@ export class UriError extends Error {
   override name = 'UriError';
 }
 
-const SCHEME_RE = /^([A-Za-z][A-Za-z0-9+.-]*):(.+)$/s;
-// RFC 3261 section 25.1: unreserved / escaped / user-unreserved.
-const USER_RE = /^(?:[A-Za-z0-9\-_.!~*'()&=+$,;?/]|%[0-9A-Fa-f]{2})+$/;
-const PASSWORD_RE = /^(?:[A-Za-z0-9\-_.!~*'()&=+$,]|%[0-9A-Fa-f]{2})*$/;
-const HOSTNAME_RE = /^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*\.?$/;
+// Every check below is a single character class or a hand-written scan: no nested or
+// overlapping quantifiers on peer input, so each runs in time linear in the text.
+const SCHEME_RE = /^([A-Za-z][A-Za-z0-9+.-]*):/;
+// RFC 3261 section 25.1: unreserved / escaped / user-unreserved (escapes checked by escapesValid).
+const USER_CHARS = /^[A-Za-z0-9\-_.!~*'()&=+$,;?/%]+$/;
+const PASSWORD_CHARS = /^[A-Za-z0-9\-_.!~*'()&=+$,%]*$/;
 const IPV6_RE = /^\[[0-9A-Fa-f:.]+\]$/;
 // paramchar = param-unreserved / unreserved / escaped.
-const PARAM_RE = /^(?:[A-Za-z0-9\-_.!~*'()[\]/:&+$]|%[0-9A-Fa-f]{2})+$/;
+const PARAM_CHARS = /^[A-Za-z0-9\-_.!~*'()[\]/:&+$%]+$/;
 // hname/hvalue = 1*( hnv-unreserved / unreserved / escaped ); hvalue may be empty.
-const HCHAR_RE = /^(?:[A-Za-z0-9\-_.!~*'()[\]/?:+$]|%[0-9A-Fa-f]{2})*$/;
+const HCHARS = /^[A-Za-z0-9\-_.!~*'()[\]/?:+$%]*$/;
 const OPAQUE_RE = /^[^\s<>"]+$/;
+
+/** Every "%" in `s` starts an escape of two hex digits (RFC 3261 section 25.1 "escaped"). */
+function escapesValid(s: string): boolean {
+  for (let i = s.indexOf('%'); i >= 0; i = s.indexOf('%', i + 1)) if (!isHex(s.charCodeAt(i + 1)) || !isHex(s.charCodeAt(i + 2))) return false;
+  return true;
+}
+
+/** `s` matches `chars` (one character class) and its escapes are well formed. */
+const escapedText = (s: string, chars: RegExp) => chars.test(s) && escapesValid(s);
+
+/** RFC 3261 hostname: dot-separated labels of letters, digits and inner hyphens, an optional final dot. */
+function isHostname(h: string): boolean {
+  const labels = (h.endsWith('.') ? h.slice(0, -1) : h).split('.');
+  for (const l of labels) {
+    if (!l || !/^[A-Za-z0-9-]+$/.test(l) || l.startsWith('-') || l.endsWith('-')) return false;
+  }
+  return true;
+}
 
 /** Decodes %XX escapes (RFC 3261 section 25.1 "escaped"); invalid escapes are kept literally. */
 export function unescapeUri(s: string): string {
   if (!s.includes('%')) return s;
-  const bytes: number[] = [];
+  // Text between escapes is copied a run at a time and escaped octets gathered in one array:
+  // linear, with a few allocations rather than one per character.
+  const parts: Buffer[] = [];
+  let octets: number[] = [];
+  let run = 0;
   for (let i = 0; i < s.length; i++) {
-    if (s[i] === '%' && /^[0-9A-Fa-f]{2}$/.test(s.slice(i + 1, i + 3))) {
-      bytes.push(parseInt(s.slice(i + 1, i + 3), 16));
+    if (s.charCodeAt(i) === 0x25 && isHex(s.charCodeAt(i + 1)) && isHex(s.charCodeAt(i + 2))) {
+      if (i > run) {
+        if (octets.length) parts.push(Buffer.from(octets)), (octets = []);
+        parts.push(Buffer.from(s.slice(run, i), 'utf8'));
+      }
+      octets.push(parseInt(s.slice(i + 1, i + 3), 16));
       i += 2;
-    } else bytes.push(...Buffer.from(s[i]!, 'utf8'));
+      run = i + 1;
+    }
   }
-  return Buffer.from(bytes).toString('utf8');
+  if (octets.length) parts.push(Buffer.from(octets));
+  if (run < s.length) parts.push(Buffer.from(s.slice(run), 'utf8'));
+  return Buffer.concat(parts).toString('utf8');
 }
+
+const isHex = (c: number) => (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66);
 
 /** Escapes a string for a URI component, keeping the characters `allowed` lets through. */
 function escapeWith(s: string, allowed: RegExp): string {
@@ -75,9 +107,9 @@ export const escapeHeaderComponent = (s: string) => escapeWith(s, /[A-Za-z0-9\-_
  */
 export function parseUri(text: string): SipUri {
   const m = SCHEME_RE.exec(text);
-  if (!m) throw new UriError(`not a URI: ${JSON.stringify(text.slice(0, 80))}`);
+  if (!m || m[0].length === text.length) throw new UriError(`not a URI: ${JSON.stringify(text.slice(0, 80))}`);
   const scheme = m[1]!.toLowerCase();
-  const rest = m[2]!;
+  const rest = text.slice(m[0].length);
   if (scheme === 'tel') return parseTel(rest);
   if (scheme !== 'sip' && scheme !== 'sips') {
     if (!OPAQUE_RE.test(rest)) throw new UriError('bad absolute URI');
@@ -91,11 +123,11 @@ export function parseUri(text: string): SipUri {
     hostPart = rest.slice(at + 1);
     const colon = userinfo.indexOf(':');
     const user = colon >= 0 ? userinfo.slice(0, colon) : userinfo;
-    if (!USER_RE.test(user)) throw new UriError('bad user part');
+    if (!escapedText(user, USER_CHARS)) throw new UriError('bad user part');
     uri.user = unescapeUri(user);
     if (colon >= 0) {
       const pw = userinfo.slice(colon + 1);
-      if (!PASSWORD_RE.test(pw)) throw new UriError('bad password');
+      if (!escapedText(pw, PASSWORD_CHARS)) throw new UriError('bad password');
       uri.password = unescapeUri(pw);
     }
   }
@@ -105,7 +137,7 @@ export function parseUri(text: string): SipUri {
       const eq = kv.indexOf('=');
       const name = eq >= 0 ? kv.slice(0, eq) : kv;
       const value = eq >= 0 ? kv.slice(eq + 1) : '';
-      if (!name || !HCHAR_RE.test(name) || !HCHAR_RE.test(value)) throw new UriError('bad URI header');
+      if (!name || !escapedText(name, HCHARS) || !escapedText(value, HCHARS)) throw new UriError('bad URI header');
       uri.headers.push([unescapeUri(name), unescapeUri(value)]);
     }
     hostPart = hostPart.slice(0, q);
@@ -116,22 +148,26 @@ export function parseUri(text: string): SipUri {
     const eq = p.indexOf('=');
     const name = eq >= 0 ? p.slice(0, eq) : p;
     const value = eq >= 0 ? p.slice(eq + 1) : null;
-    if (!PARAM_RE.test(name) || (value !== null && !PARAM_RE.test(value))) throw new UriError('bad URI parameter');
+    if (!escapedText(name, PARAM_CHARS) || (value !== null && !escapedText(value, PARAM_CHARS))) throw new UriError('bad URI parameter');
     uri.params.push([name, value]);
   }
   let host = hostport;
-  const portMatch = /^(.*?):(\d{1,5})$/.exec(hostport);
-  if (portMatch && !hostport.endsWith(']')) {
-    host = portMatch[1]!;
-    uri.port = Number(portMatch[2]);
+  // host ":" port, the port being the digits after the first colon (a hostname or IPv4 has no colon).
+  const colon = hostport.indexOf(':');
+  const portText = colon >= 0 ? hostport.slice(colon + 1) : '';
+  if (colon >= 0 && !hostport.startsWith('[') && /^\d{1,5}$/.test(portText)) {
+    host = hostport.slice(0, colon);
+    uri.port = Number(portText);
     if (uri.port > 65535) throw new UriError('bad port');
   } else if (hostport.includes(':') && !IPV6_RE.test(hostport)) {
     const v6 = /^(\[[^\]]+\]):(\d{1,5})$/.exec(hostport);
     if (!v6) throw new UriError('bad host:port');
     host = v6[1]!;
     uri.port = Number(v6[2]);
+    if (uri.port > 65535) throw new UriError('bad port');
+    if (uri.port > 65535) throw new UriError('bad port');
   }
-  if (!HOSTNAME_RE.test(host) && !IPV6_RE.test(host)) throw new UriError('bad host');
+  if (!isHostname(host) && !IPV6_RE.test(host)) throw new UriError('bad host');
   uri.host = host;
   return uri;
 }

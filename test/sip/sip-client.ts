@@ -13,6 +13,8 @@ import { StreamFramer } from '../../media-core/sip/stream-framer.ts';
 /** A raw SIP peer. `received` holds every parsed message in arrival order. */
 export class RawSipPeer {
   readonly received: SipMessage[] = [];
+  /** Every datagram or stream chunk as received (to look for octets a parser would hide). */
+  readonly raw: Buffer[] = [];
   private waiters: Array<() => void> = [];
   private constructor(
     private readonly kind: 'udp' | 'tcp',
@@ -22,17 +24,23 @@ export class RawSipPeer {
     private readonly targetPort: number,
   ) {}
 
-  static async udp(targetPort: number): Promise<RawSipPeer> {
+  /** A UDP peer bound to `bindAddress` (another loopback address such as 127.0.0.2 needs no privileges). */
+  static async udp(targetPort: number, bindAddress = '127.0.0.1'): Promise<RawSipPeer> {
     const s = createSocket('udp4');
-    await new Promise<void>((r) => s.bind(0, '127.0.0.1', () => r()));
+    await new Promise<void>((r) => s.bind(0, bindAddress, () => r()));
     const peer = new RawSipPeer('udp', s, undefined, s.address().port, targetPort);
-    s.on('message', (d) => peer.push(d));
+    s.on('message', (d) => {
+      peer.raw.push(d);
+      peer.push(d);
+    });
     return peer;
   }
 
   /** A TCP peer, or a TLS one trusting `tlsCa` (PEM) when given. */
-  static async tcp(targetPort: number, tlsCa?: Buffer): Promise<RawSipPeer> {
-    const s = tlsCa ? tlsConnect({ port: targetPort, host: '127.0.0.1', ca: tlsCa, checkServerIdentity: () => undefined }) : connect(targetPort, '127.0.0.1');
+  static async tcp(targetPort: number, tlsCa?: Buffer, bindAddress?: string): Promise<RawSipPeer> {
+    const s = tlsCa
+      ? tlsConnect({ socket: connect({ port: targetPort, host: '127.0.0.1', localAddress: bindAddress }), ca: tlsCa, checkServerIdentity: () => undefined })
+      : connect({ port: targetPort, host: '127.0.0.1', localAddress: bindAddress });
     await new Promise<void>((resolve, reject) => {
       s.once(tlsCa ? 'secureConnect' : 'connect', () => resolve());
       s.once('error', reject);
@@ -40,6 +48,7 @@ export class RawSipPeer {
     const peer = new RawSipPeer('tcp', undefined, s, s.localPort!, targetPort);
     const framer = new StreamFramer();
     s.on('data', (d) => {
+      peer.raw.push(d);
       for (const f of framer.push(d)) if ('message' in f) peer.push(f.message);
     });
     s.on('error', () => undefined);

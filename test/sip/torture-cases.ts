@@ -1,6 +1,6 @@
 /**
  * Expected outcome of each RFC 4475 torture message (section 3) at our UAS, plus two
- * extra files of the shared set (badcseq, test). `status` is the final response we must
+ * extra files of the corpus set (badcseq, test). `status` is the final response we must
  * send; null means no response (responses, and requests whose Via cannot route one).
  * `parses` says whether the message is valid SIP (RFC 4475 "valid") for our parser.
  */
@@ -66,7 +66,7 @@ export const TORTURE_CASES: TortureCase[] = [
   { file: 'sdp01.dat', parses: true, status: 406, why: '3.3.15 Accept without application/sdp' },
   // 3.4 backward compatibility
   { file: 'inv2543.dat', parses: true, status: 603, why: '3.4.1 RFC 2543 INVITE; a call' },
-  // extra files in the shared set
+  // extra files in the corpus set
   { file: 'badcseq.dat', parses: false, status: 400, why: 'extra: CSeq without a number' },
   { file: 'test.dat', parses: false, status: null, why: 'extra: no SIP version, no Via: dropped' },
 ];

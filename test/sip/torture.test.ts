@@ -1,5 +1,5 @@
 /**
- * RFC 4475 torture messages: every file of ../shared/testdata/rfc4475 (beside the checkout) is parsed (valid
+ * RFC 4475 torture messages: every file of test/fixtures/rfc4475 (vendored, byte-exact) is parsed (valid
  * ones understood as the RFC says), then sent over UDP and TCP to a live engine while one
  * call is up; each gets its expected response (or none) and the call survives.
  */
@@ -17,8 +17,8 @@ import { freeSipPort } from '../helpers/ports.ts';
 import { TORTURE_CASES } from './torture-cases.ts';
 import { RawSipPeer, newTestDialog, offerSdp, requestText, toTagOf } from './sip-client.ts';
 
-// The conformance vectors live in shared/ beside the checkout (as on CI); RFC4475_DIR overrides.
-const DIR = process.env.RFC4475_DIR ?? fileURLToPath(new URL('../../../shared/testdata/rfc4475/', import.meta.url));
+// The conformance vectors are vendored in the repository (see test/fixtures/rfc4475/README.md).
+const DIR = fileURLToPath(new URL('../fixtures/rfc4475/', import.meta.url));
 const load = (f: string) => readFileSync(DIR + f);
 
 describe('RFC 4475 parser', () => {
@@ -147,7 +147,7 @@ describe('RFC 4475 messages against a live engine, one call up', () => {
       for (const c of TORTURE_CASES) {
         const peer = transport === 'udp' ? await RawSipPeer.udp(port) : await RawSipPeer.tcp(port);
         let data = load(c.file);
-        // On a stream a header section must end with an empty line; baddn.dat lacks it in the shared set.
+        // On a stream a header section must end with an empty line; baddn.dat lacks it in the corpus.
         if (transport === 'tcp' && c.file === 'baddn.dat') data = Buffer.concat([data, Buffer.from('\r\n')]);
         peer.send(data);
         // clerr on a stream is an incomplete message: the engine waits for the missing octets.
