@@ -61,6 +61,8 @@ async function main(): Promise<void> {
     invoke: createLambdaInvoker({ endpoint: env.LAMBDA_ENDPOINT || lambda.endpoint, region: env.AWS_REGION || lambda.region, timeoutMs: lambda.timeoutMs }),
     sendSms: await smsSender(),
   });
+  // Speech decoders loaded and static prompts synthesized before the first call (bounded wait).
+  await runtime.warm();
   const host = env.SIP_HOST || '127.0.0.1';
   const sipPort = port('SIP_PORT', 5060);
   const tlsPort = env.SIP_TLS_PORT ? port('SIP_TLS_PORT', 5061) : undefined;
@@ -106,6 +108,7 @@ async function main(): Promise<void> {
       await engine.drain(deadline);
       await Promise.race([runtime.idle(), new Promise((r) => setTimeout(r, 2000).unref())]);
       await engine.close();
+      runtime.close();
     } finally {
       process.exit(0);
     }

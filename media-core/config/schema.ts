@@ -77,6 +77,16 @@ export const SttConfig = z.discriminatedUnion('provider', [
     /** wss URL of the instance, e.g. wss://api.us-south.speech-to-text.watson.cloud.ibm.com/instances/<id>. */
     url: z.string().min(1),
     model: z.string().default('en-US_NarrowbandModel'),
+    /**
+     * Custom language model (GUID), sent as the recognize WebSocket's
+     * `language_customization_id` URL parameter
+     * (https://cloud.ibm.com/apidocs/speech-to-text#recognize-audio-websockets).
+     */
+    languageCustomizationId: z.string().regex(/^[0-9a-fA-F-]{1,64}$/).optional(),
+    /** Custom acoustic model (GUID): the `acoustic_customization_id` URL parameter. */
+    acousticCustomizationId: z.string().regex(/^[0-9a-fA-F-]{1,64}$/).optional(),
+    /** Weight of the custom language model, 0-1 (start message `customization_weight`). */
+    customizationWeight: z.number().min(0).max(1).optional(),
     iamUrl: z.string().url().default('https://iam.cloud.ibm.com/identity/token'),
     apiKeyEnv: z.string().min(1),
   }),
@@ -105,6 +115,22 @@ export const SpeechConfig = z.object({
   vad: VadConfig.default(VadConfig.parse({})),
 });
 export type SpeechConfig = z.infer<typeof SpeechConfig>;
+
+export const SpeechQueuesConfig = z.object({
+  /** pocketsphinx decoder processes; 0: one per core less one (at least 1). */
+  sttDecoders: z.number().int().min(0).max(64).default(0),
+  /** Utterances waiting for a decoder; beyond it an utterance gets a no-match turn (and admission refuses new calls). */
+  sttQueueBound: z.number().int().min(1).max(10_000).default(64),
+  /** End of utterance to hypothesis, ms; a later one is a no-match turn. */
+  sttDeadlineMs: z.number().int().min(100).max(60_000).default(3000),
+  /** Syntheses (espeak-ng + sox, or Watson TTS requests) running at once; 0: two per core. */
+  ttsConcurrency: z.number().int().min(0).max(256).default(0),
+  /** Syntheses waiting for a slot; beyond it a prompt is refused (retry, then the fallback prompt). */
+  ttsQueueBound: z.number().int().min(1).max(10_000).default(200),
+  /** Request to start of audio, ms. */
+  ttsDeadlineMs: z.number().int().min(100).max(60_000).default(10_000),
+});
+export type SpeechQueuesConfig = z.infer<typeof SpeechQueuesConfig>;
 
 const SipUri = z.string().regex(/^(sip|tel):/, 'must be a sip: or tel: URI');
 
@@ -152,6 +178,8 @@ export const IntegrationConfig = z.object({
   /** Upper bound of turns per call (a loop guard), and of consecutive post-response timeouts before hanging up. */
   maxTurns: z.number().int().min(1).max(1000).default(200),
   maxConsecutiveTimeouts: z.number().int().min(1).max(20).default(3),
+  /** Played (synthesized at start, cached) when a prompt could not be synthesized after one retry; the conversation goes on. */
+  ttsFallbackMessage: z.string().min(1).max(500).default('Sorry, part of this message could not be played.'),
 });
 export type IntegrationConfig = z.infer<typeof IntegrationConfig>;
 
@@ -171,6 +199,8 @@ export const MediaCoreConfig = z
       .default({ region: 'us-east-1', timeoutMs: 10000 }),
     /** Size of the synthesized-prompt LRU cache, entries. */
     ttsCacheEntries: z.number().int().min(0).max(100_000).default(500),
+    /** Bounds of the embedded speech helpers, shared by every call (media-core/conversation/speech/bounded-queue.ts). */
+    speechQueues: SpeechQueuesConfig.default(SpeechQueuesConfig.parse({})),
   })
   .superRefine((c, ctx) => {
     const seen = new Set<string>();
