@@ -157,7 +157,14 @@ export function createConversationRuntime(loaded: LoadedConfig, deps: RuntimeDep
       ? deps.makeStt(s, phrases)
       : s.stt.provider === 'pocketsphinx'
         ? new PocketsphinxStt({ hmm: s.stt.hmm, dict: s.stt.dict, phrases, snapThreshold: s.stt.snapThreshold, pool: poolFor(s.stt.hmm, s.stt.dict) })
-        : new WatsonStt({ url: s.stt.url, model: s.stt.model, iam: iam(s.stt.iamUrl, s.stt.apiKeyEnv) });
+        : new WatsonStt({
+            url: s.stt.url,
+            model: s.stt.model,
+            languageCustomizationId: s.stt.languageCustomizationId,
+            acousticCustomizationId: s.stt.acousticCustomizationId,
+            customizationWeight: s.stt.customizationWeight,
+            iam: iam(s.stt.iamUrl, s.stt.apiKeyEnv),
+          });
     sttProviders.set(id, p);
     return p;
   };
