@@ -11,7 +11,9 @@
  * RTP_PACER_REALTIME (1: ask for SCHED_FIFO; 0: normal priority),
  * LAMBDA_ENDPOINT (overrides lambda.endpoint), STATE_TABLE / DYNAMODB_ENDPOINT (session
  * history and MAU; without either, nothing is stored), TWILIO_ACCOUNT_SID + TWILIO_AUTH_TOKEN
- * (or _PARAM) + TWILIO_API_BASE_URL for vgwActSendSMS.
+ * (or _PARAM) + TWILIO_API_BASE_URL for vgwActSendSMS; SPEECH (embedded | sandbox-watson |
+ * watson) with WATSON_STT_URL, WATSON_TTS_URL, WATSON_IAM_URL, WATSON_SPEECH_APIKEY
+ * (conversation/speech/speech-override.ts); STT_DECODER_BIN (the pocketsphinx decoder helper).
  */
 import { createLogger } from '../lib/log.ts';
 import { ConfigError } from '../lib/env.ts';
@@ -20,6 +22,7 @@ import { loadConfigFile } from './config/load.ts';
 import { createConversationRuntime, type RuntimeDeps } from './conversation/runtime.ts';
 import { createLambdaInvoker } from './conversation/lambda-invoke.ts';
 import { missingSpeechPrerequisites } from './conversation/prerequisites.ts';
+import { applySpeechMode } from './conversation/speech/speech-override.ts';
 import { startEngine } from './engine/engine.ts';
 import type { Plan } from './engine/admission.ts';
 
@@ -46,7 +49,9 @@ async function smsSender(): Promise<RuntimeDeps['sendSms']> {
 
 async function main(): Promise<void> {
   const file = env.CONFIG_FILE || 'media-core/config/demo.json';
-  const loaded = loadConfigFile(file);
+  const file0 = loadConfigFile(file);
+  // SPEECH selects embedded speech (the file's) or Watson (e.g. the sandboxes' emulation).
+  const loaded = { ...file0, config: applySpeechMode(file0.config, env) };
   const missing = missingSpeechPrerequisites(loaded.config);
   if (missing.length) {
     process.stderr.write(`media core cannot start:\n${missing.map((m) => `  - ${m}`).join('\n')}\n`);

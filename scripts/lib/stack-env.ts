@@ -72,6 +72,8 @@ export interface StackSecrets {
   cxoneClientId: string;
   cxoneClientSecret: string;
   cxoneTenantId: string;
+  /** API key the Watson speech emulation accepts (SPEECH=sandbox-watson). */
+  watsonApiKey: string;
 }
 
 /** Random, obviously fake values (never real credentials). */
@@ -87,6 +89,7 @@ export function generateSecrets(): StackSecrets {
     cxoneClientId: `local-fake-client-${randomUUID()}`,
     cxoneClientSecret: `local-fake-client-secret-${hex(16)}`,
     cxoneTenantId: randomUUID(),
+    watsonApiKey: `local-fake-watson-${hex(16)}`,
   };
 }
 
@@ -151,7 +154,15 @@ export interface StackEnvOptions {
   configFile?: string;
   /** LOG_LEVEL for every component (default info). */
   logLevel?: string;
+  /**
+   * Speech path (SPEECH): `embedded` (default: espeak-ng, pocketsphinx) or `sandbox-watson`
+   * (IBM Watson Speech to Text and Text to Speech, emulated by the sandboxes).
+   */
+  speech?: string;
 }
+
+/** The speech paths `npm start` can run (SPEECH). */
+export const STACK_SPEECH = ['embedded', 'sandbox-watson'] as const;
 
 /**
  * Computes every component's environment from the ports and the per-run secrets.
@@ -159,6 +170,8 @@ export interface StackEnvOptions {
  */
 export function computeStackEnv(ports: Ports, secrets: StackSecrets, opts: StackEnvOptions = {}): StackEnv {
   const host = opts.host ?? '127.0.0.1';
+  const speech = opts.speech || 'embedded';
+  if (!(STACK_SPEECH as readonly string[]).includes(speech)) throw new Error(`SPEECH=${speech}: one of ${STACK_SPEECH.join(', ')}`);
   const urls = stackUrls(ports, host);
   const logLevel = opts.logLevel ?? 'info';
   const aws = {
@@ -231,5 +244,16 @@ export function computeStackEnv(ports: Ports, secrets: StackSecrets, opts: Stack
     TWILIO_AUTH_TOKEN: secrets.twilioAuthToken,
     TWILIO_API_BASE_URL: urls.sandbox,
   };
+  if (speech === 'sandbox-watson') {
+    // The sandboxes emulate Watson STT (WebSocket), TTS and IAM on their own port (sandboxes/watson.ts).
+    sandboxes.SANDBOX_WATSON_APIKEY = secrets.watsonApiKey;
+    Object.assign(mediaCore, {
+      SPEECH: 'sandbox-watson',
+      WATSON_STT_URL: `${urls.sandbox.replace(/^http/, 'ws')}/speech-to-text`,
+      WATSON_TTS_URL: `${urls.sandbox}/text-to-speech`,
+      WATSON_IAM_URL: `${urls.sandbox}/identity/token`,
+      WATSON_SPEECH_APIKEY: secrets.watsonApiKey,
+    });
+  }
   return { urls, offline, sandboxes, mediaCore };
 }
