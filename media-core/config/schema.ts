@@ -117,7 +117,7 @@ export const SpeechConfig = z.object({
 export type SpeechConfig = z.infer<typeof SpeechConfig>;
 
 export const SpeechQueuesConfig = z.object({
-  /** pocketsphinx decoder processes; 0: one per core less one (at least 1). */
+  /** pocketsphinx decoder processes (niced); 0: one per core, at most 8. */
   sttDecoders: z.number().int().min(0).max(64).default(0),
   /** Utterances waiting for a decoder; beyond it an utterance gets a no-match turn (and admission refuses new calls). */
   sttQueueBound: z.number().int().min(1).max(10_000).default(64),

@@ -8,7 +8,7 @@
 import { test, describe, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { helperBinaryPath, namedGrammar, SttHelperProcess, type NamedGrammar, type SttWorker } from '../../media-core/conversation/speech/stt-helper.ts';
 import { SttDecoderPool } from '../../media-core/conversation/speech/stt-pool.ts';
 import { PocketsphinxStt } from '../../media-core/conversation/speech/stt-pocketsphinx.ts';
@@ -64,6 +64,9 @@ describe('native decoder helper', () => {
 
   test('decodes a known utterance, switches grammars per utterance, and survives a bad grammar and hostile frames', { skip: !existsSync(helperBinaryPath()) }, async () => {
     helper = await SttHelperProcess.start({ hmm, dict });
+    // It runs below the media core's priority: nice is field 19 of /proc/<pid>/stat (proc(5)).
+    const stat = readFileSync(`/proc/${helper.pid}/stat`, 'utf8');
+    assert.equal(Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]), 10);
     const hours = namedGrammar('#JSGF V1.0;\ngrammar hours;\npublic <u> = what are your opening hours | goodbye | i want to speak to an agent;\n');
     const colours = namedGrammar(buildJsgf(['red', 'green', 'blue'])!);
     const utt = wideband(telephone('what are your opening hours'));

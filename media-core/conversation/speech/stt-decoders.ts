@@ -13,7 +13,7 @@ export interface DecoderPoolOptions {
   dict: string;
   /** Queue name ("stt"). */
   name?: string;
-  /** Decoder processes; 0 or undefined: one per core less one. */
+  /** Decoder processes; 0 or undefined: one per core. */
   size?: number;
   queueBound?: number;
   deadlineMs?: number;

@@ -27,9 +27,9 @@ export interface SttPoolOptions {
   onWorkerError?: (err: Error) => void;
 }
 
-/** One decoder per core, leaving one for the event loop and the RTP pacer; at least 1, at most 8. */
+/** One decoder per core (they run niced, below the event loop and the RTP pacer); at least 1, at most 8. */
 export function defaultDecoders(cores = availableParallelism()): number {
-  return Math.max(1, Math.min(8, cores - 1));
+  return Math.max(1, Math.min(8, cores));
 }
 
 /** A decode's outcome: the hypothesis, or "" with why there is none. */
