@@ -81,6 +81,24 @@ describe('native decoder helper', () => {
     assert.equal(await helper.decode(hours, new Int16Array(0)), '', 'empty audio decodes to nothing');
   });
 
+  test('the recognizer takes a grammar per utterance (grammar_phrases) and snaps to those phrases', { skip: !existsSync(helperBinaryPath()) }, async () => {
+    const pool = new SttDecoderPool({ name: 'stt-grammar-test', size: 1, spawn: () => SttHelperProcess.start({ hmm, dict }) });
+    try {
+      const stt = new PocketsphinxStt({ hmm, dict, phrases: ['i want to speak to an agent', 'goodbye'], snapThreshold: 0.6, pool });
+      const utt = telephone('what are your opening hours');
+      const own = stt.open({ grammar_phrases: ['what are your opening hours', 'where is the nearest branch'] });
+      own.write(utt);
+      own.end();
+      assert.equal((await own.result).results[0]!.alternatives[0]!.transcript, 'what are your opening hours');
+      const dflt = stt.open({});
+      dflt.write(telephone('goodbye'));
+      dflt.end();
+      assert.equal((await dflt.result).results[0]!.alternatives[0]!.transcript, 'goodbye', 'the next utterance is back on the assistant\'s grammar');
+    } finally {
+      pool.close();
+    }
+  });
+
   test('a malformed frame is refused and the process exits instead of decoding garbage', { skip: !existsSync(helperBinaryPath()) }, async () => {
     const p = spawn(helperBinaryPath(), ['-hmm', hmm, '-dict', dict], { stdio: ['pipe', 'pipe', 'ignore'] });
     const out: Buffer[] = [];

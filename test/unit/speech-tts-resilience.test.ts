@@ -56,6 +56,7 @@ describe('TTS failure: retry once, fallback prompt, conversation goes on', () =>
     const tts = new FlakyTts(new Set(['Broken prompt']));
     const inv = stubInvoker();
     const { runtime } = makeRuntime(a, { deps: { store, invoke: inv.invoke, makeTts: () => tts } });
+    assert.ok(speechQueueLoads().tts, 'the runtime registers its synthesis queue as "tts" for admission');
     await runtime.warm();
     assert.deepEqual(tts.said, [fallback], 'the fallback prompt is synthesized at start');
     const call = startCall(runtime);
@@ -70,6 +71,7 @@ describe('TTS failure: retry once, fallback prompt, conversation goes on', () =>
     assert.equal(inv.events.length, 0, 'no error outcome was sent');
     call.remoteHangup();
     await runtime.idle();
+    runtime.close();
     const session = runtime.recent.at(-1)!;
     await session.flushHistory();
     const h = await readSession(store, session.sessionHistoryKey);
