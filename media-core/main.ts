@@ -13,7 +13,8 @@
  * history and MAU; without either, nothing is stored), TWILIO_ACCOUNT_SID + TWILIO_AUTH_TOKEN
  * (or _PARAM) + TWILIO_API_BASE_URL for vgwActSendSMS; SPEECH (embedded | sandbox-watson |
  * watson) with WATSON_STT_URL, WATSON_TTS_URL, WATSON_IAM_URL, WATSON_SPEECH_APIKEY
- * (conversation/speech/speech-override.ts); STT_DECODER_BIN (the pocketsphinx decoder helper).
+ * (conversation/speech/speech-override.ts); STT_DECODER_BIN (the pocketsphinx decoder helper);
+ * WARM_DEADLINE_MS (10000: longest wait at start for decoders and prompts synthesized at start).
  */
 import { createLogger } from '../lib/log.ts';
 import { ConfigError } from '../lib/env.ts';
@@ -66,8 +67,11 @@ async function main(): Promise<void> {
     invoke: createLambdaInvoker({ endpoint: env.LAMBDA_ENDPOINT || lambda.endpoint, region: env.AWS_REGION || lambda.region, timeoutMs: lambda.timeoutMs }),
     sendSms: await smsSender(),
   });
-  // Speech decoders loaded and static prompts synthesized before the first call (bounded wait).
-  await runtime.warm();
+  // Speech decoders loaded and static prompts synthesized before the first call; the wait is
+  // bounded (WARM_DEADLINE_MS, default 10 s): what is not done by then goes on in the background.
+  const warmStart = performance.now();
+  await runtime.warm(Number(env.WARM_DEADLINE_MS || 10_000));
+  log.info({ ms: Math.round(performance.now() - warmStart) }, 'speech warmed');
   const host = env.SIP_HOST || '127.0.0.1';
   const sipPort = port('SIP_PORT', 5060);
   const tlsPort = env.SIP_TLS_PORT ? port('SIP_TLS_PORT', 5061) : undefined;
