@@ -20,6 +20,7 @@ import { HistoryWriter } from './history.ts';
 import type { OutcomeInvoker } from './lambda-invoke.ts';
 import { OutcomeDispatcher } from './outcome-dispatch.ts';
 import { Lru } from './speech/lru.ts';
+import { ttsFallbackPrompts } from './speech/speech-metrics.ts';
 import { fetchWav8k, type AudioLimits } from './audio-fetch.ts';
 import type { SttProvider } from './speech/stt.ts';
 import type { TtsProvider } from './speech/tts.ts';
@@ -359,6 +360,7 @@ export class ConversationSession implements TaskHost {
     }
     if (this.ended) return undefined;
     this.log.error({ err: last?.message, chars: text.length }, 'prompt skipped; fallback prompt plays');
+    ttsFallbackPrompts.inc();
     this.history.append({ who: 'system', text: `prompt skipped: text to speech failed (${last?.message ?? 'unknown'})` });
     const cached = this.d.ttsFallback?.();
     if (cached) return cached;

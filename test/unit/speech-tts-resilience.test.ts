@@ -78,6 +78,7 @@ describe('TTS failure: retry once, fallback prompt, conversation goes on', () =>
     const texts = (h?.turns ?? []).map((e) => e.text);
     assert.ok(texts.some((x) => /prompt skipped/.test(x)), `skip recorded: ${JSON.stringify(texts)}`);
     assert.ok(!texts.some((x) => /conversation failed/.test(x)), 'the conversation did not fail');
+    assert.match(await metricsRegistry.getSingleMetricAsString('media_core_tts_fallback_prompts_total'), /media_core_tts_fallback_prompts_total 1/);
   });
 });
 

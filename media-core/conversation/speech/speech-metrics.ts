@@ -50,3 +50,9 @@ export const speechServiceSeconds = new Histogram({
   buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10],
   registers: [metricsRegistry],
 });
+
+export const ttsFallbackPrompts = new Counter({
+  name: 'media_core_tts_fallback_prompts_total',
+  help: 'Prompts replaced by the fallback prompt after text to speech failed twice',
+  registers: [metricsRegistry],
+});
