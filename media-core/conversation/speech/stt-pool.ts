@@ -1,7 +1,7 @@
 /**
  * A bounded pool of pocketsphinx decoders (./stt-helper.ts) behind a bounded request queue
- * with a deadline (./bounded-queue.ts). Each slot of the queue owns one worker, started on
- * first use (or by {@link SttDecoderPool.start}) and replaced when it dies.
+ * with a deadline (./bounded-queue.ts). Each slot of the queue owns one worker, started when
+ * the pool is built and replaced (on next use) when it dies.
  *
  * {@link SttDecoderPool.decode} never throws for load: a full queue, a missed deadline or a
  * failed decoder give `{ text: '', missed }`, which the recognizer reports as an empty
@@ -23,6 +23,8 @@ export interface SttPoolOptions {
   deadlineMs?: number;
   /** Starts one worker. */
   spawn: () => Promise<SttWorker>;
+  /** Start every worker at construction (default true); otherwise on first use or {@link SttDecoderPool.start}. */
+  eager?: boolean;
   /** Reports a worker failure (logging). */
   onWorkerError?: (err: Error) => void;
 }
@@ -50,6 +52,9 @@ export class SttDecoderPool {
     this.workers = new Array(size).fill(undefined);
     this.starting = new Array(size).fill(undefined);
     this.queue = new BoundedQueue({ name: o.name ?? 'stt', concurrency: size, bound: o.queueBound ?? 32 * size, deadlineMs: o.deadlineMs ?? 3000 });
+    // Models load now, in the background: a load counted against the first utterance's
+    // deadline would make it a no-match on a busy machine.
+    if (o.eager !== false) this.start().catch((err: Error) => o.onWorkerError?.(err));
   }
 
   /** A decode running this long kills its worker, ms: 4 deadlines, at least 10 s. */
