@@ -238,13 +238,19 @@ export function createWatsonEmulator(o: WatsonEmulatorOptions): WatsonEmulator {
       send({ error });
       ws.close(1011);
     };
+    // One timer per session, pushed back by each message (refresh() reuses it).
     const armIdle = () => {
-      clearTimeout(idle);
-      idle = setTimeout(() => fail(`Session timed out due to inactivity after ${Math.round((o.inactivityMs ?? 30_000) / 1000)} seconds.`), o.inactivityMs ?? 30_000);
+      if (idle) idle.refresh();
+      else idle = setTimeout(() => fail(`Session timed out due to inactivity after ${Math.round((o.inactivityMs ?? 30_000) / 1000)} seconds.`), o.inactivityMs ?? 30_000);
     };
     const words = () => (s.applied.language && o.languageCustomizations?.[s.applied.language]) || transcript;
     armIdle();
     ws.on('close', () => clearTimeout(idle));
+    // A malformed frame from a client must end that session only, never the sandbox.
+    ws.on('error', (e) => {
+      s.error = e.message;
+      ws.terminate();
+    });
     ws.on('message', (data, isBinary) => {
       armIdle();
       if (isBinary) {

@@ -11,6 +11,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { helperBinaryPath, namedGrammar, SttHelperProcess, type NamedGrammar, type SttWorker } from '../../media-core/conversation/speech/stt-helper.ts';
 import { SttDecoderPool } from '../../media-core/conversation/speech/stt-pool.ts';
+import { createDecoderPool, decoderKind } from '../../media-core/conversation/speech/stt-decoders.ts';
 import { PocketsphinxStt } from '../../media-core/conversation/speech/stt-pocketsphinx.ts';
 import { buildJsgf } from '../../media-core/conversation/speech/grammar.ts';
 import { concat, upsample2x } from '../../media-core/conversation/speech/pcm.ts';
@@ -113,6 +114,27 @@ describe('native decoder helper', () => {
     const all = Buffer.concat(out);
     assert.equal(String.fromCharCode(all[4]!), 'R');
     assert.match(all.toString('utf8', 10), /frame length out of bounds/);
+  });
+});
+
+describe('without the helper', () => {
+  test('the pool falls back to one pocketsphinx_continuous per utterance, same bounds', async () => {
+    const saved = process.env.STT_DECODER_BIN;
+    process.env.STT_DECODER_BIN = '/nonexistent/stt_decoder';
+    try {
+      assert.equal(decoderKind(), 'pocketsphinx_continuous');
+      const pool = createDecoderPool({ hmm, dict, name: 'stt-oneshot-test', size: 1, deadlineMs: 20_000 });
+      try {
+        const g = namedGrammar('#JSGF V1.0;\ngrammar g;\npublic <u> = what are your opening hours | goodbye;\n');
+        assert.deepEqual(await pool.decode(g, wideband(telephone('goodbye'))), { text: 'goodbye' });
+        assert.equal(pool.queue.o.concurrency, 1);
+      } finally {
+        pool.close();
+      }
+    } finally {
+      if (saved === undefined) delete process.env.STT_DECODER_BIN;
+      else process.env.STT_DECODER_BIN = saved;
+    }
   });
 });
 

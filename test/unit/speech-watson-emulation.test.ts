@@ -8,6 +8,7 @@ import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
+import WebSocket from 'ws';
 import { startSandboxes, type RunningSandboxes } from '../../sandboxes/server.ts';
 import { IamTokenSource } from '../../media-core/conversation/iam.ts';
 import { WatsonStt } from '../../media-core/conversation/speech/stt-watson.ts';
@@ -74,7 +75,7 @@ describe('Watson emulation against our clients', () => {
     assert.equal(session.query.model, 'en-US_NarrowbandModel');
   });
 
-  test('STT: an unknown model or a bad token is refused at the handshake', async () => {
+  test('STT: an unknown model is refused at the handshake', async () => {
     const rec = stt().open({ model: 'xx-XX_NoSuchModel' });
     rec.end();
     await assert.rejects(rec.result, /Watson STT connection failed: Unexpected server response: 400/);
@@ -89,6 +90,31 @@ describe('Watson emulation against our clients', () => {
     assert.equal('language_customization_id' in session.start!, false);
     assert.deepEqual(session.warnings, [], 'no "Unknown arguments" warning');
     assert.equal(r.results[0]!.alternatives[0]!.transcript, 'what are your branch opening hours ');
+  });
+
+  test('hostile clients: audio before start, an oversized frame, no token -> that session ends, the emulation goes on', async () => {
+    const token = await iam().token();
+    const url = `${base.replace('http', 'ws')}/speech-to-text/v1/recognize?model=en-US_NarrowbandModel`;
+    const open = (headers: Record<string, string>) => new WebSocket(url, { headers });
+    const early = open({ authorization: `Bearer ${token}` });
+    const got = await new Promise<string>((resolve, reject) => {
+      early.on('open', () => early.send(Buffer.alloc(320)));
+      early.on('message', (d) => resolve(d.toString()));
+      early.on('error', reject);
+    });
+    assert.match(got, /"error":"Audio received before a start message"/);
+    const big = open({ authorization: `Bearer ${token}` });
+    const closed = await new Promise<number>((resolve) => {
+      big.on('open', () => big.send(Buffer.alloc(2 * 1024 * 1024)));
+      big.on('close', (code) => resolve(code));
+      big.on('error', () => {});
+    });
+    assert.equal(closed, 1009, 'message too big');
+    const anon = open({});
+    const status = await new Promise<number>((resolve) => anon.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0)));
+    assert.equal(status, 401);
+    const { r } = await recognize({});
+    assert.equal(r.results[0]!.final, true, 'the emulation still serves');
   });
 
   test('TTS: synthesize streams mu-law audio of the text; an unknown voice is an error', async () => {
