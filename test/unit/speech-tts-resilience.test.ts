@@ -19,6 +19,8 @@ import { BoundedTts } from '../../media-core/conversation/speech/tts-bounded.ts'
 import { BoundedQueue, QueueFullError, DeadlineError } from '../../media-core/conversation/speech/bounded-queue.ts';
 import { speechQueueLoads } from '../../media-core/conversation/speech/speech-load.ts';
 import { metricsRegistry } from '../../media-core/observability/metrics.ts';
+import { LocalAssistant } from '../../media-core/conversation/assistants/local.ts';
+import { staticPrompts } from '../../media-core/conversation/speech/static-prompts.ts';
 
 const text = (t: string): GenericResponse => ({ response_type: 'text', text: t });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -79,6 +81,30 @@ describe('TTS failure: retry once, fallback prompt, conversation goes on', () =>
     assert.ok(texts.some((x) => /prompt skipped/.test(x)), `skip recorded: ${JSON.stringify(texts)}`);
     assert.ok(!texts.some((x) => /conversation failed/.test(x)), 'the conversation did not fail');
     assert.match(await metricsRegistry.getSingleMetricAsString('media_core_tts_fallback_prompts_total'), /media_core_tts_fallback_prompts_total 1/);
+  });
+});
+
+describe('prompts synthesized at start', () => {
+  test("the local assistant's static prompts (not templated ones) and the fallback prompt are synthesized by warm(); a call then hits the cache", async () => {
+    const local = LocalAssistant.fromFile('media-core/config/demo-assistant.json');
+    const prompts = staticPrompts(local.script);
+    assert.ok(prompts.includes('We are open Monday to Friday, from 9 in the morning to 5 in the afternoon.'));
+    assert.ok(prompts.includes('Please hold while I transfer you to an agent.'), 'connect_to_agent messages too');
+    assert.ok(prompts.every((p) => !p.includes('{{')), 'templated texts are left to the call');
+    const tts = new FlakyTts(new Set());
+    const { runtime } = makeRuntime(local, { deps: { makeTts: () => tts } });
+    try {
+      await runtime.warm();
+      for (const p of prompts) assert.equal(tts.attempts.get(p), 1, `synthesized once at start: ${p}`);
+      assert.equal(tts.attempts.get('Sorry, part of this message could not be played.'), 1);
+      const call = startCall(runtime);
+      await until(() => call.plays.length === 1, 'welcome playing');
+      assert.equal(tts.attempts.get(prompts[0]!), 1, 'the welcome came from the cache');
+      call.remoteHangup();
+      await runtime.idle();
+    } finally {
+      runtime.close();
+    }
   });
 });
 
