@@ -9,7 +9,10 @@
  * DYNAMODB_ENDPOINT, SESSION_HISTORY_TTL_DAYS, STOP_GRACE_PERIOD_MS and DRAIN_DEADLINE_MS;
  * MAU_HASH_KEY_PARAM / MAU_HASH_KEY (the HMAC key of the MAU hash, lib/store/mau-key.ts);
  * TWILIO_ACCOUNT_SID + TWILIO_AUTH_TOKEN (or _PARAM) + TWILIO_API_BASE_URL for vgwActSendSMS
- * (adapters/twilio/config.ts).
+ * (adapters/twilio/config.ts); SPEECH (embedded | sandbox-watson | watson) with WATSON_STT_URL,
+ * WATSON_TTS_URL, WATSON_IAM_URL, WATSON_SPEECH_APIKEY (conversation/speech/speech-override.ts);
+ * STT_DECODER_BIN (the pocketsphinx decoder helper); WARM_DEADLINE_MS (longest wait at start
+ * for decoders and prompts synthesized at start).
  *
  * Drain: SIGTERM stops admitting; running calls get DRAIN_DEADLINE_MS to end by themselves;
  * then each gets its integration's drainAction (transfer to the default agent target, else
@@ -27,6 +30,7 @@ import { loadConfigFile } from './config/load.ts';
 import { createConversationRuntime, type RuntimeDeps } from './conversation/runtime.ts';
 import { createLambdaInvoker } from './conversation/lambda-invoke.ts';
 import { missingSpeechPrerequisites } from './conversation/prerequisites.ts';
+import { applySpeechMode } from './conversation/speech/speech-override.ts';
 import { startEngine } from './engine/engine.ts';
 import { accessOptionsFromConfig } from './edge/from-config.ts';
 
@@ -48,7 +52,9 @@ async function main(): Promise<void> {
   // The session history writer reads it lazily; a bad value stops the start here instead.
   sessionHistoryTtlDays(env);
   const file = e.CONFIG_FILE;
-  const loaded = loadConfigFile(file);
+  const file0 = loadConfigFile(file);
+  // SPEECH selects embedded speech (the file's) or Watson (e.g. the sandboxes' emulation).
+  const loaded = { ...file0, config: applySpeechMode(file0.config, env) };
   const missing = missingSpeechPrerequisites(loaded.config);
   if (missing.length) {
     process.stderr.write(`media core cannot start:\n${missing.map((m) => `  - ${m}`).join('\n')}\n`);
@@ -66,6 +72,11 @@ async function main(): Promise<void> {
     invoke: createLambdaInvoker({ endpoint: e.LAMBDA_ENDPOINT || lambda.endpoint, region: e.AWS_REGION || lambda.region, timeoutMs: lambda.timeoutMs }),
     sendSms: await smsSender(),
   });
+  // Speech decoders loaded and static prompts synthesized before the first call; the wait is
+  // bounded (WARM_DEADLINE_MS, default 10 s): what is not done by then goes on in the background.
+  const warmStart = performance.now();
+  await runtime.warm(e.WARM_DEADLINE_MS);
+  log.info({ ms: Math.round(performance.now() - warmStart) }, 'speech warmed');
   const host = e.SIP_HOST;
   const sipPort = e.SIP_PORT;
   const tlsPort = e.SIP_TLS_PORT;
@@ -110,6 +121,7 @@ async function main(): Promise<void> {
       await engine.drain(e.DRAIN_DEADLINE_MS, { action: (call) => runtime.drain(call), actionMs: drainActionBudgetMs(e) });
       await Promise.race([runtime.idle(), new Promise((r) => setTimeout(r, EXIT_MARGIN_MS / 2).unref())]);
       await engine.close();
+      runtime.close();
     } finally {
       process.exit(0);
     }

@@ -7,6 +7,9 @@
  * - POST /_sandbox/faults   queue a FaultRule (or an array of them); answers the queue length
  * - POST /_sandbox/reset    clears events, faults and vendor state
  * - GET  /_sandbox/health   {ok:true}
+ *
+ * It also emulates IBM Watson Speech to Text (WebSocket recognize), Text to Speech and the
+ * IAM token endpoint (sandboxes/watson.ts), for `SPEECH=sandbox-watson`.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -16,6 +19,7 @@ import { createAmazonConnectSandbox } from './amazon-connect.ts';
 import { createNiceCxoneSandbox } from './nice-cxone.ts';
 import { parseJson, sendJson } from './http.ts';
 import { createTwilioSandbox } from './twilio.ts';
+import { createWatsonEmulator, watsonOptionsFromEnv, type WatsonEmulator, type WatsonEmulatorOptions } from './watson.ts';
 
 export interface SandboxOptions {
   /** TCP port (default 4010; 0 = any free port). */
@@ -26,6 +30,8 @@ export interface SandboxOptions {
   credentials?: SandboxCredentials;
   /** Extra vendor sandboxes to mount (tests). */
   extra?: VendorSandbox[];
+  /** Watson speech emulation settings; default {@link watsonOptionsFromEnv}. */
+  watson?: WatsonEmulatorOptions;
 }
 
 export interface RunningSandboxes {
@@ -38,6 +44,9 @@ export interface RunningSandboxes {
   addFault(rule: FaultRule): void;
   reset(): void;
   stop(): Promise<void>;
+  /** The Watson speech emulation (its fake API key is in its options). */
+  watson: WatsonEmulator;
+  watsonApiKey: string;
 }
 
 const VENDORS: SandboxVendor[] = ['amazon_connect', 'nice_cxone', 'twilio'];
@@ -59,6 +68,8 @@ export async function startSandboxes(opts: SandboxOptions = {}): Promise<Running
     createTwilioSandbox(credentials.twilio),
     ...(opts.extra ?? []),
   ];
+  const watsonOptions = opts.watson ?? watsonOptionsFromEnv();
+  const watson = createWatsonEmulator(watsonOptions);
   let events: SandboxEvent[] = [];
   let faults: (FaultRule & { left: number })[] = [];
   let seq = 0;
@@ -85,6 +96,7 @@ export async function startSandboxes(opts: SandboxOptions = {}): Promise<Running
     events = [];
     faults = [];
     for (const v of vendors) v.reset();
+    watson.reset();
   };
 
   async function route(req: IncomingMessage, res: ServerResponse, body: Buffer): Promise<void> {
@@ -103,6 +115,7 @@ export async function startSandboxes(opts: SandboxOptions = {}): Promise<Running
       return sendJson(res, 200, { queued: faults.length });
     }
     for (const v of vendors) if (await v.handle(req, res, body, ctx)) return;
+    if (await watson.handle(req, res, body)) return;
     sendJson(res, 404, { error: `no sandbox route for ${req.method} ${path}` });
   }
 
@@ -123,6 +136,9 @@ export async function startSandboxes(opts: SandboxOptions = {}): Promise<Running
       });
     });
   });
+  server.on('upgrade', (req, socket, head) => {
+    if (!watson.upgrade(req, socket, head)) socket.end('HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\nconnection: close\r\n\r\n');
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port ?? 4010, host, () => resolve());
@@ -136,8 +152,11 @@ export async function startSandboxes(opts: SandboxOptions = {}): Promise<Running
     events: () => events.map((e) => ({ ...e })),
     addFault,
     reset,
+    watson,
+    watsonApiKey: watsonOptions.apiKey,
     stop: () =>
       new Promise<void>((resolve) => {
+        watson.close();
         server.closeAllConnections();
         server.close(() => resolve());
       }),

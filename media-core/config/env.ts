@@ -9,6 +9,7 @@
  * | SIP_HOST | address SIP and RTP bind to (127.0.0.1) |
  * | SIP_PORT | SIP over UDP and TCP (5060) |
  * | SIP_TLS_PORT, SIP_TLS_CERT_FILE, SIP_TLS_KEY_FILE | SIP over TLS (off; the port needs both files) |
+ * | WARM_DEADLINE_MS | longest wait at start for speech decoders and prompts synthesized at start (10000 ms) |
  * | SIP_TLS_CLIENT_CA_FILE | require TLS client certificates signed by this CA, mTLS (unset) |
  * | SIP_PUBLIC_HOST | host put in Via/Contact/SDP when behind NAT (unset) |
  * | RTP_PORT_MIN, RTP_PORT_MAX | RTP port range (10000-10999) |
@@ -51,6 +52,8 @@ export const MediaCoreEnv = z
     SIP_TLS_KEY_FILE: nonEmpty.optional(),
     /** PEM CA file: TLS clients must present a certificate signed by it (mTLS). */
     SIP_TLS_CLIENT_CA_FILE: nonEmpty.optional(),
+    /** Longest wait at start for the speech decoders and the prompts synthesized at start, ms. */
+    WARM_DEADLINE_MS: z.coerce.number().int().min(0).max(120_000).default(10_000),
     SIP_PUBLIC_HOST: z.string().regex(/^[0-9A-Za-z.:-]+$/, 'must be an IP address or host name').optional(),
     RTP_PORT_MIN: Port.default(10000),
     RTP_PORT_MAX: Port.default(10999),

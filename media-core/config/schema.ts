@@ -96,6 +96,16 @@ export const SttConfig = z.discriminatedUnion('provider', [
     /** wss URL of the instance, e.g. wss://api.us-south.speech-to-text.watson.cloud.ibm.com/instances/<id>. */
     url: z.string().min(1),
     model: z.string().default('en-US_NarrowbandModel'),
+    /**
+     * Custom language model (GUID), sent as the recognize WebSocket's
+     * `language_customization_id` URL parameter
+     * (https://cloud.ibm.com/apidocs/speech-to-text#recognize-audio-websockets).
+     */
+    languageCustomizationId: z.string().regex(/^[0-9a-fA-F-]{1,64}$/).optional(),
+    /** Custom acoustic model (GUID): the `acoustic_customization_id` URL parameter. */
+    acousticCustomizationId: z.string().regex(/^[0-9a-fA-F-]{1,64}$/).optional(),
+    /** Weight of the custom language model, 0-1 (start message `customization_weight`). */
+    customizationWeight: z.number().min(0).max(1).optional(),
     iamUrl: z.string().url().default('https://iam.cloud.ibm.com/identity/token'),
     apiKeyEnv: z.string().min(1),
   }),
@@ -124,6 +134,22 @@ export const SpeechConfig = z.object({
   vad: VadConfig.default(VadConfig.parse({})),
 });
 export type SpeechConfig = z.infer<typeof SpeechConfig>;
+
+export const SpeechQueuesConfig = z.object({
+  /** pocketsphinx decoder processes (niced); 0: one per core, at most 8. */
+  sttDecoders: z.number().int().min(0).max(64).default(0),
+  /** Utterances waiting for a decoder; beyond it an utterance gets a no-match turn (and admission refuses new calls). */
+  sttQueueBound: z.number().int().min(1).max(10_000).default(64),
+  /** End of utterance to hypothesis, ms; a later one is a no-match turn. */
+  sttDeadlineMs: z.number().int().min(100).max(60_000).default(3000),
+  /** Syntheses (espeak-ng + sox, or Watson TTS requests) running at once; 0: two per core. */
+  ttsConcurrency: z.number().int().min(0).max(256).default(0),
+  /** Syntheses waiting for a slot; beyond it a prompt is refused (retry, then the fallback prompt). */
+  ttsQueueBound: z.number().int().min(1).max(10_000).default(200),
+  /** Request to start of audio, ms. */
+  ttsDeadlineMs: z.number().int().min(100).max(60_000).default(10_000),
+});
+export type SpeechQueuesConfig = z.infer<typeof SpeechQueuesConfig>;
 
 const SipUri = z.string().regex(/^(sip|tel):/, 'must be a sip: or tel: URI');
 
@@ -270,6 +296,8 @@ export const IntegrationConfig = z.object({
   silenceHangup: z.enum(['unhandled', 'always', 'never']).default('unhandled'),
   /** Who may signal for this number (default: loopback sources only, no digest, any transport). */
   access: AccessConfig.default({ allow: ['127.0.0.0/8', '::1/128'], tlsOnly: false }),
+  /** Played (synthesized at start, cached) when a prompt could not be synthesized after one retry; the conversation goes on. */
+  ttsFallbackMessage: z.string().min(1).max(500).default('Sorry, part of this message could not be played.'),
 });
 export type IntegrationConfig = z.infer<typeof IntegrationConfig>;
 
@@ -328,6 +356,8 @@ export const MediaCoreConfig = z
         seed: z.array(z.object({ phone_number: E164, description: z.string().max(256).default(''), integration: IntegrationName })).default([]),
       })
       .default({ cacheTtlMs: 5000, seed: [] }),
+    /** Bounds of the embedded speech helpers, shared by every call (media-core/conversation/speech/bounded-queue.ts). */
+    speechQueues: SpeechQueuesConfig.default(SpeechQueuesConfig.parse({})),
   })
   .superRefine((c, ctx) => {
     const seen = new Set<string>();

@@ -23,13 +23,20 @@ import { configNumbers, createRouter } from './routing.ts';
 import { ConversationSession, type SmsRequestLike } from './session.ts';
 import { ByteBudgetAudioCache } from './audio-cache.ts';
 import type { AudioLimits } from './audio-fetch.ts';
+import { Lru } from './speech/lru.ts';
+import { BoundedQueue } from './speech/bounded-queue.ts';
+import { staticPrompts } from './speech/static-prompts.ts';
+import { createDecoderPool } from './speech/stt-decoders.ts';
 import { PocketsphinxStt } from './speech/stt-pocketsphinx.ts';
+import type { SttDecoderPool } from './speech/stt-pool.ts';
 import type { SttProvider } from './speech/stt.ts';
 import { WatsonStt } from './speech/stt-watson.ts';
 import { CachedTts } from './speech/tts-cache.ts';
+import { BoundedTts, defaultTtsConcurrency } from './speech/tts-bounded.ts';
 import { EspeakTts } from './speech/tts-espeak.ts';
 import { WatsonTts } from './speech/tts-watson.ts';
 import type { TtsProvider } from './speech/tts.ts';
+import type { Settings } from './speech/update-strategy.ts';
 import type { AssistantConnector } from './types.ts';
 
 export interface RuntimeDeps {
@@ -60,6 +67,31 @@ export interface ConversationRuntime {
   drain(call: Call): Promise<void>;
   /** Reads the numbers list now instead of within `numbers.cacheTtlMs` (tests, tools). Never rejects. */
   refreshNumbers(): Promise<void>;
+  /**
+   * Startup work, before calls arrive: starts the speech decoders, synthesizes each
+   * integration's fallback prompt and the local assistants' static prompts. Failures are
+   * logged (a prompt is then synthesized when first needed); resolves within `deadlineMs`.
+   */
+  warm(deadlineMs?: number): Promise<void>;
+  /** Stops the speech decoders and refuses queued speech work (shutdown, tests). */
+  close(): void;
+}
+
+/** The TTS settings a call starts with (the cache key of prompts synthesized at start). */
+export function ttsDefaultsOf(speech: SpeechConfig): Settings {
+  return { voice: speech.tts.voice, ...(speech.tts.provider === 'espeak' ? { rate: speech.tts.rate } : {}) };
+}
+
+/** The STT settings a call starts with: Watson's model and custom models. */
+export function sttDefaultsOf(speech: SpeechConfig): Settings {
+  const s = speech.stt;
+  if (s.provider !== 'watson') return {};
+  return {
+    model: s.model,
+    ...(s.languageCustomizationId ? { language_customization_id: s.languageCustomizationId } : {}),
+    ...(s.acousticCustomizationId ? { acoustic_customization_id: s.acousticCustomizationId } : {}),
+    ...(s.customizationWeight !== undefined ? { customization_weight: s.customizationWeight } : {}),
+  };
 }
 
 export function createConversationRuntime(loaded: LoadedConfig, deps: RuntimeDeps = {}): ConversationRuntime {
@@ -106,6 +138,9 @@ export function createConversationRuntime(loaded: LoadedConfig, deps: RuntimeDep
     return a;
   };
 
+  const q = config.speechQueues;
+  // One synthesis queue for the process: every provider's syntheses share its bound.
+  const ttsQueue = new BoundedQueue({ name: 'tts', concurrency: q.ttsConcurrency || defaultTtsConcurrency(), bound: q.ttsQueueBound, deadlineMs: q.ttsDeadlineMs });
   const ttsCaches = new Map<string, CachedTts>();
   const ttsFor = (name: string): CachedTts => {
     let t = ttsCaches.get(name);
@@ -116,11 +151,30 @@ export function createConversationRuntime(loaded: LoadedConfig, deps: RuntimeDep
       : s.tts.provider === 'espeak'
         ? new EspeakTts({ voice: s.tts.voice, rate: s.tts.rate })
         : new WatsonTts({ url: s.tts.url, voice: s.tts.voice, timeoutMs: s.tts.timeoutMs, iam: iam(s.tts.iamUrl, s.tts.apiKeyEnv) });
-    t = new CachedTts(inner, config.ttsCacheEntries);
+    t = new CachedTts(new BoundedTts(inner, ttsQueue), config.ttsCacheEntries);
     ttsCaches.set(name, t);
     return t;
   };
 
+  // Decoder pools by acoustic model and dictionary, shared by every integration using them.
+  const pools = new Map<string, SttDecoderPool>();
+  const poolFor = (hmm: string, dict: string): SttDecoderPool => {
+    const id = `${hmm}|${dict}`;
+    let p = pools.get(id);
+    if (!p) {
+      p = createDecoderPool({
+        hmm,
+        dict,
+        name: pools.size === 0 ? 'stt' : `stt-${pools.size + 1}`,
+        size: q.sttDecoders,
+        queueBound: q.sttQueueBound,
+        deadlineMs: q.sttDeadlineMs,
+        onWorkerError: (err) => log.error({ err: err.message }, 'speech decoder failed; the utterance gets a no-match turn'),
+      });
+      pools.set(id, p);
+    }
+    return p;
+  };
   const sttProviders = new Map<string, SttProvider | undefined>();
   const sttFor = (i: IntegrationConfig): SttProvider | undefined => {
     const id = `${i.speech}|${i.assistant}`;
@@ -131,8 +185,15 @@ export function createConversationRuntime(loaded: LoadedConfig, deps: RuntimeDep
     const p = deps.makeStt
       ? deps.makeStt(s, phrases)
       : s.stt.provider === 'pocketsphinx'
-        ? new PocketsphinxStt({ hmm: s.stt.hmm, dict: s.stt.dict, phrases, snapThreshold: s.stt.snapThreshold })
-        : new WatsonStt({ url: s.stt.url, model: s.stt.model, iam: iam(s.stt.iamUrl, s.stt.apiKeyEnv) });
+        ? new PocketsphinxStt({ hmm: s.stt.hmm, dict: s.stt.dict, phrases, snapThreshold: s.stt.snapThreshold, pool: poolFor(s.stt.hmm, s.stt.dict) })
+        : new WatsonStt({
+            url: s.stt.url,
+            model: s.stt.model,
+            languageCustomizationId: s.stt.languageCustomizationId,
+            acousticCustomizationId: s.stt.acousticCustomizationId,
+            customizationWeight: s.stt.customizationWeight,
+            iam: iam(s.stt.iamUrl, s.stt.apiKeyEnv),
+          });
     sttProviders.set(id, p);
     return p;
   };
@@ -145,6 +206,42 @@ export function createConversationRuntime(loaded: LoadedConfig, deps: RuntimeDep
   }
 
   const contacts = deps.contacts ?? new ContactVerifier({ store: deps.store, env, log });
+  // Fallback prompt audio by integration number, synthesized by warm().
+  const fallbacks = new Map<string, Int16Array>();
+  const drain = async (src: Awaited<ReturnType<TtsProvider['synthesize']>>): Promise<Int16Array> => {
+    if (src instanceof Int16Array) return src;
+    const parts: Int16Array[] = [];
+    for await (const c of src) parts.push(c);
+    const out = new Int16Array(parts.reduce((n, c) => n + c.length, 0));
+    let o = 0;
+    for (const c of parts) {
+      out.set(c, o);
+      o += c.length;
+    }
+    return out;
+  };
+  const warm = async (): Promise<void> => {
+    const jobs: Promise<unknown>[] = [];
+    for (const p of pools.values()) jobs.push(p.start().catch((err: Error) => log.error({ err: err.message }, 'speech decoders not started; they start on first use')));
+    for (const i of config.integrations) {
+      const speech = config.speech[i.speech]!;
+      const tts = ttsFor(i.speech);
+      const settings = ttsDefaultsOf(speech);
+      jobs.push(
+        tts
+          .synthesize(i.ttsFallbackMessage, settings)
+          .then(drain)
+          .then((pcm) => fallbacks.set(i.number, pcm))
+          .catch((err: Error) => log.error({ err: err.message, number: i.number }, 'fallback prompt not synthesized at start')),
+      );
+      const a = assistantFor(i.assistant);
+      if (a instanceof LocalAssistant) {
+        for (const text of staticPrompts(a.script)) jobs.push(tts.synthesize(text, settings).then(drain).catch((err: Error) => log.warn({ err: err.message }, 'static prompt not synthesized at start')));
+      }
+    }
+    await Promise.all(jobs);
+  };
+
   let active = 0;
   let idleWaiters: (() => void)[] = [];
   const recent: ConversationSession[] = [];
@@ -158,6 +255,11 @@ export function createConversationRuntime(loaded: LoadedConfig, deps: RuntimeDep
     recent,
     refreshNumbers: () => route.refresh(),
     tts: (name) => ttsCaches.get(name),
+    warm: (deadlineMs = 60_000) => Promise.race([warm(), new Promise<void>((r) => setTimeout(r, deadlineMs).unref())]),
+    close() {
+      ttsQueue.close();
+      for (const p of pools.values()) p.close();
+    },
     idle: () => (active === 0 ? Promise.resolve() : new Promise((r) => idleWaiters.push(r))),
     drain: async (call: Call) => {
       await running.get(call)?.drain().catch((err: Error) => log.error({ callId: call.info.callId, err: err.message }, 'drain action failed'));
@@ -215,16 +317,15 @@ export function createConversationRuntime(loaded: LoadedConfig, deps: RuntimeDep
   function startSession(call: Call, integration: IntegrationConfig, clog: Logger): void {
     {
       const speech = config.speech[integration.speech]!;
-      const { provider: _tp, ...ttsDefaults } = speech.tts as Record<string, unknown>;
-      const { provider: _sp, ...sttDefaults } = speech.stt as Record<string, unknown>;
       const session = new ConversationSession({
         call,
         integration,
         assistant: assistantFor(integration.assistant),
         tts: ttsFor(integration.speech),
-        ttsDefaults: { voice: ttsDefaults.voice, ...(speech.tts.provider === 'espeak' ? { rate: speech.tts.rate } : {}) },
+        ttsDefaults: ttsDefaultsOf(speech),
+        ttsFallback: () => fallbacks.get(integration.number),
         stt: sttFor(integration),
-        sttDefaults: speech.stt.provider === 'watson' ? { model: speech.stt.model } : {},
+        sttDefaults: sttDefaultsOf(speech),
         vad: speech.vad,
         sessionHistoryKey: newSessionHistoryKey(),
         store: deps.store,

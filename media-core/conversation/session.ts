@@ -21,6 +21,8 @@ import type { OutcomeInvoker } from './lambda-invoke.ts';
 import { OutcomeDispatcher } from './outcome-dispatch.ts';
 import type { AudioCache } from './audio-cache.ts';
 import { agentMessageFrom } from '../../adapters/common/agent-message.ts';
+import { Lru } from './speech/lru.ts';
+import { ttsFallbackPrompts } from './speech/speech-metrics.ts';
 import { fetchWav8k, type AudioLimits } from './audio-fetch.ts';
 import type { SttProvider } from './speech/stt.ts';
 import type { TtsProvider } from './speech/tts.ts';
@@ -52,6 +54,8 @@ export interface SessionDeps {
   log: Logger;
   /** Limits of fetched audio files. */
   audioLimits?: AudioLimits;
+  /** The fallback prompt's audio, synthesized at start (undefined: synthesized when needed). */
+  ttsFallback?: () => Int16Array | undefined;
 }
 
 interface PendingInput {
@@ -119,6 +123,11 @@ export class ConversationSession implements TaskHost {
       onFinalTimeout: () => this.deliver({ text: VGW_TEXT.finalUtteranceTimeout, isDtmf: false, vars: { final_utterance_timeout_occurred: true } }),
       onError: (err) => this.setFatal(err),
     });
+  }
+
+  /** The session history key (tests, the screen pop). */
+  get sessionHistoryKey(): string {
+    return this.d.sessionHistoryKey;
   }
 
   get bargedIn(): boolean {
@@ -355,9 +364,39 @@ export class ConversationSession implements TaskHost {
   // ---- TaskHost ----
 
   async say(text: string): Promise<PlaybackResult> {
-    const src = await this.d.tts.synthesize(text, effective(this.tts));
-    if (this.ended) return { completed: false, playedMs: 0 };
+    const src = await this.synthesizeOrFallback(text);
+    if (this.ended || !src) return { completed: false, playedMs: 0 };
     return this.play(src);
+  }
+
+  /**
+   * A failed synthesis is retried once; then the fallback prompt (integration
+   * ttsFallbackMessage, synthesized at start) takes its place and the skip is recorded in
+   * the session history, so a TTS failure never ends the conversation.
+   * @returns undefined when not even the fallback prompt can be had (nothing plays).
+   */
+  private async synthesizeOrFallback(text: string): Promise<Parameters<Call['play']>[0] | undefined> {
+    let last: Error | undefined;
+    for (let attempt = 0; attempt < 2 && !this.ended; attempt++) {
+      try {
+        return await this.d.tts.synthesize(text, effective(this.tts));
+      } catch (err) {
+        last = err as Error;
+        this.log.warn({ err: last.message, attempt: attempt + 1, chars: text.length }, 'text to speech failed');
+      }
+    }
+    if (this.ended) return undefined;
+    this.log.error({ err: last?.message, chars: text.length }, 'prompt skipped; fallback prompt plays');
+    ttsFallbackPrompts.inc();
+    this.history.append({ who: 'system', text: `prompt skipped: text to speech failed (${last?.message ?? 'unknown'})` });
+    const cached = this.d.ttsFallback?.();
+    if (cached) return cached;
+    try {
+      return await this.d.tts.synthesize(this.cfg.ttsFallbackMessage, this.d.ttsDefaults);
+    } catch (err) {
+      this.log.error({ err: (err as Error).message }, 'fallback prompt not available');
+      return undefined;
+    }
   }
 
   private async play(src: Parameters<Call['play']>[0]): Promise<PlaybackResult> {

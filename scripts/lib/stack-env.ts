@@ -78,6 +78,8 @@ export interface StackSecrets {
   contactTokenSecret: string;
   /** API key of the CXone mint endpoint (functions/nice-cxone/contact-token.ts). */
   cxoneMintApiKey: string;
+  /** API key the Watson speech emulation accepts (SPEECH=sandbox-watson). */
+  watsonApiKey: string;
 }
 
 /** Random, obviously fake values (never real credentials). */
@@ -96,6 +98,7 @@ export function generateSecrets(): StackSecrets {
     screenPopSecret: `local-fake-screen-pop-${randomBytes(32).toString('base64url')}`,
     contactTokenSecret: `local-fake-contact-token-${randomBytes(32).toString('base64url')}`,
     cxoneMintApiKey: `local-fake-mint-key-${hex(16)}`,
+    watsonApiKey: `local-fake-watson-${hex(16)}`,
   };
 }
 
@@ -160,7 +163,15 @@ export interface StackEnvOptions {
   configFile?: string;
   /** LOG_LEVEL for every component (default info). */
   logLevel?: string;
+  /**
+   * Speech path (SPEECH): `embedded` (default: espeak-ng, pocketsphinx) or `sandbox-watson`
+   * (IBM Watson Speech to Text and Text to Speech, emulated by the sandboxes).
+   */
+  speech?: string;
 }
+
+/** The speech paths `npm start` can run (SPEECH). */
+export const STACK_SPEECH = ['embedded', 'sandbox-watson'] as const;
 
 /**
  * Computes every component's environment from the ports and the per-run secrets.
@@ -168,6 +179,8 @@ export interface StackEnvOptions {
  */
 export function computeStackEnv(ports: Ports, secrets: StackSecrets, opts: StackEnvOptions = {}): StackEnv {
   const host = opts.host ?? '127.0.0.1';
+  const speech = opts.speech || 'embedded';
+  if (!(STACK_SPEECH as readonly string[]).includes(speech)) throw new Error(`SPEECH=${speech}: one of ${STACK_SPEECH.join(', ')}`);
   const urls = stackUrls(ports, host);
   const logLevel = opts.logLevel ?? 'info';
   const aws = {
@@ -245,5 +258,16 @@ export function computeStackEnv(ports: Ports, secrets: StackSecrets, opts: Stack
     // Verifies the contact tokens the Connect flow function and the CXone mint endpoint issue.
     CONTACT_TOKEN_SECRET: secrets.contactTokenSecret,
   };
+  if (speech === 'sandbox-watson') {
+    // The sandboxes emulate Watson STT (WebSocket), TTS and IAM on their own port (sandboxes/watson.ts).
+    sandboxes.SANDBOX_WATSON_APIKEY = secrets.watsonApiKey;
+    Object.assign(mediaCore, {
+      SPEECH: 'sandbox-watson',
+      WATSON_STT_URL: `${urls.sandbox.replace(/^http/, 'ws')}/speech-to-text`,
+      WATSON_TTS_URL: `${urls.sandbox}/text-to-speech`,
+      WATSON_IAM_URL: `${urls.sandbox}/identity/token`,
+      WATSON_SPEECH_APIKEY: secrets.watsonApiKey,
+    });
+  }
   return { urls, offline, sandboxes, mediaCore };
 }

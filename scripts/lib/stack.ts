@@ -48,6 +48,8 @@ export interface StartStackOptions {
   warmFunctions?: boolean;
   /** LOG_LEVEL for the children (default LOG_LEVEL or info). */
   logLevel?: string;
+  /** Speech path: embedded or sandbox-watson (default SPEECH or embedded; stack-env.ts). */
+  speech?: string;
   /** Where status lines go (default stdout). */
   print?: (line: string) => void;
   /** Receives every output line of every child with its name ("media-core", "offline", "sandboxes"). */
@@ -110,6 +112,7 @@ export async function startStack(opts: StartStackOptions = {}): Promise<RunningS
     host,
     configFile: opts.configFile ?? process.env.CONFIG_FILE,
     logLevel: opts.logLevel ?? process.env.LOG_LEVEL ?? 'info',
+    speech: opts.speech ?? process.env.SPEECH,
   });
   const children: Supervised[] = [];
   let dynamo: Server | undefined;

@@ -4,6 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { espeakToPcm8k, EspeakTts } from '../../media-core/conversation/speech/tts-espeak.ts';
 import { CachedTts } from '../../media-core/conversation/speech/tts-cache.ts';
 import { PocketsphinxStt, toResult } from '../../media-core/conversation/speech/stt-pocketsphinx.ts';
+import { createDecoderPool } from '../../media-core/conversation/speech/stt-decoders.ts';
 import { buildJsgf } from '../../media-core/conversation/speech/grammar.ts';
 import { diceSimilarity, contentSimilarity, nearestPhrase } from '../../media-core/conversation/speech/phrase-snap.ts';
 import { Vad } from '../../media-core/conversation/speech/vad.ts';
@@ -11,8 +12,10 @@ import { VadConfig } from '../../media-core/config/schema.ts';
 import { LocalAssistant } from '../../media-core/conversation/assistants/local.ts';
 
 const phrases = LocalAssistant.fromFile('media-core/config/demo-assistant.json').phrases();
-const stt = new PocketsphinxStt({ hmm: '/usr/share/pocketsphinx/model/en-us/en-us', dict: '/usr/share/pocketsphinx/model/en-us/cmudict-en-us.dict', phrases, snapThreshold: 0.6 });
-after(() => stt.close());
+const model = { hmm: '/usr/share/pocketsphinx/model/en-us/en-us', dict: '/usr/share/pocketsphinx/model/en-us/cmudict-en-us.dict' };
+const pool = createDecoderPool({ ...model, name: 'stt-embedded-test', size: 1 });
+const stt = new PocketsphinxStt({ ...model, phrases, snapThreshold: 0.6, pool });
+after(() => pool.close());
 
 /** Telephone audio of a phrase: espeak-ng -> 8 kHz mu-law -> 16-bit PCM (what the engine decodes). */
 function telephone(text: string): Int16Array {

@@ -19,6 +19,15 @@ export class Lru<K, V> {
     while (this.m.size > this.capacity) this.m.delete(this.m.keys().next().value as K);
   }
 
+  delete(key: K): boolean {
+    return this.m.delete(key);
+  }
+
+  /** The least recently used key, or undefined when empty. */
+  oldest(): K | undefined {
+    return this.m.keys().next().value as K | undefined;
+  }
+
   get size(): number {
     return this.m.size;
   }

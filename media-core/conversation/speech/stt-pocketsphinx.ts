@@ -1,21 +1,31 @@
 /**
- * pocketsphinx speech-to-text (the embedded default; Debian pocketsphinx 0.8 with
+ * pocketsphinx speech-to-text (the embedded default; Debian pocketsphinx 0.8+5prealpha with
  * pocketsphinx-en-us). Per utterance the 8 kHz frames are upsampled to 16 kHz (the model is
- * wideband), padded with 300 ms of silence each side, written as a WAV file and decoded by
- * `pocketsphinx_continuous -infile u.wav -jsgf g.jsgf -hmm ... -dict ...` with a grammar
- * built from the local assistant's phrases (./grammar.ts). The hypothesis is snapped to the
- * nearest phrase (./phrase-snap.ts) and reported in Watson STT result format: the snapped
- * phrase first (confidence = similarity), the raw hypothesis as the alternative.
+ * wideband), padded with 600 ms of silence each side and decoded by a pool of long-lived
+ * decoder processes (./stt-pool.ts, ./stt-helper.ts) with a grammar built from the local
+ * assistant's phrases (./grammar.ts), or with the full language model when there are none.
+ * The hypothesis is snapped to the nearest phrase (./phrase-snap.ts) and reported in Watson
+ * STT result format: the snapped phrase first (confidence = similarity), the raw hypothesis
+ * as the alternative.
+ *
+ * A recognition the pool cannot serve in time (queue full, deadline missed, decoder failed)
+ * resolves with an empty result: the assistant gets a no-match turn, the call goes on.
+ *
+ * Per-utterance grammars: STT settings may carry `grammar_phrases` (string[], this
+ * project's extension, e.g. from a speech_to_text configure): that utterance is decoded
+ * with a grammar of those phrases; decoders load such grammars on demand and keep the
+ * recently used ones.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import type { SttResult } from '../types.ts';
 import { buildJsgf } from './grammar.ts';
 import { nearestPhrase } from './phrase-snap.ts';
-import { concat, upsample2x, writeWav } from './pcm.ts';
+import { concat, upsample2x } from './pcm.ts';
+import { namedGrammar, type NamedGrammar } from './stt-helper.ts';
+import type { PoolDecode, SttDecoderPool } from './stt-pool.ts';
 import type { Recognition, SttProvider } from './stt.ts';
+import type { Settings } from './update-strategy.ts';
 
 export interface PocketsphinxOptions {
   hmm: string;
@@ -23,20 +33,23 @@ export interface PocketsphinxOptions {
   /** Expected phrases (grammar + snapping). Empty: the model's language model is used. */
   phrases: readonly string[];
   snapThreshold: number;
-  /** Longest decode, ms (default 10000). */
-  timeoutMs?: number;
+  /** The decoders (shared by every integration with the same model). */
+  pool: SttDecoderPool;
 }
 
-let dictWords: Set<string> | undefined;
-function loadDict(file: string): Set<string> {
-  if (!dictWords) {
-    dictWords = new Set();
+const dictWords = new Map<string, Set<string>>();
+/** The words of a pronunciation dictionary (alternates such as "read(2)" folded). */
+export function loadDict(file: string): Set<string> {
+  let words = dictWords.get(file);
+  if (!words) {
+    words = new Set();
     for (const line of readFileSync(file, 'utf8').split('\n')) {
       const w = line.slice(0, line.indexOf(' '));
-      if (w) dictWords.add(w.replace(/\(\d+\)$/, ''));
+      if (w) words.add(w.replace(/\(\d+\)$/, ''));
     }
+    dictWords.set(file, words);
   }
-  return dictWords;
+  return words;
 }
 
 /** Runs pocketsphinx_continuous on a 16 kHz WAV file; resolves with the hypothesis text. */
@@ -65,52 +78,58 @@ export function runPocketsphinx(wavFile: string, args: string[], timeoutMs: numb
 
 export class PocketsphinxStt implements SttProvider {
   readonly name = 'pocketsphinx';
-  private readonly dir = mkdtempSync(join(tmpdir(), 'pocketsphinx-'));
-  private readonly grammarArgs: string[];
-  private seq = 0;
+  private readonly grammar: NamedGrammar | undefined;
+  private readonly dict: Set<string>;
   /** Wall time of the last decodes, ms (for reports). */
   readonly decodeMs: number[] = [];
+  /** Utterances that got no hypothesis for load or failure, by reason. */
+  readonly missed = { queue_full: 0, deadline: 0, error: 0 };
 
   constructor(private readonly o: PocketsphinxOptions) {
-    const dict = loadDict(o.dict);
-    const jsgf = buildJsgf(o.phrases, (w) => dict.has(w));
-    if (jsgf) {
-      writeFileSync(join(this.dir, 'g.jsgf'), jsgf);
-      this.grammarArgs = ['-jsgf', join(this.dir, 'g.jsgf')];
-    } else this.grammarArgs = [];
+    this.dict = loadDict(o.dict);
+    const jsgf = buildJsgf(o.phrases, (w) => this.dict.has(w));
+    this.grammar = jsgf ? namedGrammar(jsgf) : undefined;
   }
 
-  /** Decodes one utterance of 8 kHz PCM. */
-  async recognize(pcm8k: Int16Array): Promise<SttResult> {
+  /** Decodes one utterance of 8 kHz PCM; `phrases` replaces the assistant's for this utterance. Never rejects for load. */
+  async recognize(pcm8k: Int16Array, phrases?: readonly string[]): Promise<SttResult> {
     const pad = new Int16Array(4800);
-    const wav = writeWav(upsample2x(concat([pad, pcm8k, pad])), 16000);
-    const file = join(this.dir, `u${++this.seq}.wav`);
-    writeFileSync(file, wav);
-    const t0 = performance.now();
-    try {
-      const hyp = await runPocketsphinx(file, ['-hmm', this.o.hmm, '-dict', this.o.dict, ...this.grammarArgs], this.o.timeoutMs ?? 10000);
-      this.decodeMs.push(performance.now() - t0);
-      if (this.decodeMs.length > 100) this.decodeMs.shift();
-      return toResult(hyp, this.o.phrases, this.o.snapThreshold);
-    } finally {
-      rmSync(file, { force: true });
+    const pcm16k = upsample2x(concat([pad, pcm8k, pad]));
+    let grammar = this.grammar;
+    let snapTo = this.o.phrases;
+    if (phrases) {
+      const jsgf = buildJsgf(phrases, (w) => this.dict.has(w));
+      grammar = jsgf ? namedGrammar(jsgf) : undefined;
+      snapTo = phrases;
     }
+    const t0 = performance.now();
+    const r: PoolDecode = await this.o.pool.decode(grammar, pcm16k);
+    this.decodeMs.push(performance.now() - t0);
+    if (this.decodeMs.length > 100) this.decodeMs.shift();
+    if (r.missed) this.missed[r.missed]++;
+    return toResult(r.text, snapTo, this.o.snapThreshold);
   }
 
-  open(): Recognition {
+  open(settings: Settings = {}): Recognition {
+    const gp = settings.grammar_phrases;
+    const phrases = Array.isArray(gp) && gp.length > 0 && gp.length <= 500 && gp.every((p) => typeof p === 'string' && p.length <= 200) ? (gp as string[]) : undefined;
     const frames: Int16Array[] = [];
+    let samples = 0;
     let settle!: { resolve: (r: SttResult) => void; reject: (e: Error) => void };
     const result = new Promise<SttResult>((resolve, reject) => (settle = { resolve, reject }));
     result.catch(() => {});
     let done = false;
     return {
       write: (f) => {
-        if (!done) frames.push(f);
+        // The VAD bounds an utterance (maxFrames); this bounds it again at 60 s.
+        if (done || samples + f.length > 8000 * 60) return;
+        frames.push(f);
+        samples += f.length;
       },
       end: () => {
         if (done) return;
         done = true;
-        this.recognize(concat(frames)).then(settle.resolve, settle.reject);
+        this.recognize(concat(frames), phrases).then(settle.resolve, settle.reject);
       },
       abort: () => {
         if (done) return;
@@ -119,11 +138,6 @@ export class PocketsphinxStt implements SttProvider {
       },
       result,
     };
-  }
-
-  /** Removes the grammar directory. */
-  close(): void {
-    rmSync(this.dir, { recursive: true, force: true });
   }
 }
 

@@ -7,6 +7,15 @@
  * alternatives}]}`; the first result with `final: true` (Watson's end of phrase) resolves
  * the recognition even before our VAD ends the utterance.
  * (cloud.ibm.com/docs/speech-to-text?topic=speech-to-text-websockets)
+ *
+ * Parameters go where the recognize WebSocket API takes them
+ * (https://cloud.ibm.com/apidocs/speech-to-text#recognize-audio-websockets): `model`,
+ * `language_customization_id`, `acoustic_customization_id`, `base_model_version` and
+ * `x-watson-learning-opt-out` are URL query parameters; everything else
+ * (`customization_weight`, `smart_formatting`, ...) goes in the start message. A custom
+ * model id in the start message is only an "Unknown arguments" warning to Watson, and the
+ * model is not applied. The deprecated `customization_id` is sent as
+ * `language_customization_id`.
  */
 import WebSocket from 'ws';
 import type { IamTokenSource } from '../iam.ts';
@@ -18,11 +27,43 @@ export interface WatsonSttOptions {
   /** ws:// or wss:// base URL of the instance. */
   url: string;
   model: string;
+  /** Custom language model applied unless the call's settings name another (URL parameter language_customization_id). */
+  languageCustomizationId?: string;
+  /** Custom acoustic model, likewise (acoustic_customization_id). */
+  acousticCustomizationId?: string;
+  /** customization_weight (start message), likewise. */
+  customizationWeight?: number;
   iam: IamTokenSource;
   /** Called with each interim (non-final) result. */
   onInterim?: (r: SttResult) => void;
   /** Longest wait for the final result after end(), ms (default 5000). */
   finalTimeoutMs?: number;
+}
+
+/** Recognize parameters that belong in the WebSocket URL, not the start message. */
+export const URL_PARAMETERS: readonly string[] = ['model', 'language_customization_id', 'acoustic_customization_id', 'base_model_version', 'x-watson-learning-opt-out'];
+
+/** This project's settings that are not Watson parameters (./stt-pocketsphinx.ts). */
+const LOCAL_SETTINGS = ['grammar_phrases', 'narrowband_recognize', 'broadband_recognize'];
+
+/**
+ * Splits STT settings (defaults merged with `narrowband_recognize`, seed configure
+ * responses) into the recognize URL's query and the start message's parameters.
+ */
+export function recognizeParameters(settings: Settings, defaults: Settings): { query: URLSearchParams; start: Settings } {
+  const nb = (settings.narrowband_recognize ?? {}) as Settings;
+  const all: Settings = { ...defaults, ...settings, ...(typeof nb === 'object' && nb !== null && !Array.isArray(nb) ? nb : {}) };
+  if (all.customization_id !== undefined && all.language_customization_id === undefined) all.language_customization_id = all.customization_id;
+  delete all.customization_id;
+  const query = new URLSearchParams({ model: String(all.model) });
+  const start: Settings = {};
+  for (const [k, v] of Object.entries(all)) {
+    if (LOCAL_SETTINGS.includes(k) || k === 'model' || v === undefined || v === null) continue;
+    if (URL_PARAMETERS.includes(k)) {
+      if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') query.set(k, String(v));
+    } else start[k] = v;
+  }
+  return { query, start };
 }
 
 export class WatsonStt implements SttProvider {
@@ -31,10 +72,12 @@ export class WatsonStt implements SttProvider {
 
   open(settings: Settings): Recognition {
     // configure responses put recognize parameters under narrowband_recognize (seed 004 table 1).
-    const nb = (settings.narrowband_recognize ?? {}) as Settings;
-    const { model = this.o.model, ...params } = { ...settings, ...nb } as Settings & { model?: string };
-    delete (params as Settings).narrowband_recognize;
-    delete (params as Settings).broadband_recognize;
+    const { query, start: params } = recognizeParameters(settings, {
+      model: this.o.model,
+      language_customization_id: this.o.languageCustomizationId,
+      acoustic_customization_id: this.o.acousticCustomizationId,
+      customization_weight: this.o.customizationWeight,
+    });
     const queued: Buffer[] = [];
     let ws: WebSocket | undefined;
     let open = false;
@@ -65,7 +108,7 @@ export class WatsonStt implements SttProvider {
     this.o.iam.token().then(
       (token) => {
         if (settled) return;
-        const url = `${this.o.url.replace(/\/$/, '')}/v1/recognize?model=${encodeURIComponent(String(model))}`;
+        const url = `${this.o.url.replace(/\/$/, '')}/v1/recognize?${query}`;
         ws = new WebSocket(url, { headers: { authorization: `Bearer ${token}` }, handshakeTimeout: 5000 });
         let listening = 0;
         ws.on('open', () => {

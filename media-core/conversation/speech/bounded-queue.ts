@@ -1,0 +1,178 @@
+/**
+ * A bounded work queue with a deadline per request, for the speech helpers (decoders,
+ * syntheses): at most `concurrency` requests run at once, each on a numbered slot; at most
+ * `bound` wait. A request that finds the queue full is refused at once
+ * ({@link QueueFullError}); one not finished by its deadline is answered with
+ * {@link DeadlineError} (its work, if started, runs on and its slot stays busy until it ends,
+ * so concurrency holds). Callers turn both into a no-match turn or a fallback prompt, never
+ * into a failed call.
+ *
+ * The bound adapts to slow work: with an exponentially weighted mean service time S, no more
+ * requests are accepted than the slots can finish within the deadline
+ * (concurrency x deadline / S), so a slow mode (pocketsphinx's full language model) refuses
+ * early instead of queueing work that would miss its deadline anyway. The queue registers
+ * its fill with ./speech-load.ts, which admission by headroom reads.
+ */
+import { registerSpeechQueue } from './speech-load.ts';
+import { speechRequests, speechServiceSeconds } from './speech-metrics.ts';
+
+/** The queue already holds `bound` waiting requests. */
+export class QueueFullError extends Error {
+  constructor(readonly queue: string) {
+    super(`${queue} queue full`);
+  }
+}
+
+/** The request was not done within its deadline. */
+export class DeadlineError extends Error {
+  constructor(
+    readonly queue: string,
+    readonly deadlineMs: number,
+  ) {
+    super(`${queue} request missed its ${deadlineMs} ms deadline`);
+  }
+}
+
+export interface BoundedQueueOptions {
+  /** Queue name for speech-load and metrics ("stt", "tts"). */
+  name: string;
+  /** Requests running at once (slots 0..concurrency-1), >= 1. */
+  concurrency: number;
+  /** Waiting requests accepted before refusing, >= 1. */
+  bound: number;
+  /** Default deadline from enqueue to result, ms. */
+  deadlineMs: number;
+  /** Register with speech-load.ts (default true). */
+  register?: boolean;
+}
+
+interface Job<T> {
+  work: (slot: number) => Promise<T>;
+  resolve(v: T): void;
+  reject(e: Error): void;
+  settled: boolean;
+  timer: NodeJS.Timeout;
+  enqueuedAt: number;
+}
+
+export class BoundedQueue {
+  private readonly waiting: Job<unknown>[] = [];
+  private readonly free: number[] = [];
+  private running = 0;
+  /** Mean service time (ms), exponentially weighted; undefined until the first result. */
+  private meanMs: number | undefined;
+  private readonly unregister: () => void;
+
+  constructor(readonly o: BoundedQueueOptions) {
+    if (!(o.concurrency >= 1 && o.bound >= 1 && o.deadlineMs > 0)) throw new Error(`${o.name} queue: concurrency, bound and deadlineMs must be positive`);
+    for (let i = o.concurrency - 1; i >= 0; i--) this.free.push(i);
+    this.unregister = o.register === false ? () => {} : registerSpeechQueue(o.name, () => ({ depth: this.depth, bound: this.bound }));
+  }
+
+  /** Requests waiting for a slot. */
+  get depth(): number {
+    return this.waiting.length;
+  }
+
+  /** Requests running. */
+  get active(): number {
+    return this.running;
+  }
+
+  /** The bound in force: the configured one, lowered when service is too slow to meet the deadline. */
+  get bound(): number {
+    if (this.meanMs === undefined || this.meanMs <= 0) return this.o.bound;
+    const fits = Math.floor((this.o.concurrency * this.o.deadlineMs) / this.meanMs);
+    return Math.max(1, Math.min(this.o.bound, fits));
+  }
+
+  /**
+   * Runs `work` on a free slot.
+   * @throws QueueFullError at once when `bound` requests wait; DeadlineError when not done
+   *   within `deadlineMs`; whatever `work` throws.
+   */
+  run<T>(work: (slot: number) => Promise<T>, deadlineMs = this.o.deadlineMs): Promise<T> {
+    if (this.free.length === 0 && this.waiting.length >= this.bound) {
+      speechRequests.inc({ queue: this.o.name, outcome: 'queue_full' });
+      return Promise.reject(new QueueFullError(this.o.name));
+    }
+    return new Promise<T>((resolve, reject) => {
+      const job: Job<T> = {
+        work,
+        resolve,
+        reject,
+        settled: false,
+        enqueuedAt: performance.now(),
+        timer: setTimeout(() => {
+          if (job.settled) return;
+          job.settled = true;
+          const i = this.waiting.indexOf(job as Job<unknown>);
+          if (i >= 0) this.waiting.splice(i, 1);
+          speechRequests.inc({ queue: this.o.name, outcome: 'deadline' });
+          reject(new DeadlineError(this.o.name, deadlineMs));
+        }, deadlineMs),
+      };
+      job.timer.unref?.();
+      this.waiting.push(job as Job<unknown>);
+      this.pump();
+    });
+  }
+
+  /** Stops accepting: every waiting request is refused. */
+  close(): void {
+    this.unregister();
+    for (const j of this.waiting.splice(0)) {
+      clearTimeout(j.timer);
+      if (!j.settled) {
+        j.settled = true;
+        j.reject(new QueueFullError(this.o.name));
+      }
+    }
+  }
+
+  private pump(): void {
+    while (this.free.length > 0 && this.waiting.length > 0) {
+      const job = this.waiting.shift()!;
+      if (job.settled) continue;
+      const slot = this.free.pop()!;
+      this.running++;
+      const started = performance.now();
+      let p: Promise<unknown>;
+      try {
+        p = job.work(slot);
+      } catch (err) {
+        p = Promise.reject(err);
+      }
+      p.then(
+        (v) => {
+          this.observe(performance.now() - started);
+          this.finish(slot);
+          if (job.settled) return;
+          job.settled = true;
+          clearTimeout(job.timer);
+          speechRequests.inc({ queue: this.o.name, outcome: 'ok' });
+          speechServiceSeconds.observe({ queue: this.o.name }, (performance.now() - job.enqueuedAt) / 1000);
+          job.resolve(v);
+        },
+        (err: Error) => {
+          this.finish(slot);
+          if (job.settled) return;
+          job.settled = true;
+          clearTimeout(job.timer);
+          speechRequests.inc({ queue: this.o.name, outcome: 'error' });
+          job.reject(err);
+        },
+      );
+    }
+  }
+
+  private observe(ms: number): void {
+    this.meanMs = this.meanMs === undefined ? ms : this.meanMs * 0.8 + ms * 0.2;
+  }
+
+  private finish(slot: number): void {
+    this.running--;
+    this.free.push(slot);
+    this.pump();
+  }
+}
