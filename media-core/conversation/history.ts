@@ -1,17 +1,20 @@
 /**
  * Writes a call's session history (lib/store/session-history.ts) without blocking the audio
- * path: each write is queued behind the previous one of the same session (so entries keep
- * their order) and failures are logged, never thrown.
+ * path: each write goes to the store's write-behind queue (lib/store/write-queue.ts: batched,
+ * retried with backoff, bounded) and failures are logged, never thrown. Entries are separate
+ * items sorted by their sequence number, so they need not be written in order.
  */
 import type { Logger } from '../../lib/log.ts';
 import { redactKey } from '../../lib/redact.ts';
 import type { Store } from '../../lib/store/client.ts';
-import { appendTurn, createSession, type SessionMeta, type TranscriptEntry } from '../../lib/store/session-history.ts';
+import { appendTurn, createSession, flushSession, type SessionMeta, type TranscriptEntry } from '../../lib/store/session-history.ts';
+
+/** Default wait of {@link HistoryWriter.flush} before a transfer, ms (HISTORY_FLUSH_TIMEOUT_MS). */
+export const HISTORY_FLUSH_TIMEOUT_MS = Number(process.env.HISTORY_FLUSH_TIMEOUT_MS || 2000);
 
 export class HistoryWriter {
-  private chain: Promise<void> = Promise.resolve();
   private seq = 0;
-  /** Writes that failed (for tests and metrics). */
+  /** Writes that were lost (for tests and metrics). */
   failures = 0;
   constructor(
     private readonly store: Store | undefined,
@@ -22,12 +25,10 @@ export class HistoryWriter {
   private enqueue(what: string, op: (s: Store) => Promise<void>): void {
     const store = this.store;
     if (!store) return;
-    this.chain = this.chain.then(() =>
-      op(store).catch((err: Error) => {
-        this.failures++;
-        this.log.error({ err: err.message, key: redactKey(this.key), what }, 'session history write failed');
-      }),
-    );
+    op(store).catch((err: Error) => {
+      this.failures++;
+      this.log.error({ err: err.message, key: redactKey(this.key), what }, 'session history write failed');
+    });
   }
 
   start(meta: SessionMeta): void {
@@ -40,8 +41,16 @@ export class HistoryWriter {
     this.enqueue(`turn ${e.seq}`, (s) => appendTurn(s, this.key, e));
   }
 
-  /** Resolves when every queued write has finished (tests, drain). */
-  flush(): Promise<void> {
-    return this.chain;
+  /**
+   * Resolves when every write queued so far is done (written or lost), or after `timeoutMs`
+   * (ms): a transfer waits for it so the screen pop shows the whole conversation, but a store
+   * outage never holds the caller longer than that.
+   * @returns true when flushed, false on timeout (the writes stay queued).
+   */
+  async flush(timeoutMs = HISTORY_FLUSH_TIMEOUT_MS): Promise<boolean> {
+    if (!this.store) return true;
+    const done = await flushSession(this.store, this.key, timeoutMs);
+    if (!done) this.log.warn({ key: redactKey(this.key), timeoutMs }, 'session history not flushed before the transfer; writes stay queued');
+    return done;
   }
 }

@@ -420,6 +420,8 @@ export class ConversationSession implements TaskHost {
 
   async transfer(response: GenericResponse): Promise<TaskResult> {
     this.log.info({ vendor: this.cfg.contactCenter.vendor, key: redactKey(this.d.sessionHistoryKey) }, 'transfer');
+    // The agent's screen pop reads the history as soon as the outcome arrives: write it first (bounded wait).
+    await this.history.flush();
     const r = await this.dispatcher.transfer(response, this.sayQuietly);
     this.history.append({ who: 'system', text: `transfer ${r}` });
     if (r === 'failed') {
@@ -456,7 +458,7 @@ export class ConversationSession implements TaskHost {
   }
 
   /** Resolves when queued history writes are done (tests). */
-  flushHistory(): Promise<void> {
-    return this.history.flush();
+  async flushHistory(): Promise<void> {
+    await this.history.flush();
   }
 }
