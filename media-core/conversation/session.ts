@@ -17,6 +17,7 @@ import type { IntegrationConfig, VadConfig } from '../config/schema.ts';
 import { callVariables, timeoutMs, turnContext, type TurnVariables } from './context-vars.ts';
 import { DtmfCollector, type DtmfCollectParams } from './dtmf-collector.ts';
 import { HistoryWriter } from './history.ts';
+import { outcomes, turnLatency } from '../observability/call-metrics.ts';
 import type { OutcomeInvoker } from './lambda-invoke.ts';
 import { OutcomeDispatcher } from './outcome-dispatch.ts';
 import { Lru } from './speech/lru.ts';
@@ -85,6 +86,8 @@ export class ConversationSession implements TaskHost {
   private consecutiveTimeouts = 0;
   /** performance.now() when the last caller input ended (digit, or final STT result). */
   inputEndedAt = 0;
+  /** The inputEndedAt whose turn latency was observed already. */
+  private latencyObservedFor = 0;
 
   constructor(private readonly d: SessionDeps) {
     this.call = d.call;
@@ -323,7 +326,8 @@ export class ConversationSession implements TaskHost {
       this.log.error({ err: (e as Error).message }, 'failure message not played');
     }
     this.ended = true;
-    await this.dispatcher.error().catch((e: Error) => this.log.error({ err: e.message }, 'error outcome failed'));
+    const sent = await this.dispatcher.error().then(() => true, (e: Error) => (this.log.error({ err: e.message }, 'error outcome failed'), false));
+    outcomes.inc({ vendor: this.cfg.contactCenter.vendor, kind: 'error', result: sent ? 'sent' : 'failed' });
   }
 
   // ---- TaskHost ----
@@ -335,6 +339,11 @@ export class ConversationSession implements TaskHost {
   }
 
   private async play(src: Parameters<Call['play']>[0]): Promise<PlaybackResult> {
+    if (this.inputEndedAt > this.latencyObservedFor) {
+      // Turn latency: the first playback after the caller's input ended.
+      this.latencyObservedFor = this.inputEndedAt;
+      turnLatency.observe((performance.now() - this.inputEndedAt) / 1000);
+    }
     const token = ++this.playToken;
     this.playing = token;
     try {
@@ -423,6 +432,7 @@ export class ConversationSession implements TaskHost {
     // The agent's screen pop reads the history as soon as the outcome arrives: write it first (bounded wait).
     await this.history.flush();
     const r = await this.dispatcher.transfer(response, this.sayQuietly);
+    outcomes.inc({ vendor: this.cfg.contactCenter.vendor, kind: 'transfer', result: r });
     this.history.append({ who: 'system', text: `transfer ${r}` });
     if (r === 'failed') {
       this.inputs.push({ text: VGW_TEXT.callTransferFailed, isDtmf: false, vars: {} });
@@ -440,6 +450,7 @@ export class ConversationSession implements TaskHost {
     this.ended = true;
     this.history.append({ who: 'system', text: 'hang up' });
     await this.dispatcher.hangup(headers);
+    outcomes.inc({ vendor: this.cfg.contactCenter.vendor, kind: 'hangup', result: 'sent' });
   }
 
   async sendSms(p: Record<string, unknown>): Promise<boolean> {

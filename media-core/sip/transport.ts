@@ -54,6 +54,8 @@ export interface TransportOptions {
    * send to an unverified port.
    */
   forceRport?: boolean;
+  /** SO_RCVBUF of the UDP socket, bytes (default 4 MiB: bursts of SIP while the loop is busy; Linux caps it at net.core.rmem_max). */
+  udpRecvBufferBytes?: number;
   logger?: Logger;
 }
 
@@ -66,7 +68,7 @@ export class SipTransport extends EventEmitter {
   private servers: Server[] = [];
   private readonly connections = new Set<StreamConnection>();
   private nextConnId = 1;
-  private readonly opts: Required<Omit<TransportOptions, 'udpPort' | 'tcpPort' | 'tls' | 'logger'>> & TransportOptions;
+  private readonly opts: Required<Omit<TransportOptions, 'udpPort' | 'tcpPort' | 'tls' | 'logger' | 'udpRecvBufferBytes'>> & TransportOptions;
   /** Counters for tests and metrics. */
   readonly stats = { received: 0, malformed: 0, dropped: 0, sent: 0 };
 
@@ -86,7 +88,7 @@ export class SipTransport extends EventEmitter {
   async start(): Promise<void> {
     const { address } = this.opts;
     if (this.opts.udpPort !== undefined) {
-      const udp = createSocket({ type: address.includes(':') ? 'udp6' : 'udp4', recvBufferSize: 4 * 1024 * 1024 });
+      const udp = createSocket({ type: address.includes(':') ? 'udp6' : 'udp4', recvBufferSize: this.opts.udpRecvBufferBytes ?? 4 * 1024 * 1024 });
       udp.on('message', (data, rinfo) => this.onDatagram(data, rinfo.address, rinfo.port));
       udp.on('error', (err) => this.opts.logger?.warn({ err }, 'udp socket error'));
       await new Promise<void>((resolve, reject) => {

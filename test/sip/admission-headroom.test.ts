@@ -1,0 +1,167 @@
+/**
+ * Admission by headroom (media-core/engine/admission.ts, headroom-checks.ts): the check list
+ * and its seam for async checks (deadline, fail open, release), and the engine refusing new
+ * INVITEs with 503 + Retry-After (and OPTIONS with 503) during a forced event-loop stall while
+ * an admitted call goes on and ends normally.
+ */
+import { test, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import { AdmissionControl, type AdmissionCheck } from '../../media-core/engine/admission.ts';
+import { startEngine } from '../../media-core/engine/engine.ts';
+import type { Call, HangupEvent } from '../../media-core/call/types.ts';
+import { getHeader, type SipMessage } from '../../media-core/sip/message.ts';
+import { registerSpeechQueue } from '../../media-core/conversation/speech/speech-load.ts';
+import { callsRefused } from '../../media-core/observability/call-metrics.ts';
+import { windowQuantile } from '../../media-core/observability/pacer-lateness.ts';
+import { freeSipPort } from '../helpers/ports.ts';
+import { RawSipPeer, newTestDialog, offerSdp, requestText, toTagOf } from './sip-client.ts';
+
+const isResp = (status: number, cseq?: string) => (m: SipMessage) => m.kind === 'response' && m.status === status && (!cseq || getHeader(m, 'cseq') === cseq);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const refusedCount = async (cause: string) => (await callsRefused.get()).values.filter((v) => v.labels.cause === cause).reduce((n, v) => n + v.value, 0);
+
+describe('admission checks', () => {
+  test('checks run in order after the plan count; a refusal gives back what earlier checks reserved', async () => {
+    const log: string[] = [];
+    const lease: AdmissionCheck = { name: 'lease', check: async () => void log.push('lease'), release: () => void log.push('lease released') };
+    let full = false;
+    const gate: AdmissionCheck = { name: 'gate', headroom: true, check: () => (full ? { status: 503, reason: 'Service Unavailable', retryAfterS: 5, cause: 'test_full' } : undefined) };
+    const ac = new AdmissionControl(10, { checks: [lease, gate] });
+    const a = await ac.admit();
+    assert.equal(a.admit, true);
+    full = true;
+    const b = await ac.admit();
+    assert.deepEqual(!b.admit && [b.status, b.cause, b.retryAfterS], [503, 'test_full', 5]);
+    assert.deepEqual(log, ['lease', 'lease', 'lease released']);
+    assert.equal(ac.activeCalls, 1);
+    assert.equal(ac.headroom()?.cause, 'test_full', 'OPTIONS sees the headroom check');
+    if (a.admit) {
+      a.release();
+      a.release();
+    }
+    assert.deepEqual(log.slice(3), ['lease released'], 'released once');
+    assert.equal(ac.activeCalls, 0);
+  });
+
+  test('an async check past its deadline fails open (or refuses as configured); its late reservation is given back', async () => {
+    let released = 0;
+    const slow: AdmissionCheck = { name: 'slow', deadlineMs: 30, check: () => sleep(200).then(() => undefined), release: () => void released++ };
+    const ac = new AdmissionControl(10, { checks: [slow] });
+    const t0 = Date.now();
+    const a = await ac.admit();
+    assert.ok(Date.now() - t0 < 150, 'admission did not wait for the slow check');
+    assert.equal(a.admit, true);
+    await sleep(250);
+    assert.equal(released, 1, 'the late pass was released');
+    if (a.admit) a.release();
+    assert.equal(released, 1, 'not released twice');
+    const strict = new AdmissionControl(10, { checks: [{ ...slow, onFailure: { status: 503, reason: 'Service Unavailable', retryAfterS: 1, cause: 'check_timeout' } }] });
+    const b = await strict.admit();
+    assert.equal(!b.admit && b.cause, 'check_timeout');
+    assert.equal(strict.activeCalls, 0);
+  });
+
+  test('concurrent admissions with an async check never exceed the plan limit', async () => {
+    const ac = new AdmissionControl(3, { checks: [{ name: 'io', check: () => sleep(10).then(() => undefined) }] });
+    const all = await Promise.all(Array.from({ length: 10 }, () => ac.admit()));
+    assert.equal(all.filter((d) => d.admit).length, 3);
+    assert.ok(all.filter((d) => !d.admit).every((d) => !d.admit && d.status === 486));
+  });
+
+  test('pacer lateness over a window: the difference of two cumulative histograms', () => {
+    const before = { counts: Uint32Array.from([100, 0, 0, 0]), count: 100, bucketMs: 1 };
+    const now = { counts: Uint32Array.from([190, 0, 0, 10]), count: 200, bucketMs: 1 };
+    const w = windowQuantile(before, now, 0.95);
+    assert.equal(w.packets, 100);
+    assert.equal(w.value, 4, 'p95 of the window lies in the late bucket, though the cumulative p95 would not');
+  });
+});
+
+describe('engine: admission by headroom', { timeout: 60_000 }, () => {
+  test('a forced event-loop stall refuses new INVITEs and OPTIONS with 503 + Retry-After; the admitted call goes on and ends normally', async () => {
+    const port = await freeSipPort();
+    const calls: Call[] = [];
+    const hangups: HangupEvent[] = [];
+    const engine = await startEngine(
+      {
+        sip: { address: '127.0.0.1', udpPort: port },
+        rtp: { address: '127.0.0.1', portMin: 43700, portMax: 43711 },
+        maxCalls: 10,
+        t1Ms: 100,
+        admission: { eventLoopDelayP99Ms: 150, windowMs: 1000, retryAfterS: 7, pacerLateP99Ms: 0 },
+      },
+      (c) => {
+        calls.push(c);
+        c.once('hangup', (e: HangupEvent) => hangups.push(e));
+        void c
+          .answer()
+          .then(async () => {
+            // The admitted call plays audio all along: load must not touch it.
+            for (let i = 0; i < 50 && c.state === 'answered'; i++) if (!(await c.play(new Int16Array(8000).fill(500))).completed) break;
+          })
+          .catch(() => undefined);
+      },
+    );
+    try {
+      const a = await RawSipPeer.udp(port);
+      const da = newTestDialog('UDP', a.localPort, port);
+      a.send(requestText(da, 'INVITE', { body: offerSdp(43800) }));
+      const ok = await a.waitFor(isResp(200, '1 INVITE'), 5000);
+      assert.ok(ok, 'first call admitted');
+      da.toTag = toTagOf(ok);
+      a.send(requestText(da, 'ACK', { branch: 'z9hG4bKack1' }));
+      await sleep(300);
+      assert.equal(engine.activeCalls(), 1);
+
+      const refusedBefore = await refusedCount('event_loop_delay');
+      // The stall: the event loop is held for 400 ms (as by a CPU-starved process).
+      const until = Date.now() + 400;
+      while (Date.now() < until) {
+        /* busy */
+      }
+      const b = await RawSipPeer.udp(port);
+      const db = newTestDialog('UDP', b.localPort, port);
+      b.send(requestText(db, 'INVITE', { body: offerSdp(43802) }));
+      const refused = await b.waitFor(isResp(503, '1 INVITE'), 3000);
+      assert.ok(refused, 'INVITE during the stall: 503');
+      assert.equal(getHeader(refused, 'retry-after'), '7');
+      b.send(requestText({ ...newTestDialog('UDP', b.localPort, port) }, 'OPTIONS'));
+      const opt = await b.waitFor(isResp(503, '1 OPTIONS'), 3000);
+      assert.ok(opt, 'OPTIONS without headroom: 503');
+      assert.equal(await refusedCount('event_loop_delay'), refusedBefore + 1, 'the refusal is counted by cause');
+      assert.equal(engine.activeCalls(), 1, 'the refused call was not counted');
+
+      // The admitted call is untouched: still answered, no BYE from us; the caller ends it.
+      await sleep(200);
+      assert.equal(calls[0]!.state, 'answered');
+      assert.equal(a.received.some((m) => m.kind === 'request' && m.method === 'BYE'), false);
+      a.send(requestText({ ...da, cseq: 2 }, 'BYE', { branch: 'z9hG4bKbye1' }));
+      assert.ok(await a.waitFor(isResp(200, '2 BYE'), 3000), 'BYE answered 200');
+      await sleep(100);
+      assert.deepEqual(hangups.map((h) => h.by), ['remote']);
+
+      // Once the stall has aged out of the windows, calls are admitted again.
+      let admitted = false;
+      for (let i = 0; i < 10 && !admitted; i++) {
+        await sleep(500);
+        const c = await RawSipPeer.udp(port);
+        const dc = newTestDialog('UDP', c.localPort, port);
+        c.send(requestText(dc, 'OPTIONS'));
+        admitted = !!(await c.waitFor(isResp(200, '1 OPTIONS'), 1000));
+        c.close();
+      }
+      assert.ok(admitted, 'headroom came back');
+
+      // Speech queues at their bound refuse too.
+      const off = registerSpeechQueue('test-stt', () => ({ depth: 8, bound: 8 }));
+      const s = await RawSipPeer.udp(port);
+      const ds = newTestDialog('UDP', s.localPort, port);
+      s.send(requestText(ds, 'INVITE', { body: offerSdp(43804) }));
+      assert.ok(await s.waitFor(isResp(503, '1 INVITE'), 3000), 'speech queue full: 503');
+      off();
+      for (const p of [a, b, s]) p.close();
+    } finally {
+      await engine.close();
+    }
+  });
+});
