@@ -5,6 +5,7 @@
  * is logged and the attributes are still returned so the flow goes on.
  */
 import middy from '@middy/core';
+import { functionMetrics } from '../middleware/metrics.ts';
 import type { ConnectContactFlowEvent, ConnectContactFlowResult } from 'aws-lambda';
 // Not the folder's index: this function must not load the Connect API client (cold start).
 import { loadAmazonConnectConfig } from '../../adapters/amazon-connect/config.ts';
@@ -34,4 +35,4 @@ async function contactFlow(event: ConnectContactFlowEvent): Promise<ConnectConta
   return { registered, ...screenPopAttributes(event, config.AGENT_SCREEN_POP_BASE_URL) };
 }
 
-export const handler = middy<ConnectContactFlowEvent, ConnectContactFlowResult>().handler(contactFlow);
+export const handler = middy<ConnectContactFlowEvent, ConnectContactFlowResult>().use(functionMetrics('amazon-connect.contact-flow').middleware).handler(contactFlow);
