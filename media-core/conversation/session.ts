@@ -88,6 +88,9 @@ export class ConversationSession implements TaskHost {
   inputEndedAt = 0;
   /** The inputEndedAt whose turn latency was observed already. */
   private latencyObservedFor = 0;
+  /** performance.now() of the last caller frame loud enough to be speech (VAD minRms), and whether the last input was speech. */
+  private lastVoicedAt = 0;
+  private lastInputSpeech = false;
 
   constructor(private readonly d: SessionDeps) {
     this.call = d.call;
@@ -109,6 +112,7 @@ export class ConversationSession implements TaskHost {
       finalTimeoutMs: () => timeoutMs(this.context, 'final_utterance_timeout_count', this.cfg.finalUtteranceTimeoutMs),
       onResult: (text, r) => {
         this.inputEndedAt = performance.now();
+        this.lastInputSpeech = true;
         if (this.collector?.active) {
           this.collector.cancel();
           this.collector = undefined;
@@ -278,6 +282,7 @@ export class ConversationSession implements TaskHost {
     if (this.ended || !this.activity.dtmf_collection) return;
     if (!this.bargeInAllowed('dtmf')) return;
     this.inputEndedAt = performance.now();
+    this.lastInputSpeech = false;
     this.clearPostTimer();
     if (this.collector?.active) this.collector.push(e.digit);
     else this.deliver({ text: e.digit, isDtmf: true, vars: {} });
@@ -285,6 +290,7 @@ export class ConversationSession implements TaskHost {
 
   private onAudio(frame: Int16Array): void {
     if (this.ended || !this.activity.speech_to_text_recognition) return;
+    if (frameRms(frame) >= this.d.vad.minRms) this.lastVoicedAt = performance.now();
     this.speech.push(frame);
   }
 
@@ -340,9 +346,14 @@ export class ConversationSession implements TaskHost {
 
   private async play(src: Parameters<Call['play']>[0]): Promise<PlaybackResult> {
     if (this.inputEndedAt > this.latencyObservedFor) {
-      // Turn latency: the first playback after the caller's input ended.
+      // Turn latency: from the caller's last voiced frame (so the VAD hangover and the
+      // recognition count) or last digit, to the answer's playback start (its first packet is
+      // due in the next 20 ms slot).
       this.latencyObservedFor = this.inputEndedAt;
-      turnLatency.observe((performance.now() - this.inputEndedAt) / 1000);
+      const speech = this.lastInputSpeech && this.lastVoicedAt > 0 && this.lastVoicedAt <= this.inputEndedAt;
+      const ms = performance.now() - (speech ? this.lastVoicedAt : this.inputEndedAt);
+      turnLatency.observe({ input: speech ? 'speech' : 'dtmf' }, ms / 1000);
+      this.log.info({ turnLatencyMs: Math.round(ms), input: speech ? 'speech' : 'dtmf' }, 'turn answered');
     }
     const token = ++this.playToken;
     this.playing = token;
@@ -472,4 +483,11 @@ export class ConversationSession implements TaskHost {
   async flushHistory(): Promise<void> {
     await this.history.flush();
   }
+}
+
+/** Root mean square of a frame of 16-bit samples. */
+function frameRms(frame: Int16Array): number {
+  let sum = 0;
+  for (let i = 0; i < frame.length; i++) sum += frame[i]! * frame[i]!;
+  return frame.length ? Math.sqrt(sum / frame.length) : 0;
 }

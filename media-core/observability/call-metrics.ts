@@ -30,12 +30,14 @@ export const outcomes = new Counter({
 });
 
 /**
- * Turn latency: from the end of the caller's input (last DTMF digit, or the final recognition
- * result after the VAD hangover) to the start of the answer's playback, seconds.
+ * Turn latency, seconds: from the caller's last voiced frame (input speech: the VAD hangover
+ * and the recognition are included) or last DTMF digit (input dtmf) to the start of the
+ * answer's playback.
  */
 export const turnLatency = new Histogram({
   name: 'media_core_turn_latency_seconds',
-  help: "From the end of the caller's input to the start of the answer's playback",
-  buckets: [0.025, 0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1, 1.5, 2, 3, 5, 10],
+  help: "From the caller's last voiced frame or digit to the start of the answer's playback",
+  labelNames: ['input'] as const,
+  buckets: [0.025, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.75, 1, 1.25, 1.5, 2, 3, 5, 10],
   registers: [metricsRegistry],
 });

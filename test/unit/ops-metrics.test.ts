@@ -48,7 +48,7 @@ describe('operations endpoint', { timeout: 30_000 }, () => {
       const base = `http://127.0.0.1:${ops.port}`;
       callsRefused.inc({ cause: 'plan_limit', status: 486 });
       outcomes.inc({ vendor: 'sip_trunk', kind: 'transfer', result: 'transferred' });
-      turnLatency.observe(0.42);
+      turnLatency.observe({ input: 'speech' }, 0.42);
       const m = await fetch(`${base}/metrics`);
       assert.equal(m.status, 200);
       assert.match(m.headers.get('content-type') ?? '', /text\/plain; version=0\.0\.4/);
@@ -58,7 +58,7 @@ describe('operations endpoint', { timeout: 30_000 }, () => {
         'media_core_calls_admitted_total',
         'media_core_calls_refused_total{cause="plan_limit",status="486"}',
         'media_core_outcomes_total{vendor="sip_trunk",kind="transfer",result="transferred"}',
-        'media_core_turn_latency_seconds_bucket{le="0.5"}',
+        'media_core_turn_latency_seconds_bucket{le="0.5",input="speech"}',
         'media_core_speech_queue_depth{queue="stt-test"} 3',
         'media_core_speech_queue_bound{queue="stt-test"} 16',
         'media_core_event_loop_delay_p99_seconds',
