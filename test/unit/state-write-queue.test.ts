@@ -176,3 +176,26 @@ describe('session history before the transfer outcome', () => {
     assert.ok((all.Items ?? []).length > 0);
   });
 });
+
+describe('a lasting state-store outage never blocks or ends a call', () => {
+  test('the transfer goes out after the bounded history flush; the writes stay queued, the outage shows in the stats', async () => {
+    const { store } = faultyStore(real, () => hangUp());
+    const q = writeQueueFor(store, { baseBackoffMs: 50, maxBackoffMs: 200, log: quiet });
+    const a = new ScriptedTestAssistant((t) => (t === '' ? [{ response_type: 'text', text: 'Hello' }] : [{ response_type: 'connect_to_agent', transfer_info: { target: { service_desk: { sip: { uri: 'sip:agent@127.0.0.1:5090' } } } } }]));
+    const { runtime } = makeRuntime(a, { deps: { store } });
+    const call = startCall(runtime);
+    await until(() => call.plays.length === 1, 'hello');
+    const t0 = Date.now();
+    call.press('0');
+    await until(() => call.refers.length === 1, 'REFER sent despite the outage', 5000);
+    const waited = Date.now() - t0;
+    assert.ok(waited >= 1500 && waited < 4000, `the transfer waited for the flush, bounded (${waited} ms)`);
+    await runtime.idle();
+    const s = q.stats();
+    assert.ok(s.queued > 0, 'the history writes stay queued for later');
+    assert.ok(s.failingSince !== undefined, 'the outage is visible');
+    assert.deepEqual(s.lost, { session: 0, mau: 0, contact: 0 }, 'nothing dropped yet');
+    q.close();
+    assert.ok(q.stats().lost.session > 0, 'closing during the outage counts the writes as lost');
+  });
+});
