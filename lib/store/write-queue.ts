@@ -150,6 +150,7 @@ export class WriteBehindQueue {
   private timerAt = Infinity;
   private closed = false;
   private lastOutageLog = 0;
+  private lastLossLog = 0;
   private readonly o: Required<Omit<WriteQueueOptions, 'log'>>;
   private readonly log: Logger;
   private readonly counters = {
@@ -240,10 +241,11 @@ export class WriteBehindQueue {
     this.counters.lost[e.family]++;
     this.counters.lostByReason[reason]++;
     const now = Date.now();
-    if (reason !== 'overflow' || now - this.lastOutageLog >= 1000) {
-      // Overflow during an outage can lose hundreds per second: one line a second carries the count.
-      this.log.error({ family: e.family, reason, attempts: e.attempts, lost: this.counters.lost, err: errText(err ?? e.lastError) }, 'state write lost');
-      if (reason === 'overflow') this.lastOutageLog = now;
+    const bulk = reason === 'overflow' || reason === 'closed';
+    if (!bulk || now - this.lastLossLog >= 1000) {
+      // Overflow in an outage, or a close, can lose hundreds at once: one line a second carries the counts.
+      this.log.error({ family: e.family, reason, attempts: e.attempts, lost: this.counters.lost, lostByReason: this.counters.lostByReason, err: errText(err ?? e.lastError) }, 'state write lost');
+      if (bulk) this.lastLossLog = now;
     }
     e.reject(new WriteLostError(e.family, reason, err ?? e.lastError));
     // `counted`: the write was counted in its group's pending writes (queued, not refused at once).
@@ -322,15 +324,18 @@ export class WriteBehindQueue {
     this.armTimer(now);
   }
 
-  /** Wakes the pump when the earliest backing-off write becomes ready. */
+  /**
+   * Wakes the pump when the earliest backing-off write becomes ready. Not while every request
+   * slot is busy: a finishing request runs the pump anyway (a timer would only spin).
+   */
   private armTimer(now: number): void {
+    if (this.closed || this.inflight >= this.o.concurrency) return;
     let next = Infinity;
     for (let p = 0; p < PRIORITIES; p++) {
       const r = this.retry[p]!.peek();
-      if (r) next = Math.min(next, r.readyAt);
-      if (this.fresh[p]!.length) next = Math.min(next, this.fresh[p]!.peek()!.readyAt);
+      if (r && r.readyAt > now) next = Math.min(next, r.readyAt);
     }
-    if (next === Infinity || this.closed) return;
+    if (next === Infinity) return;
     if (this.timer && this.timerAt <= next) return;
     clearTimeout(this.timer);
     this.timerAt = next;
@@ -478,6 +483,7 @@ export class WriteBehindQueue {
     this.closed = true;
     clearTimeout(this.timer);
     this.timer = undefined;
+    const before = this.counters.lostByReason.closed;
     for (let p = 0; p < PRIORITIES; p++) {
       for (const dq of [this.retry[p]!, this.fresh[p]!]) {
         for (let e = dq.shift(); e; e = dq.shift()) {
@@ -486,6 +492,8 @@ export class WriteBehindQueue {
         }
       }
     }
+    const n = this.counters.lostByReason.closed - before;
+    if (n) this.log.error({ lost: n, byFamily: this.counters.lost }, 'state write queue closed with writes waiting: counted as lost');
   }
 
   /** Counters and gauges (see {@link WriteQueueStats}). */

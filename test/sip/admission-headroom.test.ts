@@ -159,7 +159,15 @@ describe('engine: admission by headroom', { timeout: 60_000 }, () => {
       s.send(requestText(ds, 'INVITE', { body: offerSdp(43804) }));
       assert.ok(await s.waitFor(isResp(503, '1 INVITE'), 3000), 'speech queue full: 503');
       off();
-      for (const p of [a, b, s]) p.close();
+
+      // Draining: OPTIONS 503 too, so the dispatcher takes this instance out of rotation.
+      engine.admission.draining = true;
+      const o = await RawSipPeer.udp(port);
+      o.send(requestText(newTestDialog('UDP', o.localPort, port), 'OPTIONS'));
+      const drained = await o.waitFor(isResp(503, '1 OPTIONS'), 3000);
+      assert.ok(drained, 'OPTIONS while draining: 503');
+      assert.equal(getHeader(drained, 'retry-after'), '30');
+      for (const p of [a, b, s, o]) p.close();
     } finally {
       await engine.close();
     }
