@@ -256,15 +256,17 @@ export async function startEngine(opts: EngineOptions, onCall: (call: Call) => v
     const accept = getHeaderValues(req, 'accept').map((a) => a.split(';')[0]!.trim().toLowerCase());
     if (accept.length && !accept.some((a) => a === 'application/sdp' || a === 'application/*' || a === '*/*'))
       return reply(406, [{ name: 'Accept', value: 'application/sdp' }]);
+    // Pending before admission: an async check (fleet-wide limit) may take a while, and a CANCEL meanwhile must count.
+    const pending = { cancelled: false };
+    pendingInvites.set(tx.key, pending);
     const decision = await admission.admit();
     if (!decision.admit) {
+      pendingInvites.delete(tx.key);
       if (decision.status === 486) counters.callsRejectedBusy++;
       else counters.callsRejectedUnavailable++;
       logger.info({ status: decision.status, cause: decision.cause, ...decision.detail, active: admission.activeCalls, limit: admission.limit }, 'call refused by admission');
       return reply(decision.status, decision.retryAfterS ? [{ name: 'Retry-After', value: String(decision.retryAfterS) }] : []);
     }
-    const pending = { cancelled: false };
-    pendingInvites.set(tx.key, pending);
     let session: MediaSession;
     try {
       session = await openSession({ codec: 'PCMU', payloadType: 0, rtpTimeoutMs: opts.rtp.rtpTimeoutMs });

@@ -173,3 +173,49 @@ describe('engine: admission by headroom', { timeout: 60_000 }, () => {
     }
   });
 });
+
+describe('engine: an async admission check (the fleet-wide limit seam)', { timeout: 30_000 }, () => {
+  test('a CANCEL while the check runs ends the INVITE with 487 and gives back the check’s reservation; a refusal of 486 comes through', async () => {
+    const port = await freeSipPort();
+    let held = 0;
+    let full = false;
+    const fleet: AdmissionCheck = {
+      name: 'fleet',
+      deadlineMs: 1000,
+      check: async () => {
+        await sleep(300);
+        if (full) return { status: 486, reason: 'Busy Here', cause: 'fleet_limit' };
+        held++;
+        return undefined;
+      },
+      release: () => void held--,
+    };
+    const offered: Call[] = [];
+    const engine = await startEngine(
+      { sip: { address: '127.0.0.1', udpPort: port }, rtp: { address: '127.0.0.1', portMin: 43720, portMax: 43723 }, maxCalls: 5, t1Ms: 100, admission: { eventLoopDelayP99Ms: 0, speechQueueFraction: 0, pacerLateP99Ms: 0, checks: [fleet] } },
+      (c) => void offered.push(c),
+    );
+    try {
+      const p = await RawSipPeer.udp(port);
+      const d = newTestDialog('UDP', p.localPort, port);
+      p.send(requestText(d, 'INVITE', { body: offerSdp(43820) }));
+      await sleep(100);
+      p.send(requestText(d, 'CANCEL'));
+      assert.ok(await p.waitFor(isResp(200, '1 CANCEL'), 2000), 'CANCEL answered 200');
+      assert.ok(await p.waitFor(isResp(487, '1 INVITE'), 3000), 'INVITE ended 487');
+      await sleep(100);
+      assert.equal(offered.length, 0, 'the cancelled call never reached the runtime');
+      assert.equal(held, 0, 'the reservation was given back');
+      assert.equal(engine.activeCalls(), 0);
+
+      full = true;
+      const q = await RawSipPeer.udp(port);
+      q.send(requestText(newTestDialog('UDP', q.localPort, port), 'INVITE', { body: offerSdp(43822) }));
+      assert.ok(await q.waitFor(isResp(486, '1 INVITE'), 3000), 'the check’s 486 is answered');
+      p.close();
+      q.close();
+    } finally {
+      await engine.close();
+    }
+  });
+});
