@@ -223,9 +223,13 @@ export class WriteBehindQueue {
     });
   }
 
-  /** Drops the oldest write of the lowest priority below or equal to `e`'s. @returns false when `e` itself is the one to drop. */
-  private evictFor(e: Entry): boolean {
-    for (let p = 0; p <= e.priority; p++) {
+  /**
+   * Drops the oldest write of the lowest priority below `e`'s, or equal to it when `e` is new
+   * (`sameToo`; a write coming back for a retry is older than any waiting write of its priority).
+   * @returns false when `e` itself is the one to drop.
+   */
+  private evictFor(e: Entry, sameToo = true): boolean {
+    for (let p = 0; p < e.priority + (sameToo ? 1 : 0); p++) {
       // Among equals the oldest goes: writes backing off were queued before any fresh one.
       const victim = this.retry[p]!.shift() ?? this.fresh[p]!.shift();
       if (victim) {
@@ -411,7 +415,7 @@ export class WriteBehindQueue {
     e.readyAt = change.readyAt;
     if (change.solo) e.solo = true;
     if (this.closed) return this.lose(e, 'closed', true);
-    if (this.size >= this.o.capacity && !this.evictFor(e)) return this.lose(e, 'overflow', true);
+    if (this.size >= this.o.capacity && !this.evictFor(e, false)) return this.lose(e, 'overflow', true);
     this.retry[e.priority]!.push(e);
     this.size++;
   }
