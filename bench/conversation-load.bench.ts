@@ -374,7 +374,13 @@ async function runMode(mode: SpeechMode, phrase: PhrasePcap, dtmfFiles: string[]
     const speech = turns.filter((t) => t.input === 'speech').map((t) => t.ms);
     const dtmf = turns.filter((t) => t.input === 'dtmf').map((t) => t.ms);
     const minutes = (admitted * seconds) / 60;
-    const sippFailed = [a, b].filter((r) => r && r.code !== 0).map((r) => `SIPp exit ${r!.code}${r!.killed ? ' (killed)' : ''}: ${r!.errors.split('\n').filter(Boolean).slice(-2).join(' | ').slice(0, 300)}`);
+    const sippFailed = [a, b]
+      .filter((r) => r && r.code !== 0)
+      .map((r) => {
+        // SIPp's error file: one dated line per failed call (a refused INVITE, an unexpected BYE, a timeout).
+        const lines = r!.errors.split('\n').filter((l) => /^\d{4}-\d{2}-\d{2}/.test(l));
+        return `SIPp exit ${r!.code}${r!.killed ? ' (killed)' : ''}, ${lines.length} error lines; last: ${(lines.at(-1) ?? '').replace(/^\S+\s+\S+\s+/, '').slice(0, 200)}`;
+      });
     console.log(`conversations: completed ${outcomes.completed}, failed ${Math.max(0, admitted - outcomes.completed)} (of ${admitted} admitted; ${conversationFailedLines} "conversation failed" log lines; sessions ${JSON.stringify(outcomes.reasons)}), refused at admission ${refused} (${refusedByCause(after.raw)}); peak concurrent ${peakActive}`);
     console.log(`turn latency, last voiced frame (VAD hangover included) -> answer playback start: p50 ${percentile(speech, 50).toFixed(0)} ms, p99 ${percentile(speech, 99).toFixed(0)} ms over ${speech.length} spoken turns; after DTMF p50 ${percentile(dtmf, 50).toFixed(0)} ms, p99 ${percentile(dtmf, 99).toFixed(0)} ms (${dtmf.length})`);
     console.log(`CPU of the media core and its speech helpers: ${cpuS.toFixed(1)} s, ${minutes > 0 ? ((cpuS / minutes) * 1000).toFixed(0) : '-'} ms per conversation-minute (${minutes.toFixed(1)} conversation-minutes); peak RSS ${(peakRss / 2 ** 20).toFixed(0)} MB (media core alone ${(peakRssCore / 2 ** 20).toFixed(0)} MB)`);
