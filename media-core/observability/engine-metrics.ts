@@ -158,4 +158,5 @@ const lostBy = (field: 'lost' | 'lostByReason', label: string) => () => {
 totalCounter('media_core_state_writes_lost_total', 'State-table writes given up, by family (session, mau, contact)', ['family'] as const, lostBy('lost', 'family'));
 totalCounter('media_core_state_writes_lost_by_reason_total', 'State-table writes given up, by reason (overflow, expired, rejected, closed)', ['reason'] as const, lostBy('lostByReason', 'reason'));
 
-collectDefaultMetrics({ register: metricsRegistry, prefix: 'media_core_' });
+// Once per registry: a second call (another module doing the same) would throw on the duplicate names.
+if (!metricsRegistry.getSingleMetric('media_core_process_cpu_seconds_total')) collectDefaultMetrics({ register: metricsRegistry, prefix: 'media_core_' });
