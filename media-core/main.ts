@@ -14,6 +14,14 @@
  * STT_DECODER_BIN (the pocketsphinx decoder helper); WARM_DEADLINE_MS (longest wait at start
  * for decoders and prompts synthesized at start).
  *
+ * Operations (media-core/observability/): METRICS_HOST (127.0.0.1) and METRICS_PORT (9464; 0 a
+ * free port; "off" none) serve /metrics, /healthz and /readyz. Admission by headroom
+ * (engine/headroom-checks.ts; 0 turns a check off): ADMISSION_EVENT_LOOP_P99_MS (200),
+ * ADMISSION_SPEECH_QUEUE_FRACTION (0.75), ADMISSION_PACER_LATE_P99_MS (10), ADMISSION_WINDOW_MS
+ * (2000), ADMISSION_RETRY_AFTER_S (5). SIP_UDP_RCVBUF_BYTES (4194304): the SIP socket's receive
+ * buffer. State writes (lib/store/write-queue.ts): STATE_WRITE_QUEUE_CAPACITY (20000),
+ * STATE_WRITE_CONCURRENCY (32), DYNAMODB_MAX_SOCKETS (128), HISTORY_FLUSH_TIMEOUT_MS (2000).
+ *
  * Drain: SIGTERM stops admitting; running calls get DRAIN_DEADLINE_MS to end by themselves;
  * then each gets its integration's drainAction (transfer to the default agent target, else
  * the error outcome) within what is left of STOP_GRACE_PERIOD_MS, and the process exits
@@ -33,6 +41,10 @@ import { missingSpeechPrerequisites } from './conversation/prerequisites.ts';
 import { applySpeechMode } from './conversation/speech/speech-override.ts';
 import { startEngine } from './engine/engine.ts';
 import { accessOptionsFromConfig } from './edge/from-config.ts';
+import { allWriteQueues } from '../lib/store/write-queue.ts';
+import { unwatchEngine, watchEngine } from './observability/engine-metrics.ts';
+import { startOpsServer, type OpsServer } from './observability/ops-server.ts';
+import { readRmemMax } from './observability/udp-drops.ts';
 
 const log = createLogger('media-core');
 const env = process.env;
@@ -88,6 +100,14 @@ async function main(): Promise<void> {
       : { allow: Object.fromEntries(access.integrations.map((i) => [i.number, i.allow])), digest: access.integrations.filter((i) => i.digest).map((i) => i.number) },
     'SIP edge access',
   );
+  const admission = {
+    eventLoopDelayP99Ms: e.ADMISSION_EVENT_LOOP_P99_MS,
+    speechQueueFraction: e.ADMISSION_SPEECH_QUEUE_FRACTION,
+    pacerLateP99Ms: e.ADMISSION_PACER_LATE_P99_MS,
+    windowMs: e.ADMISSION_WINDOW_MS,
+    retryAfterS: e.ADMISSION_RETRY_AFTER_S,
+  };
+  const metricsPort = e.METRICS_PORT;
   const engine = await startEngine(
     {
       sip: {
@@ -95,6 +115,7 @@ async function main(): Promise<void> {
         udpPort: sipPort,
         tcpPort: sipPort,
         publicHost: e.SIP_PUBLIC_HOST,
+        udpRecvBufferBytes: e.SIP_UDP_RCVBUF_BYTES,
         ...(tlsPort !== undefined ? { tls: { port: tlsPort, certFile: e.SIP_TLS_CERT_FILE!, keyFile: e.SIP_TLS_KEY_FILE!, clientCaFile: e.SIP_TLS_CLIENT_CA_FILE } } : {}),
         access,
         maxConnections: loaded.config.sip.maxConnections,
@@ -103,6 +124,7 @@ async function main(): Promise<void> {
       },
       rtp: { address: host, portMin: e.RTP_PORT_MIN, portMax: e.RTP_PORT_MAX },
       maxCalls: e.MAX_CALLS,
+      admission,
       // RTP in worker threads spreads media over cores (bench/sip-load.bench.ts); 0 keeps it on the main thread.
       rtpWorkers: e.RTP_WORKERS,
       // The native pacer thread where built (media-core/native/); dgram forces the event loop.
@@ -112,6 +134,23 @@ async function main(): Promise<void> {
     },
     (call) => runtime.onCall(call),
   );
+  watchEngine(engine);
+  const rmemMax = readRmemMax();
+  const wantRcvbuf = e.SIP_UDP_RCVBUF_BYTES ?? 4 * 1024 * 1024;
+  if (rmemMax !== undefined && rmemMax < wantRcvbuf) {
+    log.warn({ rmemMax, wanted: wantRcvbuf }, 'net.core.rmem_max caps the SIP UDP receive buffer: raise it (sysctl -w net.core.rmem_max=...) on the host');
+  }
+  let ops: OpsServer | undefined;
+  if (metricsPort !== undefined) {
+    const metricsHost = e.METRICS_HOST;
+    try {
+      ops = await startOpsServer({ host: metricsHost, port: metricsPort, ready: () => !engine.admission.draining, log });
+      log.info({ url: `http://${metricsHost}:${ops.port}/metrics` }, 'operations endpoint: /metrics /healthz /readyz');
+    } catch (err) {
+      // Calls matter more than metrics: a taken port is reported, not fatal.
+      log.error({ err: (err as Error).message, host: metricsHost, port: metricsPort }, 'operations endpoint not started');
+    }
+  }
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
@@ -120,8 +159,14 @@ async function main(): Promise<void> {
     try {
       await engine.drain(e.DRAIN_DEADLINE_MS, { action: (call) => runtime.drain(call), actionMs: drainActionBudgetMs(e) });
       await Promise.race([runtime.idle(), new Promise((r) => setTimeout(r, EXIT_MARGIN_MS / 2).unref())]);
+      // Queued history and MAU writes go out before exit; what cannot within 5 s is counted lost.
+      const flushed = await Promise.all(allWriteQueues().map((q) => q.drain(5000)));
+      if (flushed.includes(false)) log.error({ queued: allWriteQueues().map((q) => q.stats().queued) }, 'state writes not flushed before exit');
+      for (const q of allWriteQueues()) q.close();
+      unwatchEngine(engine);
       await engine.close();
       runtime.close();
+      await ops?.close();
     } finally {
       process.exit(0);
     }
@@ -130,7 +175,7 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => void stop('SIGINT'));
   const p = engine.ports;
   process.stdout.write(
-    `media core ready: SIP ${host} udp ${p.udp ?? '-'} tcp ${p.tcp ?? '-'}${p.tls ? ` tls ${p.tls}` : ''}; numbers ${loaded.config.integrations.map((i) => i.number).join(' ')}\n`,
+    `media core ready: SIP ${host} udp ${p.udp ?? '-'} tcp ${p.tcp ?? '-'}${p.tls ? ` tls ${p.tls}` : ''}; numbers ${loaded.config.integrations.map((i) => i.number).join(' ')}${ops ? `; metrics http://${env.METRICS_HOST || '127.0.0.1'}:${ops.port}/metrics` : ''}\n`,
   );
 }
 

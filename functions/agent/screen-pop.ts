@@ -6,6 +6,7 @@
  * SCREEN_POP_MASK_DTMF).
  */
 import middy from '@middy/core';
+import { functionMetrics } from '../middleware/metrics.ts';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { loadScreenPopEnv, screenPopSecret } from '../../adapters/agent-view/config.ts';
 import { screenPopResponse } from '../../adapters/agent-view/screen-pop.ts';
@@ -15,7 +16,7 @@ import { readSession } from '../../lib/store/session-history.ts';
 
 const log = createLogger('agent-screen-pop');
 
-export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>().handler(async (event) => {
+export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>().use(functionMetrics('agent.screen-pop').middleware).handler(async (event) => {
   const config = loadScreenPopEnv();
   const store = getStore(storeConfigFromEnv());
   const secret = await screenPopSecret(config);

@@ -7,6 +7,7 @@
  * goes on (without a token the media core refuses the call and the flow's error branch takes it).
  */
 import middy from '@middy/core';
+import { functionMetrics } from '../middleware/metrics.ts';
 import type { ConnectContactFlowEvent, ConnectContactFlowResult } from 'aws-lambda';
 // Not the folder's index: this function must not load the Connect API client (cold start).
 import { loadAmazonConnectConfig } from '../../adapters/amazon-connect/config.ts';
@@ -63,4 +64,4 @@ async function linkSettings(): Promise<{ secret: string; ttlSeconds: number } | 
   }
 }
 
-export const handler = middy<ConnectContactFlowEvent, ConnectContactFlowResult>().handler(contactFlow);
+export const handler = middy<ConnectContactFlowEvent, ConnectContactFlowResult>().use(functionMetrics('amazon-connect.contact-flow').middleware).handler(contactFlow);

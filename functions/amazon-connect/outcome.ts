@@ -11,6 +11,7 @@ import { getStore } from '../../lib/store/client.ts';
 import { createLogger } from '../../lib/log.ts';
 import { redactKey } from '../../lib/redact.ts';
 import { rejectedReply } from '../../adapters/common/reply.ts';
+import { functionMetrics } from '../middleware/metrics.ts';
 
 const log = createLogger('amazon-connect-outcome');
 let api: ConnectApi | undefined;
@@ -32,7 +33,7 @@ async function outcome(event: unknown): Promise<AdapterReply> {
   return reply;
 }
 
-export const handler = middy<unknown, AdapterReply>().handler(outcome);
+export const handler = middy<unknown, AdapterReply>().use(functionMetrics('amazon-connect.outcome').middleware).handler(outcome);
 
 function notConfigured(event: unknown, message: string): AdapterReply {
   const id = (event as { outcomeId?: unknown })?.outcomeId;

@@ -7,6 +7,7 @@
 import type { MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { decodeBody, parseForm, type FormParams } from '../../adapters/twilio/signature.ts';
+import { respondEarly } from './metrics.ts';
 
 /** The event after formBody(): body is the parsed form. */
 export type FormEvent = Omit<APIGatewayProxyEventV2, 'body'> & { body: FormParams };
@@ -14,10 +15,10 @@ export type FormEvent = Omit<APIGatewayProxyEventV2, 'body'> & { body: FormParam
 export function formBody(): MiddlewareObj<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2> {
   return {
     name: 'formBody',
-    before: (request) => {
+    before: async (request) => {
       const { event } = request;
       if (!/^application\/x-www-form-urlencoded\s*(;|$)/i.test(event.headers?.['content-type'] ?? '')) {
-        return { statusCode: 415, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: 'Unsupported Media Type' };
+        return respondEarly(request, { statusCode: 415, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: 'Unsupported Media Type' });
       }
       (event as unknown as FormEvent).body = parseForm(decodeBody(event.body, event.isBase64Encoded));
       event.isBase64Encoded = false;

@@ -8,6 +8,7 @@
 import type { MiddlewareObj, Request } from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { decodeBody, isValidTwilioSignature, publicWebhookUrl } from '../../adapters/twilio/signature.ts';
+import { respondEarly } from './metrics.ts';
 
 export interface TwilioSignatureOptions<TContext extends Context> {
   /** The auth token (from the loaded config). */
@@ -30,7 +31,7 @@ export function twilioSignature<TContext extends Context>(
 ): MiddlewareObj<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Error, TContext> {
   return {
     name: 'twilioSignature',
-    before: (request) => {
+    before: async (request) => {
       const { event } = request;
       const rawBody = decodeBody(event.body, event.isBase64Encoded);
       const url = publicWebhookUrl(opts.publicBaseUrl(request), event.rawPath, event.rawQueryString);
@@ -38,7 +39,7 @@ export function twilioSignature<TContext extends Context>(
       const ok = isValidTwilioSignature(opts.authToken(request), { url, signature, rawBody, contentType: event.headers?.['content-type'] });
       if (!ok) {
         opts.onReject?.(signature ? 'invalid' : 'missing', url);
-        return { ...FORBIDDEN, headers: { ...FORBIDDEN.headers } };
+        return respondEarly(request, { ...FORBIDDEN, headers: { ...FORBIDDEN.headers } });
       }
       event.body = rawBody;
       event.isBase64Encoded = false;

@@ -13,6 +13,7 @@ import type { AuthTokenSource } from '../../adapters/twilio/config.ts';
 import { configOnce, type ConfigContext } from './config-once.ts';
 import { formBody } from './form-body.ts';
 import { httpErrorResponse } from './http-error-response.ts';
+import { functionMetrics } from './metrics.ts';
 import { createJsonLog, type JsonLog } from './json-log.ts';
 import { twilioSignature } from './twilio-signature.ts';
 
@@ -43,6 +44,7 @@ export function twilioWebhook<C extends TwilioWebhookConfig>(
   type Settings = C & { token: string };
   const log = createJsonLog(name);
   const wrapped = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Error, ConfigContext<Settings>>()
+    .use(functionMetrics(name).middleware)
     .use(httpErrorResponse(log))
     .use(httpHeaderNormalizer())
     .use(

@@ -5,6 +5,7 @@
  * reuse the token until shortly before it expires.
  */
 import middy from '@middy/core';
+import { functionMetrics } from '../middleware/metrics.ts';
 import type { AdapterReply } from '../../events/outcome.ts';
 import { applyOutcome, createCxoneApi, loadNiceCxoneConfig, type CxoneApi } from '../../adapters/nice-cxone/index.ts';
 import { rejectedReply } from '../../adapters/common/reply.ts';
@@ -33,4 +34,4 @@ async function outcome(event: unknown): Promise<AdapterReply> {
   return reply;
 }
 
-export const handler = middy<unknown, AdapterReply>().handler(outcome);
+export const handler = middy<unknown, AdapterReply>().use(functionMetrics('nice-cxone.outcome').middleware).handler(outcome);

@@ -13,6 +13,8 @@
  *
  * Locally the same code talks to dynalite through DYNAMODB_ENDPOINT (http://127.0.0.1:PORT).
  */
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 
@@ -32,6 +34,18 @@ export interface Store {
 
 const cache = new Map<string, Store>();
 
+/**
+ * Sockets per endpoint of the keep-alive agent (DYNAMODB_MAX_SOCKETS, default 128). The SDK's
+ * default agent allows 50 and warned "socket pool at capacity" under 300 calls; the write-behind
+ * queue (write-queue.ts) keeps at most STATE_WRITE_CONCURRENCY (32) writes in flight, and the
+ * rest is headroom for reads (contact lookups, screen pops).
+ */
+export function maxSocketsFromEnv(env: Record<string, string | undefined> = process.env): number {
+  const n = Number(env.DYNAMODB_MAX_SOCKETS || 128);
+  if (!Number.isInteger(n) || n < 1) throw new RangeError(`DYNAMODB_MAX_SOCKETS: a positive whole number, got ${env.DYNAMODB_MAX_SOCKETS}`);
+  return n;
+}
+
 /** Reads STATE_TABLE (default "phone-integration-state"), DYNAMODB_ENDPOINT and AWS_REGION. */
 export function storeConfigFromEnv(env: Record<string, string | undefined> = process.env): StoreConfig {
   return {
@@ -47,9 +61,18 @@ export function getStore(config: StoreConfig = storeConfigFromEnv()): Store {
   let store = cache.get(id);
   if (!store) {
     const local = config.endpoint?.startsWith('http://127.0.0.1') || config.endpoint?.startsWith('http://localhost');
+    const maxSockets = maxSocketsFromEnv();
     const client = new DynamoDBClient({
       region: config.region ?? 'us-east-1',
       endpoint: config.endpoint,
+      // NodeHttpHandler options: keep-alive sockets sized for the load, and timeouts so a hung
+      // endpoint frees its socket (the write-behind queue retries; ms).
+      requestHandler: {
+        httpAgent: new HttpAgent({ keepAlive: true, maxSockets }),
+        httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets }),
+        connectionTimeout: 2000,
+        requestTimeout: 5000,
+      },
       // dynalite ignores credentials but the SDK insists on having some.
       ...(local && !process.env.AWS_ACCESS_KEY_ID ? { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {}),
     });

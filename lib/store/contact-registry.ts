@@ -26,6 +26,10 @@
  */
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { Store } from './client.ts';
+import { WRITE_PRIORITY, writeQueueFor } from './write-queue.ts';
+
+/** How long a registration write may be retried before the flow's Lambda gives up, ms (the INVITE follows within seconds). */
+const REGISTRATION_WRITE_DEADLINE_MS = 5000;
 
 /** Seconds a registration stays findable (CONTACT_REGISTRATION_TTL_SECONDS). */
 export const CONTACT_REGISTRATION_TTL_SECONDS = 600;
@@ -54,7 +58,10 @@ const byNumbers = (dialed: string, caller: string) => ({ pk: `contact#num#${numb
 const byId = (contactId: string) => ({ pk: `contact#id#${contactId}`, sk: 'contact' });
 const bound = (vendor: string, contactId: string) => ({ pk: `contact#bound#${vendor}#${contactId}`, sk: 'call' });
 
-/** Writes the registration under both keys, expiring `ttlSeconds` (s) from `now` (ms). */
+/**
+ * Writes the registration under both keys, expiring `ttlSeconds` (s) from `now` (ms).
+ * @throws WriteLostError when the writes could not be done within 5 s.
+ */
 export async function registerContact(
   store: Store,
   reg: ContactRegistration,
@@ -63,10 +70,11 @@ export async function registerContact(
 ): Promise<void> {
   const expiresAt = Math.floor(now / 1000) + ttlSeconds;
   const item = { ...reg, expiresAt };
-  await Promise.all([
-    store.doc.send(new PutCommand({ TableName: store.table, Item: { ...byNumbers(reg.dialedNumber, reg.customerNumber), ...item } })),
-    store.doc.send(new PutCommand({ TableName: store.table, Item: { ...byId(reg.ContactId), ...item } })),
-  ]);
+  // Through the write-behind queue (batched together, retried with backoff), awaited: the flow
+  // transfers the call right after this returns.
+  const queue = writeQueueFor(store);
+  const w = { family: 'contact' as const, priority: WRITE_PRIORITY.contact, deadlineMs: REGISTRATION_WRITE_DEADLINE_MS };
+  await Promise.all([queue.put({ ...byNumbers(reg.dialedNumber, reg.customerNumber), ...item }, w), queue.put({ ...byId(reg.ContactId), ...item }, w)]);
 }
 
 type StoredRegistration = ContactRegistration & { pk: string; sk: string; expiresAt: number };

@@ -17,6 +17,7 @@ import { createHash, createHmac } from 'node:crypto';
 import { callerE164 } from '../phone.ts';
 import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { expiresInDays, type Store } from './client.ts';
+import { WRITE_PRIORITY, writeQueueFor } from './write-queue.ts';
 
 /** "2026-11" for a time (UTC). */
 export function monthOf(now: number): string {
@@ -41,10 +42,21 @@ export function callerHash(callerNumber: string, key: Buffer | undefined = hashK
 }
 
 /**
- * Records that `callerNumber` called this month.
+ * Records that `callerNumber` called this month, through the store's write-behind queue
+ * (write-queue.ts; lowest priority when the queue must drop a write: the caller's next call of
+ * the month writes it again).
  * @returns true when this is the caller's first call of the month (the monthly count grew).
+ * @throws WriteLostError when the queue gave the write up.
  */
-export async function countMonthlyActiveUser(store: Store, callerNumber: string, now = Date.now()): Promise<boolean> {
+export function countMonthlyActiveUser(store: Store, callerNumber: string, now = Date.now()): Promise<boolean> {
+  return writeQueueFor(store).call((s) => countNow(s, callerNumber, now), { family: 'mau', priority: WRITE_PRIORITY.mau });
+}
+
+/**
+ * The two writes of countMonthlyActiveUser. A retry after a timeout whose put did succeed finds
+ * the user item and does not count again: the count may then miss one user, never count one twice.
+ */
+async function countNow(store: Store, callerNumber: string, now: number): Promise<boolean> {
   const month = monthOf(now);
   const hash = callerHash(callerNumber);
   try {

@@ -6,10 +6,11 @@
  * Items: pk `session#<key>`; sk `meta` (call facts) and `turn#<seq 6 digits>` (one entry).
  */
 import { randomBytes } from 'node:crypto';
-import { PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod/mini';
 import { loadEnv } from '../env.ts';
 import { expiresInDays, type Store } from './client.ts';
+import { WRITE_PRIORITY, writeQueueFor } from './write-queue.ts';
 
 /** Bounds and default of SESSION_HISTORY_TTL_DAYS, days. */
 export const SESSION_HISTORY_TTL = { min: 1, max: 365, default: 7 } as const;
@@ -63,9 +64,13 @@ export function newSessionHistoryKey(): string {
 
 const pk = (key: string) => `session#${key}`;
 
-/** Writes the session's meta item. */
+/**
+ * Writes the session's meta item through the store's write-behind queue (write-queue.ts:
+ * batched, retried with backoff).
+ * @returns when written. @throws WriteLostError when the queue gave the write up.
+ */
 export async function createSession(store: Store, key: string, meta: SessionMeta, ttlDays = sessionHistoryTtlDays()): Promise<void> {
-  await store.doc.send(new PutCommand({ TableName: store.table, Item: { pk: pk(key), sk: 'meta', ...meta, expiresAt: expiresInDays(ttlDays) } }));
+  await writeQueueFor(store).put({ pk: pk(key), sk: 'meta', ...meta, expiresAt: expiresInDays(ttlDays) }, { family: 'session', priority: WRITE_PRIORITY.sessionMeta, group: pk(key) });
 }
 
 /**
@@ -85,14 +90,26 @@ export async function setAgentMessage(store: Store, key: string, text: string, t
   );
 }
 
-/** Appends one entry (the caller numbers entries; seq must be unique per session). */
+/**
+ * Appends one entry (the caller numbers entries; seq must be unique per session) through the
+ * write-behind queue. Entries are separate items sorted by sk, so their write order does not matter.
+ * @returns when written. @throws WriteLostError when the queue gave the write up.
+ */
 export async function appendTurn(store: Store, key: string, entry: TranscriptEntry, ttlDays = sessionHistoryTtlDays()): Promise<void> {
-  await store.doc.send(
-    new PutCommand({
-      TableName: store.table,
-      Item: { pk: pk(key), sk: `turn#${String(entry.seq).padStart(6, '0')}`, ...entry, expiresAt: expiresInDays(ttlDays) },
-    }),
+  await writeQueueFor(store).put(
+    { pk: pk(key), sk: `turn#${String(entry.seq).padStart(6, '0')}`, ...entry, expiresAt: expiresInDays(ttlDays) },
+    { family: 'session', priority: WRITE_PRIORITY.sessionTurn, group: pk(key) },
   );
+}
+
+/**
+ * Waits until every write of the session queued so far is done (written or lost), at most
+ * `timeoutMs` (ms): before a transfer outcome is sent, since the agent's screen pop reads the
+ * history at once.
+ * @returns true when nothing of the session is left queued, false on timeout.
+ */
+export function flushSession(store: Store, key: string, timeoutMs: number): Promise<boolean> {
+  return writeQueueFor(store).flush(pk(key), timeoutMs);
 }
 
 /**

@@ -10,6 +10,9 @@
  * | SIP_PORT | SIP over UDP and TCP (5060) |
  * | SIP_TLS_PORT, SIP_TLS_CERT_FILE, SIP_TLS_KEY_FILE | SIP over TLS (off; the port needs both files) |
  * | WARM_DEADLINE_MS | longest wait at start for speech decoders and prompts synthesized at start (10000 ms) |
+ * | METRICS_HOST, METRICS_PORT | /metrics, /healthz, /readyz (127.0.0.1:9464; "off" none) |
+ * | ADMISSION_EVENT_LOOP_P99_MS, ADMISSION_SPEECH_QUEUE_FRACTION, ADMISSION_PACER_LATE_P99_MS, ADMISSION_WINDOW_MS, ADMISSION_RETRY_AFTER_S | admission by headroom thresholds (200 ms, 0.75, 10 ms, 2000 ms, 5 s; 0 turns a check off) |
+ * | SIP_UDP_RCVBUF_BYTES | the SIP UDP socket's receive buffer (4194304) |
  * | SIP_TLS_CLIENT_CA_FILE | require TLS client certificates signed by this CA, mTLS (unset) |
  * | SIP_PUBLIC_HOST | host put in Via/Contact/SDP when behind NAT (unset) |
  * | RTP_PORT_MIN, RTP_PORT_MAX | RTP port range (10000-10999) |
@@ -73,6 +76,20 @@ export const MediaCoreEnv = z
     SESSION_HISTORY_TTL_DAYS: z.coerce.number().int('whole days, 1-365').min(SESSION_HISTORY_TTL.min).max(SESSION_HISTORY_TTL.max).default(SESSION_HISTORY_TTL.default),
     STOP_GRACE_PERIOD_MS: z.coerce.number().int().min(10_000).max(3_600_000).default(30_000),
     DRAIN_DEADLINE_MS: z.coerce.number().int().min(0).max(3_600_000).default(20_000),
+    /** Address and port of /metrics, /healthz and /readyz (media-core/observability/ops-server.ts); "off": none, 0: a free port. */
+    METRICS_HOST: z.string().regex(/^[0-9A-Za-z.:-]+$/, 'must be an IP address or host name').default('127.0.0.1'),
+    METRICS_PORT: z
+      .union([z.literal('off'), Port])
+      .default(9464)
+      .transform((v) => (v === 'off' ? undefined : v)),
+    /** Admission by headroom (engine/headroom-checks.ts); 0 turns a check off. */
+    ADMISSION_EVENT_LOOP_P99_MS: z.coerce.number().min(0).max(60_000).optional(),
+    ADMISSION_SPEECH_QUEUE_FRACTION: z.coerce.number().min(0).max(1).optional(),
+    ADMISSION_PACER_LATE_P99_MS: z.coerce.number().min(0).max(60_000).optional(),
+    ADMISSION_WINDOW_MS: z.coerce.number().min(100).max(60_000).optional(),
+    ADMISSION_RETRY_AFTER_S: z.coerce.number().int().min(0).max(3600).optional(),
+    /** SO_RCVBUF of the SIP UDP socket, bytes (Linux caps it at net.core.rmem_max). */
+    SIP_UDP_RCVBUF_BYTES: z.coerce.number().int().min(65_536).max(1 << 30).optional(),
   })
   .superRefine((e, ctx) => {
     if (e.SIP_TLS_PORT !== undefined && (!e.SIP_TLS_CERT_FILE || !e.SIP_TLS_KEY_FILE)) {

@@ -1,17 +1,20 @@
 /**
  * Writes a call's session history (lib/store/session-history.ts) without blocking the audio
- * path: each write is queued behind the previous one of the same session (so entries keep
- * their order) and failures are logged, never thrown.
+ * path: each write goes to the store's write-behind queue (lib/store/write-queue.ts: batched,
+ * retried with backoff, bounded) and failures are logged, never thrown. Entries are separate
+ * items sorted by their sequence number, so they need not be written in order.
  */
 import type { Logger } from '../../lib/log.ts';
 import { redactKey } from '../../lib/redact.ts';
 import type { Store } from '../../lib/store/client.ts';
-import { appendTurn, createSession, setAgentMessage, type SessionMeta, type TranscriptEntry } from '../../lib/store/session-history.ts';
+import { appendTurn, createSession, flushSession, setAgentMessage, type SessionMeta, type TranscriptEntry } from '../../lib/store/session-history.ts';
+
+/** Default wait of {@link HistoryWriter.flush} before a transfer, ms (HISTORY_FLUSH_TIMEOUT_MS). */
+export const HISTORY_FLUSH_TIMEOUT_MS = Number(process.env.HISTORY_FLUSH_TIMEOUT_MS || 2000);
 
 export class HistoryWriter {
-  private chain: Promise<void> = Promise.resolve();
   private seq = 0;
-  /** Writes that failed (for tests and metrics). */
+  /** Writes that were lost (for tests and metrics). */
   failures = 0;
   constructor(
     private readonly store: Store | undefined,
@@ -22,12 +25,10 @@ export class HistoryWriter {
   private enqueue(what: string, op: (s: Store) => Promise<void>): void {
     const store = this.store;
     if (!store) return;
-    this.chain = this.chain.then(() =>
-      op(store).catch((err: Error) => {
-        this.failures++;
-        this.log.error({ err: err.message, key: redactKey(this.key), what }, 'session history write failed');
-      }),
-    );
+    op(store).catch((err: Error) => {
+      this.failures++;
+      this.log.error({ err: err.message, key: redactKey(this.key), what }, 'session history write failed');
+    });
   }
 
   start(meta: SessionMeta): void {
@@ -41,16 +42,29 @@ export class HistoryWriter {
   }
 
   /**
-   * Queues message_to_human_agent onto the meta item (after the meta's own write).
-   * @returns when it is written or failed (logged), so a transfer can wait for it.
+   * Writes message_to_human_agent onto the meta item. Call it after {@link flush}: the meta
+   * item is a whole-item put, which would replace an update written before it.
+   * @returns when it is written or failed (logged); never rejects.
    */
   agentMessage(text: string): Promise<void> {
-    this.enqueue('agent message', (s) => setAgentMessage(s, this.key, text));
-    return this.chain;
+    const store = this.store;
+    if (!store) return Promise.resolve();
+    return setAgentMessage(store, this.key, text).catch((err: Error) => {
+      this.failures++;
+      this.log.error({ err: err.message, key: redactKey(this.key), what: 'agent message' }, 'session history write failed');
+    });
   }
 
-  /** Resolves when every queued write has finished (tests, drain). */
-  flush(): Promise<void> {
-    return this.chain;
+  /**
+   * Resolves when every write queued so far is done (written or lost), or after `timeoutMs`
+   * (ms): a transfer waits for it so the screen pop shows the whole conversation, but a store
+   * outage never holds the caller longer than that.
+   * @returns true when flushed, false on timeout (the writes stay queued).
+   */
+  async flush(timeoutMs = HISTORY_FLUSH_TIMEOUT_MS): Promise<boolean> {
+    if (!this.store) return true;
+    const done = await flushSession(this.store, this.key, timeoutMs);
+    if (!done) this.log.warn({ key: redactKey(this.key), timeoutMs }, 'session history not flushed before the transfer; writes stay queued');
+    return done;
   }
 }

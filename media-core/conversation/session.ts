@@ -17,6 +17,7 @@ import type { IntegrationConfig, VadConfig } from '../config/schema.ts';
 import { callVariables, timeoutMs, turnContext, type TurnVariables } from './context-vars.ts';
 import { DtmfCollector, type DtmfCollectParams } from './dtmf-collector.ts';
 import { HistoryWriter } from './history.ts';
+import { outcomes, turnLatency } from '../observability/call-metrics.ts';
 import type { OutcomeInvoker } from './lambda-invoke.ts';
 import { OutcomeDispatcher } from './outcome-dispatch.ts';
 import type { AudioCache } from './audio-cache.ts';
@@ -90,6 +91,11 @@ export class ConversationSession implements TaskHost {
   private consecutiveTimeouts = 0;
   /** performance.now() when the last caller input ended (digit, or final STT result). */
   inputEndedAt = 0;
+  /** The inputEndedAt whose turn latency was observed already. */
+  private latencyObservedFor = 0;
+  /** performance.now() of the last caller frame loud enough to be speech (VAD minRms), and whether the last input was speech. */
+  private lastVoicedAt = 0;
+  private lastInputSpeech = false;
 
   constructor(private readonly d: SessionDeps) {
     this.call = d.call;
@@ -111,6 +117,7 @@ export class ConversationSession implements TaskHost {
       finalTimeoutMs: () => timeoutMs(this.context, 'final_utterance_timeout_count', this.cfg.finalUtteranceTimeoutMs),
       onResult: (text, r) => {
         this.inputEndedAt = performance.now();
+        this.lastInputSpeech = true;
         if (this.collector?.active) {
           this.collector.cancel();
           this.collector = undefined;
@@ -310,6 +317,7 @@ export class ConversationSession implements TaskHost {
     if (this.ended || !this.activity.dtmf_collection) return;
     if (!this.bargeInAllowed('dtmf')) return;
     this.inputEndedAt = performance.now();
+    this.lastInputSpeech = false;
     this.clearPostTimer();
     if (this.collector?.active) this.collector.push(e.digit);
     else this.deliver({ text: e.digit, isDtmf: true, vars: {} });
@@ -317,6 +325,7 @@ export class ConversationSession implements TaskHost {
 
   private onAudio(frame: Int16Array): void {
     if (this.ended || !this.activity.speech_to_text_recognition) return;
+    if (frameRms(frame) >= this.d.vad.minRms) this.lastVoicedAt = performance.now();
     this.speech.push(frame);
   }
 
@@ -358,7 +367,8 @@ export class ConversationSession implements TaskHost {
       this.log.error({ err: (e as Error).message }, 'failure message not played');
     }
     this.ended = true;
-    await this.dispatcher.error().catch((e: Error) => this.log.error({ err: e.message }, 'error outcome failed'));
+    const sent = await this.dispatcher.error().then(() => true, (e: Error) => (this.log.error({ err: e.message }, 'error outcome failed'), false));
+    outcomes.inc({ vendor: this.cfg.contactCenter.vendor, kind: 'error', result: sent ? 'sent' : 'failed' });
   }
 
   // ---- TaskHost ----
@@ -400,6 +410,16 @@ export class ConversationSession implements TaskHost {
   }
 
   private async play(src: Parameters<Call['play']>[0]): Promise<PlaybackResult> {
+    if (this.inputEndedAt > this.latencyObservedFor) {
+      // Turn latency: from the caller's last voiced frame (so the VAD hangover and the
+      // recognition count) or last digit, to the answer's playback start (its first packet is
+      // due in the next 20 ms slot).
+      this.latencyObservedFor = this.inputEndedAt;
+      const speech = this.lastInputSpeech && this.lastVoicedAt > 0 && this.lastVoicedAt <= this.inputEndedAt;
+      const ms = performance.now() - (speech ? this.lastVoicedAt : this.inputEndedAt);
+      turnLatency.observe({ input: speech ? 'speech' : 'dtmf' }, ms / 1000);
+      this.log.info({ turnLatencyMs: Math.round(ms), input: speech ? 'speech' : 'dtmf' }, 'turn answered');
+    }
     const token = ++this.playToken;
     this.playing = token;
     try {
@@ -485,13 +505,16 @@ export class ConversationSession implements TaskHost {
 
   async transfer(response: GenericResponse): Promise<TaskResult> {
     this.log.info({ vendor: this.cfg.contactCenter.vendor, key: redactKey(this.d.sessionHistoryKey) }, 'transfer');
+    // The agent's screen pop reads the history as soon as the outcome arrives: write it first (bounded wait).
+    await this.history.flush();
     const summary = agentMessageFrom(response.message_to_human_agent);
     if (summary) {
-      // Stored before the vendor hears of the transfer: the screen pop and Twilio's
+      // After the flush (the meta item is written), and stored before the vendor hears of the transfer: the screen pop and Twilio's
       // refer-handler read it by key. Waits at most 1 s; a slow store delays no caller longer.
       await Promise.race([this.history.agentMessage(summary), new Promise((r) => setTimeout(r, 1000).unref())]);
     }
     const r = await this.dispatcher.transfer(response, this.sayQuietly);
+    outcomes.inc({ vendor: this.cfg.contactCenter.vendor, kind: 'transfer', result: r });
     this.history.append({ who: 'system', text: `transfer ${r}` });
     if (r === 'failed') {
       this.inputs.push({ text: VGW_TEXT.callTransferFailed, isDtmf: false, vars: {} });
@@ -527,6 +550,7 @@ export class ConversationSession implements TaskHost {
     this.ended = true;
     this.history.append({ who: 'system', text: 'hang up' });
     await this.dispatcher.hangup(headers);
+    outcomes.inc({ vendor: this.cfg.contactCenter.vendor, kind: 'hangup', result: 'sent' });
   }
 
   async sendSms(p: Record<string, unknown>): Promise<boolean> {
@@ -545,7 +569,14 @@ export class ConversationSession implements TaskHost {
   }
 
   /** Resolves when queued history writes are done (tests). */
-  flushHistory(): Promise<void> {
-    return this.history.flush();
+  async flushHistory(): Promise<void> {
+    await this.history.flush();
   }
+}
+
+/** Root mean square of a frame of 16-bit samples. */
+function frameRms(frame: Int16Array): number {
+  let sum = 0;
+  for (let i = 0; i < frame.length; i++) sum += frame[i]! * frame[i]!;
+  return frame.length ? Math.sqrt(sum / frame.length) : 0;
 }

@@ -1,7 +1,15 @@
 /**
- * Call admission by plan (seed 000: Trial 5, Plus 100, Enterprise 1000 concurrent calls).
- * One call too many is refused with 486 Busy Here before the runtime sees it; calls in
- * progress are untouched. While draining, new calls get 503 with Retry-After.
+ * Call admission: the plan's concurrent-call count (seed 000: Trial 5, Plus 100, Enterprise
+ * 1000) and then a list of {@link AdmissionCheck}s (headroom: event-loop delay, speech queues,
+ * pacer lateness; later a fleet-wide limit), decided before the runtime sees the call.
+ *
+ * Status codes (RFC 3261 sections 21.4.24 and 21.5.4):
+ * - 486 Busy Here: the plan's limit is reached, the whole service is full.
+ * - 503 Service Unavailable with Retry-After: this instance is draining or has no headroom; a
+ *   proxy (Kamailio's dispatcher, a Voice Connector origination route) tries another instance.
+ *
+ * An admitted call is never failed by load: the checks only gate new INVITEs (and OPTIONS, so
+ * a dispatcher stops sending), and nothing here touches a call once admitted.
  */
 
 /** Plan names and their concurrent-call limits. */
@@ -20,29 +28,194 @@ export function callLimit(max: number | Plan): number {
   return limit;
 }
 
-/** Admission decision for a new INVITE. */
-export type Admission = { admit: true } | { admit: false; status: 486 | 503; reason: string; retryAfterS?: number };
+/** Why a call was refused: the label of the refusal counter. */
+export type RefusalCause = 'draining' | 'plan_limit' | 'event_loop_delay' | 'speech_queue' | 'pacer_late' | 'check_timeout' | (string & {});
 
-/** Counts admitted calls against the limit. */
+/** A refusal: the SIP status, its reason phrase, Retry-After (s) for 503, and the cause. */
+export interface AdmissionRefusal {
+  status: 486 | 503;
+  reason: string;
+  retryAfterS?: number;
+  cause: RefusalCause;
+  /** Facts for the log line (measured value, threshold). */
+  detail?: Record<string, unknown>;
+}
+
+/** Admission decision for a new INVITE; `release` must be called once when an admitted call ends. */
+export type Admission = { admit: true; release: () => void } | ({ admit: false } & AdmissionRefusal);
+
+/** What a check is told about the call being decided. */
+export interface AdmissionContext {
+  /** Calls admitted on this instance, this one included, count. */
+  activeCalls: number;
+  /** The plan's limit on this instance, count. */
+  limit: number;
+  /** Aborted when the check's deadline passes: stop waiting (e.g. cancel a DynamoDB update). */
+  signal: AbortSignal;
+  /** Time this check has, ms. */
+  deadlineMs: number;
+}
+
+/**
+ * One admission check, run in order after the plan's count. The seam for more checks: a
+ * fleet-wide limit (DynamoDB leases) is one more entry that reserves a slot in `check` and gives
+ * it back in `release`.
+ */
+export interface AdmissionCheck {
+  /** Short name, for logs. */
+  readonly name: string;
+  /**
+   * true: cheap, synchronous and about this instance's headroom, so OPTIONS asks it too (a
+   * dispatcher then stops sending new calls). Headroom checks must not reserve anything.
+   */
+  readonly headroom?: boolean;
+  /**
+   * Decides: undefined admits, a refusal refuses. May be async; it gets `deadlineMs` (default
+   * 200 ms) and an AbortSignal.
+   */
+  check(ctx: AdmissionContext): AdmissionRefusal | undefined | Promise<AdmissionRefusal | undefined>;
+  /** Deadline of an async check, ms (default 200). */
+  readonly deadlineMs?: number;
+  /**
+   * What a check that misses its deadline (or throws) means: 'admit' (fail open, the default:
+   * a slow dependency must not block calls) or a refusal.
+   */
+  readonly onFailure?: 'admit' | AdmissionRefusal;
+  /** Gives back what a passed `check` reserved: called once when the call ends or a later check refuses it. */
+  release?(): void;
+}
+
+/** Options of {@link AdmissionControl}. */
+export interface AdmissionOptions {
+  checks?: AdmissionCheck[];
+  /** Retry-After of the 503 while draining, s (default 30). */
+  drainRetryAfterS?: number;
+  /** Told about every decision (metrics, logs). */
+  onDecision?: (d: { admitted: boolean; cause?: RefusalCause; refusal?: AdmissionRefusal }) => void;
+}
+
+const TIMEOUT = Symbol('timeout');
+
+/** Counts admitted calls against the limit, then runs the checks. */
 export class AdmissionControl {
   private active = 0;
   draining = false;
+  private readonly checks: AdmissionCheck[];
 
-  constructor(readonly limit: number) {}
+  constructor(
+    readonly limit: number,
+    private readonly opts: AdmissionOptions = {},
+  ) {
+    this.checks = [...(opts.checks ?? [])];
+  }
 
   get activeCalls(): number {
     return this.active;
   }
 
-  /** Decides for a new call and, when admitted, counts it (call {@link release} when it ends). */
-  tryAdmit(): Admission {
-    if (this.draining) return { admit: false, status: 503, reason: 'Service Unavailable', retryAfterS: 30 };
-    if (this.active >= this.limit) return { admit: false, status: 486, reason: 'Busy Here' };
-    this.active++;
-    return { admit: true };
+  /** Appends a check (e.g. the fleet-wide limit). */
+  addCheck(check: AdmissionCheck): void {
+    this.checks.push(check);
   }
 
-  release(): void {
-    if (this.active > 0) this.active--;
+  /**
+   * This instance's headroom without reserving anything (OPTIONS): draining, then the
+   * synchronous headroom checks. @returns the refusal, or undefined when a call would be taken.
+   */
+  headroom(): AdmissionRefusal | undefined {
+    if (this.draining) return this.drainRefusal();
+    for (const c of this.checks) {
+      if (!c.headroom) continue;
+      const r = safeSync(c, { activeCalls: this.active, limit: this.limit, signal: new AbortController().signal, deadlineMs: 0 });
+      if (r) return r;
+    }
+    return undefined;
+  }
+
+  /**
+   * Decides for a new call and, when admitted, counts it; the caller calls `release` when the
+   * call ends. Never throws; takes at most the sum of the async checks' deadlines.
+   */
+  async admit(): Promise<Admission> {
+    if (this.draining) return this.refuse(this.drainRefusal());
+    if (this.active >= this.limit) return this.refuse({ status: 486, reason: 'Busy Here', cause: 'plan_limit' });
+    // Reserved before the checks run, so concurrent INVITEs cannot overshoot the limit while one awaits.
+    this.active++;
+    const passed: AdmissionCheck[] = [];
+    const giveBack = () => {
+      for (const c of passed.reverse()) safeRelease(c);
+      this.active--;
+    };
+    for (const c of this.checks) {
+      const { refusal, reserved } = await this.run(c);
+      if (refusal) {
+        giveBack();
+        return this.refuse(refusal);
+      }
+      if (reserved) passed.push(c);
+    }
+    this.opts.onDecision?.({ admitted: true });
+    let released = false;
+    return {
+      admit: true,
+      release: () => {
+        if (released) return;
+        released = true;
+        giveBack();
+      },
+    };
+  }
+
+  /** Runs one check within its deadline. `reserved`: it passed in time, so it is released when the call ends. */
+  private async run(c: AdmissionCheck): Promise<{ refusal?: AdmissionRefusal; reserved: boolean }> {
+    const deadlineMs = c.deadlineMs ?? 200;
+    const ctrl = new AbortController();
+    const ctx: AdmissionContext = { activeCalls: this.active, limit: this.limit, signal: ctrl.signal, deadlineMs };
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const r = c.check(ctx);
+      if (!(r instanceof Promise)) return { refusal: r, reserved: !r };
+      const outcome = await Promise.race([r, new Promise<typeof TIMEOUT>((ok) => (timer = setTimeout(() => ok(TIMEOUT), deadlineMs)))]);
+      if (outcome !== TIMEOUT) return { refusal: outcome, reserved: !outcome };
+      ctrl.abort();
+      // A late pass may still have reserved something: give it back when it arrives.
+      void r.then((late) => late === undefined && safeRelease(c), () => undefined);
+      return { refusal: failure(c), reserved: false };
+    } catch {
+      return { refusal: failure(c), reserved: false };
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private drainRefusal(): AdmissionRefusal {
+    return { status: 503, reason: 'Service Unavailable', retryAfterS: this.opts.drainRetryAfterS ?? 30, cause: 'draining' };
+  }
+
+  private refuse(r: AdmissionRefusal): Admission {
+    this.opts.onDecision?.({ admitted: false, cause: r.cause, refusal: r });
+    return { admit: false, ...r };
+  }
+}
+
+function failure(c: AdmissionCheck): AdmissionRefusal | undefined {
+  const f = c.onFailure ?? 'admit';
+  return f === 'admit' ? undefined : f;
+}
+
+function safeSync(c: AdmissionCheck, ctx: AdmissionContext): AdmissionRefusal | undefined {
+  try {
+    const r = c.check(ctx);
+    return r instanceof Promise ? undefined : r;
+  } catch {
+    return undefined;
+  }
+}
+
+function safeRelease(c: AdmissionCheck): void {
+  try {
+    c.release?.();
+  } catch {
+    // A release that throws must not keep the count from going down.
   }
 }

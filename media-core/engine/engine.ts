@@ -26,7 +26,9 @@ import { loadRtpPacerAddon } from '../media/native/load.ts';
 import type { RtpPacerCounters } from '../media/native/rtp-pacer.ts';
 import type { MediaSession, MediaSessionOptions } from '../media/worker/media-session.ts';
 import { isRejection, negotiateAnswer } from '../media/sdp.ts';
-import { AdmissionControl, callLimit, type Plan } from './admission.ts';
+import { AdmissionControl, callLimit, type AdmissionCheck, type Plan } from './admission.ts';
+import { headroomChecks, type Headroom, type HeadroomOptions } from './headroom-checks.ts';
+import { callsAdmitted, callsRefused } from '../observability/call-metrics.ts';
 import { ALLOW, capabilityHeaders, SipCall, SUPPORTED } from './call.ts';
 import { SipAccessPolicy, statelessToTag, type SipAccessOptions } from '../edge/access-policy.ts';
 import { sipDroppedTotal } from '../edge/edge-metrics.ts';
@@ -56,6 +58,8 @@ export interface EngineOptions {
     publicHost?: string;
     /** Stream connection idle timeout, ms (default 300000). */
     idleTimeoutMs?: number;
+    /** SO_RCVBUF of the UDP socket, bytes (default 4 MiB; Linux caps it at net.core.rmem_max). */
+    udpRecvBufferBytes?: number;
   };
   rtp: {
     /** Address RTP sockets bind to. */
@@ -96,6 +100,11 @@ export interface EngineOptions {
    * and without it the thread runs at normal priority).
    */
   rtpPacer?: { leadMs?: number; phases?: number; realtime?: boolean };
+  /**
+   * Admission by headroom (./headroom-checks.ts thresholds) and more checks after it (e.g. a
+   * fleet-wide limit). Absent: the plan's count only, as in tests that must not depend on load.
+   */
+  admission?: HeadroomOptions & { checks?: AdmissionCheck[] };
   /** Default drain deadline, ms (default 30000). */
   drainDeadlineMs?: number;
   /** RFC 3261 T1 in ms (default 500); tests shorten it. T2 and T4 scale with it. */
@@ -117,6 +126,10 @@ export interface Engine {
   readonly ports: { udp?: number; tcp?: number; tls?: number };
   /** Calls admitted and not yet ended. */
   activeCalls(): number;
+  /** The admission in force: `addCheck` appends a check (e.g. a fleet-wide limit); `draining`. */
+  readonly admission: AdmissionControl;
+  /** The headroom monitors (event-loop delay, pacer lateness), when admission by headroom is on. */
+  readonly headroom: Headroom | undefined;
   /**
    * Stops admitting (new INVITEs get 503 with Retry-After), waits for calls to end until
    * the deadline (ms), then gives each remaining call `how.action` (the integration's drain
@@ -172,7 +185,7 @@ export async function startEngine(opts: EngineOptions, onCall: (call: Call) => v
   const logger = opts.logger ?? createLogger('media-core');
   const t1 = opts.t1Ms ?? DEFAULT_TIMERS.t1;
   const timers = { t1, t2: 8 * t1, t4: 10 * t1 };
-  const admission = new AdmissionControl(callLimit(opts.maxCalls));
+  const limit = callLimit(opts.maxCalls);
   const rtpIo = opts.rtpWorkers ? 'workers' : (opts.rtpIo ?? 'auto');
   const addonLoad = loadRtpPacerAddon();
   const pacer = rtpIo === 'native' || rtpIo === 'auto' ? acquireRtpPacer({ realtime: opts.rtpPacer?.realtime ?? true }) : undefined;
@@ -182,6 +195,11 @@ export async function startEngine(opts: EngineOptions, onCall: (call: Call) => v
   const scheduler = pacer
     ? new Scheduler({ onError, leadMs: opts.rtpPacer?.leadMs ?? 100, phases: opts.rtpPacer?.phases ?? 80, spinMs: 0, afterWake: () => pacer.kick() })
     : new Scheduler({ onError });
+  const headroom = opts.admission ? headroomChecks(opts.admission, pacer ? () => pacer.latenessSnapshot() : undefined) : undefined;
+  const admission = new AdmissionControl(limit, {
+    checks: [...(headroom?.checks ?? []), ...(opts.admission?.checks ?? [])],
+    onDecision: (d) => (d.admitted ? callsAdmitted.inc() : callsRefused.inc({ cause: d.cause, status: d.refusal?.status })),
+  });
   const portPool = new PortPool({
     address: opts.rtp.address,
     min: opts.rtp.portMin,
@@ -234,11 +252,13 @@ export async function startEngine(opts: EngineOptions, onCall: (call: Call) => v
     admitMessage: access ? (address) => access.admitMessage(address) : undefined,
     onMalformed: access ? (address) => access.noteMalformed(address) : undefined,
     onDrop: (reason) => sipDroppedTotal.inc({ reason }),
+    udpRecvBufferBytes: opts.sip.udpRecvBufferBytes,
     logger,
   });
   try {
     await transport.start();
   } catch (err) {
+    headroom?.stop();
     await workers?.close();
     releasePacer();
     throw err;
@@ -267,21 +287,23 @@ export async function startEngine(opts: EngineOptions, onCall: (call: Call) => v
     const accept = getHeaderValues(req, 'accept').map((a) => a.split(';')[0]!.trim().toLowerCase());
     if (accept.length && !accept.some((a) => a === 'application/sdp' || a === 'application/*' || a === '*/*'))
       return reply(406, [{ name: 'Accept', value: 'application/sdp' }]);
-    const decision = admission.tryAdmit();
-    if (!decision.admit) {
-      if (decision.status === 486) counters.callsRejectedBusy++;
-      else counters.callsRejectedUnavailable++;
-      logger.info({ status: decision.status, active: admission.activeCalls, limit: admission.limit }, 'call refused by admission');
-      return reply(decision.status, decision.retryAfterS ? [{ name: 'Retry-After', value: String(decision.retryAfterS) }] : []);
-    }
+    // Pending before admission: an async check (fleet-wide limit) may take a while, and a CANCEL meanwhile must count.
     const pending = { cancelled: false };
     pendingInvites.set(tx.key, pending);
+    const decision = await admission.admit();
+    if (!decision.admit) {
+      pendingInvites.delete(tx.key);
+      if (decision.status === 486) counters.callsRejectedBusy++;
+      else counters.callsRejectedUnavailable++;
+      logger.info({ status: decision.status, cause: decision.cause, ...decision.detail, active: admission.activeCalls, limit: admission.limit }, 'call refused by admission');
+      return reply(decision.status, decision.retryAfterS ? [{ name: 'Retry-After', value: String(decision.retryAfterS) }] : []);
+    }
     let session: MediaSession;
     try {
       session = await openSession({ codec: 'PCMU', payloadType: 0, rtpTimeoutMs: opts.rtp.rtpTimeoutMs });
     } catch (err) {
       pendingInvites.delete(tx.key);
-      admission.release();
+      decision.release();
       counters.callsRejectedUnavailable++;
       if (err instanceof PortPoolExhaustedError) logger.warn('RTP ports exhausted: 503');
       else logger.error({ err }, 'RTP session failed: 503');
@@ -290,7 +312,7 @@ export async function startEngine(opts: EngineOptions, onCall: (call: Call) => v
     pendingInvites.delete(tx.key);
     const abandon = (status?: number) => {
       session.close();
-      admission.release();
+      decision.release();
       if (status) reply(status);
     };
     if (pending.cancelled) return abandon(487);
@@ -311,7 +333,7 @@ export async function startEngine(opts: EngineOptions, onCall: (call: Call) => v
       onEnded: (c) => {
         calls.delete(c.dialog.key);
         callsByInvite.delete(tx.key);
-        admission.release();
+        decision.release();
       },
       onSetupTime: (ms) => {
         if (setupMs.length >= 100_000) setupMs.shift();
@@ -365,8 +387,12 @@ export async function startEngine(opts: EngineOptions, onCall: (call: Call) => v
           reply(500);
         });
         return;
-      case 'OPTIONS':
+      case 'OPTIONS': {
+        // 503 while draining or without headroom, so a dispatcher (Kamailio) stops sending new calls.
+        const refusal = admission.headroom();
+        if (refusal) return reply(503, [{ name: 'Retry-After', value: String(refusal.retryAfterS ?? 5) }, ...capabilityHeaders()]);
         return reply(200, capabilityHeaders());
+      }
       case 'REGISTER':
       case 'MESSAGE':
       case 'SUBSCRIBE':
@@ -422,6 +448,8 @@ export async function startEngine(opts: EngineOptions, onCall: (call: Call) => v
     rtpIo: pacer ? 'native' : workers ? 'workers' : 'dgram',
     pacerCounters: () => pacer?.counters(),
     activeCalls: () => admission.activeCalls,
+    admission,
+    headroom,
     drain,
     metrics: () => ({ setupMs: [...setupMs], ...counters, transport: { ...transport.stats } }),
     pacingStats: async (): Promise<PacingStats[]> => {
@@ -439,6 +467,7 @@ export async function startEngine(opts: EngineOptions, onCall: (call: Call) => v
       const ending = [...calls.values()].map((c) => c.shutdown('shutdown').catch(() => undefined));
       await Promise.race([Promise.all(ending), new Promise((r) => setTimeout(r, 200))]);
       transactions.close();
+      headroom?.stop();
       await transport.close();
       scheduler.dispose();
       portPool.releaseAll();

@@ -80,6 +80,8 @@ export interface TransportOptions {
   forceRport?: boolean;
   /** Called for each connection or message dropped without an answer, with the reason (metrics). */
   onDrop?: (reason: 'connections' | 'header_timeout') => void;
+  /** SO_RCVBUF of the UDP socket, bytes (default 4 MiB: bursts of SIP while the loop is busy; Linux caps it at net.core.rmem_max). */
+  udpRecvBufferBytes?: number;
   logger?: Logger;
 }
 
@@ -92,7 +94,7 @@ export class SipTransport extends EventEmitter {
   private servers: Server[] = [];
   private readonly connections = new Set<StreamConnection>();
   private nextConnId = 1;
-  private readonly opts: Required<Omit<TransportOptions, 'udpPort' | 'tcpPort' | 'tls' | 'logger' | 'sourceFilter' | 'onDrop' | 'admitMessage' | 'onMalformed'>> & TransportOptions;
+  private readonly opts: Required<Omit<TransportOptions, 'udpPort' | 'tcpPort' | 'tls' | 'logger' | 'sourceFilter' | 'onDrop' | 'admitMessage' | 'onMalformed' | 'udpRecvBufferBytes'>> & TransportOptions;
   /** Counters for tests and metrics. */
   readonly stats = { received: 0, malformed: 0, dropped: 0, sent: 0, refusedSource: 0, refusedConnections: 0, headerTimeouts: 0, idleClosed: 0 };
   private readonly perIp = new Map<string, number>();
@@ -118,7 +120,7 @@ export class SipTransport extends EventEmitter {
   async start(): Promise<void> {
     const { address } = this.opts;
     if (this.opts.udpPort !== undefined) {
-      const udp = createSocket({ type: address.includes(':') ? 'udp6' : 'udp4', recvBufferSize: 4 * 1024 * 1024 });
+      const udp = createSocket({ type: address.includes(':') ? 'udp6' : 'udp4', recvBufferSize: this.opts.udpRecvBufferBytes ?? 4 * 1024 * 1024 });
       udp.on('message', (data, rinfo) => this.onDatagram(data, rinfo.address, rinfo.port));
       udp.on('error', (err) => this.opts.logger?.warn({ err }, 'udp socket error'));
       await new Promise<void>((resolve, reject) => {

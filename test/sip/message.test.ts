@@ -106,17 +106,19 @@ test('REFER tracking: provisional ignored, final decides, acceptCodes, timeout',
   clearTimeout(keepAlive);
 });
 
-test('plan limits and admission', () => {
+test('plan limits and admission', async () => {
   assert.equal(callLimit('trial'), 5);
   assert.equal(callLimit('plus'), 100);
   assert.equal(callLimit('enterprise'), 1000);
   assert.throws(() => callLimit('gold' as never), RangeError);
   const ac = new AdmissionControl(2);
-  assert.deepEqual([ac.tryAdmit().admit, ac.tryAdmit().admit], [true, true]);
-  assert.deepEqual(ac.tryAdmit(), { admit: false, status: 486, reason: 'Busy Here' });
-  ac.release();
+  const first = await ac.admit();
+  assert.deepEqual([first.admit, (await ac.admit()).admit], [true, true]);
+  assert.deepEqual(await ac.admit(), { admit: false, status: 486, reason: 'Busy Here', cause: 'plan_limit' });
+  if (first.admit) first.release();
+  assert.equal(ac.activeCalls, 1);
   ac.draining = true;
-  const d = ac.tryAdmit();
+  const d = await ac.admit();
   assert.equal(!d.admit && d.status, 503);
 });
 

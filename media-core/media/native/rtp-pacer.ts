@@ -226,6 +226,15 @@ export class RtpPacer {
     return { ticks: count, skipped: 0, p50Ms: q(0.5), p99Ms: q(0.99), maxMs };
   }
 
+  /**
+   * A copy of the per-packet lateness histogram (counts per bucket of `bucketMs`, ms) and its
+   * total, for figures over a window (admission by headroom): two snapshots' difference.
+   */
+  latenessSnapshot(): { counts: Uint32Array; count: number; bucketMs: number } {
+    if (Atomics.load(this.control, C.statsReset)) return { counts: new Uint32Array(this.histogram.length), count: 0, bucketMs: this.addon.layout.histBucketNs / 1e6 };
+    return { counts: this.histogram.slice(), count: Atomics.load(this.control, C.statsCount), bucketMs: this.addon.layout.histBucketNs / 1e6 };
+  }
+
   /** Clears the per-packet figures (the thread clears them before its next send). */
   resetStats(): void {
     Atomics.store(this.control, C.statsReset, 1);

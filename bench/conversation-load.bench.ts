@@ -1,0 +1,403 @@
+/**
+ * The product's main job under load (issue "The main job under load"): callers talking to the
+ * demo assistant through the whole local stack, run as `npm start` runs it (scripts/lib/stack.ts:
+ * dynalite, sandboxes, serverless-offline, the media core with the demo configuration), with
+ * the call limit and the RTP port range set for the load, on free 127.0.0.1 ports.
+ *
+ * Callers are SIPp (UDP), calling +15550100001 at BENCH_RATE calls/s: each waits for the
+ * greeting, says "What are your opening hours" from an RTP capture made now from espeak-ng
+ * audio (bench/conversation-load-media.ts), and stays until BENCH_SECONDS after the answer;
+ * every BENCH_DTMF_EVERY-th caller first presses 1234# (the demo's account number collection).
+ *
+ * A conversation counts as completed only when its session history (read back from dynalite)
+ * shows the caller's phrase recognized (a caller entry about opening hours) followed by the
+ * assistant's answer to it, with no failure or skipped-prompt entry after it.
+ *
+ * Prints, per speech mode: conversations completed, failed (admitted and not completed) and
+ * refused at admission (by cause, from the media core's /metrics); turn latency p50/p99 from
+ * the caller's last voiced frame (VAD hangover included) to the answer's playback start (the
+ * media core's 'turn answered' log lines, input speech); CPU per conversation-minute of the
+ * media core and its children (speech helpers), not SIPp or the sandboxes; peak RSS of the
+ * same; state writes lost (media_core_state_writes_lost_total) and the SIP socket's drops.
+ *
+ *   npm run bench -- conversation-load [--speech embedded|sandbox-watson|both] [--calls N]
+ *
+ * Env: BENCH_SPEECH (both), BENCH_CALLS (500 embedded, 1000 sandbox-watson), BENCH_RATE (20),
+ * BENCH_SECONDS (30; 60 for sandbox-watson), BENCH_SAY_AT_MS (7000: after the greeting),
+ * BENCH_DTMF_EVERY (4; 0 = nobody presses digits), BENCH_PORT_BASE (ports from there, else free
+ * ports), BENCH_MAX_CALLS (MAX_CALLS of the media
+ * core; default the number of calls, so only headroom refuses: set it lower, or offer 2x, for
+ * the overload run). The media core's ADMISSION_* variables pass through.
+ */
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { startStack, REPO_ROOT, type RunningStack } from '../scripts/lib/stack.ts';
+import { STATE_TABLE } from '../scripts/lib/stack-env.ts';
+import { prepareDtmfPcaps } from '../scripts/lib/caller-media.ts';
+import { freeSipPort, freeTcpPort } from '../test/helpers/ports.ts';
+import { freeUdpPort } from '../scripts/lib/sipp-run.ts';
+import { runSipp, type SippResult } from '../test/sipp/run-sipp.ts';
+import { phrasePcap, type PhrasePcap } from './conversation-load-media.ts';
+import { percentile } from './stats.ts';
+
+type SpeechMode = 'embedded' | 'sandbox-watson';
+
+// Node 20 is supported here; the SDK's notice about it would bury the figures.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+const arg = (name: string) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? process.argv[i + 1] : undefined;
+};
+const speechArg = arg('speech') ?? process.env.BENCH_SPEECH ?? 'both';
+const MODES: SpeechMode[] = speechArg === 'both' ? ['embedded', 'sandbox-watson'] : [speechArg as SpeechMode];
+if (!MODES.every((m) => m === 'embedded' || m === 'sandbox-watson')) {
+  console.error(`--speech must be embedded, sandbox-watson or both, not ${speechArg}`);
+  process.exit(2);
+}
+const PHRASE = 'What are your opening hours';
+const ANSWER = /^We are open/;
+const TICKS_PER_S = 100; // USER_HZ of /proc/<pid>/stat
+
+const int = (v: string | undefined, dflt: number) => {
+  const n = v === undefined || v === '' ? dflt : Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`not a whole number: ${v}`);
+  return n;
+};
+
+// ---- the media core's process tree --------------------------------------------------------
+
+interface ProcStat {
+  ppid: number;
+  /** utime + stime + cutime + cstime, s (own CPU and that of reaped children). */
+  cpuS: number;
+  rssBytes: number;
+}
+
+function procStat(pid: number): ProcStat | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const cpuS = (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) / TICKS_PER_S;
+    return { ppid: Number(f[1]), cpuS, rssBytes: Number(f[21]) * 4096 };
+  } catch {
+    return undefined;
+  }
+}
+
+/** The process and its live descendants. */
+function tree(root: number): Map<number, ProcStat> {
+  const all = new Map<number, ProcStat>();
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    const s = procStat(Number(name));
+    if (s) all.set(Number(name), s);
+  }
+  const out = new Map<number, ProcStat>();
+  const want = [root];
+  while (want.length) {
+    const pid = want.pop()!;
+    const s = all.get(pid);
+    if (!s || out.has(pid)) continue;
+    out.set(pid, s);
+    for (const [child, cs] of all) if (cs.ppid === pid) want.push(child);
+  }
+  return out;
+}
+
+/** CPU seconds of the tree: every live process's own and reaped children's (each exited process counts once, in its reaper). */
+const treeCpu = (t: Map<number, ProcStat>) => [...t.values()].reduce((n, s) => n + s.cpuS, 0);
+const treeRss = (t: Map<number, ProcStat>) => [...t.values()].reduce((n, s) => n + s.rssBytes, 0);
+
+// ---- the callers ---------------------------------------------------------------------------
+
+const xmlAttr = (s: string) => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
+
+/**
+ * The caller's SIPp scenario: INVITE (PCMU + telephone-event), ACK, the digits (when given),
+ * the phrase at `sayAtMs` after the answer, BYE at `endAtMs`. A BYE from the media core ends
+ * the call early (answered 200; SIPp counts the call as failed: an unexpected end).
+ */
+function scenario(o: { digits: string[]; phrase: PhrasePcap; sayAtMs: number; endAtMs: number }): string {
+  const steps: string[] = [];
+  let at = 0;
+  const digitsAt = Math.max(0, o.sayAtMs - 1500 - o.digits.length * 400);
+  if (o.digits.length) {
+    steps.push(`<pause milliseconds="${digitsAt}"/>`);
+    at = digitsAt;
+    for (const file of o.digits) {
+      steps.push(`<nop><action><exec play_pcap_audio="${xmlAttr(file)}"/></action></nop>`, '<pause milliseconds="400"/>');
+      at += 400;
+    }
+  }
+  steps.push(`<pause milliseconds="${Math.max(1, o.sayAtMs - at)}"/>`);
+  steps.push(`<nop><action><exec play_pcap_audio="${xmlAttr(o.phrase.file)}"/></action></nop>`);
+  steps.push(`<pause milliseconds="${Math.max(1, o.endAtMs - o.sayAtMs)}"/>`);
+  const dialog = (method: string, cseq: number) => `
+      ${method} [next_url] SIP/2.0
+      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+      From: <sip:+1555[call_number]@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
+      To: <sip:[service]@[remote_ip]:[remote_port]>[peer_tag_param]
+      Call-ID: [call_id]
+      CSeq: ${cseq} ${method}
+      Contact: <sip:caller@[local_ip]:[local_port]>
+      Max-Forwards: 70
+      Content-Length: 0
+`;
+  return `<?xml version="1.0" encoding="ISO-8859-1" ?>
+<!DOCTYPE scenario SYSTEM "sipp.dtd">
+<scenario name="conversation-load caller">
+  <send retrans="500"><![CDATA[
+      INVITE sip:[service]@[remote_ip]:[remote_port] SIP/2.0
+      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+      From: <sip:+1555[call_number]@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
+      To: <sip:[service]@[remote_ip]:[remote_port]>
+      Call-ID: [call_id]
+      CSeq: 1 INVITE
+      Contact: <sip:caller@[local_ip]:[local_port]>
+      Max-Forwards: 70
+      Content-Type: application/sdp
+      Content-Length: [len]
+
+      v=0
+      o=caller 53655765 2353687637 IN IP[local_ip_type] [local_ip]
+      s=-
+      c=IN IP[media_ip_type] [media_ip]
+      t=0 0
+      m=audio [media_port] RTP/AVP 0 101
+      a=rtpmap:0 PCMU/8000
+      a=rtpmap:101 telephone-event/8000
+      a=fmtp:101 0-15
+      a=ptime:20
+      a=sendrecv
+
+  ]]></send>
+  <recv response="100" optional="true"/>
+  <recv response="180" optional="true"/>
+  <recv response="200" rrs="true"/>
+  <send><![CDATA[${dialog('ACK', 1)}
+  ]]></send>
+  ${steps.join('\n  ')}
+  <send retrans="500"><![CDATA[${dialog('BYE', 2)}
+  ]]></send>
+  <recv response="200"/>
+</scenario>
+`;
+}
+
+// ---- completion, from the session history --------------------------------------------------
+
+interface SessionItem {
+  pk: string;
+  sk: string;
+  who?: string;
+  text?: string;
+}
+
+/**
+ * Sessions in the state table and how many completed: a caller entry about opening hours, then
+ * the assistant's answer, then no failure or skipped prompt.
+ */
+async function sessionOutcomes(endpoint: string): Promise<{ sessions: number; completed: number; reasons: Record<string, number>; heard: Record<string, number> }> {
+  const client = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1', endpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }));
+  const bySession = new Map<string, SessionItem[]>();
+  let start: Record<string, unknown> | undefined;
+  for (let page = 0; page < 10_000; page++) {
+    const r = await client.send(new ScanCommand({ TableName: STATE_TABLE, ExclusiveStartKey: start }));
+    for (const i of (r.Items ?? []) as SessionItem[]) {
+      if (!i.pk.startsWith('session#')) continue;
+      const list = bySession.get(i.pk) ?? [];
+      list.push(i);
+      bySession.set(i.pk, list);
+    }
+    start = r.LastEvaluatedKey as Record<string, unknown> | undefined;
+    if (!start) break;
+  }
+  client.destroy();
+  let completed = 0;
+  const reasons: Record<string, number> = {};
+  // What the recognizer made of the callers' speech where the phrase was missed (diagnostics).
+  const heard: Record<string, number> = {};
+  for (const items of bySession.values()) {
+    const turns = items.filter((i) => i.sk.startsWith('turn#')).sort((a, b) => a.sk.localeCompare(b.sk));
+    const asked = turns.findIndex((t) => t.who === 'caller' && /hour|open/i.test(t.text ?? ''));
+    const answered = asked >= 0 ? turns.findIndex((t, k) => k > asked && t.who === 'assistant' && ANSWER.test(t.text ?? '')) : -1;
+    const spoiled = answered >= 0 && turns.slice(answered).some((t) => t.who === 'system' && /failed|skipp/i.test(t.text ?? ''));
+    const reason = asked < 0 ? 'phrase not recognized' : answered < 0 ? 'no answer' : spoiled ? 'failure after the answer' : 'completed';
+    reasons[reason] = (reasons[reason] ?? 0) + 1;
+    if (asked < 0) for (const t of turns.filter((x) => x.who !== 'assistant')) heard[(t.text ?? '').slice(0, 60)] = (heard[(t.text ?? '').slice(0, 60)] ?? 0) + 1;
+    if (reason === 'completed') completed++;
+  }
+  return { sessions: bySession.size, completed, reasons, heard };
+}
+
+// ---- /metrics ----------------------------------------------------------------------------
+
+/** Sums of each metric's samples in Prometheus text, by name and by label set. */
+async function scrape(url: string): Promise<{ sum: (name: string, labels?: Record<string, string>) => number; raw: string }> {
+  const raw = await (await fetch(url)).text();
+  const samples = raw
+    .split('\n')
+    .filter((l) => l && !l.startsWith('#'))
+    .map((l) => {
+      const m = /^([a-zA-Z_:][\w:]*)(\{([^}]*)\})?\s+(\S+)/.exec(l);
+      if (!m) return undefined;
+      const labels = Object.fromEntries([...(m[3] ?? '').matchAll(/(\w+)="([^"]*)"/g)].map((x) => [x[1]!, x[2]!]));
+      return { name: m[1]!, labels, value: Number(m[4]) };
+    })
+    .filter((s) => s !== undefined);
+  return {
+    raw,
+    sum: (name, labels = {}) => samples.filter((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v)).reduce((n, s) => n + s.value, 0),
+  };
+}
+
+function refusedByCause(raw: string): string {
+  const out: string[] = [];
+  for (const m of raw.matchAll(/^media_core_calls_refused_total\{cause="([^"]*)",status="(\d+)"\}\s+(\S+)/gm)) if (Number(m[3]) > 0) out.push(`${m[1]} ${m[2]}: ${m[3]}`);
+  return out.join(', ') || 'none';
+}
+
+// ---- one run -----------------------------------------------------------------------------
+
+/** Whether the local stack knows a speech mode (SPEECH=sandbox-watson is added by the stack's speech emulation). */
+function stackKnows(mode: SpeechMode): boolean {
+  if (mode === 'embedded') return true;
+  const dir = join(REPO_ROOT, 'scripts/lib');
+  return readdirSync(dir).some((f) => f.endsWith('.ts') && readFileSync(join(dir, f), 'utf8').includes(mode));
+}
+
+async function runMode(mode: SpeechMode, phrase: PhrasePcap, dtmfFiles: string[], workDir: string): Promise<void> {
+  const calls = int(arg('calls') ?? process.env.BENCH_CALLS, mode === 'embedded' ? 500 : 1000);
+  const rate = int(process.env.BENCH_RATE, 20);
+  const seconds = int(process.env.BENCH_SECONDS, mode === 'embedded' ? 30 : 60);
+  const sayAtMs = int(process.env.BENCH_SAY_AT_MS, 7000);
+  const dtmfEvery = int(process.env.BENCH_DTMF_EVERY, 4);
+  const maxCalls = int(process.env.BENCH_MAX_CALLS, calls);
+  console.log(`\n--- ${mode} speech: ${calls} callers at ${rate}/s, ${seconds} s each, phrase "${PHRASE}" at ${sayAtMs / 1000} s${dtmfEvery ? `, every ${dtmfEvery}th presses 1234# first` : ''}; MAX_CALLS ${maxCalls}`);
+  if (!stackKnows(mode)) {
+    console.log(`skipped: the local stack does not know SPEECH=${mode} yet (no emulated Watson speech in scripts/lib); run with --speech embedded`);
+    return;
+  }
+  // BENCH_PORT_BASE=b: TCP b..b+4, SIP b+5, SIPp b+6..b+15, RTP from b+100 (a shared machine's port block); else free ports.
+  const base = process.env.BENCH_PORT_BASE ? int(process.env.BENCH_PORT_BASE, 0) : undefined;
+  const tcp = new Set<number>();
+  while (tcp.size < 5) tcp.add(base !== undefined ? base + tcp.size : await freeTcpPort());
+  const [dynamodb, http, lambda, sandbox, metrics] = [...tcp] as [number, number, number, number, number];
+  const sip = base !== undefined ? base + 5 : await freeSipPort();
+  const rtpMin = base !== undefined ? base + 100 : 20000 + 2 * Math.floor(Math.random() * 5000);
+  const rtpMax = rtpMin + 2 * maxCalls + 200;
+  // The stack's children inherit the environment: the call limit, the metrics port, the speech mode.
+  Object.assign(process.env, { MAX_CALLS: String(maxCalls), METRICS_PORT: String(metrics) });
+  if (mode === 'embedded') delete process.env.SPEECH;
+  else process.env.SPEECH = mode;
+  const turns: { input: string; ms: number }[] = [];
+  let conversationFailedLines = 0;
+  let stack: RunningStack | undefined;
+  const t0 = Date.now();
+  try {
+    stack = await startStack({
+      ports: { dynamodb, http, lambda, sandbox, sip, rtpMin, rtpMax },
+      quiet: true,
+      logLevel: 'info',
+      onOutput: (component, line) => {
+        if (component !== 'media-core' || !line.startsWith('{')) return;
+        if (line.includes('"turn answered"')) {
+          try {
+            const j = JSON.parse(line) as { turnLatencyMs: number; input: string };
+            turns.push({ input: j.input, ms: j.turnLatencyMs });
+          } catch {
+            /* a partial line */
+          }
+        } else if (line.includes('"conversation failed"')) conversationFailedLines++;
+      },
+    });
+  } catch (err) {
+    console.log(`the stack did not start: ${(err as Error).message.split('\n').slice(0, 6).join('\n')}`);
+    return;
+  }
+  console.log(`stack up in ${((Date.now() - t0) / 1000).toFixed(1)} s (SIP ${sip}, RTP ${rtpMin}-${rtpMax}, metrics ${metrics})`);
+  const mediaPid = stack.pids()['media-core']!;
+  const metricsUrl = `http://127.0.0.1:${metrics}/metrics`;
+  try {
+    const before = await scrape(metricsUrl);
+    const cpu0 = treeCpu(tree(mediaPid));
+    let peakRss = 0;
+    let peakRssCore = 0;
+    let peakActive = 0;
+    const sampler = setInterval(() => {
+      const t = tree(mediaPid);
+      peakRss = Math.max(peakRss, treeRss(t));
+      peakRssCore = Math.max(peakRssCore, t.get(mediaPid)?.rssBytes ?? 0);
+    }, 1000);
+    const active = setInterval(() => {
+      void scrape(metricsUrl).then((m) => (peakActive = Math.max(peakActive, m.sum('media_core_calls_active'))), () => undefined);
+    }, 2000);
+    const digitCallers = dtmfEvery ? Math.floor(calls / dtmfEvery) : 0;
+    const talkers = calls - digitCallers;
+    const run = async (n: number, digits: string[], name: string): Promise<SippResult | undefined> => {
+      if (n === 0) return undefined;
+      const file = join(workDir, `${mode}-${name}.xml`);
+      writeFileSync(file, scenario({ digits, phrase, sayAtMs, endAtMs: seconds * 1000 }));
+      return runSipp({
+        scenario: file,
+        targetPort: sip,
+        localPort: base !== undefined ? base + (name === 'talkers' ? 6 : 7) : await freeSipPort(),
+        mediaPort: base !== undefined ? base + (name === 'talkers' ? 8 : 12) : await freeUdpPort(),
+        calls: n,
+        limit: n,
+        rate: Math.max(1, (rate * n) / calls),
+        service: '+15550100001',
+        timeoutS: seconds + Math.ceil(n / Math.max(1, (rate * n) / calls)) + 60,
+        extraArgs: ['-aa'],
+      });
+    };
+    const [a, b] = await Promise.all([run(talkers, [], 'talkers'), run(digitCallers, dtmfFiles, 'digits')]);
+    clearInterval(active);
+    // Let the last history and MAU writes go out (the queue drains within seconds unless the table is down).
+    for (let i = 0; i < 30; i++) {
+      const m = await scrape(metricsUrl);
+      if (m.sum('media_core_state_writes_queued') === 0 && m.sum('media_core_calls_active') === 0) break;
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+    clearInterval(sampler);
+    const cpuS = treeCpu(tree(mediaPid)) - cpu0;
+    const after = await scrape(metricsUrl);
+    const admitted = after.sum('media_core_calls_admitted_total') - before.sum('media_core_calls_admitted_total');
+    const refused = after.sum('media_core_calls_refused_total') - before.sum('media_core_calls_refused_total');
+    const lost = after.sum('media_core_state_writes_lost_total');
+    const drops = after.sum('media_core_sip_udp_socket_drops_total') - before.sum('media_core_sip_udp_socket_drops_total');
+    const outcomes = await sessionOutcomes(stack.env.urls.dynamodb);
+    const speech = turns.filter((t) => t.input === 'speech').map((t) => t.ms);
+    const dtmf = turns.filter((t) => t.input === 'dtmf').map((t) => t.ms);
+    const minutes = (admitted * seconds) / 60;
+    const sippFailed = [a, b]
+      .filter((r) => r && r.code !== 0)
+      .map((r) => {
+        // SIPp's error file: one dated line per failed call (a refused INVITE, an unexpected BYE, a timeout).
+        const lines = r!.errors.split('\n').filter((l) => /^\d{4}-\d{2}-\d{2}/.test(l));
+        return `SIPp exit ${r!.code}${r!.killed ? ' (killed)' : ''}, ${lines.length} error lines; last: ${(lines.at(-1) ?? '').replace(/^\S+\s+\S+\s+/, '').slice(0, 200)}`;
+      });
+    console.log(`conversations: completed ${outcomes.completed}, failed ${Math.max(0, admitted - outcomes.completed)} (of ${admitted} admitted; ${conversationFailedLines} "conversation failed" log lines; sessions ${JSON.stringify(outcomes.reasons)}), refused at admission ${refused} (${refusedByCause(after.raw)}); peak concurrent ${peakActive}`);
+    console.log(`turn latency, last voiced frame (VAD hangover included) -> answer playback start: p50 ${percentile(speech, 50).toFixed(0)} ms, p99 ${percentile(speech, 99).toFixed(0)} ms over ${speech.length} spoken turns; after DTMF p50 ${percentile(dtmf, 50).toFixed(0)} ms, p99 ${percentile(dtmf, 99).toFixed(0)} ms (${dtmf.length})`);
+    console.log(`CPU of the media core and its speech helpers: ${cpuS.toFixed(1)} s, ${minutes > 0 ? ((cpuS / minutes) * 1000).toFixed(0) : '-'} ms per conversation-minute (${minutes.toFixed(1)} conversation-minutes); peak RSS ${(peakRss / 2 ** 20).toFixed(0)} MB (media core alone ${(peakRssCore / 2 ** 20).toFixed(0)} MB)`);
+    console.log(`state writes lost ${lost}; SIP socket drops ${drops}${sippFailed.length ? `\n${sippFailed.join('\n')}` : ''}`);
+    if (outcomes.completed < outcomes.sessions) console.log(`caller and system entries of sessions without the phrase: ${JSON.stringify(outcomes.heard)}`);
+  } finally {
+    await stack.stop();
+  }
+}
+
+const work = mkdtempSync(join(tmpdir(), 'conversation-load-'));
+try {
+  const phrase = phrasePcap(PHRASE, work);
+  const dtmfFiles = prepareDtmfPcaps('1234#', work);
+  console.log(`conversation-load: phrase capture ${phrase.durationMs} ms, last voiced frame ends at ${phrase.lastVoicedEndMs} ms; speech modes ${MODES.join(', ')}`);
+  for (const mode of MODES) await runMode(mode, phrase, dtmfFiles, work);
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}
+process.exit(0);
