@@ -6,7 +6,7 @@
  *
  * Environment: SIP_HOST (127.0.0.1), SIP_PORT (5060, UDP and TCP), SIP_TLS_PORT with
  * SIP_TLS_CERT_FILE and SIP_TLS_KEY_FILE, SIP_PUBLIC_HOST, RTP_PORT_MIN/RTP_PORT_MAX
- * (10000-10999), MAX_CALLS (a number or trial|plus|enterprise; default trial), RTP_WORKERS
+ * (10000-10999), MAX_CALLS (a number, trial|plus|enterprise, or headroom; default trial), RTP_WORKERS
  * (0), RTP_IO (auto|native|dgram: the native pacer thread where built), RTP_PACER_LEAD_MS (100),
  * RTP_PACER_REALTIME (1: ask for SCHED_FIFO; 0: normal priority),
  * LAMBDA_ENDPOINT (overrides lambda.endpoint), STATE_TABLE / DYNAMODB_ENDPOINT (session
@@ -66,10 +66,13 @@ async function main(): Promise<void> {
   const tlsPort = env.SIP_TLS_PORT ? port('SIP_TLS_PORT', 5061) : undefined;
   if (tlsPort !== undefined && (!env.SIP_TLS_CERT_FILE || !env.SIP_TLS_KEY_FILE)) throw new ConfigError(['SIP_TLS_CERT_FILE', 'SIP_TLS_KEY_FILE'], 'SIP_TLS_PORT needs SIP_TLS_CERT_FILE and SIP_TLS_KEY_FILE');
   const maxCallsRaw = env.MAX_CALLS || 'trial';
-  if (!/^\d+$/.test(maxCallsRaw) && !['trial', 'plus', 'enterprise'].includes(maxCallsRaw)) {
-    throw new ConfigError(['MAX_CALLS'], 'MAX_CALLS: a number of calls or a plan: trial (5), plus (100), enterprise (1000)');
+  if (!/^\d+$/.test(maxCallsRaw) && !['trial', 'plus', 'enterprise', 'headroom'].includes(maxCallsRaw)) {
+    throw new ConfigError(['MAX_CALLS'], 'MAX_CALLS: a number of calls, a plan: trial (5), plus (100), enterprise (1000), or headroom (what the machine carries)');
   }
-  const maxCalls: number | Plan = /^\d+$/.test(maxCallsRaw) ? Number(maxCallsRaw) : (maxCallsRaw as Plan);
+  // headroom: no plan count; the machine's capacity bounds admission (one even RTP port per
+  // call, so the RTP range is the upper bound, and an exhausted range answers 503).
+  const rtpRangeCalls = Math.floor((port('RTP_PORT_MAX', 10999) - port('RTP_PORT_MIN', 10000)) / 2) + 1;
+  const maxCalls: number | Plan = /^\d+$/.test(maxCallsRaw) ? Number(maxCallsRaw) : maxCallsRaw === 'headroom' ? rtpRangeCalls : (maxCallsRaw as Plan);
   // RTP in worker threads spreads media over cores (bench/sip-load.bench.ts); 0 keeps it on the main thread.
   const rtpWorkers = env.RTP_WORKERS ? Number(env.RTP_WORKERS) : 0;
   if (!Number.isInteger(rtpWorkers) || rtpWorkers < 0 || rtpWorkers > 64) throw new ConfigError(['RTP_WORKERS'], 'RTP_WORKERS: a whole number of worker threads, 0-64');

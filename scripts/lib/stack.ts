@@ -44,6 +44,8 @@ export interface StartStackOptions {
   warmFunctions?: boolean;
   /** LOG_LEVEL for the children (default LOG_LEVEL or info). */
   logLevel?: string;
+  /** The media core's MAX_CALLS (default MAX_CALLS, or 'headroom': stack-env.ts LOCAL_MAX_CALLS). */
+  maxCalls?: string;
   /** Where status lines go (default stdout). */
   print?: (line: string) => void;
   /** Receives every output line of every child with its name ("media-core", "offline", "sandboxes"). */
@@ -106,6 +108,7 @@ export async function startStack(opts: StartStackOptions = {}): Promise<RunningS
     host,
     configFile: opts.configFile ?? process.env.CONFIG_FILE,
     logLevel: opts.logLevel ?? process.env.LOG_LEVEL ?? 'info',
+    maxCalls: opts.maxCalls ?? (process.env.MAX_CALLS || undefined),
   });
   const children: Supervised[] = [];
   let dynamo: Server | undefined;
