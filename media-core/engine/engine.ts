@@ -2,7 +2,7 @@
  * The media core's SIP user agent (UAS) for inbound calls: transports, transactions,
  * dialogs and one {@link SipCall} per admitted INVITE, handed to the runtime's `onCall`
  * while ringing. Out-of-dialog OPTIONS are answered 200 (trunk and load balancer health
- * checks), unknown methods 501, in-dialog requests of unknown dialogs 481 (RFC 3261
+ * checks; 503 while draining), unknown methods 501, in-dialog requests of unknown dialogs 481 (RFC 3261
  * sections 8.2, 12.2.2), CANCEL as in section 9.2.
  */
 import { performance } from 'node:perf_hooks';
@@ -335,6 +335,10 @@ export async function startEngine(opts: EngineOptions, onCall: (call: Call) => v
         });
         return;
       case 'OPTIONS':
+        // A SIP load balancer's probe (Kamailio dispatcher, infra/kamailio/): 503 while
+        // draining takes this instance out of rotation before it stops (RFC 3261 section 11.2
+        // allows any final response; 503 means "try another server", section 21.5.4).
+        if (admission.draining) return reply(503, [{ name: 'Retry-After', value: '30' }, ...capabilityHeaders()]);
         return reply(200, capabilityHeaders());
       case 'REGISTER':
       case 'MESSAGE':
