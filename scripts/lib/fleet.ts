@@ -130,18 +130,21 @@ export function fleetMediaCoreConfig(configFile: string, trustedProxies: string[
   return config;
 }
 
-/** true when an OPTIONS to 127.0.0.1:port over UDP gets any SIP response within 500 ms. */
-export function sipAnswers(port: number, host = '127.0.0.1'): Promise<boolean> {
+/** The status code of the answer to one OPTIONS sent to host:port over UDP, or undefined after 500 ms without one. */
+export function sipOptionsStatus(port: number, host = '127.0.0.1'): Promise<number | undefined> {
   return new Promise((resolveAnswer) => {
     const s = createSocket('udp4');
-    const done = (ok: boolean) => {
+    const done = (status: number | undefined) => {
       clearTimeout(timer);
       s.close();
-      resolveAnswer(ok);
+      resolveAnswer(status);
     };
-    const timer = setTimeout(() => done(false), 500);
-    s.once('error', () => done(false));
-    s.once('message', (m) => done(m.toString('latin1').startsWith('SIP/2.0 ')));
+    const timer = setTimeout(() => done(undefined), 500);
+    s.once('error', () => done(undefined));
+    s.once('message', (m) => {
+      const status = /^SIP\/2\.0 (\d{3}) /.exec(m.toString('latin1'));
+      done(status ? Number(status[1]) : undefined);
+    });
     s.bind(0, host, () => {
       const local = s.address().port;
       const tag = randomBytes(6).toString('hex');
@@ -160,6 +163,11 @@ export function sipAnswers(port: number, host = '127.0.0.1'): Promise<boolean> {
       s.send(msg, port, host);
     });
   });
+}
+
+/** true when an OPTIONS to host:port over UDP gets any SIP response within 500 ms. */
+export async function sipAnswers(port: number, host = '127.0.0.1'): Promise<boolean> {
+  return (await sipOptionsStatus(port, host)) !== undefined;
 }
 
 /**
