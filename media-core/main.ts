@@ -11,7 +11,8 @@
  * RTP_PACER_REALTIME (1: ask for SCHED_FIFO; 0: normal priority),
  * LAMBDA_ENDPOINT (overrides lambda.endpoint), STATE_TABLE / DYNAMODB_ENDPOINT (session
  * history and MAU; without either, nothing is stored), TWILIO_ACCOUNT_SID + TWILIO_AUTH_TOKEN
- * (or _PARAM) + TWILIO_API_BASE_URL for vgwActSendSMS.
+ * (or _PARAM) + TWILIO_API_BASE_URL for vgwActSendSMS, FLEET_LIMIT (a number or a plan: the
+ * concurrent-call limit across the fleet, counted in the state table) with FLEET_SCOPE (default).
  */
 import { createLogger } from '../lib/log.ts';
 import { ConfigError } from '../lib/env.ts';
@@ -21,7 +22,8 @@ import { createConversationRuntime, type RuntimeDeps } from './conversation/runt
 import { createLambdaInvoker } from './conversation/lambda-invoke.ts';
 import { missingSpeechPrerequisites } from './conversation/prerequisites.ts';
 import { startEngine } from './engine/engine.ts';
-import type { Plan } from './engine/admission.ts';
+import { callLimit, type Plan } from './engine/admission.ts';
+import { FleetLimit } from './engine/fleet-limit.ts';
 
 const log = createLogger('media-core');
 const env = process.env;
@@ -81,6 +83,15 @@ async function main(): Promise<void> {
   if (rtpIo !== 'auto' && rtpIo !== 'native' && rtpIo !== 'dgram') throw new ConfigError(['RTP_IO'], 'RTP_IO: auto, native or dgram');
   const leadMs = env.RTP_PACER_LEAD_MS ? Number(env.RTP_PACER_LEAD_MS) : undefined;
   if (leadMs !== undefined && !(Number.isInteger(leadMs) && leadMs >= 0 && leadMs <= 300)) throw new ConfigError(['RTP_PACER_LEAD_MS'], 'RTP_PACER_LEAD_MS: whole ms, 0-300');
+  // The plan's limit across every media core of the service instance (engine/fleet-limit.ts).
+  let fleetLimit: FleetLimit | undefined;
+  if (env.FLEET_LIMIT) {
+    const raw = env.FLEET_LIMIT;
+    if (!useStore) throw new ConfigError(['FLEET_LIMIT'], 'FLEET_LIMIT needs STATE_TABLE: the fleet counter lives in the state table');
+    if (!/^\d+$/.test(raw) && !['trial', 'plus', 'enterprise'].includes(raw)) throw new ConfigError(['FLEET_LIMIT'], 'FLEET_LIMIT: a number of calls or a plan: trial, plus, enterprise');
+    fleetLimit = new FleetLimit({ store: getStore(storeConfigFromEnv(env)), limit: callLimit(/^\d+$/.test(raw) ? Number(raw) : (raw as Plan)), scope: env.FLEET_SCOPE || 'default', logger: log });
+    await fleetLimit.start();
+  }
   const engine = await startEngine(
     {
       sip: {
@@ -95,6 +106,7 @@ async function main(): Promise<void> {
       rtpWorkers,
       rtpIo,
       rtpPacer: { leadMs, realtime: env.RTP_PACER_REALTIME !== '0' },
+      fleetLimit,
       logger: log,
     },
     (call) => runtime.onCall(call),
@@ -109,6 +121,7 @@ async function main(): Promise<void> {
       await engine.drain(deadline);
       await Promise.race([runtime.idle(), new Promise((r) => setTimeout(r, 2000).unref())]);
       await engine.close();
+      await fleetLimit?.stop();
     } finally {
       process.exit(0);
     }

@@ -27,6 +27,7 @@ import type { RtpPacerCounters } from '../media/native/rtp-pacer.ts';
 import type { MediaSession, MediaSessionOptions } from '../media/worker/media-session.ts';
 import { isRejection, negotiateAnswer } from '../media/sdp.ts';
 import { AdmissionControl, callLimit, type Plan } from './admission.ts';
+import type { FleetLimit } from './fleet-limit.ts';
 import { ALLOW, capabilityHeaders, SipCall, SUPPORTED } from './call.ts';
 
 /** Configuration of {@link startEngine}. Ports 0 pick free ports (tests). */
@@ -86,6 +87,11 @@ export interface EngineOptions {
   rtpPacer?: { leadMs?: number; phases?: number; realtime?: boolean };
   /** Default drain deadline, ms (default 30000). */
   drainDeadlineMs?: number;
+  /**
+   * The fleet-wide limit (./fleet-limit.ts), checked after the local admission: a refusal
+   * answers its status (486 fleet full, 503 table unreachable and the local share full).
+   */
+  fleetLimit?: Pick<FleetLimit, 'tryAcquire' | 'release'>;
   /** RFC 3261 T1 in ms (default 500); tests shorten it. T2 and T4 scale with it. */
   t1Ms?: number;
   logger?: Logger;
@@ -245,12 +251,29 @@ export async function startEngine(opts: EngineOptions, onCall: (call: Call) => v
     }
     const pending = { cancelled: false };
     pendingInvites.set(tx.key, pending);
+    const callId = getHeader(req, 'call-id') ?? '';
+    const fleetLimit = opts.fleetLimit;
+    if (fleetLimit) {
+      const fleet = await fleetLimit.tryAcquire(callId);
+      if ('refuse' in fleet) {
+        pendingInvites.delete(tx.key);
+        admission.release();
+        if (fleet.refuse === 486) counters.callsRejectedBusy++;
+        else counters.callsRejectedUnavailable++;
+        logger.info({ status: fleet.refuse, reason: fleet.reason }, 'call refused by the fleet limit');
+        return reply(fleet.refuse, fleet.refuse === 503 ? [{ name: 'Retry-After', value: '5' }] : []);
+      }
+    }
+    const releaseSlot = () => {
+      admission.release();
+      void fleetLimit?.release(callId);
+    };
     let session: MediaSession;
     try {
       session = await openSession({ codec: 'PCMU', payloadType: 0, rtpTimeoutMs: opts.rtp.rtpTimeoutMs });
     } catch (err) {
       pendingInvites.delete(tx.key);
-      admission.release();
+      releaseSlot();
       counters.callsRejectedUnavailable++;
       if (err instanceof PortPoolExhaustedError) logger.warn('RTP ports exhausted: 503');
       else logger.error({ err }, 'RTP session failed: 503');
@@ -259,7 +282,7 @@ export async function startEngine(opts: EngineOptions, onCall: (call: Call) => v
     pendingInvites.delete(tx.key);
     const abandon = (status?: number) => {
       session.close();
-      admission.release();
+      releaseSlot();
       if (status) reply(status);
     };
     if (pending.cancelled) return abandon(487);
@@ -280,7 +303,7 @@ export async function startEngine(opts: EngineOptions, onCall: (call: Call) => v
       onEnded: (c) => {
         calls.delete(c.dialog.key);
         callsByInvite.delete(tx.key);
-        admission.release();
+        releaseSlot();
       },
       onSetupTime: (ms) => {
         if (setupMs.length >= 100_000) setupMs.shift();

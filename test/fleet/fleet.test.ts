@@ -17,6 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { startFleet, type FleetMediaCore, type RunningFleet } from '../../scripts/lib/fleet.ts';
 import { placeCall } from '../../scripts/lib/place-call.ts';
 import { runSipp, type SippResult } from '../sipp/run-sipp.ts';
+import { inviteAnswers } from './sipp-trace.ts';
 import { freeSipPort, freeSippMediaPort, freeTcpPort } from '../helpers/ports.ts';
 
 const HOLD_SCENARIO = join(fileURLToPath(new URL('.', import.meta.url)), 'uac-hold.xml');
@@ -26,16 +27,9 @@ let fleet: RunningFleet;
 const logs = new Map<string, string[]>();
 const log = (component: string) => logs.get(component) ?? [];
 
-/** Ports of the media cores that sent a 200 OK to an INVITE in a SIPp message trace, one per Call-ID, in order. */
+/** Ports of the media cores that answered 200 to an INVITE in a SIPp message trace, one per Call-ID, in order. */
 function answeringCores(messages: string): number[] {
-  const byCall = new Map<string, number>();
-  for (const block of messages.split(/^-{10,}.*$/m)) {
-    if (!/^\s*SIP\/2\.0 200 /m.test(block) || !/^CSeq:\s*\d+ INVITE/im.test(block)) continue;
-    const contact = /^Contact:\s*<sip:media@127\.0\.0\.1:(\d+)/im.exec(block);
-    const callId = /^Call-ID:\s*(\S+)/im.exec(block);
-    if (contact && callId && !byCall.has(callId[1]!)) byCall.set(callId[1]!, Number(contact[1]));
-  }
-  return [...byCall.values()];
+  return inviteAnswers(messages).filter((a) => a.status === 200 && a.contactPort).map((a) => a.contactPort!);
 }
 
 /** One SIPp run of `calls` calls through Kamailio, each held `holdMs` then ended with BYE by the caller. */
