@@ -7,7 +7,7 @@
  */
 import { test, describe, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomInt } from 'node:crypto';
 import { createSocket } from 'node:dgram';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -84,20 +84,27 @@ interface Launched {
 
 const started: Launched[] = [];
 
-async function launch(): Promise<Launched> {
+async function launch(script: 'start' | 'fleet' = 'start'): Promise<Launched> {
   const tcp = new Set<number>();
   while (tcp.size < 4) tcp.add(await freeTcpPort());
   const [dynamodb, http, lambda, sandbox] = [...tcp];
   let sip = await freeSipPort();
   while (tcp.has(sip)) sip = await freeSipPort();
   const rtpMin = 2 * randomInt(10_000, 14_900);
-  const ports = { DYNAMODB_PORT: dynamodb!, HTTP_PORT: http!, LAMBDA_PORT: lambda!, SANDBOX_PORT: sandbox!, SIP_PORT: sip, RTP_PORT_MIN: rtpMin, RTP_PORT_MAX: rtpMin + 19 };
+  const ports: Record<string, number> = { DYNAMODB_PORT: dynamodb!, HTTP_PORT: http!, LAMBDA_PORT: lambda!, SANDBOX_PORT: sandbox!, SIP_PORT: sip, RTP_PORT_MIN: rtpMin, RTP_PORT_MAX: rtpMin + 19 };
+  const extraEnv: Record<string, string> = {};
+  if (script === 'fleet') {
+    const cores = [await freeSipPort(), await freeSipPort()];
+    ports.CORE_1 = cores[0]!;
+    ports.CORE_2 = cores[1]!;
+    extraEnv.FLEET_MEDIA_CORE_PORTS = cores.join(',');
+  }
   // detached: npm leads a new process group, as a shell job or a CI step does.
-  const npm = spawn('npm', ['start'], {
+  const npm = spawn('npm', script === 'start' ? ['start'] : ['run', 'fleet'], {
     cwd: REPO_ROOT,
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])), LOG_LEVEL: 'warn' },
+    env: { ...process.env, ...Object.fromEntries(Object.entries(ports).filter(([k]) => !k.startsWith('CORE_')).map(([k, v]) => [k, String(v)])), ...extraEnv, LOG_LEVEL: 'warn' },
   });
   const output: string[] = [];
   const launched: Launched = { npm, ports, tree: [], launcherPid: -1, output };
@@ -121,10 +128,10 @@ async function launch(): Promise<Launched> {
     });
   });
   launched.tree = descendants(npm.pid!);
-  const launcher = launched.tree.find((p) => /scripts\/start\.ts/.test(p.cmd) && !/^sh /.test(p.cmd));
+  const launcher = launched.tree.find((p) => new RegExp(`scripts/${script}\\.ts`).test(p.cmd) && !/^sh /.test(p.cmd));
   assert.ok(launcher, `the launcher among ${launched.tree.map((p) => p.cmd).join('\n')}`);
   launched.launcherPid = launcher.pid;
-  for (const component of ['sandboxes/main.ts', 'serverless.js', 'media-core/main.ts']) {
+  for (const component of ['sandboxes/main.ts', 'serverless.js', 'media-core/main.ts', ...(script === 'fleet' ? ['kamailio'] : [])]) {
     assert.ok(launched.tree.some((p) => p.cmd.includes(component)), `${component} runs: ${launched.tree.map((p) => p.cmd).join('\n')}`);
   }
   return launched;
@@ -140,7 +147,7 @@ async function leftovers(l: Launched, withinMs: number): Promise<string[]> {
       if (name === 'RTP_PORT_MIN') continue;
       if (await tcpBound(port)) remaining.push(`${name} ${port}/tcp bound`);
     }
-    if (await udpBound(l.ports.SIP_PORT!)) remaining.push(`SIP_PORT ${l.ports.SIP_PORT}/udp bound`);
+    for (const name of ['SIP_PORT', 'CORE_1', 'CORE_2']) if (l.ports[name] && (await udpBound(l.ports[name]!))) remaining.push(`${name} ${l.ports[name]}/udp bound`);
     if (!remaining.length || Date.now() >= until) return remaining;
     await new Promise((r) => setTimeout(r, 500));
   }
@@ -182,6 +189,13 @@ describe('npm start: no child outlives the launcher', { concurrency: false, time
 
   test('SIGKILL of the launcher alone', async () => {
     const l = await launch();
+    process.kill(l.launcherPid, 'SIGKILL');
+    const remaining = await leftovers(l, GONE_WITHIN_MS);
+    assert.deepEqual(remaining, [], l.output.slice(-20).join('\n'));
+  });
+
+  test('npm run fleet: SIGKILL of the launcher takes Kamailio (under its shim) and both media cores along', { skip: spawnSync('sh', ['-c', 'command -v kamailio || test -x /usr/sbin/kamailio']).status === 0 ? false : 'kamailio is not installed' }, async () => {
+    const l = await launch('fleet');
     process.kill(l.launcherPid, 'SIGKILL');
     const remaining = await leftovers(l, GONE_WITHIN_MS);
     assert.deepEqual(remaining, [], l.output.slice(-20).join('\n'));
