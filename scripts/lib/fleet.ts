@@ -47,6 +47,11 @@ export interface FleetOptions {
   failoverMs?: number;
   /** The media cores' DRAIN_DEADLINE_MS (default 15000). */
   drainDeadlineMs?: number;
+  /**
+   * Requests per 2 s one source may send before Kamailio's pike blocks it (default
+   * FLEET_PIKE_DENSITY or 2000: locally every caller, SIPp load included, is one address).
+   */
+  pikeDensity?: number;
   /** MAX_CALLS of each media core (default MAX_CALLS or headroom). */
   maxCalls?: string;
   /** Media core config file the fleet's config is derived from (default CONFIG_FILE or media-core/config/demo.json). */
@@ -130,8 +135,11 @@ export function fleetMediaCoreConfig(configFile: string, trustedProxies: string[
   return config;
 }
 
-/** The status code of the answer to one OPTIONS sent to host:port over UDP, or undefined after 500 ms without one. */
-export function sipOptionsStatus(port: number, host = '127.0.0.1'): Promise<number | undefined> {
+/**
+ * The status code of the answer to one OPTIONS sent to host:port over UDP, or undefined after
+ * 500 ms without one. `from` is the local address to send from (default `host`).
+ */
+export function sipOptionsStatus(port: number, host = '127.0.0.1', from = host): Promise<number | undefined> {
   return new Promise((resolveAnswer) => {
     const s = createSocket('udp4');
     const done = (status: number | undefined) => {
@@ -145,14 +153,14 @@ export function sipOptionsStatus(port: number, host = '127.0.0.1'): Promise<numb
       const status = /^SIP\/2\.0 (\d{3}) /.exec(m.toString('latin1'));
       done(status ? Number(status[1]) : undefined);
     });
-    s.bind(0, host, () => {
+    s.bind(0, from, () => {
       const local = s.address().port;
       const tag = randomBytes(6).toString('hex');
       const msg = [
         `OPTIONS sip:${host}:${port} SIP/2.0`,
-        `Via: SIP/2.0/UDP ${host}:${local};branch=z9hG4bK${tag};rport`,
+        `Via: SIP/2.0/UDP ${from}:${local};branch=z9hG4bK${tag};rport`,
         'Max-Forwards: 70',
-        `From: <sip:probe@${host}>;tag=${tag}`,
+        `From: <sip:probe@${from}>;tag=${tag}`,
         `To: <sip:${host}:${port}>`,
         `Call-ID: ${tag}@${host}`,
         'CSeq: 1 OPTIONS',
@@ -256,6 +264,7 @@ export async function startFleet(opts: FleetOptions = {}): Promise<RunningFleet>
         '-A', `ADDRESS_LIST="${join(dir, 'address.list')}"`,
         '-A', `DS_PING_INTERVAL=${opts.probeIntervalS ?? 5}`,
         '-A', `FR_TIMER=${opts.failoverMs ?? 2000}`,
+        '-A', `PIKE_DENSITY=${opts.pikeDensity ?? (Number(process.env.FLEET_PIKE_DENSITY) || 2000)}`,
         '-A', `LOG_LEVEL=${(opts.logLevel ?? process.env.LOG_LEVEL) === 'debug' ? 3 : 2}`,
         '-A', 'WORKERS=2',
       ],

@@ -4,7 +4,7 @@
  */
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -71,6 +71,41 @@ describe('media core: OPTIONS for the load balancer', () => {
       assert.equal(await sipOptionsStatus(port), 503);
     } finally {
       await engine.close();
+    }
+  });
+});
+
+describe('Kamailio edge: source allowlist and per-source rate limit', { skip: KAMAILIO ? false : 'kamailio is not installed' }, () => {
+  test('a source off the allowlist gets 403; an allowed one above PIKE_DENSITY is dropped', { timeout: 60_000 }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kamailio-edge-'));
+    const port = await freeSipPort();
+    const f = fleetEdgeFiles([await freeSipPort()], '127.0.0.1', ['127.0.0.2/32']);
+    writeFileSync(join(dir, 'dispatcher.list'), f.dispatcher);
+    writeFileSync(join(dir, 'address.list'), f.addresses);
+    const kamailio = spawn(
+      KAMAILIO!,
+      ['-f', KAMAILIO_CONFIG, '-DD', '-E', '-Y', dir, '-P', join(dir, 'k.pid'), '-m', '32', '-M', '4', '-l', `udp:127.0.0.1:${port}`,
+        '-A', `DISPATCHER_LIST="${join(dir, 'dispatcher.list')}"`, '-A', `ADDRESS_LIST="${join(dir, 'address.list')}"`, '-A', 'PIKE_DENSITY=5', '-A', 'WORKERS=1', '-A', 'DS_PING_INTERVAL=30'],
+      { stdio: 'ignore', detached: true },
+    );
+    try {
+      let ready = false;
+      for (let i = 0; i < 50 && !ready; i++) ready = (await sipOptionsStatus(port, '127.0.0.1', '127.0.0.2')) !== undefined;
+      assert.ok(ready, 'Kamailio answers an allowed source');
+      assert.equal(await sipOptionsStatus(port, '127.0.0.1', '127.0.0.1'), 403, '127.0.0.1 is not on the allowlist');
+      assert.equal(await sipOptionsStatus(port, '127.0.0.1', '127.0.0.3'), 403);
+      // The allowed source, 30 requests at once: pike lets about PIKE_DENSITY per 2 s through.
+      const answers = await Promise.all(Array.from({ length: 30 }, () => sipOptionsStatus(port, '127.0.0.1', '127.0.0.2')));
+      const answered = answers.filter((a) => a !== undefined).length;
+      assert.ok(answered < 20, `${answered} of 30 answered; the rest dropped by pike`);
+      assert.ok(answers.filter((a) => a !== undefined).every((a) => a === 200), `the answered ones are the proxy's own 200: ${answers}`);
+    } finally {
+      try {
+        process.kill(-kamailio.pid!, 'SIGKILL');
+      } catch {
+        // gone
+      }
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
