@@ -290,10 +290,16 @@ function mediaCoreResources(o) {
                 { Sid: 'Logs', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: { 'Fn::GetAtt': ['MediaCoreLogGroup', 'Arn'] } },
                 { Sid: 'PullImageToken', Effect: 'Allow', Action: ['ecr:GetAuthorizationToken'], Resource: '*' },
                 {
+                  // The repository of MediaCoreImageUri (<account>.dkr.ecr.<region>.amazonaws.com/<repository>:<tag>).
                   Sid: 'PullImage',
                   Effect: 'Allow',
                   Action: ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchCheckLayerAvailability'],
-                  Resource: { 'Fn::Sub': 'arn:aws:ecr:${AWS::Region}:${AWS::AccountId}:repository/*' },
+                  Resource: {
+                    'Fn::Sub': [
+                      'arn:aws:ecr:${AWS::Region}:${AWS::AccountId}:repository/${Repository}',
+                      { Repository: { 'Fn::Select': [0, { 'Fn::Split': [':', { 'Fn::Select': [1, { 'Fn::Split': ['/', { Ref: 'MediaCoreImageUri' }] }] }] }] } },
+                    ],
+                  },
                 },
                 {
                   Sid: 'CompleteOwnDrain',

@@ -51,6 +51,12 @@ function references(value: unknown, found = new Set<string>()): Set<string> {
       if (k === 'Ref' && typeof v === 'string') found.add(v);
       else if (k === 'Fn::GetAtt') found.add((v as string[])[0]!);
       else if (k === 'Fn::Sub' && typeof v === 'string') for (const m of v.matchAll(/\$\{([A-Za-z0-9]+)(?:\.\w+)?\}/g)) found.add(m[1]!);
+      else if (k === 'Fn::Sub' && Array.isArray(v)) {
+        // [template, variables]: names defined in the map are local, not template references.
+        const [text, vars] = v as [string, Record<string, unknown>];
+        for (const m of text.matchAll(/\$\{([A-Za-z0-9]+)(?:\.\w+)?\}/g)) if (!(m[1]! in vars)) found.add(m[1]!);
+        references(vars, found);
+      }
       else references(v, found);
     }
   }
@@ -116,6 +122,13 @@ describe('serverless package: the media core in the same stack', { timeout: 120_
     assert.deepEqual(ssm[0]!.Resource, { 'Fn::Sub': 'arn:aws:ssm:${AWS::Region}:${AWS::AccountId}:parameter/open-phone-integration/dev/media-core/*' });
     assert.deepEqual(byAction('logs:')[0]!.Resource, { 'Fn::GetAtt': ['MediaCoreLogGroup', 'Arn'] });
     assert.deepEqual(byAction('autoscaling:')[0]!.Resource, { 'Fn::Sub': 'arn:aws:autoscaling:${AWS::Region}:${AWS::AccountId}:autoScalingGroup:*:autoScalingGroupName/open-phone-integration-dev-media-core' });
+    const pull = statements.find((s) => s.Sid === 'PullImage')!;
+    assert.deepEqual(pull.Resource, {
+      'Fn::Sub': [
+        'arn:aws:ecr:${AWS::Region}:${AWS::AccountId}:repository/${Repository}',
+        { Repository: { 'Fn::Select': [0, { 'Fn::Split': [':', { 'Fn::Select': [1, { 'Fn::Split': ['/', { Ref: 'MediaCoreImageUri' }] }] }] }] } },
+      ],
+    }, 'only the image\'s own repository');
     const covered = new Set(statements.flatMap((s) => s.Action.map((a) => a.split(':')[0])));
     assert.deepEqual([...covered].sort(), ['autoscaling', 'dynamodb', 'ecr', 'lambda', 'logs', 'ssm']);
   });
