@@ -22,6 +22,10 @@
  * buffer. State writes (lib/store/write-queue.ts): STATE_WRITE_QUEUE_CAPACITY (20000),
  * STATE_WRITE_CONCURRENCY (32), DYNAMODB_MAX_SOCKETS (128), HISTORY_FLUSH_TIMEOUT_MS (2000).
  *
+ * Fleet: FLEET_LIMIT (a number or a plan: the concurrent-call limit across the fleet, counted in
+ * the state table, engine/fleet-limit.ts) with FLEET_SCOPE (default). MAX_CALLS=headroom: no plan
+ * count on this instance (the RTP range bounds it; admission by headroom decides).
+ *
  * Drain: SIGTERM stops admitting; running calls get DRAIN_DEADLINE_MS to end by themselves;
  * then each gets its integration's drainAction (transfer to the default agent target, else
  * the error outcome) within what is left of STOP_GRACE_PERIOD_MS, and the process exits
@@ -45,6 +49,8 @@ import { allWriteQueues } from '../lib/store/write-queue.ts';
 import { unwatchEngine, watchEngine } from './observability/engine-metrics.ts';
 import { startOpsServer, type OpsServer } from './observability/ops-server.ts';
 import { readRmemMax } from './observability/udp-drops.ts';
+import { callLimit } from './engine/admission.ts';
+import { FleetLimit } from './engine/fleet-limit.ts';
 
 const log = createLogger('media-core');
 const env = process.env;
@@ -108,6 +114,17 @@ async function main(): Promise<void> {
     retryAfterS: e.ADMISSION_RETRY_AFTER_S,
   };
   const metricsPort = e.METRICS_PORT;
+  // headroom: no plan count; the machine's capacity bounds admission (one even RTP port per
+  // call, so the RTP range is the upper bound, and an exhausted range answers 503).
+  const rtpRangeCalls = Math.floor((e.RTP_PORT_MAX - e.RTP_PORT_MIN) / 2) + 1;
+  const maxCalls = e.MAX_CALLS === 'headroom' ? rtpRangeCalls : e.MAX_CALLS;
+  // The plan's limit across every media core of the service instance (engine/fleet-limit.ts).
+  let fleetLimit: FleetLimit | undefined;
+  if (e.FLEET_LIMIT !== undefined) {
+    if (!useStore) throw new ConfigError(['FLEET_LIMIT'], 'FLEET_LIMIT needs STATE_TABLE: the fleet counter lives in the state table');
+    fleetLimit = new FleetLimit({ store: getStore(storeConfigFromEnv(env)), limit: callLimit(e.FLEET_LIMIT), scope: e.FLEET_SCOPE, logger: log });
+    await fleetLimit.start();
+  }
   const engine = await startEngine(
     {
       sip: {
@@ -123,13 +140,14 @@ async function main(): Promise<void> {
         headerTimeoutMs: loaded.config.sip.headerTimeoutMs,
       },
       rtp: { address: host, portMin: e.RTP_PORT_MIN, portMax: e.RTP_PORT_MAX },
-      maxCalls: e.MAX_CALLS,
+      maxCalls,
       admission,
       // RTP in worker threads spreads media over cores (bench/sip-load.bench.ts); 0 keeps it on the main thread.
       rtpWorkers: e.RTP_WORKERS,
       // The native pacer thread where built (media-core/native/); dgram forces the event loop.
       rtpIo: e.RTP_IO,
       rtpPacer: { leadMs: e.RTP_PACER_LEAD_MS, realtime: e.RTP_PACER_REALTIME },
+      fleetLimit,
       logger: log,
     },
     (call) => runtime.onCall(call),
@@ -165,6 +183,7 @@ async function main(): Promise<void> {
       for (const q of allWriteQueues()) q.close();
       unwatchEngine(engine);
       await engine.close();
+      await fleetLimit?.stop();
       runtime.close();
       await ops?.close();
     } finally {

@@ -2,7 +2,9 @@
  * `npm start`: the whole local stack on 127.0.0.1 in one command (see scripts/lib/stack.ts):
  * dynalite, serverless-offline, the contact-center sandboxes and the media core.
  * Ports from DYNAMODB_PORT, HTTP_PORT, LAMBDA_PORT, SANDBOX_PORT, SIP_PORT, RTP_PORT_MIN/MAX.
- * Ctrl-C or SIGTERM stops everything (media core drained first) and exits 0.
+ * Ctrl-C, SIGTERM or SIGHUP (the terminal closed) stops everything (media core drained first)
+ * and exits 0; a repeated signal does not cut the stop short. Should the launcher itself be
+ * killed, each child sees its parent-watch pipe close and stops (scripts/lib/supervise.ts).
  */
 import { MissingPrerequisitesError, PortsBusyError, startStack, StartupError } from './lib/stack.ts';
 import { missingPrerequisites, SIPP } from './lib/prerequisites.ts';
@@ -44,8 +46,20 @@ async function main(): Promise<number> {
   process.stdout.write(`${lines.join('\n')}\n`);
 
   const signal = new Promise<string>((resolve) => {
-    process.once('SIGINT', () => resolve('SIGINT'));
-    process.once('SIGTERM', () => resolve('SIGTERM'));
+    // Handlers stay installed: npm passes a group's SIGTERM on to this script, so it comes
+    // twice, and a second signal with no handler would kill the launcher half-way through.
+    let received: string | undefined;
+    const onSignal = (name: string) => {
+      if (received) {
+        process.stderr.write(`[stack] ${name}: already stopping (${received})\n`);
+        return;
+      }
+      received = name;
+      resolve(name);
+    };
+    for (const name of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(name, () => onSignal(name));
+    // After SIGHUP the terminal is gone: writing to it fails (EIO), which must not end the stop.
+    for (const stream of [process.stdout, process.stderr]) stream.on('error', () => {});
     // A supervisor that dies without passing its signal on (npm's sh, a killed terminal)
     // must not leave the stack running: an orphan is re-parented, so its ppid changes.
     const parent = process.ppid;

@@ -16,7 +16,8 @@
  * | SIP_TLS_CLIENT_CA_FILE | require TLS client certificates signed by this CA, mTLS (unset) |
  * | SIP_PUBLIC_HOST | host put in Via/Contact/SDP when behind NAT (unset) |
  * | RTP_PORT_MIN, RTP_PORT_MAX | RTP port range (10000-10999) |
- * | MAX_CALLS | a number, or trial (5), plus (100), enterprise (1000) (trial) |
+ * | MAX_CALLS | a number, trial (5), plus (100), enterprise (1000), or headroom (the RTP range; admission by headroom decides) (trial) |
+ * | FLEET_LIMIT, FLEET_SCOPE | the concurrent-call limit across the fleet, in the state table (unset; default) |
  * | RTP_WORKERS | RTP worker threads, 0-64 (0) |
  * | RTP_IO | auto, native or dgram (auto) |
  * | RTP_PACER_LEAD_MS | native pacer lead, ms 0-300 (100) |
@@ -62,9 +63,16 @@ export const MediaCoreEnv = z
     RTP_PORT_MAX: Port.default(10999),
     MAX_CALLS: z
       .string()
-      .regex(/^(\d+|trial|plus|enterprise)$/, 'a number of calls or a plan: trial (5), plus (100), enterprise (1000)')
+      .regex(/^(\d+|trial|plus|enterprise|headroom)$/, 'a number of calls, a plan: trial (5), plus (100), enterprise (1000), or headroom (what the machine carries)')
       .default('trial')
-      .transform((v): number | Plan => (/^\d+$/.test(v) ? Number(v) : (v as Plan))),
+      .transform((v): number | Plan | 'headroom' => (/^\d+$/.test(v) ? Number(v) : (v as Plan | 'headroom'))),
+    /** The plan's concurrent-call limit across the fleet (engine/fleet-limit.ts); needs the state table. */
+    FLEET_LIMIT: z
+      .string()
+      .regex(/^(\d+|trial|plus|enterprise)$/, 'a number of calls or a plan: trial, plus, enterprise')
+      .transform((v): number | Plan => (/^\d+$/.test(v) ? Number(v) : (v as Plan)))
+      .optional(),
+    FLEET_SCOPE: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'letters, digits, _ . -').default('default'),
     RTP_WORKERS: z.coerce.number().int('a whole number of worker threads, 0-64').min(0).max(64).default(0),
     RTP_IO: z.enum(['auto', 'native', 'dgram']).default('auto'),
     RTP_PACER_LEAD_MS: z.coerce.number().int('whole ms, 0-300').min(0).max(300).optional(),

@@ -2,7 +2,7 @@
  * The media core's SIP user agent (UAS) for inbound calls: transports, transactions,
  * dialogs and one {@link SipCall} per admitted INVITE, handed to the runtime's `onCall`
  * while ringing. Out-of-dialog OPTIONS are answered 200 (trunk and load balancer health
- * checks), unknown methods 501, in-dialog requests of unknown dialogs 481 (RFC 3261
+ * checks; 503 while draining), unknown methods 501, in-dialog requests of unknown dialogs 481 (RFC 3261
  * sections 8.2, 12.2.2), CANCEL as in section 9.2.
  */
 import { performance } from 'node:perf_hooks';
@@ -29,6 +29,7 @@ import { isRejection, negotiateAnswer } from '../media/sdp.ts';
 import { AdmissionControl, callLimit, type AdmissionCheck, type Plan } from './admission.ts';
 import { headroomChecks, type Headroom, type HeadroomOptions } from './headroom-checks.ts';
 import { callsAdmitted, callsRefused } from '../observability/call-metrics.ts';
+import type { FleetLimit } from './fleet-limit.ts';
 import { ALLOW, capabilityHeaders, SipCall, SUPPORTED } from './call.ts';
 import { SipAccessPolicy, statelessToTag, type SipAccessOptions } from '../edge/access-policy.ts';
 import { sipDroppedTotal } from '../edge/edge-metrics.ts';
@@ -107,6 +108,11 @@ export interface EngineOptions {
   admission?: HeadroomOptions & { checks?: AdmissionCheck[] };
   /** Default drain deadline, ms (default 30000). */
   drainDeadlineMs?: number;
+  /**
+   * The fleet-wide limit (./fleet-limit.ts), checked after the local admission: a refusal
+   * answers its status (486 fleet full, 503 table unreachable and the local share full).
+   */
+  fleetLimit?: Pick<FleetLimit, 'tryAcquire' | 'release'>;
   /** RFC 3261 T1 in ms (default 500); tests shorten it. T2 and T4 scale with it. */
   t1Ms?: number;
   logger?: Logger;
@@ -298,12 +304,29 @@ export async function startEngine(opts: EngineOptions, onCall: (call: Call) => v
       logger.info({ status: decision.status, cause: decision.cause, ...decision.detail, active: admission.activeCalls, limit: admission.limit }, 'call refused by admission');
       return reply(decision.status, decision.retryAfterS ? [{ name: 'Retry-After', value: String(decision.retryAfterS) }] : []);
     }
+    const callId = getHeader(req, 'call-id') ?? '';
+    const fleetLimit = opts.fleetLimit;
+    if (fleetLimit) {
+      const fleet = await fleetLimit.tryAcquire(callId);
+      if ('refuse' in fleet) {
+        pendingInvites.delete(tx.key);
+        decision.release();
+        if (fleet.refuse === 486) counters.callsRejectedBusy++;
+        else counters.callsRejectedUnavailable++;
+        logger.info({ status: fleet.refuse, reason: fleet.reason }, 'call refused by the fleet limit');
+        return reply(fleet.refuse, fleet.refuse === 503 ? [{ name: 'Retry-After', value: '5' }] : []);
+      }
+    }
+    const releaseSlot = () => {
+      decision.release();
+      void fleetLimit?.release(callId);
+    };
     let session: MediaSession;
     try {
       session = await openSession({ codec: 'PCMU', payloadType: 0, rtpTimeoutMs: opts.rtp.rtpTimeoutMs });
     } catch (err) {
       pendingInvites.delete(tx.key);
-      decision.release();
+      releaseSlot();
       counters.callsRejectedUnavailable++;
       if (err instanceof PortPoolExhaustedError) logger.warn('RTP ports exhausted: 503');
       else logger.error({ err }, 'RTP session failed: 503');
@@ -312,7 +335,7 @@ export async function startEngine(opts: EngineOptions, onCall: (call: Call) => v
     pendingInvites.delete(tx.key);
     const abandon = (status?: number) => {
       session.close();
-      decision.release();
+      releaseSlot();
       if (status) reply(status);
     };
     if (pending.cancelled) return abandon(487);
@@ -333,7 +356,7 @@ export async function startEngine(opts: EngineOptions, onCall: (call: Call) => v
       onEnded: (c) => {
         calls.delete(c.dialog.key);
         callsByInvite.delete(tx.key);
-        decision.release();
+        releaseSlot();
       },
       onSetupTime: (ms) => {
         if (setupMs.length >= 100_000) setupMs.shift();

@@ -168,10 +168,23 @@ export interface StackEnvOptions {
    * (IBM Watson Speech to Text and Text to Speech, emulated by the sandboxes).
    */
   speech?: string;
+  /**
+   * The media core's MAX_CALLS (default 'headroom': admit what the machine can carry, not a
+   * plan's count; the plan names trial, plus, enterprise or a number stay available).
+   */
+  maxCalls?: string;
 }
 
 /** The speech paths `npm start` can run (SPEECH). */
 export const STACK_SPEECH = ['embedded', 'sandbox-watson'] as const;
+
+/** The local stack's admission default: the machine's capacity, not the Trial plan's 5 calls. */
+export const LOCAL_MAX_CALLS = 'headroom';
+/**
+ * The media core's own drain deadline in the local stack, ms: shorter than the stack's wait
+ * for it (stack.ts MEDIA_CORE_DRAIN_MS, 20 s), so calls are ended with BYE, not cut by SIGKILL.
+ */
+export const LOCAL_DRAIN_DEADLINE_MS = 15_000;
 
 /**
  * Computes every component's environment from the ports and the per-run secrets.
@@ -244,6 +257,8 @@ export function computeStackEnv(ports: Ports, secrets: StackSecrets, opts: Stack
     ...store,
     LOG_LEVEL: logLevel,
     CONFIG_FILE: opts.configFile ?? 'media-core/config/demo.json',
+    MAX_CALLS: opts.maxCalls ?? LOCAL_MAX_CALLS,
+    DRAIN_DEADLINE_MS: String(LOCAL_DRAIN_DEADLINE_MS),
     SIP_HOST: host,
     SIP_PORT: String(ports.sip),
     RTP_PORT_MIN: String(ports.rtpMin),

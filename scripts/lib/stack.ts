@@ -50,6 +50,8 @@ export interface StartStackOptions {
   logLevel?: string;
   /** Speech path: embedded or sandbox-watson (default SPEECH or embedded; stack-env.ts). */
   speech?: string;
+  /** The media core's MAX_CALLS (default MAX_CALLS, or 'headroom': stack-env.ts LOCAL_MAX_CALLS). */
+  maxCalls?: string;
   /** Where status lines go (default stdout). */
   print?: (line: string) => void;
   /** Receives every output line of every child with its name ("media-core", "offline", "sandboxes"). */
@@ -113,6 +115,7 @@ export async function startStack(opts: StartStackOptions = {}): Promise<RunningS
     configFile: opts.configFile ?? process.env.CONFIG_FILE,
     logLevel: opts.logLevel ?? process.env.LOG_LEVEL ?? 'info',
     speech: opts.speech ?? process.env.SPEECH,
+    maxCalls: opts.maxCalls ?? (process.env.MAX_CALLS || undefined),
   });
   const children: Supervised[] = [];
   let dynamo: Server | undefined;

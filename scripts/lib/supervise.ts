@@ -2,9 +2,23 @@
  * Child-process supervision for the local stack: spawn with a name, prefix its output lines,
  * wait until it is ready, and stop it (SIGTERM, a grace period, then SIGKILL to its whole
  * process group so that grandchildren such as esbuild's service never outlive the stack).
+ *
+ * Parent-death watch: every child gets one end of a pipe as fd 3 that the supervisor never
+ * writes to. When the supervisor's process ends, however it ends (exit, SIGHUP, SIGKILL), the
+ * kernel closes the other end; the child reads end-of-file and stops itself. Node children
+ * preload parent-watch.mjs for this; other programs (Kamailio, SIPp) run under the
+ * parent-watch.sh shim. So no child outlives `npm start`, even when nobody could clean up.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { connect } from 'node:net';
+import { connect, type Socket } from 'node:net';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { REPO_ROOT } from './repo-root.ts';
+
+/** The fd on which each child finds its end of the parent-watch pipe. */
+export const PARENT_WATCH_FD = 3;
+const PARENT_WATCH_MODULE = join(REPO_ROOT, 'scripts/lib/parent-watch.mjs');
+const PARENT_WATCH_SHIM = join(REPO_ROOT, 'scripts/lib/parent-watch.sh');
 
 export interface ChildSpec {
   /** Short component name used as the output prefix, e.g. "media-core". */
@@ -18,6 +32,13 @@ export interface ChildSpec {
   echo: boolean;
   /** Receives every output line (stdout and stderr), e.g. for a test that reads a component's log. */
   onLine?: (line: string) => void;
+  /**
+   * How the child learns that the supervisor is gone (see the file comment): 'node' preloads
+   * parent-watch.mjs (the command must be a Node binary; args start with its flags), 'shim'
+   * runs the command under parent-watch.sh, 'none' gives no watch. Default: 'node' when the
+   * command is this process's Node binary, else 'shim'.
+   */
+  parentWatch?: 'node' | 'shim' | 'none';
 }
 
 export interface Supervised {
@@ -40,7 +61,17 @@ const KEEP_LINES = 60;
 
 /** Starts a child in its own process group (so a terminal Ctrl-C reaches only the supervisor). */
 export function spawnSupervised(spec: ChildSpec): Supervised {
-  const child: ChildProcess = spawn(spec.command, spec.args, { env: spec.env, cwd: spec.cwd, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const watch = spec.parentWatch ?? (spec.command === process.execPath ? 'node' : 'shim');
+  const [command, args] =
+    watch === 'node' ? [spec.command, ['--import', pathToFileURL(PARENT_WATCH_MODULE).href, ...spec.args]]
+    : watch === 'shim' ? ['sh', [PARENT_WATCH_SHIM, spec.command, ...spec.args]]
+    : [spec.command, spec.args];
+  const env = watch === 'none' ? spec.env : { ...spec.env, PARENT_WATCH_FD: String(PARENT_WATCH_FD) };
+  const child: ChildProcess = spawn(command, args, { env, cwd: spec.cwd, detached: true, stdio: ['ignore', 'pipe', 'pipe', watch === 'none' ? 'ignore' : 'pipe'] });
+  // Our end of the watch pipe: held open for the child's life, never written, never keeping us alive.
+  const watchPipe = child.stdio[PARENT_WATCH_FD] as Socket | null | undefined;
+  watchPipe?.on('error', () => {});
+  watchPipe?.unref();
   const recent: string[] = [];
   const early: string[] = [];
   let echo = spec.echo;

@@ -508,3 +508,78 @@ describe('SIPp scenario', () => {
     assert.ok(messages.some((m) => m.direction === 'sent' && m.method === 'NOTIFY'));
   });
 });
+
+describe('parent-death watch (scripts/lib/supervise.ts)', () => {
+  /** Starts a supervisor process that spawns `command` under the given watch, prints its pid, and waits. */
+  async function supervisorWith(watch: 'node' | 'shim', command: string, args: string[]) {
+    const program = `
+      import { spawnSupervised } from ${JSON.stringify(join(REPO_ROOT, 'scripts/lib/supervise.ts'))};
+      const c = spawnSupervised({ name: 'child', command: ${JSON.stringify(command)}, args: ${JSON.stringify(args)}, env: process.env, echo: false, parentWatch: ${JSON.stringify(watch)} });
+      process.stdout.write(c.pid + '\\n');
+      setInterval(() => {}, 1000);
+    `;
+    const sup = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', program], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+    const childPid = await new Promise<number>((resolve, reject) => {
+      sup.stdout!.once('data', (d: Buffer) => resolve(Number(d.toString().trim())));
+      sup.once('exit', () => reject(new Error('supervisor exited')));
+    });
+    return { sup, childPid };
+  }
+  const running = (pid: number) => {
+    try {
+      process.kill(pid, 0);
+      return !/\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+    } catch {
+      return false;
+    }
+  };
+  async function goneWithin(pid: number, ms: number) {
+    const until = Date.now() + ms;
+    while (running(pid) && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
+    return !running(pid);
+  }
+
+  test('a non-Node child under the shim stops when its supervisor is SIGKILLed', { timeout: 30_000 }, async () => {
+    const { sup, childPid } = await supervisorWith('shim', 'sleep', ['300']);
+    try {
+      await new Promise((r) => setTimeout(r, 300));
+      assert.ok(running(childPid), 'the shim runs');
+      const sleeper = spawnSync('pgrep', ['-P', String(childPid), '-x', 'sleep'], { encoding: 'utf8' }).stdout.trim();
+      assert.match(sleeper, /^\d+$/, 'the command runs under the shim');
+      sup.kill('SIGKILL');
+      assert.ok(await goneWithin(Number(sleeper), 5000), 'the command is gone');
+      assert.ok(await goneWithin(childPid, 5000), 'the shim is gone');
+    } finally {
+      sup.kill('SIGKILL');
+      try {
+        process.kill(-childPid, 'SIGKILL');
+      } catch {
+        // gone
+      }
+    }
+  });
+
+  test('a Node child with the preload stops (its SIGTERM handler runs) when its supervisor is SIGKILLed', { timeout: 30_000 }, async () => {
+    const { sup, childPid } = await supervisorWith('node', process.execPath, ['-e', "process.on('SIGTERM', () => process.exit(0)); setInterval(() => {}, 1000)"]);
+    try {
+      await new Promise((r) => setTimeout(r, 500));
+      assert.ok(running(childPid));
+      sup.kill('SIGKILL');
+      assert.ok(await goneWithin(childPid, 5000), 'the child is gone');
+    } finally {
+      sup.kill('SIGKILL');
+      try {
+        process.kill(-childPid, 'SIGKILL');
+      } catch {
+        // gone
+      }
+    }
+  });
+
+  test("the local stack admits by the machine's capacity, plan names stay presets", () => {
+    const e = computeStackEnv(DEFAULT_PORTS, generateSecrets());
+    assert.equal(e.mediaCore.MAX_CALLS, 'headroom');
+    assert.equal(computeStackEnv(DEFAULT_PORTS, generateSecrets(), { maxCalls: 'trial' }).mediaCore.MAX_CALLS, 'trial');
+    assert.ok(Number(e.mediaCore.DRAIN_DEADLINE_MS) < 20_000, 'the media core ends its calls before the stack stops waiting');
+  });
+});
