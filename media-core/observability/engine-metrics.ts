@@ -11,7 +11,7 @@
  */
 import { collectDefaultMetrics, Counter, Gauge } from 'prom-client';
 import { allWriteQueues } from '../../lib/store/write-queue.ts';
-import { speechQueueLoads } from '../conversation/speech/speech-load.ts';
+import '../conversation/speech/speech-metrics.ts';
 import type { Engine } from '../engine/engine.ts';
 import { metricsRegistry } from './metrics.ts';
 import { readSocketDrops, readUdpSnmp } from './udp-drops.ts';
@@ -98,27 +98,8 @@ totalCounter('media_core_rtp_pacer_dropped_total', 'Packets the native pacer dro
   ];
 });
 
-new Gauge({
-  name: 'media_core_speech_queue_depth',
-  help: 'Speech requests waiting for a worker, by queue',
-  labelNames: ['queue'] as const,
-  registers,
-  collect() {
-    this.reset();
-    for (const [queue, l] of Object.entries(speechQueueLoads())) this.set({ queue }, l.depth);
-  },
-});
-
-new Gauge({
-  name: 'media_core_speech_queue_bound',
-  help: 'Waiting speech requests a queue accepts, by queue',
-  labelNames: ['queue'] as const,
-  registers,
-  collect() {
-    this.reset();
-    for (const [queue, l] of Object.entries(speechQueueLoads())) this.set({ queue }, l.bound);
-  },
-});
+// The speech queue gauges (depth, bound) are defined with the queues, in
+// conversation/speech/speech-metrics.ts, imported above so /metrics always has them.
 
 totalCounter('media_core_udp_rcvbuf_errors_total', 'UDP datagrams dropped for a full receive buffer, every socket of the network namespace (/proc/net/snmp RcvbufErrors)', [] as const, () => {
   const s = readUdpSnmp();

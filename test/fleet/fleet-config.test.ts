@@ -37,7 +37,7 @@ describe('fleet configuration', () => {
 
   test("the media cores' config: the demo's, valid, assistant paths absolute, trusted-proxy mode on", () => {
     const c = fleetMediaCoreConfig('media-core/config/demo.json', ['127.0.0.1/32']);
-    assert.deepEqual(c.sip, { trustedProxies: ['127.0.0.1/32'] });
+    assert.deepEqual((c.sip as { trustedProxies?: string[] }).trustedProxies, ['127.0.0.1/32']);
     const assistants = c.assistants as Record<string, { file: string }>;
     assert.ok(Object.values(assistants).every((a) => a.file.startsWith('/')), JSON.stringify(assistants));
     parseConfig(c, tmpdir(), 'fleet config'); // throws when invalid

@@ -25,6 +25,7 @@ import { readSession } from '../../lib/store/session-history.ts';
 import { makeRuntime, ScriptedTestAssistant, startCall, stubInvoker } from '../../media-core/conversation/testing/harness.ts';
 import type { GenericResponse } from '../../media-core/conversation/types.ts';
 import { startDynalite, type LocalDynamo } from '../helpers/dynalite.ts';
+import { connectInviteHeaders, connectVendor, cxoneInviteHeaders, testContactVerifier } from '../helpers/contact-tokens.ts';
 
 const KEY = randomBytes(16).toString('base64url');
 const outcome = (over: Partial<OutcomeEventInput>): OutcomeEvent =>
@@ -212,8 +213,8 @@ describe('media core: the summary in the outcome, the SIP header and the session
     for (const vendor of ['amazon_connect', 'nice_cxone'] as const) {
       const { invoke, events } = stubInvoker();
       const a = new ScriptedTestAssistant(() => [transfer('Needs a supervisor.')]);
-      const { runtime } = makeRuntime(a, { vendor: { vendor, functionName: 'f' }, deps: { invoke } });
-      startCall(runtime, { inviteHeaders: [{ name: 'User-to-User', value: 'arn:aws:connect:us-east-1:123456789012:instance/i-1' }, { name: 'X-Amzn-ConnectContactId', value: 'c-1' }, { name: 'X-ContactID', value: '42' }] });
+      const { runtime } = makeRuntime(a, { vendor: vendor === 'amazon_connect' ? connectVendor('f') : { vendor, functionName: 'f' }, deps: { invoke, contacts: testContactVerifier() } });
+      startCall(runtime, { inviteHeaders: vendor === 'amazon_connect' ? connectInviteHeaders() : cxoneInviteHeaders('42') });
       await runtime.idle();
       assert.equal(events.length, 1, vendor);
       assert.equal(events[0]!.event.messageToHumanAgent, 'Needs a supervisor.', vendor);

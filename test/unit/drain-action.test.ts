@@ -9,6 +9,7 @@ import { makeRuntime, startCall, ScriptedTestAssistant, stubInvoker } from '../.
 import { until } from '../../media-core/conversation/testing/fake-call.ts';
 import { drainActionBudgetMs, loadMediaCoreEnv } from '../../media-core/config/env.ts';
 import { ConfigError } from '../../lib/env.ts';
+import { cxoneInviteHeaders, testContactVerifier } from '../helpers/contact-tokens.ts';
 
 /** An assistant that greets and then waits for the caller (the call stays up until drained). */
 const waiting = () => new ScriptedTestAssistant((t) => (t === '' ? [{ response_type: 'text', text: 'Hello.' }] : []));
@@ -16,7 +17,7 @@ const waiting = () => new ScriptedTestAssistant((t) => (t === '' ? [{ response_t
 async function drained(vendor: Record<string, unknown>, opts: { integration?: Record<string, unknown>; inviteHeaders?: { name: string; value: string }[]; invoke?: 'applied' | 'throw' } = {}) {
   const inv = stubInvoker(opts.invoke ?? 'applied');
   const a = waiting();
-  const { runtime } = makeRuntime(a, { vendor, integration: opts.integration, deps: { invoke: inv.invoke } });
+  const { runtime } = makeRuntime(a, { vendor, integration: opts.integration, deps: { invoke: inv.invoke, contacts: testContactVerifier() } });
   const call = startCall(runtime, { inviteHeaders: opts.inviteHeaders ?? [] });
   await until(() => a.requests.length >= 1 && call.plays.length >= 1, 'greeting played');
   await runtime.drain(call);
@@ -58,14 +59,14 @@ describe('drain action at the drain deadline', () => {
     assert.equal(call.state, 'ended');
   });
   test('nice_cxone: a transfer outcome with empty custom_data, then BYE', async () => {
-    const { call, inv } = await drained({ vendor: 'nice_cxone', functionName: 'cxOutcome' }, { inviteHeaders: [{ name: 'X-ContactID', value: '987654' }] });
+    const { call, inv } = await drained({ vendor: 'nice_cxone', functionName: 'cxOutcome' }, { inviteHeaders: cxoneInviteHeaders() });
     assert.equal(inv.events.length, 1);
     assert.equal(inv.events[0]!.event.kind, 'transfer');
     assert.deepEqual(inv.events[0]!.event.customData, {});
     assert.deepEqual(call.hangups, [[]]);
   });
   test('nice_cxone, adapter unreachable: the error outcome', async () => {
-    const { call, inv } = await drained({ vendor: 'nice_cxone', functionName: 'cxOutcome' }, { inviteHeaders: [{ name: 'X-ContactID', value: '987654' }], invoke: 'throw' });
+    const { call, inv } = await drained({ vendor: 'nice_cxone', functionName: 'cxOutcome' }, { inviteHeaders: cxoneInviteHeaders(), invoke: 'throw' });
     assert.equal(inv.events.length, 1);
     assert.deepEqual(call.hangups, [[]]);
     assert.equal(call.state, 'ended');

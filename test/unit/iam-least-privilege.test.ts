@@ -45,7 +45,10 @@ const leading = (...prefixes: string[]) => ({ 'ForAllValues:StringLike': { 'dyna
 
 /** Each role: its statements exactly (effect, actions, resources, conditions). */
 const EXPECTED: Record<string, Statement[]> = {
-  TwilioWebhookRole: [{ Effect: 'Allow', Action: ['ssm:GetParameter'], Resource: ssm('twilio/auth-token') }],
+  TwilioWebhookRole: [
+    { Effect: 'Allow', Action: ['ssm:GetParameter'], Resource: ssm('twilio/auth-token') },
+    { Effect: 'Allow', Action: ['dynamodb:GetItem'], Resource: table, Condition: leading('session#*') },
+  ],
   AmazonConnectOutcomeRole: [
     { Effect: 'Allow', Action: ['connect:UpdateContactAttributes', 'connect:GetContactAttributes'], Resource: `${INSTANCE_ARN}/contact/*` },
     { Effect: 'Allow', Action: ['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem'], Resource: table, Condition: leading('outcome#*') },

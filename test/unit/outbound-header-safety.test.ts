@@ -11,6 +11,7 @@ import type { SipRequest, SipResponse } from '../../media-core/sip/message.ts';
 import { translateHangup, translateTransfer } from '../../adapters/sip-trunk/translate.ts';
 import { makeRuntime, startCall, ScriptedTestAssistant, stubInvoker } from '../../media-core/conversation/testing/harness.ts';
 import type { GenericResponse } from '../../media-core/conversation/types.ts';
+import { connectInviteHeaders, connectVendor, cxoneInviteHeaders, testContactVerifier } from '../helpers/contact-tokens.ts';
 
 /** The reproduced injection: a header name that carries a whole Refer-To line. */
 const INJECTED_NAME = 'X-Result: ok\r\nRefer-To: <sip:+19005550100@198.51.100.7>\r\nX-Pad';
@@ -91,8 +92,8 @@ describe('every vendor: the assistant injected header is the error outcome', () 
   const vendors: Array<{ vendor: Record<string, unknown>; inviteHeaders?: { name: string; value: string }[] }> = [
     { vendor: { vendor: 'sip_trunk', agentUri: 'sip:agent@127.0.0.1:5090' } },
     { vendor: { vendor: 'twilio_flex' } },
-    { vendor: { vendor: 'amazon_connect', functionName: 'acOutcome' }, inviteHeaders: [{ name: 'X-Amzn-ConnectContactId', value: '2b709144-ec54-44f7-b345-301c7fb011da' }, { name: 'User-to-User', value: Buffer.from('arn:aws:connect:us-east-1:123456789012:instance/11111111-2222-3333-4444-555555555555').toString('hex') + ';encoding=hex' }] },
-    { vendor: { vendor: 'nice_cxone', functionName: 'cxOutcome' }, inviteHeaders: [{ name: 'X-ContactID', value: '987654' }] },
+    { vendor: connectVendor(), inviteHeaders: connectInviteHeaders() },
+    { vendor: { vendor: 'nice_cxone', functionName: 'cxOutcome' }, inviteHeaders: cxoneInviteHeaders() },
   ];
   for (const v of vendors) {
     for (const [label, name, value] of [
@@ -103,7 +104,7 @@ describe('every vendor: the assistant injected header is the error outcome', () 
       test(`${v.vendor.vendor} end_session, ${label}: no Lambda signal, BYE without headers`, async () => {
         const inv = stubInvoker('applied');
         const a = new ScriptedTestAssistant((t) => (t === '' ? [endSession([{ name: 'X-Good', value: 'kept?' }, { name, value }])] : []));
-        const { runtime } = makeRuntime(a, { vendor: v.vendor, deps: { invoke: inv.invoke } });
+        const { runtime } = makeRuntime(a, { vendor: v.vendor, deps: { invoke: inv.invoke, contacts: testContactVerifier() } });
         const call = startCall(runtime, { inviteHeaders: v.inviteHeaders ?? [] });
         await runtime.idle();
         assert.deepEqual(call.hangups, [[]], 'one BYE, with no header of the assistant');
@@ -133,7 +134,7 @@ describe('every vendor: the assistant injected header is the error outcome', () 
     test(`${v.vendor.vendor} connect_to_agent with an injected service_desk.sip header: no Lambda signal, error outcome`, async () => {
       const inv = stubInvoker('applied');
       const a = new ScriptedTestAssistant((t) => (t === '' ? [agent({ transfer_headers: [{ name: INJECTED_NAME, value: 'v' }] })] : []));
-      const { runtime, tts } = makeRuntime(a, { vendor: v.vendor, deps: { invoke: inv.invoke } });
+      const { runtime, tts } = makeRuntime(a, { vendor: v.vendor, deps: { invoke: inv.invoke, contacts: testContactVerifier() } });
       const call = startCall(runtime, { inviteHeaders: v.inviteHeaders ?? [] });
       await runtime.idle();
       assert.equal(inv.events.length, 0);
