@@ -6,8 +6,8 @@
  *
  * Environment: SIP_HOST (127.0.0.1), SIP_PORT (5060, UDP and TCP), SIP_TLS_PORT with
  * SIP_TLS_CERT_FILE and SIP_TLS_KEY_FILE, SIP_PUBLIC_HOST, RTP_PORT_MIN/RTP_PORT_MAX
- * (10000-10999), MAX_CALLS (a number or trial|plus|enterprise; default trial), RTP_WORKERS
- * (0), RTP_IO (auto|native|dgram: the native pacer thread where built), RTP_PACER_LEAD_MS (100),
+ * (10000-10999), MAX_CALLS (a number or trial|plus|enterprise; default trial),
+ * RTP_IO (auto|native|dgram: the native pacer thread where built), RTP_PACER_LEAD_MS (100),
  * RTP_PACER_REALTIME (1: ask for SCHED_FIFO; 0: normal priority),
  * LAMBDA_ENDPOINT (overrides lambda.endpoint), STATE_TABLE / DYNAMODB_ENDPOINT (session
  * history and MAU; without either, nothing is stored), TWILIO_ACCOUNT_SID + TWILIO_AUTH_TOKEN
@@ -70,9 +70,6 @@ async function main(): Promise<void> {
     throw new ConfigError(['MAX_CALLS'], 'MAX_CALLS: a number of calls or a plan: trial (5), plus (100), enterprise (1000)');
   }
   const maxCalls: number | Plan = /^\d+$/.test(maxCallsRaw) ? Number(maxCallsRaw) : (maxCallsRaw as Plan);
-  // RTP in worker threads spreads media over cores (bench/sip-load.bench.ts); 0 keeps it on the main thread.
-  const rtpWorkers = env.RTP_WORKERS ? Number(env.RTP_WORKERS) : 0;
-  if (!Number.isInteger(rtpWorkers) || rtpWorkers < 0 || rtpWorkers > 64) throw new ConfigError(['RTP_WORKERS'], 'RTP_WORKERS: a whole number of worker threads, 0-64');
   // The native pacer thread where built (media-core/native/); dgram forces the event loop.
   const rtpIo = env.RTP_IO || 'auto';
   if (rtpIo !== 'auto' && rtpIo !== 'native' && rtpIo !== 'dgram') throw new ConfigError(['RTP_IO'], 'RTP_IO: auto, native or dgram');
@@ -89,7 +86,6 @@ async function main(): Promise<void> {
       },
       rtp: { address: host, portMin: port('RTP_PORT_MIN', 10000), portMax: port('RTP_PORT_MAX', 10999) },
       maxCalls,
-      rtpWorkers,
       rtpIo,
       rtpPacer: { leadMs, realtime: env.RTP_PACER_REALTIME !== '0' },
       logger: log,

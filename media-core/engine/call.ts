@@ -15,7 +15,7 @@ import type { ServerTransaction, TransactionLayer } from '../sip/transaction.ts'
 import { parseCSeq } from '../sip/header-values.ts';
 import { escapeHeaderComponent } from '../sip/uri.ts';
 import { acceptAnswer, createOffer, isRejection, negotiateAnswer, type SdpNegotiation } from '../media/sdp.ts';
-import type { MediaSession } from '../media/worker/media-session.ts';
+import type { MediaSession } from '../media/media-session.ts';
 import { formatDtmfRelay, parseDtmfRelay } from './info-dtmf.ts';
 import { ReferTracker } from './refer-tracker.ts';
 
@@ -72,7 +72,7 @@ export class SipCall extends EventEmitter implements Call {
     super();
     this.log = ctx.logger;
     this.sdpVersion = negotiation?.version ?? 1;
-    // Caller audio is decoded and (with RTP workers) crosses threads only while someone listens.
+    // Caller audio is handed on only while someone listens.
     const forwardAudio = (frame: Int16Array) => this.emit('audio', frame);
     this.on('newListener', (event: string) => {
       if (event === 'audio' && this.listenerCount('audio') === 0) media.on('audio', forwardAudio);
@@ -84,10 +84,6 @@ export class SipCall extends EventEmitter implements Call {
     media.on('rtp-timeout', () => {
       this.log.warn('no RTP received: ending call');
       void this.sendBye([], 'error', 'rtp-timeout');
-    });
-    media.on('media-error', (err: Error) => {
-      this.log.error({ err }, 'RTP worker failed: ending call');
-      void this.shutdown('media worker failed');
     });
   }
 

@@ -17,14 +17,11 @@ import { parseUri } from '../sip/uri.ts';
 import { SipTransport, type Flow } from '../sip/transport.ts';
 import { DEFAULT_TIMERS, TransactionLayer, type ServerTransaction } from '../sip/transaction.ts';
 import { Dialog, incomingDialogKey } from '../sip/dialog.ts';
-import { PortPool, PortPoolExhaustedError } from '../media/port-pool.ts';
-import { Scheduler, type TickDeviationStats } from '../media/scheduler.ts';
-import { RtpSession } from '../media/rtp-session.ts';
-import { RtpWorkerPool } from '../media/worker/rtp-worker-pool.ts';
-import { acquireRtpPacer, releaseRtpPacer } from '../media/native/shared-pacer.ts';
-import { loadRtpPacerAddon } from '../media/native/load.ts';
+import { PortPoolExhaustedError } from '../media/port-pool.ts';
+import type { Scheduler } from '../media/scheduler.ts';
+import { openCarrier, type PacingStats } from '../media/carrier.ts';
 import type { RtpPacerCounters } from '../media/native/rtp-pacer.ts';
-import type { MediaSession, MediaSessionOptions } from '../media/worker/media-session.ts';
+import type { MediaSession } from '../media/media-session.ts';
 import { isRejection, negotiateAnswer } from '../media/sdp.ts';
 import { AdmissionControl, callLimit, type Plan } from './admission.ts';
 import { ALLOW, capabilityHeaders, SipCall, SUPPORTED } from './call.ts';
@@ -58,15 +55,7 @@ export interface EngineOptions {
   /** Concurrent-call limit: a number or a plan (trial 5, plus 100, enterprise 1000). */
   maxCalls: number | Plan;
   /**
-   * RTP worker threads: 0 (default) runs every RTP session on the main thread with SIP; N >= 1
-   * runs them in N worker threads (each with its own scheduler and slice of the port range),
-   * calls placed on the least-loaded worker. Use about one per core beyond the first.
-   */
-  rtpWorkers?: number;
-  /** Tuning of the RTP worker threads: scheduler spinMs (default 1) and thread nice value (see RtpWorkerPoolOptions). */
-  rtpWorkerTuning?: { spinMs?: number; nice?: number };
-  /**
-   * How the main thread carries RTP (rtpWorkers 0): 'native', the pacer thread of
+   * What carries RTP (media-core/media/carrier.ts): 'native', the pacer thread of
    * media-core/native/ that sends each packet at its due time and reads every socket;
    * 'dgram', node:dgram from the event loop; 'auto' (default), native when the addon is built.
    * @throws (startEngine) Error when 'native' is asked for and the addon is not available.
@@ -106,30 +95,19 @@ export interface Engine {
   close(): Promise<void>;
   /** Counters and latencies for benchmarks and metrics. */
   metrics(): EngineMetrics;
-  /** The main thread's 20 ms pacing scheduler (idle when rtpWorkers >= 1: see pacingStats). */
+  /** The 20 ms pacing scheduler of every call. */
   readonly scheduler: Scheduler;
-  /** What carries RTP: the native pacer, node:dgram on the main thread, or RTP worker threads. */
-  readonly rtpIo: 'native' | 'dgram' | 'workers';
+  /** What carries RTP: the native pacer, or node:dgram on the main thread. */
+  readonly rtpIo: 'native' | 'dgram';
   /** The native pacer's drop and error counters (undefined unless rtpIo is 'native'). */
   pacerCounters(): RtpPacerCounters | undefined;
-  /** The RTP worker threads when rtpWorkers >= 1 (load, port slices, fault drills). */
-  readonly rtpWorkerPool: RtpWorkerPool | undefined;
-  /**
-   * Pacing figures: with the native pacer, the lateness of every packet sent against its due
-   * time (measures 'packets') and the main thread's wake-up lateness (measures 'ticks', to be
-   * covered by the lead); otherwise the tick deviation of each scheduler, main or per worker.
-   */
+  /** Pacing figures (RtpCarrier.pacingStats). */
   pacingStats(): Promise<PacingStats[]>;
   /** Clears those histograms (e.g. once the load reached its steady state). */
   resetPacingStats(): void;
 }
 
-/** One scheduler's figures; `thread` is 'main', 'rtp-pacer' or 'rtp-worker-<n>'. */
-export interface PacingStats extends TickDeviationStats {
-  thread: string;
-  /** 'packets': per-packet send lateness (native pacer); 'ticks': scheduler wake-up lateness. */
-  measures: 'packets' | 'ticks';
-}
+export type { PacingStats };
 
 /** Engine counters. `setupMs` are the most recent INVITE-received-to-200-sent latencies (up to 100000). */
 export interface EngineMetrics {
@@ -150,53 +128,15 @@ export async function startEngine(opts: EngineOptions, onCall: (call: Call) => v
   const t1 = opts.t1Ms ?? DEFAULT_TIMERS.t1;
   const timers = { t1, t2: 8 * t1, t4: 10 * t1 };
   const admission = new AdmissionControl(callLimit(opts.maxCalls));
-  const rtpIo = opts.rtpWorkers ? 'workers' : (opts.rtpIo ?? 'auto');
-  const addonLoad = loadRtpPacerAddon();
-  const pacer = rtpIo === 'native' || rtpIo === 'auto' ? acquireRtpPacer({ realtime: opts.rtpPacer?.realtime ?? true }) : undefined;
-  if (rtpIo === 'native' && !pacer) throw new Error(`rtpIo native: the RTP pacer addon is ${'reason' in addonLoad ? addonLoad.reason : 'not available'}`);
-  const onError = (err: unknown) => logger.error({ err }, 'RTP sender failed');
-  // The pacer times every send, so the loop needs no spin: it only has to run within the lead.
-  const scheduler = pacer
-    ? new Scheduler({ onError, leadMs: opts.rtpPacer?.leadMs ?? 100, phases: opts.rtpPacer?.phases ?? 80, spinMs: 0, afterWake: () => pacer.kick() })
-    : new Scheduler({ onError });
-  const portPool = new PortPool({
+  const carrier = openCarrier({
+    io: opts.rtpIo,
     address: opts.rtp.address,
-    min: opts.rtp.portMin,
-    max: opts.rtp.portMax,
-    open: pacer ? async (address, port) => pacer.openSocket(address, port, scheduler) : undefined,
+    portMin: opts.rtp.portMin,
+    portMax: opts.rtp.portMax,
+    pacer: opts.rtpPacer,
+    onError: (err) => logger.error({ err }, 'RTP sender failed'),
   });
-  logger.info(
-    { rtpIo: pacer ? 'native' : rtpIo === 'workers' ? 'workers' : 'dgram', pacerAddon: 'reason' in addonLoad ? addonLoad.reason : addonLoad.path, pacerScheduling: pacer?.counters().policy },
-    'RTP I/O',
-  );
-  // Acquired above, so every failure below and close() must give it back (once).
-  let pacerHeld = !!pacer;
-  const releasePacer = () => {
-    if (pacer && pacerHeld) releaseRtpPacer(pacer);
-    pacerHeld = false;
-  };
-  const workers = opts.rtpWorkers
-    ? new RtpWorkerPool({
-        workers: opts.rtpWorkers,
-        address: opts.rtp.address,
-        portMin: opts.rtp.portMin,
-        portMax: opts.rtp.portMax,
-        spinMs: opts.rtpWorkerTuning?.spinMs,
-        nice: opts.rtpWorkerTuning?.nice,
-        onWorkerExit: (index, err) => logger.error({ err, worker: index }, 'RTP worker died: its calls end'),
-        onNiceError: (index, message) => logger.warn({ worker: index, nice: opts.rtpWorkerTuning?.nice, message }, 'RTP worker priority not applied'),
-      })
-    : undefined;
-  if (workers) {
-    try {
-      await workers.ready();
-    } catch (err) {
-      await workers.close();
-      throw err;
-    }
-  }
-  const openSession = (o: MediaSessionOptions): Promise<MediaSession> =>
-    workers ? workers.open(o) : RtpSession.open({ ...o, portPool, scheduler });
+  logger.info({ rtpIo: carrier.kind, pacerAddon: carrier.nativeUnavailable, pacerScheduling: carrier.counters()?.policy }, 'RTP I/O');
   const transport = new SipTransport({
     address: opts.sip.address,
     udpPort: opts.sip.udpPort,
@@ -208,8 +148,7 @@ export async function startEngine(opts: EngineOptions, onCall: (call: Call) => v
   try {
     await transport.start();
   } catch (err) {
-    await workers?.close();
-    releasePacer();
+    carrier.close();
     throw err;
   }
   const host = opts.sip.publicHost ?? opts.sip.address;
@@ -247,7 +186,7 @@ export async function startEngine(opts: EngineOptions, onCall: (call: Call) => v
     pendingInvites.set(tx.key, pending);
     let session: MediaSession;
     try {
-      session = await openSession({ codec: 'PCMU', payloadType: 0, rtpTimeoutMs: opts.rtp.rtpTimeoutMs });
+      session = await carrier.open({ codec: 'PCMU', payloadType: 0, rtpTimeoutMs: opts.rtp.rtpTimeoutMs });
     } catch (err) {
       pendingInvites.delete(tx.key);
       admission.release();
@@ -366,33 +305,21 @@ export async function startEngine(opts: EngineOptions, onCall: (call: Call) => v
 
   return {
     ports: transport.ports,
-    scheduler,
-    rtpWorkerPool: workers,
-    rtpIo: pacer ? 'native' : workers ? 'workers' : 'dgram',
-    pacerCounters: () => pacer?.counters(),
+    scheduler: carrier.scheduler,
+    rtpIo: carrier.kind,
+    pacerCounters: () => carrier.counters(),
     activeCalls: () => admission.activeCalls,
     drain,
     metrics: () => ({ setupMs: [...setupMs], ...counters, transport: { ...transport.stats } }),
-    pacingStats: async (): Promise<PacingStats[]> => {
-      if (workers) return (await workers.pacingStats()).map((s) => ({ ...s, thread: `rtp-worker-${s.worker}`, measures: 'ticks' }));
-      const main: PacingStats = { ...scheduler.stats(), thread: 'main', measures: 'ticks' };
-      return pacer ? [{ ...pacer.stats(), thread: 'rtp-pacer', measures: 'packets' }, main] : [main];
-    },
-    resetPacingStats: () => {
-      if (workers) return workers.resetPacingStats();
-      scheduler.resetStats();
-      pacer?.resetStats();
-    },
+    pacingStats: async () => carrier.pacingStats(),
+    resetPacingStats: () => carrier.resetPacingStats(),
     async close() {
       admission.draining = true;
       const ending = [...calls.values()].map((c) => c.shutdown('shutdown').catch(() => undefined));
       await Promise.race([Promise.all(ending), new Promise((r) => setTimeout(r, 200))]);
       transactions.close();
       await transport.close();
-      scheduler.dispose();
-      portPool.releaseAll();
-      releasePacer();
-      await workers?.close();
+      carrier.close();
     },
   };
 }

@@ -1,13 +1,12 @@
 /**
- * The RTP session API the SIP engine uses, whether the session runs on the main thread
- * ({@link RtpSession}) or inside an RTP worker thread ({@link RtpSessionProxy}). See
- * media-core/media/README.md for the semantics of each member.
+ * The RTP session API the SIP engine uses, whatever carries the packets (see carrier.ts).
+ * See media-core/media/README.md for the semantics of each member.
  */
 import type { EventEmitter } from 'node:events';
-import type { AudioSource, PlaybackResult } from '../../call/types.ts';
-import type { G711Codec } from '../g711.ts';
-import type { SendDigitsOptions } from '../dtmf.ts';
-import type { RtpStats } from '../rtp-session.ts';
+import type { AudioSource, PlaybackResult } from '../call/types.ts';
+import type { G711Codec } from './g711.ts';
+import type { SendDigitsOptions } from './dtmf.ts';
+import type { RtpStats } from './rtp-session.ts';
 
 /** What an SDP negotiation applies to a session (re-INVITEs included). */
 export interface CodecUpdate {
@@ -20,16 +19,13 @@ export interface CodecUpdate {
 
 /**
  * One call's RTP endpoint. Events: 'audio' (Int16Array, 160 samples), 'digit' (DigitEvent),
- * 'latched', 'rtp-timeout', 'socket-error', 'playback-error', 'close', and for worker-backed
- * sessions 'media-error' (Error) when the worker thread carrying the session died: the
- * session is then closed and the call should end.
+ * 'latched', 'rtp-timeout', 'socket-error', 'playback-error', 'close'.
  */
 export interface MediaSession extends EventEmitter {
   /** Our even RTP port. */
   readonly localPort: number;
   /** Our SSRC (RFC 3550 section 8). */
   readonly ssrc: number;
-  /** Counters (for worker sessions: at most ~100 ms old while running, exact after play() and close()). */
   readonly stats: RtpStats;
   /** Current destination (latched source once symmetric RTP latched). */
   readonly remote: { address: string; port: number } | undefined;
@@ -44,7 +40,7 @@ export interface MediaSession extends EventEmitter {
   close(): void;
 }
 
-/** Per-call options of a session factory (the port, scheduler and thread are the factory's business). */
+/** Per-call options of a carrier's session (the port and scheduler are the carrier's business). */
 export interface MediaSessionOptions {
   codec: G711Codec;
   payloadType: number;
