@@ -21,6 +21,8 @@ import { createConversationRuntime, type RuntimeDeps } from './conversation/runt
 import { createLambdaInvoker } from './conversation/lambda-invoke.ts';
 import { missingSpeechPrerequisites } from './conversation/prerequisites.ts';
 import { startEngine } from './engine/engine.ts';
+import { createRouter } from './conversation/routing.ts';
+import { INTEGRATION_MEDIA_DEFAULTS } from './config/media.ts';
 import type { Plan } from './engine/admission.ts';
 
 const log = createLogger('media-core');
@@ -75,6 +77,9 @@ async function main(): Promise<void> {
   if (rtpIo !== 'auto' && rtpIo !== 'native' && rtpIo !== 'dgram') throw new ConfigError(['RTP_IO'], 'RTP_IO: auto, native or dgram');
   const leadMs = env.RTP_PACER_LEAD_MS ? Number(env.RTP_PACER_LEAD_MS) : undefined;
   if (leadMs !== undefined && !(Number.isInteger(leadMs) && leadMs >= 0 && leadMs <= 300)) throw new ConfigError(['RTP_PACER_LEAD_MS'], 'RTP_PACER_LEAD_MS: whole ms, 0-300');
+  const route = createRouter(loaded.config.integrations);
+  // An unknown number gets 404 from the runtime; until then its offer meets the default policy.
+  const mediaPolicyOf = (calledUser: string) => route(calledUser)?.media ?? INTEGRATION_MEDIA_DEFAULTS;
   const engine = await startEngine(
     {
       sip: {
@@ -84,7 +89,15 @@ async function main(): Promise<void> {
         publicHost: env.SIP_PUBLIC_HOST || undefined,
         ...(tlsPort !== undefined ? { tls: { port: tlsPort, certFile: env.SIP_TLS_CERT_FILE!, keyFile: env.SIP_TLS_KEY_FILE! } } : {}),
       },
-      rtp: { address: host, portMin: port('RTP_PORT_MIN', 10000), portMax: port('RTP_PORT_MAX', 10999) },
+      rtp: {
+        address: host,
+        portMin: port('RTP_PORT_MIN', 10000),
+        portMax: port('RTP_PORT_MAX', 10999),
+        rtpTimeoutMs: loaded.config.media.rtpTimeoutMs,
+        learningWindowMs: loaded.config.media.learningWindowMs,
+        allowLoopback: loaded.config.media.allowLoopbackMedia,
+      },
+      mediaPolicy: mediaPolicyOf,
       maxCalls,
       rtpIo,
       rtpPacer: { leadMs, realtime: env.RTP_PACER_REALTIME !== '0' },

@@ -10,6 +10,7 @@
  */
 import { z } from 'zod';
 import { Vendor } from '../../events/outcome.ts';
+import { INTEGRATION_MEDIA_DEFAULTS, IntegrationMediaConfig, MEDIA_PLANE_DEFAULTS, MediaPlaneConfig } from './media.ts';
 
 /** E.164: "+", then 2-15 digits, no leading 0 (ITU-T E.164). */
 export const E164 = z.string().regex(/^\+[1-9]\d{1,14}$/, 'must be an E.164 number such as +15550100001');
@@ -152,6 +153,8 @@ export const IntegrationConfig = z.object({
   /** Upper bound of turns per call (a loop guard), and of consecutive post-response timeouts before hanging up. */
   maxTurns: z.number().int().min(1).max(1000).default(200),
   maxConsecutiveTimeouts: z.number().int().min(1).max(20).default(3),
+  /** Media security policy (./media.ts). */
+  media: IntegrationMediaConfig.default(INTEGRATION_MEDIA_DEFAULTS),
 });
 export type IntegrationConfig = z.infer<typeof IntegrationConfig>;
 
@@ -171,6 +174,8 @@ export const MediaCoreConfig = z
       .default({ region: 'us-east-1', timeoutMs: 10000 }),
     /** Size of the synthesized-prompt LRU cache, entries. */
     ttsCacheEntries: z.number().int().min(0).max(100_000).default(500),
+    /** RTP settings of the process (./media.ts). */
+    media: MediaPlaneConfig.default(MEDIA_PLANE_DEFAULTS),
   })
   .superRefine((c, ctx) => {
     const seen = new Set<string>();

@@ -16,6 +16,7 @@ import { parseCSeq } from '../sip/header-values.ts';
 import { escapeHeaderComponent } from '../sip/uri.ts';
 import { acceptAnswer, createOffer, isRejection, negotiateAnswer, type SdpNegotiation } from '../media/sdp.ts';
 import type { MediaSession } from '../media/media-session.ts';
+import { srtpRefusal, type MediaPolicy } from '../media/media-policy.ts';
 import { formatDtmfRelay, parseDtmfRelay } from './info-dtmf.ts';
 import { ReferTracker } from './refer-tracker.ts';
 
@@ -30,6 +31,10 @@ export interface CallContext {
   logger: Logger;
   /** Address put in SDP c= lines. */
   sdpAddress: string;
+  /** Local development: loopback media destinations are accepted (sdp.ts destinationProblem). */
+  allowLoopback: boolean;
+  /** The integration's media policy; re-INVITEs are held to it too. */
+  mediaPolicy: MediaPolicy;
   t1Ms: number;
   /** Told once when the call ends (the engine forgets the dialog and frees the admission slot). */
   onEnded(call: SipCall): void;
@@ -82,7 +87,7 @@ export class SipCall extends EventEmitter implements Call {
     });
     media.on('digit', (d) => this.emit('digit', d));
     media.on('rtp-timeout', () => {
-      this.log.warn('no RTP received: ending call');
+      this.log.warn('no RTP, comfort noise or RTCP received: ending call');
       void this.sendBye([], 'error', 'rtp-timeout');
     });
   }
@@ -103,7 +108,7 @@ export class SipCall extends EventEmitter implements Call {
       body = this.negotiation.answerSdp;
       this.applyNegotiation(this.negotiation);
     } else {
-      offer = createOffer({ address: this.ctx.sdpAddress, port: this.media.localPort, version: this.sdpVersion });
+      offer = createOffer({ address: this.ctx.sdpAddress, port: this.media.localPort, version: this.sdpVersion, srtp: this.ctx.mediaPolicy.srtp === 'required' });
       body = offer;
     }
     const res = this.okResponse(this.inviteTx.request, body);
@@ -304,7 +309,7 @@ export class SipCall extends EventEmitter implements Call {
 
   private onInitialAck(ack: SipRequest, offer: string | undefined): void {
     if (offer !== undefined) {
-      const n = ack.body.length ? acceptAnswer(offer, ack.body.toString('utf8')) : undefined;
+      const n = ack.body.length ? acceptAnswer(offer, ack.body.toString('utf8'), this.ctx.allowLoopback) : undefined;
       if (!n || isRejection(n)) {
         // RFC 3261 section 13.3.1.4: an unacceptable answer in the ACK ends the call with BYE.
         this.log.warn({ reason: n && isRejection(n) ? n.reason : 'no SDP in ACK' }, 'bad SDP answer in ACK');
@@ -328,6 +333,9 @@ export class SipCall extends EventEmitter implements Call {
     this.media.updateCodec({ codec: n.codec, payloadType: n.payloadType, telephoneEventPt: n.telephoneEventPt, srtp: n.srtp });
     if (!held) this.media.setRemote(n.remote.address, n.remote.port);
     this.media.hold(held);
+    // RFC 3264 section 8.4: a peer that holds with a=inactive or a=recvonly (our sendonly), or
+    // with c=0.0.0.0, legitimately sends nothing: no RTP inactivity timeout then.
+    this.media.expectMedia((n.direction === 'sendrecv' || n.direction === 'recvonly') && n.remote.address !== '0.0.0.0');
   }
 
   private onReinvite(req: SipRequest, tx: ServerTransaction): void {
@@ -337,9 +345,16 @@ export class SipCall extends EventEmitter implements Call {
     }
     tx.respond(buildResponse(req, 100, {}));
     if (!req.body.length) {
-      const offer = createOffer({ address: this.ctx.sdpAddress, port: this.media.localPort, sessionId: this.negotiation?.sessionId, version: ++this.sdpVersion });
+      const offer = createOffer({
+        address: this.ctx.sdpAddress,
+        port: this.media.localPort,
+        sessionId: this.negotiation?.sessionId,
+        version: ++this.sdpVersion,
+        srtp: this.negotiation?.srtp !== undefined,
+        srtpKey: this.negotiation?.srtp?.localKey,
+      });
       this.send2xx(tx, this.okResponse(req, offer), offer, (ack) => {
-        const n = ack.body.length ? acceptAnswer(offer, ack.body.toString('utf8')) : undefined;
+        const n = ack.body.length ? acceptAnswer(offer, ack.body.toString('utf8'), this.ctx.allowLoopback) : undefined;
         if (n && !isRejection(n)) {
           this.negotiation = n;
           this.applyNegotiation(n);
@@ -372,8 +387,17 @@ export class SipCall extends EventEmitter implements Call {
       sessionId: this.negotiation?.sessionId,
       version: this.sdpVersion + 1,
       srtpKey: this.negotiation?.srtp?.localKey,
+      allowLoopback: this.ctx.allowLoopback,
     });
-    if (isRejection(n)) return n;
+    if (isRejection(n)) {
+      this.log.info({ reason: n.reason }, 'unusable re-offer: 488');
+      return n;
+    }
+    const refusal = srtpRefusal(this.ctx.mediaPolicy, n.srtp !== undefined, this.dialog.flow.transport);
+    if (refusal) {
+      this.log.info({ reason: refusal }, 'media policy: 488');
+      return { rejected: true, status: 488, reason: refusal };
+    }
     this.sdpVersion = n.version;
     this.negotiation = n;
     this.applyNegotiation(n);

@@ -22,6 +22,7 @@ import type { Scheduler } from '../media/scheduler.ts';
 import { openCarrier, type PacingStats } from '../media/carrier.ts';
 import type { RtpPacerCounters } from '../media/native/rtp-pacer.ts';
 import type { MediaSession } from '../media/media-session.ts';
+import { OPEN_MEDIA_POLICY, srtpRefusal, type MediaPolicy } from '../media/media-policy.ts';
 import { isRejection, negotiateAnswer } from '../media/sdp.ts';
 import { AdmissionControl, callLimit, type Plan } from './admission.ts';
 import { ALLOW, capabilityHeaders, SipCall, SUPPORTED } from './call.ts';
@@ -49,9 +50,19 @@ export interface EngineOptions {
     publicAddress?: string;
     portMin: number;
     portMax: number;
-    /** End a call after this long without RTP, ms (0 = never, default 0). */
+    /** End a call after this long without RTP, ms (0 = never, default 0; the config's default is 60000). */
     rtpTimeoutMs?: number;
+    /**
+     * Local development: accept loopback media destinations in SDP (sdp.ts destinationProblem).
+     * Default: true exactly when `address` is a loopback address (only local peers can reach
+     * such an engine); media-core/main.ts always sets it from the configuration.
+     */
+    allowLoopback?: boolean;
+    /** Strict latching: how long after each SDP a new media source may be learned, ms (default 10000). */
+    learningWindowMs?: number;
   };
+  /** The media policy (SRTP, SDES over TLS only, trusted media CIDRs) of a call by its called number; default OPEN_MEDIA_POLICY. */
+  mediaPolicy?: (calledUser: string) => MediaPolicy | undefined;
   /** Concurrent-call limit: a number or a plan (trial 5, plus 100, enterprise 1000). */
   maxCalls: number | Plan;
   /**
@@ -153,6 +164,7 @@ export async function startEngine(opts: EngineOptions, onCall: (call: Call) => v
   }
   const host = opts.sip.publicHost ?? opts.sip.address;
   const sdpAddress = opts.rtp.publicAddress ?? (opts.rtp.address === '0.0.0.0' ? host : opts.rtp.address);
+  const allowLoopback = opts.rtp.allowLoopback ?? opts.rtp.address.startsWith('127.');
   const calls = new Map<string, SipCall>(); // by dialog key
   const callsByInvite = new Map<string, SipCall>(); // by INVITE server transaction key
   const pendingInvites = new Map<string, { cancelled: boolean }>();
@@ -184,9 +196,15 @@ export async function startEngine(opts: EngineOptions, onCall: (call: Call) => v
     }
     const pending = { cancelled: false };
     pendingInvites.set(tx.key, pending);
+    const policy = opts.mediaPolicy?.(parseUri(req.uri).user ?? '') ?? OPEN_MEDIA_POLICY;
     let session: MediaSession;
     try {
-      session = await carrier.open({ codec: 'PCMU', payloadType: 0, rtpTimeoutMs: opts.rtp.rtpTimeoutMs });
+      session = await carrier.open({
+        codec: 'PCMU',
+        payloadType: 0,
+        rtpTimeoutMs: opts.rtp.rtpTimeoutMs,
+        latch: { signallingAddress: flow.address, trustedCidrs: policy.trustedCidrs, learningWindowMs: opts.rtp.learningWindowMs },
+      });
     } catch (err) {
       pendingInvites.delete(tx.key);
       admission.release();
@@ -202,9 +220,14 @@ export async function startEngine(opts: EngineOptions, onCall: (call: Call) => v
       if (status) reply(status);
     };
     if (pending.cancelled) return abandon(487);
-    const negotiation = req.body.length ? negotiateAnswer(req.body.toString('utf8'), { address: sdpAddress, port: session.localPort }) : undefined;
+    const negotiation = req.body.length ? negotiateAnswer(req.body.toString('utf8'), { address: sdpAddress, port: session.localPort, allowLoopback }) : undefined;
     if (negotiation && isRejection(negotiation)) {
       logger.info({ reason: negotiation.reason }, 'no acceptable media: 488');
+      return abandon(488);
+    }
+    const refusal = srtpRefusal(policy, negotiation ? negotiation.srtp !== undefined : undefined, flow.transport);
+    if (refusal) {
+      logger.info({ reason: refusal }, 'media policy: 488');
       return abandon(488);
     }
     if (negotiation) session.updateCodec({ codec: negotiation.codec, payloadType: negotiation.payloadType, telephoneEventPt: negotiation.telephoneEventPt, srtp: negotiation.srtp });
@@ -215,6 +238,8 @@ export async function startEngine(opts: EngineOptions, onCall: (call: Call) => v
       transactions,
       logger: callLog,
       sdpAddress,
+      allowLoopback,
+      mediaPolicy: policy,
       t1Ms: t1,
       onEnded: (c) => {
         calls.delete(c.dialog.key);

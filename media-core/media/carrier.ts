@@ -12,6 +12,7 @@ import { acquireRtpPacer, releaseRtpPacer } from './native/shared-pacer.ts';
 import { loadRtpPacerAddon } from './native/load.ts';
 import type { RtpPacerCounters } from './native/rtp-pacer.ts';
 import type { MediaSession, MediaSessionOptions } from './media-session.ts';
+import { trackCarrierPacing } from './metrics.ts';
 
 /** The two carriers. */
 export type CarrierKind = 'native' | 'dgram';
@@ -60,7 +61,7 @@ export interface RtpCarrier {
   resetPacingStats(): void;
   /** The native pacer's drop and error counters (undefined with dgram). */
   counters(): RtpPacerCounters | undefined;
-  /** Releases every port, stops the scheduler and gives the pacer back. Idempotent. */
+  /** Closes the sessions still open, releases every port, stops the scheduler and gives the pacer back. Idempotent. */
   close(): void;
 }
 
@@ -92,11 +93,18 @@ export function openCarrier(opts: CarrierOptions): RtpCarrier {
     throw err;
   }
   let closed = false;
-  return {
+  let untrack = () => {};
+  const sessions = new Set<RtpSession>();
+  const carrier: RtpCarrier = {
     kind: pacer ? 'native' : 'dgram',
     scheduler,
     nativeUnavailable: pacer ? undefined : nativeUnavailable,
-    open: (o) => RtpSession.open({ ...o, portPool, scheduler }),
+    open: async (o) => {
+      const session = await RtpSession.open({ ...o, portPool, scheduler });
+      sessions.add(session);
+      session.once('close', () => sessions.delete(session));
+      return session;
+    },
     pacingStats: () => {
       const main: PacingStats = { ...scheduler.stats(), thread: 'main', measures: 'ticks' };
       return pacer ? [{ ...pacer.stats(), thread: 'rtp-pacer', measures: 'packets' }, main] : [main];
@@ -109,9 +117,13 @@ export function openCarrier(opts: CarrierOptions): RtpCarrier {
     close: () => {
       if (closed) return;
       closed = true;
+      untrack();
+      for (const session of sessions) session.close();
       scheduler.dispose();
       portPool.releaseAll();
       if (pacer) releaseRtpPacer(pacer);
     },
   };
+  untrack = trackCarrierPacing(carrier);
+  return carrier;
 }

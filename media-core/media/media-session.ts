@@ -7,6 +7,7 @@ import type { AudioSource, PlaybackResult } from '../call/types.ts';
 import type { G711Codec } from './g711.ts';
 import type { SendDigitsOptions } from './dtmf.ts';
 import type { RtpStats } from './rtp-session.ts';
+import type { LatchOptions } from './latching.ts';
 
 /** What an SDP negotiation applies to a session (re-INVITEs included). */
 export interface CodecUpdate {
@@ -37,6 +38,8 @@ export interface MediaSession extends EventEmitter {
   stopPlayback(): void;
   sendDigits(digits: string, opts?: SendDigitsOptions): Promise<void>;
   hold(on: boolean): void;
+  /** Whether the peer is expected to send (false while it holds): 'rtp-timeout' is suspended meanwhile. */
+  expectMedia(on: boolean): void;
   close(): void;
 }
 
@@ -49,6 +52,6 @@ export interface MediaSessionOptions {
   srtp?: { localKey: Buffer; remoteKey: Buffer };
   /** Emit 'rtp-timeout' after this many ms without a valid packet; 0 = off. */
   rtpTimeoutMs?: number;
-  /** Silence from the latched source before another source may be latched, ms (default 2000). */
-  relatchAfterMs?: number;
+  /** Who may become the call's source besides the SDP's address and port (strict latching). */
+  latch?: LatchOptions;
 }

@@ -1,9 +1,10 @@
 /**
  * The receiving half of one call's RTP stream (RFC 3550): checks and SRTP-unprotects each
  * datagram (RFC 3711), decides which source is the call's (latching), re-frames G.711
- * payloads of any size into 20 ms frames, and recognizes RFC 4733 telephone-events or, when
+ * payloads of any size into 20 ms frames (strict learning: latching.ts), and recognizes RFC 4733 telephone-events or, when
  * none was negotiated, in-band DTMF tones (Goertzel). Keeps RFC 3550 loss and jitter
- * figures and notices when the peer falls silent (RTP inactivity).
+ * figures and notices when the peer falls silent (RTP inactivity: RTP, comfort noise and
+ * RTCP from the call's source count as activity).
  */
 import { performance } from 'node:perf_hooks';
 import type { DigitEvent } from '../call/types.ts';
@@ -15,9 +16,13 @@ import { DtmfReceiver } from './dtmf.ts';
 import { GoertzelDtmfDetector } from './goertzel.ts';
 import { audioFrames } from './frame-slab.ts';
 import type { RtpRemoteInfo } from './rtp-socket.ts';
+import { LatchVerdict, SourceLatch, type LatchOptions } from './latching.ts';
+import { rtpDropped, rtpSourcesLearned, rtpTimeouts, type RtpDropReason } from './metrics.ts';
 
 /** Samples per 20 ms frame at 8000 Hz. */
 const FRAME = 160;
+/** Comfort noise (RFC 3389, static payload type 13 of RFC 3551): not decoded, but a sign of life. */
+const COMFORT_NOISE_PT = 13;
 
 /** What is accepted: the codec side of an SDP negotiation. */
 export interface ReceiveFormat {
@@ -46,8 +51,8 @@ export interface ReceiverHooks {
 export interface ReceiverOptions {
   /** Report onTimeout after this many ms without a valid packet; 0 = off. */
   rtpTimeoutMs: number;
-  /** Silence from the latched source after which another source may be latched, ms. */
-  relatchAfterMs: number;
+  /** Who may become the call's source (strict latching). */
+  latch?: LatchOptions;
 }
 
 /** One call's RTP receiver; its session feeds it every datagram of the call's port. */
@@ -67,16 +72,18 @@ export class RtpReceiver {
   /** Decoded frame reused when nobody needs a fresh array (in-band detection only). */
   private readonly rxScratch = new Int16Array(FRAME);
   private rxFill = 0;
-  private latchedAddress: string | undefined;
-  private latchedPort = 0;
-  private lastLatchedRx = -Infinity;
+  private readonly latch: SourceLatch;
   private lastRx = performance.now();
   private timedOut = false;
+  /** false while the peer legitimately sends nothing (hold): no inactivity report then. */
+  private expecting = true;
   private readonly timeoutTimer: NodeJS.Timeout | undefined;
   private closed = false;
 
+  /** @throws TypeError on a malformed trusted CIDR. */
   constructor(format: ReceiveFormat, private readonly hooks: ReceiverHooks, private readonly opts: ReceiverOptions) {
     this.format = format;
+    this.latch = new SourceLatch(opts.latch);
     this.dtmf = new DtmfReceiver(hooks.onDigit);
     this.goertzel = format.telephoneEventPt === undefined ? new GoertzelDtmfDetector(hooks.onDigit) : undefined;
     if (opts.rtpTimeoutMs > 0) {
@@ -93,11 +100,9 @@ export class RtpReceiver {
     this.rxFill = 0;
   }
 
-  /** A new SDP destination (answer, re-INVITE): latching starts over. */
-  expect(_remote: { address: string; port: number } | undefined): void {
-    this.latchedAddress = undefined;
-    this.latchedPort = 0;
-    this.lastLatchedRx = -Infinity;
+  /** A new SDP destination (answer, re-INVITE): the call's source, and a new learning window. */
+  expect(remote: { address: string; port: number } | undefined): void {
+    this.latch.expect(remote, performance.now());
   }
 
   /** Stops the inactivity timer and pending digit timers. Idempotent. */
@@ -108,10 +113,26 @@ export class RtpReceiver {
     this.dtmf.dispose();
   }
 
+  /**
+   * Whether the peer is expected to send (false on hold: a=inactive, a=recvonly from the peer,
+   * c=0.0.0.0). The inactivity clock restarts on each change.
+   */
+  expectMedia(on: boolean): void {
+    this.expecting = on;
+    this.lastRx = performance.now();
+    this.timedOut = false;
+  }
+
+  /** An RTCP packet (RFC 3550 section 6) arrived from `address`: activity when it is the call's source IP. */
+  rtcpFrom(address: string): void {
+    if (address === this.latch.source?.address) this.lastRx = performance.now();
+  }
+
   private readonly checkTimeout = (): void => {
-    if (this.closed || this.timedOut) return;
+    if (this.closed || this.timedOut || !this.expecting) return;
     if (performance.now() - this.lastRx >= this.opts.rtpTimeoutMs) {
       this.timedOut = true;
+      rtpTimeouts.inc();
       this.hooks.onTimeout();
     }
   };
@@ -122,27 +143,27 @@ export class RtpReceiver {
     let length = msg.length;
     const f = this.format;
     // Cheap checks first, before any cryptography: version 2 and an expected payload type.
-    if (length < RTP_HEADER_LENGTH || msg[0]! >> 6 !== 2) { this.discarded++; return; }
+    if (length < RTP_HEADER_LENGTH || msg[0]! >> 6 !== 2) return this.drop('malformed');
     const pt = msg[1]! & 0x7f;
     const isEvent = pt === f.telephoneEventPt;
-    if (pt !== f.payloadType && !isEvent) { this.discarded++; return; }
+    if (pt !== f.payloadType && !isEvent && pt !== COMFORT_NOISE_PT) return this.drop('payload_type');
     if (f.srtp) {
       length = f.srtp.unprotect(msg, length);
-      if (length < 0) { this.discarded++; return; }
+      if (length < 0) return this.drop('srtp');
     }
     const h = parseRtpHeader(msg, length, this.header);
-    if (!h) { this.discarded++; return; }
+    if (!h) return this.drop('malformed');
 
     const now = performance.now();
-    if (rinfo.port !== this.latchedPort || rinfo.address !== this.latchedAddress) {
-      if (this.latchedAddress !== undefined && now - this.lastLatchedRx < this.opts.relatchAfterMs) { this.discarded++; return; }
-      this.latchedAddress = rinfo.address;
-      this.latchedPort = rinfo.port;
+    const verdict = this.latch.check(rinfo.address, rinfo.port, h.sequenceNumber, f.srtp !== undefined, now);
+    if (verdict === LatchVerdict.Drop) return this.drop('source');
+    if (verdict === LatchVerdict.Learned) {
+      rtpSourcesLearned.inc();
       this.hooks.onSource(rinfo.address, rinfo.port);
     }
-    this.lastLatchedRx = now;
     this.lastRx = now;
     this.timedOut = false;
+    if (pt === COMFORT_NOISE_PT && pt !== f.payloadType) return;
     this.packetsReceived++;
     this.bytesReceived += h.payloadLength;
     this.stats.update(h.ssrc, h.sequenceNumber, h.timestamp, now, !isEvent);
@@ -177,6 +198,11 @@ export class RtpReceiver {
       }
     }
   };
+
+  private drop(reason: RtpDropReason): void {
+    this.discarded++;
+    rtpDropped[reason].inc();
+  }
 
   private deliver(frame: Int16Array): void {
     this.goertzel?.process(frame);

@@ -9,6 +9,7 @@
  * Nothing is sent while held or while no destination is known.
  */
 import { randomBytes } from 'node:crypto';
+import { isIPv4 } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { AudioSource, PlaybackResult } from '../call/types.ts';
 import { Playback } from './playback.ts';
@@ -111,10 +112,13 @@ export class RtpSender implements PacedSender {
 
   /**
    * Sends to address:port from now on; packets queued for the old destination are withdrawn
-   * and built again for the new one. undefined stops sending (no valid destination).
+   * and built again for the new one. undefined stops sending, and so does anything but an
+   * IPv4 unicast-looking address with a port 1-65535 (SDP is validated before it gets here:
+   * sdp.ts destinationProblem; this is the last guard, so no send can throw per packet).
    */
   setDestination(dest: { address: string; port: number } | undefined): void {
-    if (dest?.address === this.address && dest?.port === this.port) return;
+    if (dest && !(isIPv4(dest.address) && dest.address !== '0.0.0.0' && dest.port > 0 && dest.port <= 65535)) dest = undefined;
+    if (dest?.address === this.address && (dest?.port ?? 0) === this.port) return;
     const rebuild = this.withdrawQueued();
     this.address = dest?.address;
     this.port = dest?.port ?? 0;

@@ -9,9 +9,11 @@
  *   (a view of a shared slab: see frame-slab.ts), which listeners may keep.
  * - 'digit' (DigitEvent) from RFC 4733 packets, or from in-band tones (Goertzel) when no
  *   telephone-event payload type was negotiated.
- * - 'latched' ({address, port}) when symmetric RTP switched the destination to the source
- *   of the received packets.
- * - 'rtp-timeout' () when no valid packet arrived for rtpTimeoutMs (once per silence).
+ * - 'latched' ({address, port}) when strict latching learned a new source (latching.ts) and
+ *   the destination moved there (symmetric RTP).
+ * - 'rtp-timeout' () when nothing arrived from the call's source for rtpTimeoutMs (RTP,
+ *   comfort noise and RTCP on the RTP port + 1 count), once per silence, never while
+ *   expectMedia(false) (hold).
  * - 'socket-error' (Error) when the UDP socket reports an error (the call continues).
  * - 'playback-error' (unknown) when a streaming source threw (its play() resolves completed=false).
  * - 'close' () once, from close().
@@ -26,6 +28,8 @@ import type { RtpSocket } from './rtp-socket.ts';
 import type { CodecUpdate, MediaSession, MediaSessionOptions } from './media-session.ts';
 import { RtpSender } from './rtp-sender.ts';
 import { RtpReceiver } from './rtp-receiver.ts';
+import { isRtcp, openRtcpSocket } from './rtcp.ts';
+import type { Socket } from 'node:dgram';
 
 /** Options of {@link RtpSession.open}. */
 export interface RtpSessionOptions extends MediaSessionOptions {
@@ -72,15 +76,23 @@ export class RtpSession extends EventEmitter implements MediaSession {
    */
   static async open(opts: RtpSessionOptions): Promise<RtpSession> {
     const { port, socket } = await opts.portPool.allocate();
+    const rtcp = await openRtcpSocket(opts.portPool.address, port + 1);
     try {
-      return new RtpSession(opts, port, socket);
+      return new RtpSession(opts, port, socket, rtcp);
     } catch (err) {
+      rtcp?.close();
       opts.portPool.release(port);
       throw err;
     }
   }
 
-  private constructor(private readonly opts: RtpSessionOptions, port: number, private readonly socket: RtpSocket) {
+  private constructor(
+    private readonly opts: RtpSessionOptions,
+    port: number,
+    private readonly socket: RtpSocket,
+    /** The RTCP port (RTP port + 1), when it could be bound. */
+    private readonly rtcp: Socket | undefined,
+  ) {
     super();
     this.localPort = port;
     this.update = opts;
@@ -92,10 +104,13 @@ export class RtpSession extends EventEmitter implements MediaSession {
       onDigit: (d) => this.emit('digit', d),
       onSource: (address, port) => this.onSource(address, port),
       onTimeout: () => this.emit('rtp-timeout'),
-    }, { rtpTimeoutMs: opts.rtpTimeoutMs ?? 0, relatchAfterMs: opts.relatchAfterMs ?? 2000 });
+    }, { rtpTimeoutMs: opts.rtpTimeoutMs ?? 0, latch: opts.latch });
     if (opts.remote) this.setRemote(opts.remote.address, opts.remote.port);
     socket.on('message', this.receiver.onPacket);
     socket.on('error', this.onSocketError);
+    rtcp?.on('message', (msg: Buffer, rinfo: { address: string }) => {
+      if (isRtcp(msg)) this.receiver.rtcpFrom(rinfo.address);
+    });
   }
 
   /** Our synchronization source identifier (random 32-bit, RFC 3550 section 8). */
@@ -182,6 +197,11 @@ export class RtpSession extends EventEmitter implements MediaSession {
     this.sender.hold(on);
   }
 
+  /** Whether the peer is expected to send (false while it holds): rtp-timeout is suspended meanwhile. */
+  expectMedia(on: boolean): void {
+    this.receiver.expectMedia(on);
+  }
+
   /** Stops everything and releases the port. Idempotent. */
   close(): void {
     if (this.closed) return;
@@ -189,6 +209,7 @@ export class RtpSession extends EventEmitter implements MediaSession {
     this.sender.close();
     this.receiver.close();
     this.socket.off('message', this.receiver.onPacket);
+    this.rtcp?.close();
     this.opts.portPool.release(this.localPort);
     this.emit('close');
   }
