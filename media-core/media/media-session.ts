@@ -54,4 +54,6 @@ export interface MediaSessionOptions {
   rtpTimeoutMs?: number;
   /** Who may become the call's source besides the SDP's address and port (strict latching). */
   latch?: LatchOptions;
+  /** Mean RTCP report interval, ms (default 5000, the RFC 3550 minimum; tests shorten it). */
+  rtcpIntervalMs?: number;
 }

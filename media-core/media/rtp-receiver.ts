@@ -123,9 +123,14 @@ export class RtpReceiver {
     this.timedOut = false;
   }
 
-  /** An RTCP packet (RFC 3550 section 6) arrived from `address`: activity when it is the call's source IP. */
-  rtcpFrom(address: string): void {
-    if (address === this.latch.source?.address) this.lastRx = performance.now();
+  /**
+   * An RTCP packet (RFC 3550 section 6) arrived from `address`: activity when it is the call's
+   * source IP. @returns whether it is (only then is the report read).
+   */
+  rtcpFrom(address: string): boolean {
+    if (address !== this.latch.source?.address) return false;
+    this.lastRx = performance.now();
+    return true;
   }
 
   private readonly checkTimeout = (): void => {

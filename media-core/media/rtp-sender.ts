@@ -105,6 +105,11 @@ export class RtpSender implements PacedSender {
     this.sendBuffers = Array.from({ length: SEND_BUFFERS }, () => Buffer.alloc(SEND_BUFFER_SIZE));
   }
 
+  /** The RTP timestamp of the current 20 ms slot (for RTCP sender reports). */
+  rtpTimestampNow(): number {
+    return (this.timestampBase + this.scheduler.currentSlot() * FRAME) >>> 0;
+  }
+
   /** Where packets go, if known. */
   get destination(): { address: string; port: number } | undefined {
     return this.address === undefined ? undefined : { address: this.address, port: this.port };

@@ -29,6 +29,7 @@ import type { CodecUpdate, MediaSession, MediaSessionOptions } from './media-ses
 import { RtpSender } from './rtp-sender.ts';
 import { RtpReceiver } from './rtp-receiver.ts';
 import { isRtcp, openRtcpSocket } from './rtcp.ts';
+import { RtcpReporter, type PeerReport } from './rtcp-reporter.ts';
 import type { Socket } from 'node:dgram';
 
 /** Options of {@link RtpSession.open}. */
@@ -64,6 +65,7 @@ export class RtpSession extends EventEmitter implements MediaSession {
   readonly localPort: number;
   private readonly sender: RtpSender;
   private readonly receiver: RtpReceiver;
+  private readonly reporter: RtcpReporter | undefined;
   private closed = false;
   private update: CodecUpdate;
   private srtpOut: SrtpContext | undefined;
@@ -108,14 +110,27 @@ export class RtpSession extends EventEmitter implements MediaSession {
     if (opts.remote) this.setRemote(opts.remote.address, opts.remote.port);
     socket.on('message', this.receiver.onPacket);
     socket.on('error', this.onSocketError);
-    rtcp?.on('message', (msg: Buffer, rinfo: { address: string }) => {
-      if (isRtcp(msg)) this.receiver.rtcpFrom(rinfo.address);
+    this.reporter = rtcp && new RtcpReporter(rtcp, {
+      ssrc: this.sender.ssrc,
+      sent: () => ({ packets: this.sender.packetsSent, octets: this.sender.bytesSent, rtpTimestampNow: this.sender.rtpTimestampNow() }),
+      receiveFigures: () => this.receiver.stats.reportFigures(),
+      // No SRTCP: an SRTP call sends no RTCP (see rtcp-reporter.ts).
+      rtpDestination: () => (this.srtpOut ? undefined : this.sender.destination),
+    }, `${this.sender.ssrc.toString(16)}@media-core`, opts.rtcpIntervalMs);
+    rtcp?.on('message', (msg: Buffer, rinfo: { address: string; port: number }) => {
+      if (isRtcp(msg) && this.receiver.rtcpFrom(rinfo.address) && !this.srtpIn) this.reporter?.onPacket(msg, rinfo);
     });
   }
 
   /** Our synchronization source identifier (random 32-bit, RFC 3550 section 8). */
   get ssrc(): number {
     return this.sender.ssrc;
+  }
+
+  /** RTCP so far: reports sent and received, and the peer's view of our stream (undefined without RTCP). */
+  get rtcpStats(): { reportsSent: number; reportsReceived: number; peer: PeerReport | undefined } | undefined {
+    const r = this.reporter;
+    return r && { reportsSent: r.reportsSent, reportsReceived: r.reportsReceived, peer: r.peer };
   }
 
   /** Where packets are sent (the latched source once symmetric RTP latched), if known. */
@@ -209,6 +224,7 @@ export class RtpSession extends EventEmitter implements MediaSession {
     this.sender.close();
     this.receiver.close();
     this.socket.off('message', this.receiver.onPacket);
+    this.reporter?.close();
     this.rtcp?.close();
     this.opts.portPool.release(this.localPort);
     this.emit('close');
