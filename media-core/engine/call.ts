@@ -17,13 +17,14 @@ import { escapeHeaderComponent } from '../sip/uri.ts';
 import { acceptAnswer, createOffer, isRejection, negotiateAnswer, type SdpNegotiation } from '../media/sdp.ts';
 import type { MediaSession } from '../media/media-session.ts';
 import { srtpRefusal, type MediaPolicy } from '../media/media-policy.ts';
+import { negotiateSessionTimer, sessionTimerDelayMs, sessionTimerHeaders, type SessionTimer } from './session-timer.ts';
 import { formatDtmfRelay, parseDtmfRelay } from './info-dtmf.ts';
 import { ReferTracker } from './refer-tracker.ts';
 
 /** Methods we accept (Allow header, RFC 3261 section 20.5). */
 export const ALLOW = 'INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, NOTIFY, REFER, UPDATE';
 /** Option tags we support (Supported header). */
-export const SUPPORTED = 'replaces, norefersub';
+export const SUPPORTED = 'replaces, norefersub, timer';
 
 /** What a call needs from the engine. */
 export interface CallContext {
@@ -35,6 +36,8 @@ export interface CallContext {
   allowLoopback: boolean;
   /** The integration's media policy; re-INVITEs are held to it too. */
   mediaPolicy: MediaPolicy;
+  /** RFC 4028 session timers: our Min-SE in seconds (default 90), and ms per second of interval (default 1000; tests shrink it). */
+  sessionTimer?: { minSeS?: number; unitMs?: number };
   t1Ms: number;
   /** Told once when the call ends (the engine forgets the dialog and frees the admission slot). */
   onEnded(call: SipCall): void;
@@ -63,6 +66,9 @@ export class SipCall extends EventEmitter implements Call {
   private readonly log: Logger;
   private sdpVersion: number;
   private finalSent = false;
+  /** The RFC 4028 session timer of this dialog, if negotiated, and its pending action. */
+  private sessionTimer: SessionTimer | undefined;
+  private sessionTimerHandle: NodeJS.Timeout | undefined;
 
   constructor(
     readonly info: CallInfo,
@@ -102,6 +108,8 @@ export class SipCall extends EventEmitter implements Call {
   async answer(): Promise<void> {
     if (this.state !== 'ringing' || this.finalSent) throw new Error(`cannot answer a call in state ${this.state}`);
     this.finalSent = true;
+    const timer = negotiateSessionTimer(this.inviteTx.request, this.ctx.sessionTimer?.minSeS);
+    this.sessionTimer = timer && 'intervalS' in timer ? timer : undefined; // too small was answered 422 by the engine
     let body: string;
     let offer: string | undefined;
     if (this.negotiation) {
@@ -271,6 +279,7 @@ export class SipCall extends EventEmitter implements Call {
       { name: 'Contact', value: `<${this.dialog.localContact}>` },
       { name: 'Allow', value: ALLOW },
       { name: 'Supported', value: SUPPORTED },
+      ...(this.sessionTimer ? sessionTimerHeaders(this.sessionTimer) : []),
     ];
     if (sdp !== undefined) headers.push({ name: 'Content-Type', value: 'application/sdp' });
     return buildResponse(req, 200, { toTag: this.dialog.localTag, headers, copyRecordRoute: true, body: sdp !== undefined ? Buffer.from(sdp) : undefined });
@@ -323,6 +332,7 @@ export class SipCall extends EventEmitter implements Call {
     }
     if (this.state !== 'ringing') return;
     this.state = 'answered';
+    this.armSessionTimer();
     this.answerWaiters?.resolve();
     this.answerWaiters = undefined;
     this.emit('answered');
@@ -343,6 +353,7 @@ export class SipCall extends EventEmitter implements Call {
       tx.respond(buildResponse(req, this.state === 'answered' ? 491 : 500, {}));
       return;
     }
+    if (!this.refreshedBy(req, tx)) return;
     tx.respond(buildResponse(req, 100, {}));
     if (!req.body.length) {
       const offer = createOffer({
@@ -371,12 +382,56 @@ export class SipCall extends EventEmitter implements Call {
   }
 
   private onUpdate(req: SipRequest, tx: ServerTransaction): void {
+    if (!this.refreshedBy(req, tx)) return;
     if (!req.body.length) {
       tx.respond(this.okResponse(req, undefined));
       return;
     }
     const n = this.renegotiate(req);
     tx.respond(isRejection(n) ? buildResponse(req, 488, {}) : this.okResponse(req, n.answerSdp));
+  }
+
+  /**
+   * A re-INVITE or UPDATE from the peer refreshes the session (RFC 4028 section 10): adopt the
+   * interval it asks for and restart the timer. @returns false when it was answered 422.
+   */
+  private refreshedBy(req: SipRequest, tx: ServerTransaction): boolean {
+    const t = negotiateSessionTimer(req, this.ctx.sessionTimer?.minSeS);
+    if (t && 'tooSmall' in t) {
+      tx.respond(buildResponse(req, 422, { headers: [{ name: 'Min-SE', value: String(t.tooSmall) }] }));
+      return false;
+    }
+    if (t) this.sessionTimer = t;
+    this.armSessionTimer();
+    return true;
+  }
+
+  /** (Re)starts the session timer: our refresh at half the interval, or BYE when the peer's refresh is overdue. */
+  private armSessionTimer(): void {
+    clearTimeout(this.sessionTimerHandle);
+    const t = this.sessionTimer;
+    if (!t || this.state !== 'answered') return;
+    this.sessionTimerHandle = setTimeout(() => {
+      if (this.state !== 'answered') return;
+      if (t.refresher === 'uac') {
+        this.log.warn({ intervalS: t.intervalS }, 'no session refresh (RFC 4028): ending call');
+        void this.sendBye([{ name: 'Reason', value: 'SIP;cause=408;text="Session expired"' }], 'error', 'session-expired');
+      } else void this.refreshSession(t);
+    }, sessionTimerDelayMs(t, this.ctx.sessionTimer?.unitMs));
+    this.sessionTimerHandle.unref();
+  }
+
+  /** Our refresh as the refresher (UPDATE without a body, RFC 4028 section 7.4); a dead peer gets BYE. */
+  private async refreshSession(t: SessionTimer): Promise<void> {
+    const req = this.dialog.createRequest('UPDATE', { headers: [...sessionTimerHeaders({ ...t, require: false }), { name: 'Supported', value: 'timer' }] });
+    const o = await this.ctx.transactions.sendRequest(req, this.dialog.flow).outcome;
+    if (this.state !== 'answered') return;
+    if ('response' in o && o.response.status >= 200 && o.response.status < 300) {
+      this.armSessionTimer();
+      return;
+    }
+    this.log.warn({ status: 'response' in o ? o.response.status : 'timeout' }, 'session refresh failed (RFC 4028): ending call');
+    await this.sendBye([], 'error', 'session refresh failed');
   }
 
   /** Answers a new offer on the same port and session id (RFC 3264 section 8), applying hold/unhold. */
@@ -418,6 +473,7 @@ export class SipCall extends EventEmitter implements Call {
   end(by: HangupEvent['by'], reason: string): void {
     if (this.state === 'ended') return;
     this.state = 'ended';
+    clearTimeout(this.sessionTimerHandle);
     if (this.pending2xx) {
       clearTimeout(this.pending2xx.timer);
       clearTimeout(this.pending2xx.deadline);

@@ -26,6 +26,7 @@ import { OPEN_MEDIA_POLICY, srtpRefusal, type MediaPolicy } from '../media/media
 import { isRejection, negotiateAnswer } from '../media/sdp.ts';
 import { AdmissionControl, callLimit, type Plan } from './admission.ts';
 import { ALLOW, capabilityHeaders, SipCall, SUPPORTED } from './call.ts';
+import { negotiateSessionTimer } from './session-timer.ts';
 
 /** Configuration of {@link startEngine}. Ports 0 pick free ports (tests). */
 export interface EngineOptions {
@@ -61,6 +62,8 @@ export interface EngineOptions {
     /** Strict latching: how long after each SDP a new media source may be learned, ms (default 10000). */
     learningWindowMs?: number;
   };
+  /** RFC 4028 session timers: our Min-SE, s (default 90), and ms per second of interval (default 1000; tests shrink it). */
+  sessionTimer?: { minSeS?: number; unitMs?: number };
   /** The media policy (SRTP, SDES over TLS only, trusted media CIDRs) of a call by its called number; default OPEN_MEDIA_POLICY. */
   mediaPolicy?: (calledUser: string) => MediaPolicy | undefined;
   /** Concurrent-call limit: a number or a plan (trial 5, plus 100, enterprise 1000). */
@@ -187,6 +190,8 @@ export async function startEngine(opts: EngineOptions, onCall: (call: Call) => v
     const accept = getHeaderValues(req, 'accept').map((a) => a.split(';')[0]!.trim().toLowerCase());
     if (accept.length && !accept.some((a) => a === 'application/sdp' || a === 'application/*' || a === '*/*'))
       return reply(406, [{ name: 'Accept', value: 'application/sdp' }]);
+    const timer = negotiateSessionTimer(req, opts.sessionTimer?.minSeS);
+    if (timer && 'tooSmall' in timer) return reply(422, [{ name: 'Min-SE', value: String(timer.tooSmall) }]);
     const decision = admission.tryAdmit();
     if (!decision.admit) {
       if (decision.status === 486) counters.callsRejectedBusy++;
@@ -240,6 +245,7 @@ export async function startEngine(opts: EngineOptions, onCall: (call: Call) => v
       sdpAddress,
       allowLoopback,
       mediaPolicy: policy,
+      sessionTimer: opts.sessionTimer,
       t1Ms: t1,
       onEnded: (c) => {
         calls.delete(c.dialog.key);
