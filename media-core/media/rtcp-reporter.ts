@@ -11,6 +11,7 @@
 import type { Socket } from 'node:dgram';
 import { performance } from 'node:perf_hooks';
 import { buildRtcpReport, ntpMiddle, parseRtcp, type ReportBlock, type SenderInfo } from './rtcp.ts';
+import { rtcpPeerFractionLost, rtcpPeerJitter, rtcpRtt } from './metrics.ts';
 
 /** What the reporter reads from its session. */
 export interface RtcpReportSource {
@@ -68,6 +69,9 @@ export class RtcpReporter {
       const units = ((ntpMiddle(Date.now()) - mine.lsr - mine.dlsr) >>> 0);
       if (units < 0x80000000) rttMs = (units * 1000) / 65536;
     }
+    rtcpPeerJitter.observe(mine.jitter / 8000);
+    rtcpPeerFractionLost.observe(mine.fractionLost / 256);
+    if (rttMs !== undefined) rtcpRtt.observe(rttMs / 1000);
     this.peer = { fractionLost: mine.fractionLost, cumulativeLost: mine.cumulativeLost, jitterMs: mine.jitter / 8, ...(rttMs !== undefined ? { rttMs } : this.peer?.rttMs !== undefined ? { rttMs: this.peer.rttMs } : {}) };
   }
 

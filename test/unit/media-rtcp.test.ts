@@ -6,6 +6,7 @@ import { buildRtcpReport, isRtcp, ntpMiddle, parseRtcp } from '../../media-core/
 import { serializeRtp } from '../../media-core/media/rtp-packet.ts';
 import type { RtpSession } from '../../media-core/media/rtp-session.ts';
 import { freeSipPort } from '../helpers/ports.ts';
+import { metricsRegistry } from '../../media-core/observability/metrics.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 async function until(cond: () => boolean, ms = 3000): Promise<void> {
@@ -81,6 +82,11 @@ test('a session sends RTCP SR/RR on port + 1 with the loss and jitter it measure
     assert.equal(peer.jitterMs, 10);
     assert.ok(peer.rttMs !== undefined && peer.rttMs >= 0 && peer.rttMs < 3000, `rtt ${peer.rttMs}`);
     assert.ok(s.rtcpStats!.reportsSent >= 1 && s.rtcpStats!.reportsReceived === 1);
+    const text = await metricsRegistry.metrics();
+    const count = (name: string) => Number(new RegExp(`^${name}_count (\\S+)$`, 'm').exec(text)?.[1]);
+    assert.equal(count('media_core_rtcp_peer_jitter_seconds'), 1);
+    assert.equal(count('media_core_rtcp_peer_fraction_lost'), 1);
+    assert.equal(count('media_core_rtcp_rtt_seconds'), 1);
     s.close();
   } finally {
     carrier.close();

@@ -471,6 +471,18 @@ for (const io of ['dgram', 'native'] as const) describe(`RtpSession over real UD
     b.close();
   });
 
+  test('a destination the carrier cannot reach (IPv6, hostname, 0.0.0.0) is never sent to, and nothing throws', async () => {
+    const s = await session();
+    for (const [address, port] of [['::1', 40000], ['localhost', 40000], ['0.0.0.0', 40000], ['127.0.0.1', 70000]] as const) {
+      s.setRemote(address, port);
+      assert.equal(s.remote, undefined, `${address}:${port}`);
+      const r = await s.play(exactPcm('PCMU', 160 * 2));
+      assert.equal(r.completed, true);
+    }
+    assert.equal(s.stats.packetsSent, 0);
+    s.close();
+  });
+
   test('garbage is discarded without harm; loss counted from sequence gaps; rtp-timeout', async () => {
     const b = await session({ rtpTimeoutMs: 150 });
     const atB = collect(b);
