@@ -39,7 +39,10 @@ export const MediaPlaneConfig = z.object({
    * (0 = never). A peer on hold is exempt. Default 60 s.
    */
   rtpTimeoutMs: z.number().int().min(0).max(3_600_000).default(60_000),
-  /** How long after each SDP (answer, re-INVITE) a new media source may be learned, ms. */
+  /**
+   * How long after each SDP (answer, re-INVITE) a new media source may be learned, ms; the
+   * window stays open while no media at all has arrived (a caller silent during our greeting).
+   */
   learningWindowMs: z.number().int().min(0).max(60_000).default(10_000),
   /**
    * Local development only: accept loopback media destinations (127.0.0.0/8) in SDP. Off in

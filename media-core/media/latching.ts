@@ -10,7 +10,9 @@
  * - Another source is learned (media accepted from it and sent to it: symmetric RTP, RFC
  *   4961, for peers behind NAT) only when its IP is the SDP's, the signalling source's, or
  *   inside a CIDR the integration trusts for media; only within the learning window that
- *   each SDP (answer, re-INVITE) opens; and only after a run of packets with consecutive
+ *   each SDP (answer, re-INVITE) opens (kept open while no media at all has been accepted
+ *   since that SDP, so a caller silent at first, e.g. during our greeting, is still learned;
+ *   the IP rule still holds then); and only after a run of packets with consecutive
  *   sequence numbers (RFC 3550 appendix A.1 probation), or one packet that passed SRTP
  *   authentication (RFC 3711 section 3.4: only a holder of the key can make it).
  * - Packets from anyone else are dropped, so a stranger neither hears nor injects audio.
@@ -27,7 +29,7 @@ export interface LatchOptions {
   trustedCidrs?: readonly string[];
   /** Consecutive sequence numbers that teach a new source (default 4, as Asterisk's probation). */
   probationPackets?: number;
-  /** How long after each SDP (answer, re-INVITE) a new source may be learned, ms (default 10000). */
+  /** How long after each SDP (answer, re-INVITE) a new source may be learned once media flows, ms (default 10000). */
   learningWindowMs?: number;
 }
 
@@ -62,6 +64,8 @@ export class SourceLatch {
   private port = 0;
   private sdpAddress: string | undefined;
   private windowEnds = -Infinity;
+  /** Media was accepted since the last SDP: the window then closes at windowEnds. */
+  private flowing = false;
   private readonly probation: number;
   private readonly windowMs: number;
   private readonly trusted: BlockList | undefined;
@@ -88,6 +92,7 @@ export class SourceLatch {
     this.port = remote?.port ?? 0;
     this.sdpAddress = remote?.address;
     this.windowEnds = remote ? now + this.windowMs : -Infinity;
+    this.flowing = false;
     this.candAddress = undefined;
     this.candRun = 0;
   }
@@ -97,8 +102,11 @@ export class SourceLatch {
    * @param authenticated true when it passed SRTP authentication.
    */
   check(address: string, port: number, seq: number, authenticated: boolean, now: number): LatchVerdict {
-    if (port === this.port && address === this.address) return LatchVerdict.Accept;
-    if (now > this.windowEnds || !this.mayLearn(address)) return LatchVerdict.Drop;
+    if (port === this.port && address === this.address) {
+      this.flowing = true;
+      return LatchVerdict.Accept;
+    }
+    if (this.sdpAddress === undefined || (now > this.windowEnds && this.flowing) || !this.mayLearn(address)) return LatchVerdict.Drop;
     if (address === this.candAddress && port === this.candPort && seq === ((this.candSeq + 1) & 0xffff)) this.candRun++;
     else {
       this.candAddress = address;
@@ -111,6 +119,7 @@ export class SourceLatch {
     this.port = port;
     this.candAddress = undefined;
     this.candRun = 0;
+    this.flowing = true;
     return LatchVerdict.Learned;
   }
 

@@ -316,13 +316,16 @@ for (const io of ['dgram', 'native'] as const) describe(`RtpSession over real UD
     const wrong = await sniffer();
     b.setRemote('127.0.0.1', wrong.port);
     const atB = collect(b);
+    // Media flows from the SDP's source, then the window closes.
+    wrong.socket.send(serializeRtp({ payloadType: 0, sequenceNumber: 1, timestamp: 0, ssrc: 8 }, new Uint8Array(160).fill(0x55)), b.localPort, '127.0.0.1');
+    await until(() => atB.length === 1);
     await sleep(200);
     await a.play(exactPcm('PCMU', 160 * 5));
     await until(() => b.stats.discarded === 5);
-    assert.equal(atB.length, 0, 'the window closed: not learned');
+    assert.equal(atB.length, 1, 'the window closed: not learned');
     b.setRemote('127.0.0.1', wrong.port); // re-INVITE
     await a.play(exactPcm('PCMU', 160 * 5));
-    await until(() => atB.length === 2);
+    await until(() => atB.length === 3);
     assert.deepEqual(b.remote, { address: '127.0.0.1', port: a.localPort });
     // Another address: learned only when it is the signalling source or inside a trusted CIDR.
     for (const latch of [{ signallingAddress: '127.0.0.2' }, { trustedCidrs: ['127.0.0.0/30'] }, {}]) {
@@ -337,6 +340,25 @@ for (const io of ['dgram', 'native'] as const) describe(`RtpSession over real UD
       c.close();
     }
     wrong.socket.close();
+    a.close();
+    b.close();
+  });
+
+  test('strict latching: a caller silent at first (our greeting) is still learned after the window, from a trusted IP only', async () => {
+    const a = await session();
+    const b = await session({ latch: { learningWindowMs: 100 } });
+    a.setRemote('127.0.0.1', b.localPort);
+    const wrong = await sniffer();
+    b.setRemote('127.0.0.1', wrong.port);
+    const atB = collect(b);
+    await sleep(200);
+    const stranger = await sniffer('127.0.0.2');
+    for (let seq = 1; seq <= 8; seq++) stranger.socket.send(serializeRtp({ payloadType: 0, sequenceNumber: seq, timestamp: seq * 160, ssrc: 9 }, new Uint8Array(160)), b.localPort, '127.0.0.1');
+    await until(() => b.stats.discarded === 8);
+    await a.play(exactPcm('PCMU', 160 * 6));
+    await until(() => atB.length === 3);
+    assert.deepEqual(b.remote, { address: '127.0.0.1', port: a.localPort });
+    for (const s of [wrong, stranger]) s.socket.close();
     a.close();
     b.close();
   });
