@@ -126,15 +126,15 @@ describe('media plane security at the engine', { timeout: 60_000 }, () => {
 
   test('RTP inactivity: a silent caller gets BYE after rtpTimeoutMs; a caller on hold (a=inactive) does not', async () => {
     const hangups: HangupEvent[] = [];
-    const { port } = await engine({ rtpTimeoutMs: 300 }, {}, (c) => {
+    const { port } = await engine({ rtpTimeoutMs: 600 }, {}, (c) => {
       c.on('hangup', (h: HangupEvent) => hangups.push(h));
       void c.answer().catch(() => undefined);
     });
-    // Silent caller: BYE after about 300 ms.
+    // Silent caller: BYE after about 600 ms.
     const silent = await invite(port, offerSdp(43000));
     silent.d.toTag = toTagOf(silent.final!);
     silent.peer.send(requestText(silent.d, 'ACK', { branch: 'z9hG4bKack1' }));
-    assert.ok(await silent.peer.waitFor(isBye, 2000), 'BYE to the silent caller');
+    assert.ok(await silent.peer.waitFor(isBye, 3000), 'BYE to the silent caller');
     assert.deepEqual(hangups.at(-1), { by: 'error', reason: 'rtp-timeout' });
     silent.peer.close();
     // Held caller: a re-INVITE with a=inactive right after the ACK; no BYE while held.
@@ -145,13 +145,13 @@ describe('media plane security at the engine', { timeout: 60_000 }, () => {
     held.peer.send(requestText(held.d, 'INVITE', { branch: 'z9hG4bKre2', body: offerSdp(43002).replace('a=sendrecv', 'a=inactive') }));
     assert.ok(await held.peer.waitFor(isResp(200, '2 INVITE')));
     held.peer.send(requestText(held.d, 'ACK', { branch: 'z9hG4bKack3', cseq: 2 }));
-    assert.equal(await held.peer.waitFor(isBye, 900), undefined, 'no BYE while on hold');
+    assert.equal(await held.peer.waitFor(isBye, 1500), undefined, 'no BYE while on hold');
     // Off hold and still silent: BYE again.
     held.d.cseq = 3;
     held.peer.send(requestText(held.d, 'INVITE', { branch: 'z9hG4bKre3', body: offerSdp(43002) }));
     assert.ok(await held.peer.waitFor(isResp(200, '3 INVITE')));
     held.peer.send(requestText(held.d, 'ACK', { branch: 'z9hG4bKack4', cseq: 3 }));
-    assert.ok(await held.peer.waitFor(isBye, 2000), 'BYE once off hold and silent');
+    assert.ok(await held.peer.waitFor(isBye, 3000), 'BYE once off hold and silent');
     held.peer.close();
   });
 });

@@ -1,4 +1,4 @@
-/** RFC 4028 session timers at the engine (UAS), with 1 s of interval scaled to 10 ms. */
+/** RFC 4028 session timers at the engine (UAS), with 1 s of interval scaled to 20 ms. */
 import { test, describe, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { startEngine, type Engine } from '../../media-core/engine/engine.ts';
@@ -19,7 +19,7 @@ describe('RFC 4028 session timers', { timeout: 60_000 }, () => {
     port = await freeSipPort();
     const rtpBase = (await freeSipPort()) & ~1;
     engine = await startEngine(
-      { sip: { address: '127.0.0.1', udpPort: port }, rtp: { address: '127.0.0.1', portMin: rtpBase, portMax: rtpBase + 9 }, maxCalls: 5, t1Ms: 50, sessionTimer: { unitMs: 10 } },
+      { sip: { address: '127.0.0.1', udpPort: port }, rtp: { address: '127.0.0.1', portMin: rtpBase, portMax: rtpBase + 9 }, maxCalls: 5, t1Ms: 50, sessionTimer: { unitMs: 20 } },
       (c) => {
         c.on('hangup', (h: HangupEvent) => hangups.push(h));
         void c.answer().catch(() => undefined);
@@ -52,14 +52,14 @@ describe('RFC 4028 session timers', { timeout: 60_000 }, () => {
     assert.equal(getHeader(final!, 'require'), 'timer');
     d.toTag = toTagOf(final!);
     peer.send(requestText(d, 'ACK', { branch: 'z9hG4bKack1' }));
-    // BYE would come 600 ms after the last refresh (90 s - 30 s, scaled): refresh at 400 ms.
-    await new Promise((r) => setTimeout(r, 400));
+    // BYE would come 1200 ms after the last refresh (90 s - 30 s, scaled): refresh at 500 ms.
+    await new Promise((r) => setTimeout(r, 500));
     d.cseq = 2;
     peer.send(requestText(d, 'UPDATE', { branch: 'z9hG4bKupd2', extra: ['Supported: timer', 'Session-Expires: 90;refresher=uac'] }));
     const ok = await peer.waitFor(isResp(200, '2 UPDATE'));
     assert.equal(getHeader(ok!, 'session-expires'), '90;refresher=uac');
-    assert.equal(await peer.waitFor(isReq('BYE'), 450), undefined, 'no BYE 850 ms after the answer: the refresh counted');
-    const bye = await peer.waitFor(isReq('BYE'), 1000);
+    assert.equal(await peer.waitFor(isReq('BYE'), 900), undefined, 'no BYE 1400 ms after the answer: the refresh counted');
+    const bye = await peer.waitFor(isReq('BYE'), 3000);
     assert.ok(bye, 'BYE once the refresh is overdue');
     assert.deepEqual(hangups.at(-1), { by: 'error', reason: 'session-expired' });
     peer.close();
@@ -72,14 +72,14 @@ describe('RFC 4028 session timers', { timeout: 60_000 }, () => {
     assert.equal(getHeader(final!, 'require'), undefined);
     d.toTag = toTagOf(final!);
     peer.send(requestText(d, 'ACK', { branch: 'z9hG4bKack1' }));
-    const first = (await peer.waitFor(isReq('UPDATE'), 1500)) as SipRequest | undefined;
-    assert.ok(first, 'our refresh at half the interval (450 ms)');
+    const first = (await peer.waitFor(isReq('UPDATE'), 3000)) as SipRequest | undefined;
+    assert.ok(first, 'our refresh at half the interval (900 ms)');
     assert.equal(getHeader(first, 'session-expires'), '90;refresher=uas');
     peer.send(serializeMessage(buildResponse(first, 200, {})));
-    const second = (await peer.waitFor(isReq('UPDATE'), 1500)) as SipRequest | undefined;
+    const second = (await peer.waitFor(isReq('UPDATE'), 3000)) as SipRequest | undefined;
     assert.ok(second, 'refreshed again');
     peer.send(serializeMessage(buildResponse(second, 481, {})));
-    assert.ok(await peer.waitFor(isReq('BYE'), 1000), 'BYE after the failed refresh');
+    assert.ok(await peer.waitFor(isReq('BYE'), 2000), 'BYE after the failed refresh');
     assert.deepEqual(hangups.at(-1), { by: 'error', reason: 'session refresh failed' });
     peer.close();
   });
