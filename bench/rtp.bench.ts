@@ -14,6 +14,7 @@ import { createSocket } from 'node:dgram';
 import { Scheduler, type PacedSender } from '../media-core/media/scheduler.ts';
 import { PortPool } from '../media-core/media/port-pool.ts';
 import { RtpSession } from '../media-core/media/rtp-session.ts';
+import { RtpSender } from '../media-core/media/rtp-sender.ts';
 import { SrtpContext } from '../media-core/media/srtp.ts';
 import { serializeRtp } from '../media-core/media/rtp-packet.ts';
 import { decodeG711 } from '../media-core/media/g711.ts';
@@ -30,9 +31,11 @@ async function sendCost(): Promise<void> {
   const sink = createSocket('udp4');
   await new Promise<void>((r) => sink.bind(0, '127.0.0.1', () => r()));
   sink.on('message', () => undefined);
-  const sessions: RtpSession[] = [];
+  // Senders alone (media-core/media/rtp-sender.ts): the loop below drives their ticks.
+  const sessions: RtpSender[] = [];
   for (let i = 0; i < 100; i++) {
-    const s = await RtpSession.open({ portPool: pool, scheduler, codec: 'PCMU', payloadType: 0, remote: { address: '127.0.0.1', port: sink.address().port } });
+    const s = new RtpSender((await pool.allocate()).socket, scheduler, { codec: 'PCMU', payloadType: 0, telephoneEventPt: undefined, srtp: undefined }, () => undefined);
+    s.setDestination({ address: '127.0.0.1', port: sink.address().port });
     sessions.push(s);
   }
   const pcm = decodeG711('PCMU', randomBytes(160 * 1000));
@@ -50,7 +53,7 @@ async function sendCost(): Promise<void> {
   await sleep(20);
   const used = cpuMs(process.cpuUsage(t0));
   const packets = rounds * sessions.length;
-  const sent = sessions.reduce((n, s) => n + s.stats.packetsSent, 0);
+  const sent = sessions.reduce((n, s) => n + s.packetsSent, 0);
   console.log(`encode+packetize+send: ${((used * 1000) / packets).toFixed(2)} µs CPU/packet (${sent} packets, wall ${((performance.now() - w0) * 1000 / packets).toFixed(2)} µs/packet)`);
   // Floor for comparison: bare dgram sends of a ready 172-byte packet from 100 sockets.
   const raw = await Promise.all(Array.from({ length: 100 }, () => new Promise<ReturnType<typeof createSocket>>((r) => { const u = createSocket('udp4'); u.bind(0, '127.0.0.1', () => r(u)); })));

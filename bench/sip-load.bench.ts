@@ -3,17 +3,15 @@
  * 1. concurrent calls with RTP both ways for BENCH_SECONDS (target 1,000, no failed call);
  * 2. RTP send pacing (target p99 <= 2 ms): with the native pacer (BENCH_RTP_IO native, the default
  *    where built), how late each packet left against its own call's 20 ms grid, timed by the pacer
- *    thread around every sendto; otherwise the deviation of the pacing schedulers' ticks from the
- *    grid, the worst of the RTP workers' schedulers (or the main thread's with BENCH_RTP_WORKERS=0);
+ *    thread around every sendto; otherwise the deviation of the pacing scheduler's ticks from the grid;
  * 3. call setup (INVITE received to 200 OK sent, in the engine) p99 at BENCH_RATE calls/s (target <= 20 ms);
  * 4. CPU per call of our process (all threads) beside SIPp's (utime+stime from /proc/<pid>/stat),
  *    as a ratio, and the busiest threads of our process (/proc/self/task/<tid>/stat).
  *
  * Env: BENCH_CALLS (default 1000), BENCH_SECONDS (60), BENCH_RATE (100 calls/s),
- * BENCH_RTP_WORKERS (0 = RTP on the main thread, default; N = N RTP worker threads through dgram),
  * BENCH_RTP_IO (auto: the native pacer where built; native; dgram), BENCH_RTP_REALTIME (1: SCHED_FIFO pacer thread), BENCH_RTP_LEAD_MS and BENCH_RTP_PHASES (the pacer lead and send phases; engine defaults 100 and 80), BENCH_LISTEN (all: every call listens to
  * caller audio, as while recognizing speech; none: only digits and the first frame),
- * BENCH_SHARED_AUDIO (1: our 10 s prompt in a SharedArrayBuffer, no copy per play), BENCH_RTP_NICE (RTP worker thread nice value, e.g. -10; default inherit), BENCH_RTP_SPIN_MS (scheduler spin, default 1).
+ * BENCH_RTP_PORT_MIN (first RTP port, default 30000).
  * Run: `BENCH_CALLS=50 BENCH_SECONDS=10 npx tsx bench/sip-load.bench.ts`
  */
 import { readFileSync, writeFileSync, mkdtempSync, readdirSync } from 'node:fs';
@@ -29,11 +27,9 @@ import { percentile, ms } from './stats.ts';
 const CALLS = Number(process.env.BENCH_CALLS ?? 1000);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 60);
 const RATE = Number(process.env.BENCH_RATE ?? 100);
-const WORKERS = Number(process.env.BENCH_RTP_WORKERS ?? 0);
 const RTP_IO = (process.env.BENCH_RTP_IO ?? 'auto') as 'auto' | 'native' | 'dgram';
 const LISTEN = process.env.BENCH_LISTEN ?? 'all';
-const NICE = process.env.BENCH_RTP_NICE ? Number(process.env.BENCH_RTP_NICE) : undefined;
-const SPIN = process.env.BENCH_RTP_SPIN_MS ? Number(process.env.BENCH_RTP_SPIN_MS) : undefined;
+const RTP_PORT_MIN = Number(process.env.BENCH_RTP_PORT_MIN ?? 30000);
 const TICKS_PER_S = 100; // USER_HZ of /proc/<pid>/stat on Linux
 
 /** Machine-wide CPU jiffies from /proc/stat: busy (user+nice+system+irq+softirq), steal, total. */
@@ -72,8 +68,7 @@ const pcm = (seconds: number, hz: number) => Int16Array.from({ length: 8000 * se
 const dir = mkdtempSync(join(tmpdir(), 'sip-bench-'));
 const rtpFile = join(dir, 'tone.ulaw');
 writeFileSync(rtpFile, encodeG711('PCMU', pcm(1, 440)));
-// BENCH_SHARED_AUDIO=1: our prompt lives in a SharedArrayBuffer, so play() hands it to the RTP worker without a copy.
-const ourAudio = process.env.BENCH_SHARED_AUDIO === '1' ? (() => { const p = pcm(10, 1000); const s = new Int16Array(new SharedArrayBuffer(p.byteLength)); s.set(p); return s; })() : pcm(10, 1000);
+const ourAudio = pcm(10, 1000);
 // SIPp does not expand -key values inside rtp_stream, so the scenario gets the path written in.
 const scenario = join(dir, 'uac-rtpstream.xml');
 writeFileSync(scenario, readFileSync(join(SCENARIO_DIR, 'uac-rtpstream.xml'), 'utf8').replaceAll('[rtp_file]', rtpFile).replace('[codec]', '0'));
@@ -83,7 +78,7 @@ let framesIn = 0;
 let callsWithAudio = 0;
 let answered = 0;
 const engine = await startEngine(
-  { sip: { address: '127.0.0.1', udpPort: port }, rtp: { address: '127.0.0.1', portMin: 30000, portMax: 30000 + 2 * CALLS + 200 }, maxCalls: CALLS + 10, t1Ms: 500, rtpWorkers: WORKERS, rtpWorkerTuning: { nice: NICE, spinMs: SPIN }, rtpIo: RTP_IO, rtpPacer: { realtime: process.env.BENCH_RTP_REALTIME !== '0', leadMs: process.env.BENCH_RTP_LEAD_MS ? Number(process.env.BENCH_RTP_LEAD_MS) : undefined, phases: process.env.BENCH_RTP_PHASES ? Number(process.env.BENCH_RTP_PHASES) : undefined } },
+  { sip: { address: '127.0.0.1', udpPort: port }, rtp: { address: '127.0.0.1', portMin: RTP_PORT_MIN, portMax: RTP_PORT_MIN + 2 * CALLS + 200 }, maxCalls: CALLS + 10, t1Ms: 500, rtpIo: RTP_IO, rtpPacer: { realtime: process.env.BENCH_RTP_REALTIME !== '0', leadMs: process.env.BENCH_RTP_LEAD_MS ? Number(process.env.BENCH_RTP_LEAD_MS) : undefined, phases: process.env.BENCH_RTP_PHASES ? Number(process.env.BENCH_RTP_PHASES) : undefined } },
   (call: Call) => {
     let got = 0;
     const onAudio = () => {
@@ -129,7 +124,7 @@ const sampler = setInterval(() => {
   }
 }, 200);
 
-console.log(`sip-load: ${CALLS} calls at ${RATE}/s, ${SECONDS} s each, SIPp rtp_stream both ways; RTP I/O ${engine.rtpIo}, rtpWorkers ${WORKERS}${NICE !== undefined ? ` nice ${NICE}` : ''}${SPIN !== undefined ? ` spinMs ${SPIN}` : ''}, audio listened: ${LISTEN}`);
+console.log(`sip-load: ${CALLS} calls at ${RATE}/s, ${SECONDS} s each, SIPp rtp_stream both ways; RTP I/O ${engine.rtpIo}, audio listened: ${LISTEN}`);
 const result = await runSipp({
   scenario,
   targetPort: port,

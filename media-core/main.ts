@@ -51,6 +51,8 @@ import { startOpsServer, type OpsServer } from './observability/ops-server.ts';
 import { readRmemMax } from './observability/udp-drops.ts';
 import { callLimit } from './engine/admission.ts';
 import { FleetLimit } from './engine/fleet-limit.ts';
+import { createRouter } from './conversation/routing.ts';
+import { INTEGRATION_MEDIA_DEFAULTS } from './config/media.ts';
 
 const log = createLogger('media-core');
 const env = process.env;
@@ -125,6 +127,9 @@ async function main(): Promise<void> {
     fleetLimit = new FleetLimit({ store: getStore(storeConfigFromEnv(env)), limit: callLimit(e.FLEET_LIMIT), scope: e.FLEET_SCOPE, logger: log });
     await fleetLimit.start();
   }
+  const route = createRouter(loaded.config.integrations);
+  // An unknown number gets 404 from the runtime; until then its offer meets the default policy.
+  const mediaPolicyOf = (calledUser: string) => route(calledUser)?.media ?? INTEGRATION_MEDIA_DEFAULTS;
   const engine = await startEngine(
     {
       sip: {
@@ -139,11 +144,17 @@ async function main(): Promise<void> {
         maxConnectionsPerIp: loaded.config.sip.maxConnectionsPerIp,
         headerTimeoutMs: loaded.config.sip.headerTimeoutMs,
       },
-      rtp: { address: host, portMin: e.RTP_PORT_MIN, portMax: e.RTP_PORT_MAX },
+      rtp: {
+        address: host,
+        portMin: e.RTP_PORT_MIN,
+        portMax: e.RTP_PORT_MAX,
+        rtpTimeoutMs: loaded.config.media.rtpTimeoutMs,
+        learningWindowMs: loaded.config.media.learningWindowMs,
+        allowLoopback: loaded.config.media.allowLoopbackMedia,
+      },
+      mediaPolicy: mediaPolicyOf,
       maxCalls,
       admission,
-      // RTP in worker threads spreads media over cores (bench/sip-load.bench.ts); 0 keeps it on the main thread.
-      rtpWorkers: e.RTP_WORKERS,
       // The native pacer thread where built (media-core/native/); dgram forces the event loop.
       rtpIo: e.RTP_IO,
       rtpPacer: { leadMs: e.RTP_PACER_LEAD_MS, realtime: e.RTP_PACER_REALTIME },

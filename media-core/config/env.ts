@@ -18,7 +18,6 @@
  * | RTP_PORT_MIN, RTP_PORT_MAX | RTP port range (10000-10999) |
  * | MAX_CALLS | a number, trial (5), plus (100), enterprise (1000), or headroom (the RTP range; admission by headroom decides) (trial) |
  * | FLEET_LIMIT, FLEET_SCOPE | the concurrent-call limit across the fleet, in the state table (unset; default) |
- * | RTP_WORKERS | RTP worker threads, 0-64 (0) |
  * | RTP_IO | auto, native or dgram (auto) |
  * | RTP_PACER_LEAD_MS | native pacer lead, ms 0-300 (100) |
  * | RTP_PACER_REALTIME | 1 asks for SCHED_FIFO, 0 normal priority (1) |
@@ -73,7 +72,6 @@ export const MediaCoreEnv = z
       .transform((v): number | Plan => (/^\d+$/.test(v) ? Number(v) : (v as Plan)))
       .optional(),
     FLEET_SCOPE: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'letters, digits, _ . -').default('default'),
-    RTP_WORKERS: z.coerce.number().int('a whole number of worker threads, 0-64').min(0).max(64).default(0),
     RTP_IO: z.enum(['auto', 'native', 'dgram']).default('auto'),
     RTP_PACER_LEAD_MS: z.coerce.number().int('whole ms, 0-300').min(0).max(300).optional(),
     RTP_PACER_REALTIME: z.enum(['0', '1']).default('1').transform((v) => v === '1'),

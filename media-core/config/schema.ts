@@ -11,6 +11,7 @@
 import { z } from 'zod';
 import { Vendor } from '../../events/outcome.ts';
 import { toE164Strict } from '../../lib/phone.ts';
+import { INTEGRATION_MEDIA_DEFAULTS, IntegrationMediaConfig, MEDIA_PLANE_DEFAULTS, MediaPlaneConfig } from './media.ts';
 
 /**
  * E.164: "+", then 2-15 digits, no leading 0 (ITU-T E.164). The written form "+1 958 555 0123"
@@ -298,6 +299,8 @@ export const IntegrationConfig = z.object({
   access: AccessConfig.default({ allow: ['127.0.0.0/8', '::1/128'], tlsOnly: false }),
   /** Played (synthesized at start, cached) when a prompt could not be synthesized after one retry; the conversation goes on. */
   ttsFallbackMessage: z.string().min(1).max(500).default('Sorry, part of this message could not be played.'),
+  /** Media security policy (./media.ts). */
+  media: IntegrationMediaConfig.default(INTEGRATION_MEDIA_DEFAULTS),
 });
 export type IntegrationConfig = z.infer<typeof IntegrationConfig>;
 
@@ -358,6 +361,8 @@ export const MediaCoreConfig = z
       .default({ cacheTtlMs: 5000, seed: [] }),
     /** Bounds of the embedded speech helpers, shared by every call (media-core/conversation/speech/bounded-queue.ts). */
     speechQueues: SpeechQueuesConfig.default(SpeechQueuesConfig.parse({})),
+    /** RTP settings of the process (./media.ts). */
+    media: MediaPlaneConfig.default(MEDIA_PLANE_DEFAULTS),
   })
   .superRefine((c, ctx) => {
     const seen = new Set<string>();

@@ -15,14 +15,16 @@ import type { ServerTransaction, TransactionLayer } from '../sip/transaction.ts'
 import { parseCSeq } from '../sip/header-values.ts';
 import { escapeHeaderComponent } from '../sip/uri.ts';
 import { acceptAnswer, createOffer, isRejection, negotiateAnswer, type SdpNegotiation } from '../media/sdp.ts';
-import type { MediaSession } from '../media/worker/media-session.ts';
+import type { MediaSession } from '../media/media-session.ts';
+import { srtpRefusal, type MediaPolicy } from '../media/media-policy.ts';
+import { negotiateSessionTimer, sessionTimerDelayMs, sessionTimerHeaders, type SessionTimer } from './session-timer.ts';
 import { formatDtmfRelay, parseDtmfRelay } from './info-dtmf.ts';
 import { ReferTracker } from './refer-tracker.ts';
 
 /** Methods we accept (Allow header, RFC 3261 section 20.5). */
 export const ALLOW = 'INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, NOTIFY, REFER, UPDATE';
 /** Option tags we support (Supported header). */
-export const SUPPORTED = 'replaces, norefersub';
+export const SUPPORTED = 'replaces, norefersub, timer';
 
 /** What a call needs from the engine. */
 export interface CallContext {
@@ -30,6 +32,12 @@ export interface CallContext {
   logger: Logger;
   /** Address put in SDP c= lines. */
   sdpAddress: string;
+  /** Local development: loopback media destinations are accepted (sdp.ts destinationProblem). */
+  allowLoopback: boolean;
+  /** The integration's media policy; re-INVITEs are held to it too. */
+  mediaPolicy: MediaPolicy;
+  /** RFC 4028 session timers: our Min-SE in seconds (default 90), and ms per second of interval (default 1000; tests shrink it). */
+  sessionTimer?: { minSeS?: number; unitMs?: number };
   t1Ms: number;
   /** Told once when the call ends (the engine forgets the dialog and frees the admission slot). */
   onEnded(call: SipCall): void;
@@ -58,6 +66,9 @@ export class SipCall extends EventEmitter implements Call {
   private readonly log: Logger;
   private sdpVersion: number;
   private finalSent = false;
+  /** The RFC 4028 session timer of this dialog, if negotiated, and its pending action. */
+  private sessionTimer: SessionTimer | undefined;
+  private sessionTimerHandle: NodeJS.Timeout | undefined;
 
   constructor(
     readonly info: CallInfo,
@@ -72,7 +83,7 @@ export class SipCall extends EventEmitter implements Call {
     super();
     this.log = ctx.logger;
     this.sdpVersion = negotiation?.version ?? 1;
-    // Caller audio is decoded and (with RTP workers) crosses threads only while someone listens.
+    // Caller audio is handed on only while someone listens.
     const forwardAudio = (frame: Int16Array) => this.emit('audio', frame);
     this.on('newListener', (event: string) => {
       if (event === 'audio' && this.listenerCount('audio') === 0) media.on('audio', forwardAudio);
@@ -82,12 +93,8 @@ export class SipCall extends EventEmitter implements Call {
     });
     media.on('digit', (d) => this.emit('digit', d));
     media.on('rtp-timeout', () => {
-      this.log.warn('no RTP received: ending call');
+      this.log.warn('no RTP, comfort noise or RTCP received: ending call');
       void this.sendBye([], 'error', 'rtp-timeout');
-    });
-    media.on('media-error', (err: Error) => {
-      this.log.error({ err }, 'RTP worker failed: ending call');
-      void this.shutdown('media worker failed');
     });
   }
 
@@ -101,13 +108,15 @@ export class SipCall extends EventEmitter implements Call {
   async answer(): Promise<void> {
     if (this.state !== 'ringing' || this.finalSent) throw new Error(`cannot answer a call in state ${this.state}`);
     this.finalSent = true;
+    const timer = negotiateSessionTimer(this.inviteTx.request, this.ctx.sessionTimer?.minSeS);
+    this.sessionTimer = timer && 'intervalS' in timer ? timer : undefined; // too small was answered 422 by the engine
     let body: string;
     let offer: string | undefined;
     if (this.negotiation) {
       body = this.negotiation.answerSdp;
       this.applyNegotiation(this.negotiation);
     } else {
-      offer = createOffer({ address: this.ctx.sdpAddress, port: this.media.localPort, version: this.sdpVersion });
+      offer = createOffer({ address: this.ctx.sdpAddress, port: this.media.localPort, version: this.sdpVersion, srtp: this.ctx.mediaPolicy.srtp === 'required' });
       body = offer;
     }
     const res = this.okResponse(this.inviteTx.request, body);
@@ -272,6 +281,7 @@ export class SipCall extends EventEmitter implements Call {
       { name: 'Contact', value: `<${this.dialog.localContact}>` },
       { name: 'Allow', value: ALLOW },
       { name: 'Supported', value: SUPPORTED },
+      ...(this.sessionTimer ? sessionTimerHeaders(this.sessionTimer) : []),
     ];
     if (sdp !== undefined) headers.push({ name: 'Content-Type', value: 'application/sdp' });
     return buildResponse(req, 200, { toTag: this.dialog.localTag, headers, copyRecordRoute: true, body: sdp !== undefined ? Buffer.from(sdp) : undefined });
@@ -310,7 +320,7 @@ export class SipCall extends EventEmitter implements Call {
 
   private onInitialAck(ack: SipRequest, offer: string | undefined): void {
     if (offer !== undefined) {
-      const n = ack.body.length ? acceptAnswer(offer, ack.body.toString('utf8')) : undefined;
+      const n = ack.body.length ? acceptAnswer(offer, ack.body.toString('utf8'), this.ctx.allowLoopback) : undefined;
       if (!n || isRejection(n)) {
         // RFC 3261 section 13.3.1.4: an unacceptable answer in the ACK ends the call with BYE.
         this.log.warn({ reason: n && isRejection(n) ? n.reason : 'no SDP in ACK' }, 'bad SDP answer in ACK');
@@ -324,6 +334,7 @@ export class SipCall extends EventEmitter implements Call {
     }
     if (this.state !== 'ringing') return;
     this.state = 'answered';
+    this.armSessionTimer();
     this.answerWaiters?.resolve();
     this.answerWaiters = undefined;
     this.emit('answered');
@@ -334,6 +345,9 @@ export class SipCall extends EventEmitter implements Call {
     this.media.updateCodec({ codec: n.codec, payloadType: n.payloadType, telephoneEventPt: n.telephoneEventPt, srtp: n.srtp });
     if (!held) this.media.setRemote(n.remote.address, n.remote.port);
     this.media.hold(held);
+    // RFC 3264 section 8.4: a peer that holds with a=inactive or a=recvonly (our sendonly), or
+    // with c=0.0.0.0, legitimately sends nothing: no RTP inactivity timeout then.
+    this.media.expectMedia((n.direction === 'sendrecv' || n.direction === 'recvonly') && n.remote.address !== '0.0.0.0');
   }
 
   private onReinvite(req: SipRequest, tx: ServerTransaction): void {
@@ -341,11 +355,19 @@ export class SipCall extends EventEmitter implements Call {
       tx.respond(buildResponse(req, this.state === 'answered' ? 491 : 500, {}));
       return;
     }
+    if (!this.refreshedBy(req, tx)) return;
     tx.respond(buildResponse(req, 100, {}));
     if (!req.body.length) {
-      const offer = createOffer({ address: this.ctx.sdpAddress, port: this.media.localPort, sessionId: this.negotiation?.sessionId, version: ++this.sdpVersion });
+      const offer = createOffer({
+        address: this.ctx.sdpAddress,
+        port: this.media.localPort,
+        sessionId: this.negotiation?.sessionId,
+        version: ++this.sdpVersion,
+        srtp: this.negotiation?.srtp !== undefined,
+        srtpKey: this.negotiation?.srtp?.localKey,
+      });
       this.send2xx(tx, this.okResponse(req, offer), offer, (ack) => {
-        const n = ack.body.length ? acceptAnswer(offer, ack.body.toString('utf8')) : undefined;
+        const n = ack.body.length ? acceptAnswer(offer, ack.body.toString('utf8'), this.ctx.allowLoopback) : undefined;
         if (n && !isRejection(n)) {
           this.negotiation = n;
           this.applyNegotiation(n);
@@ -362,12 +384,56 @@ export class SipCall extends EventEmitter implements Call {
   }
 
   private onUpdate(req: SipRequest, tx: ServerTransaction): void {
+    if (!this.refreshedBy(req, tx)) return;
     if (!req.body.length) {
       tx.respond(this.okResponse(req, undefined));
       return;
     }
     const n = this.renegotiate(req);
     tx.respond(isRejection(n) ? buildResponse(req, 488, {}) : this.okResponse(req, n.answerSdp));
+  }
+
+  /**
+   * A re-INVITE or UPDATE from the peer refreshes the session (RFC 4028 section 10): adopt the
+   * interval it asks for and restart the timer. @returns false when it was answered 422.
+   */
+  private refreshedBy(req: SipRequest, tx: ServerTransaction): boolean {
+    const t = negotiateSessionTimer(req, this.ctx.sessionTimer?.minSeS);
+    if (t && 'tooSmall' in t) {
+      tx.respond(buildResponse(req, 422, { headers: [{ name: 'Min-SE', value: String(t.tooSmall) }] }));
+      return false;
+    }
+    if (t) this.sessionTimer = t;
+    this.armSessionTimer();
+    return true;
+  }
+
+  /** (Re)starts the session timer: our refresh at half the interval, or BYE when the peer's refresh is overdue. */
+  private armSessionTimer(): void {
+    clearTimeout(this.sessionTimerHandle);
+    const t = this.sessionTimer;
+    if (!t || this.state !== 'answered') return;
+    this.sessionTimerHandle = setTimeout(() => {
+      if (this.state !== 'answered') return;
+      if (t.refresher === 'uac') {
+        this.log.warn({ intervalS: t.intervalS }, 'no session refresh (RFC 4028): ending call');
+        void this.sendBye([{ name: 'Reason', value: 'SIP;cause=408;text="Session expired"' }], 'error', 'session-expired');
+      } else void this.refreshSession(t);
+    }, sessionTimerDelayMs(t, this.ctx.sessionTimer?.unitMs));
+    this.sessionTimerHandle.unref();
+  }
+
+  /** Our refresh as the refresher (UPDATE without a body, RFC 4028 section 7.4); a dead peer gets BYE. */
+  private async refreshSession(t: SessionTimer): Promise<void> {
+    const req = this.dialog.createRequest('UPDATE', { headers: [...sessionTimerHeaders({ ...t, require: false }), { name: 'Supported', value: 'timer' }] });
+    const o = await this.ctx.transactions.sendRequest(req, this.dialog.flow).outcome;
+    if (this.state !== 'answered') return;
+    if ('response' in o && o.response.status >= 200 && o.response.status < 300) {
+      this.armSessionTimer();
+      return;
+    }
+    this.log.warn({ status: 'response' in o ? o.response.status : 'timeout' }, 'session refresh failed (RFC 4028): ending call');
+    await this.sendBye([], 'error', 'session refresh failed');
   }
 
   /** Answers a new offer on the same port and session id (RFC 3264 section 8), applying hold/unhold. */
@@ -378,8 +444,17 @@ export class SipCall extends EventEmitter implements Call {
       sessionId: this.negotiation?.sessionId,
       version: this.sdpVersion + 1,
       srtpKey: this.negotiation?.srtp?.localKey,
+      allowLoopback: this.ctx.allowLoopback,
     });
-    if (isRejection(n)) return n;
+    if (isRejection(n)) {
+      this.log.info({ reason: n.reason }, 'unusable re-offer: 488');
+      return n;
+    }
+    const refusal = srtpRefusal(this.ctx.mediaPolicy, n.srtp !== undefined, this.dialog.flow.transport);
+    if (refusal) {
+      this.log.info({ reason: refusal }, 'media policy: 488');
+      return { rejected: true, status: 488, reason: refusal };
+    }
     this.sdpVersion = n.version;
     this.negotiation = n;
     this.applyNegotiation(n);
@@ -408,6 +483,7 @@ export class SipCall extends EventEmitter implements Call {
   end(by: HangupEvent['by'], reason: string): void {
     if (this.state === 'ended') return;
     this.state = 'ended';
+    clearTimeout(this.sessionTimerHandle);
     if (this.pending2xx) {
       clearTimeout(this.pending2xx.timer);
       clearTimeout(this.pending2xx.deadline);

@@ -17,14 +17,12 @@ import { parseUri } from '../sip/uri.ts';
 import { SipTransport, type Flow } from '../sip/transport.ts';
 import { DEFAULT_TIMERS, TransactionLayer, type ServerTransaction } from '../sip/transaction.ts';
 import { Dialog, incomingDialogKey } from '../sip/dialog.ts';
-import { PortPool, PortPoolExhaustedError } from '../media/port-pool.ts';
-import { Scheduler, type TickDeviationStats } from '../media/scheduler.ts';
-import { RtpSession } from '../media/rtp-session.ts';
-import { RtpWorkerPool } from '../media/worker/rtp-worker-pool.ts';
-import { acquireRtpPacer, releaseRtpPacer } from '../media/native/shared-pacer.ts';
-import { loadRtpPacerAddon } from '../media/native/load.ts';
+import { PortPoolExhaustedError } from '../media/port-pool.ts';
+import type { Scheduler } from '../media/scheduler.ts';
+import { openCarrier, type PacingStats } from '../media/carrier.ts';
 import type { RtpPacerCounters } from '../media/native/rtp-pacer.ts';
-import type { MediaSession, MediaSessionOptions } from '../media/worker/media-session.ts';
+import type { MediaSession } from '../media/media-session.ts';
+import { OPEN_MEDIA_POLICY, srtpRefusal, type MediaPolicy } from '../media/media-policy.ts';
 import { isRejection, negotiateAnswer } from '../media/sdp.ts';
 import { AdmissionControl, callLimit, type AdmissionCheck, type Plan } from './admission.ts';
 import { headroomChecks, type Headroom, type HeadroomOptions } from './headroom-checks.ts';
@@ -33,6 +31,7 @@ import type { FleetLimit } from './fleet-limit.ts';
 import { ALLOW, capabilityHeaders, SipCall, SUPPORTED } from './call.ts';
 import { SipAccessPolicy, statelessToTag, type SipAccessOptions } from '../edge/access-policy.ts';
 import { sipDroppedTotal } from '../edge/edge-metrics.ts';
+import { negotiateSessionTimer } from './session-timer.ts';
 
 /** Configuration of {@link startEngine}. Ports 0 pick free ports (tests). */
 export interface EngineOptions {
@@ -69,21 +68,25 @@ export interface EngineOptions {
     publicAddress?: string;
     portMin: number;
     portMax: number;
-    /** End a call after this long without RTP, ms (0 = never, default 0). */
+    /** End a call after this long without RTP, ms (0 = never, default 0; the config's default is 60000). */
     rtpTimeoutMs?: number;
+    /**
+     * Local development: accept loopback media destinations in SDP (sdp.ts destinationProblem).
+     * Default: true exactly when `address` is a loopback address (only local peers can reach
+     * such an engine); media-core/main.ts always sets it from the configuration.
+     */
+    allowLoopback?: boolean;
+    /** Strict latching: how long after each SDP a new media source may be learned, ms (default 10000). */
+    learningWindowMs?: number;
   };
+  /** RFC 4028 session timers: our Min-SE, s (default 90), and ms per second of interval (default 1000; tests shrink it). */
+  sessionTimer?: { minSeS?: number; unitMs?: number };
+  /** The media policy (SRTP, SDES over TLS only, trusted media CIDRs) of a call by its called number; default OPEN_MEDIA_POLICY. */
+  mediaPolicy?: (calledUser: string) => MediaPolicy | undefined;
   /** Concurrent-call limit: a number or a plan (trial 5, plus 100, enterprise 1000). */
   maxCalls: number | Plan;
   /**
-   * RTP worker threads: 0 (default) runs every RTP session on the main thread with SIP; N >= 1
-   * runs them in N worker threads (each with its own scheduler and slice of the port range),
-   * calls placed on the least-loaded worker. Use about one per core beyond the first.
-   */
-  rtpWorkers?: number;
-  /** Tuning of the RTP worker threads: scheduler spinMs (default 1) and thread nice value (see RtpWorkerPoolOptions). */
-  rtpWorkerTuning?: { spinMs?: number; nice?: number };
-  /**
-   * How the main thread carries RTP (rtpWorkers 0): 'native', the pacer thread of
+   * What carries RTP (media-core/media/carrier.ts): 'native', the pacer thread of
    * media-core/native/ that sends each packet at its due time and reads every socket;
    * 'dgram', node:dgram from the event loop; 'auto' (default), native when the addon is built.
    * @throws (startEngine) Error when 'native' is asked for and the addon is not available.
@@ -147,30 +150,19 @@ export interface Engine {
   close(): Promise<void>;
   /** Counters and latencies for benchmarks and metrics. */
   metrics(): EngineMetrics;
-  /** The main thread's 20 ms pacing scheduler (idle when rtpWorkers >= 1: see pacingStats). */
+  /** The 20 ms pacing scheduler of every call. */
   readonly scheduler: Scheduler;
-  /** What carries RTP: the native pacer, node:dgram on the main thread, or RTP worker threads. */
-  readonly rtpIo: 'native' | 'dgram' | 'workers';
+  /** What carries RTP: the native pacer, or node:dgram on the main thread. */
+  readonly rtpIo: 'native' | 'dgram';
   /** The native pacer's drop and error counters (undefined unless rtpIo is 'native'). */
   pacerCounters(): RtpPacerCounters | undefined;
-  /** The RTP worker threads when rtpWorkers >= 1 (load, port slices, fault drills). */
-  readonly rtpWorkerPool: RtpWorkerPool | undefined;
-  /**
-   * Pacing figures: with the native pacer, the lateness of every packet sent against its due
-   * time (measures 'packets') and the main thread's wake-up lateness (measures 'ticks', to be
-   * covered by the lead); otherwise the tick deviation of each scheduler, main or per worker.
-   */
+  /** Pacing figures (RtpCarrier.pacingStats). */
   pacingStats(): Promise<PacingStats[]>;
   /** Clears those histograms (e.g. once the load reached its steady state). */
   resetPacingStats(): void;
 }
 
-/** One scheduler's figures; `thread` is 'main', 'rtp-pacer' or 'rtp-worker-<n>'. */
-export interface PacingStats extends TickDeviationStats {
-  thread: string;
-  /** 'packets': per-packet send lateness (native pacer); 'ticks': scheduler wake-up lateness. */
-  measures: 'packets' | 'ticks';
-}
+export type { PacingStats };
 
 /** Engine counters. `setupMs` are the most recent INVITE-received-to-200-sent latencies (up to 100000). */
 export interface EngineMetrics {
@@ -192,58 +184,20 @@ export async function startEngine(opts: EngineOptions, onCall: (call: Call) => v
   const t1 = opts.t1Ms ?? DEFAULT_TIMERS.t1;
   const timers = { t1, t2: 8 * t1, t4: 10 * t1 };
   const limit = callLimit(opts.maxCalls);
-  const rtpIo = opts.rtpWorkers ? 'workers' : (opts.rtpIo ?? 'auto');
-  const addonLoad = loadRtpPacerAddon();
-  const pacer = rtpIo === 'native' || rtpIo === 'auto' ? acquireRtpPacer({ realtime: opts.rtpPacer?.realtime ?? true }) : undefined;
-  if (rtpIo === 'native' && !pacer) throw new Error(`rtpIo native: the RTP pacer addon is ${'reason' in addonLoad ? addonLoad.reason : 'not available'}`);
-  const onError = (err: unknown) => logger.error({ err }, 'RTP sender failed');
-  // The pacer times every send, so the loop needs no spin: it only has to run within the lead.
-  const scheduler = pacer
-    ? new Scheduler({ onError, leadMs: opts.rtpPacer?.leadMs ?? 100, phases: opts.rtpPacer?.phases ?? 80, spinMs: 0, afterWake: () => pacer.kick() })
-    : new Scheduler({ onError });
-  const headroom = opts.admission ? headroomChecks(opts.admission, pacer ? () => pacer.latenessSnapshot() : undefined) : undefined;
+  const carrier = openCarrier({
+    io: opts.rtpIo,
+    address: opts.rtp.address,
+    portMin: opts.rtp.portMin,
+    portMax: opts.rtp.portMax,
+    pacer: opts.rtpPacer,
+    onError: (err) => logger.error({ err }, 'RTP sender failed'),
+  });
+  logger.info({ rtpIo: carrier.kind, pacerAddon: carrier.nativeUnavailable, pacerScheduling: carrier.counters()?.policy }, 'RTP I/O');
+  const headroom = opts.admission ? headroomChecks(opts.admission, carrier.latenessSnapshot) : undefined;
   const admission = new AdmissionControl(limit, {
     checks: [...(headroom?.checks ?? []), ...(opts.admission?.checks ?? [])],
     onDecision: (d) => (d.admitted ? callsAdmitted.inc() : callsRefused.inc({ cause: d.cause, status: d.refusal?.status })),
   });
-  const portPool = new PortPool({
-    address: opts.rtp.address,
-    min: opts.rtp.portMin,
-    max: opts.rtp.portMax,
-    open: pacer ? async (address, port) => pacer.openSocket(address, port, scheduler) : undefined,
-  });
-  logger.info(
-    { rtpIo: pacer ? 'native' : rtpIo === 'workers' ? 'workers' : 'dgram', pacerAddon: 'reason' in addonLoad ? addonLoad.reason : addonLoad.path, pacerScheduling: pacer?.counters().policy },
-    'RTP I/O',
-  );
-  // Acquired above, so every failure below and close() must give it back (once).
-  let pacerHeld = !!pacer;
-  const releasePacer = () => {
-    if (pacer && pacerHeld) releaseRtpPacer(pacer);
-    pacerHeld = false;
-  };
-  const workers = opts.rtpWorkers
-    ? new RtpWorkerPool({
-        workers: opts.rtpWorkers,
-        address: opts.rtp.address,
-        portMin: opts.rtp.portMin,
-        portMax: opts.rtp.portMax,
-        spinMs: opts.rtpWorkerTuning?.spinMs,
-        nice: opts.rtpWorkerTuning?.nice,
-        onWorkerExit: (index, err) => logger.error({ err, worker: index }, 'RTP worker died: its calls end'),
-        onNiceError: (index, message) => logger.warn({ worker: index, nice: opts.rtpWorkerTuning?.nice, message }, 'RTP worker priority not applied'),
-      })
-    : undefined;
-  if (workers) {
-    try {
-      await workers.ready();
-    } catch (err) {
-      await workers.close();
-      throw err;
-    }
-  }
-  const openSession = (o: MediaSessionOptions): Promise<MediaSession> =>
-    workers ? workers.open(o) : RtpSession.open({ ...o, portPool, scheduler });
   const access = opts.sip.access ? new SipAccessPolicy(opts.sip.access) : undefined;
   const transport = new SipTransport({
     address: opts.sip.address,
@@ -265,12 +219,12 @@ export async function startEngine(opts: EngineOptions, onCall: (call: Call) => v
     await transport.start();
   } catch (err) {
     headroom?.stop();
-    await workers?.close();
-    releasePacer();
+    carrier.close();
     throw err;
   }
   const host = opts.sip.publicHost ?? opts.sip.address;
   const sdpAddress = opts.rtp.publicAddress ?? (opts.rtp.address === '0.0.0.0' ? host : opts.rtp.address);
+  const allowLoopback = opts.rtp.allowLoopback ?? opts.rtp.address.startsWith('127.');
   const calls = new Map<string, SipCall>(); // by dialog key
   const callsByInvite = new Map<string, SipCall>(); // by INVITE server transaction key
   const pendingInvites = new Map<string, { cancelled: boolean }>();
@@ -293,6 +247,8 @@ export async function startEngine(opts: EngineOptions, onCall: (call: Call) => v
     const accept = getHeaderValues(req, 'accept').map((a) => a.split(';')[0]!.trim().toLowerCase());
     if (accept.length && !accept.some((a) => a === 'application/sdp' || a === 'application/*' || a === '*/*'))
       return reply(406, [{ name: 'Accept', value: 'application/sdp' }]);
+    const timer = negotiateSessionTimer(req, opts.sessionTimer?.minSeS);
+    if (timer && 'tooSmall' in timer) return reply(422, [{ name: 'Min-SE', value: String(timer.tooSmall) }]);
     // Pending before admission: an async check (fleet-wide limit) may take a while, and a CANCEL meanwhile must count.
     const pending = { cancelled: false };
     pendingInvites.set(tx.key, pending);
@@ -321,9 +277,15 @@ export async function startEngine(opts: EngineOptions, onCall: (call: Call) => v
       decision.release();
       void fleetLimit?.release(callId);
     };
+    const policy = opts.mediaPolicy?.(parseUri(req.uri).user ?? '') ?? OPEN_MEDIA_POLICY;
     let session: MediaSession;
     try {
-      session = await openSession({ codec: 'PCMU', payloadType: 0, rtpTimeoutMs: opts.rtp.rtpTimeoutMs });
+      session = await carrier.open({
+        codec: 'PCMU',
+        payloadType: 0,
+        rtpTimeoutMs: opts.rtp.rtpTimeoutMs,
+        latch: { signallingAddress: flow.address, trustedCidrs: policy.trustedCidrs, learningWindowMs: opts.rtp.learningWindowMs },
+      });
     } catch (err) {
       pendingInvites.delete(tx.key);
       releaseSlot();
@@ -339,9 +301,14 @@ export async function startEngine(opts: EngineOptions, onCall: (call: Call) => v
       if (status) reply(status);
     };
     if (pending.cancelled) return abandon(487);
-    const negotiation = req.body.length ? negotiateAnswer(req.body.toString('utf8'), { address: sdpAddress, port: session.localPort }) : undefined;
+    const negotiation = req.body.length ? negotiateAnswer(req.body.toString('utf8'), { address: sdpAddress, port: session.localPort, allowLoopback }) : undefined;
     if (negotiation && isRejection(negotiation)) {
       logger.info({ reason: negotiation.reason }, 'no acceptable media: 488');
+      return abandon(488);
+    }
+    const refusal = srtpRefusal(policy, negotiation ? negotiation.srtp !== undefined : undefined, flow.transport);
+    if (refusal) {
+      logger.info({ reason: refusal }, 'media policy: 488');
       return abandon(488);
     }
     if (negotiation) session.updateCodec({ codec: negotiation.codec, payloadType: negotiation.payloadType, telephoneEventPt: negotiation.telephoneEventPt, srtp: negotiation.srtp });
@@ -352,6 +319,9 @@ export async function startEngine(opts: EngineOptions, onCall: (call: Call) => v
       transactions,
       logger: callLog,
       sdpAddress,
+      allowLoopback,
+      mediaPolicy: policy,
+      sessionTimer: opts.sessionTimer,
       t1Ms: t1,
       onEnded: (c) => {
         calls.delete(c.dialog.key);
@@ -466,25 +436,16 @@ export async function startEngine(opts: EngineOptions, onCall: (call: Call) => v
 
   return {
     ports: transport.ports,
-    scheduler,
-    rtpWorkerPool: workers,
-    rtpIo: pacer ? 'native' : workers ? 'workers' : 'dgram',
-    pacerCounters: () => pacer?.counters(),
+    scheduler: carrier.scheduler,
+    rtpIo: carrier.kind,
+    pacerCounters: () => carrier.counters(),
     activeCalls: () => admission.activeCalls,
     admission,
     headroom,
     drain,
     metrics: () => ({ setupMs: [...setupMs], ...counters, transport: { ...transport.stats } }),
-    pacingStats: async (): Promise<PacingStats[]> => {
-      if (workers) return (await workers.pacingStats()).map((s) => ({ ...s, thread: `rtp-worker-${s.worker}`, measures: 'ticks' }));
-      const main: PacingStats = { ...scheduler.stats(), thread: 'main', measures: 'ticks' };
-      return pacer ? [{ ...pacer.stats(), thread: 'rtp-pacer', measures: 'packets' }, main] : [main];
-    },
-    resetPacingStats: () => {
-      if (workers) return workers.resetPacingStats();
-      scheduler.resetStats();
-      pacer?.resetStats();
-    },
+    pacingStats: async () => carrier.pacingStats(),
+    resetPacingStats: () => carrier.resetPacingStats(),
     async close() {
       admission.draining = true;
       const ending = [...calls.values()].map((c) => c.shutdown('shutdown').catch(() => undefined));
@@ -492,10 +453,7 @@ export async function startEngine(opts: EngineOptions, onCall: (call: Call) => v
       transactions.close();
       headroom?.stop();
       await transport.close();
-      scheduler.dispose();
-      portPool.releaseAll();
-      releasePacer();
-      await workers?.close();
+      carrier.close();
     },
   };
 }

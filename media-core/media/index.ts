@@ -27,3 +27,7 @@ export { synthesizeDtmf, dtmfFrequencies } from './dtmf-tone.ts';
 export { Playback } from './playback.ts';
 export { ReceiveStats } from './receive-stats.ts';
 export { RtpSession, type RtpSessionOptions, type RtpStats } from './rtp-session.ts';
+export { RtpSender, type SendFormat } from './rtp-sender.ts';
+export { RtpReceiver, type ReceiveFormat, type ReceiverHooks, type ReceiverOptions } from './rtp-receiver.ts';
+export type { MediaSession, MediaSessionOptions, CodecUpdate } from './media-session.ts';
+export { openCarrier, type RtpCarrier, type CarrierKind, type CarrierOptions, type PacingStats } from './carrier.ts';

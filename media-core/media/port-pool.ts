@@ -1,7 +1,7 @@
 /**
  * RTP port allocation: one even UDP port per call from a configured range (RFC 3550
- * section 11: RTP on an even port, RTCP on the next odd one, which stays unbound since the
- * media core sends no RTCP).
+ * section 11: RTP on an even port, RTCP on the next odd one, which the session binds itself:
+ * rtcp.ts).
  */
 import { createSocket, type Socket } from 'node:dgram';
 import type { RtpSocket, RtpSocketFactory } from './rtp-socket.ts';

@@ -13,6 +13,8 @@ export class ReceiveStats {
   private received = 0;
   private lostBefore = 0;
   private lastTransit = NaN;
+  private expectedPrior = 0;
+  private receivedPrior = 0;
   /** Interarrival jitter, in timestamp units. */
   jitter = 0;
 
@@ -44,6 +46,8 @@ export class ReceiveStats {
       this.maxSeq = seq;
       this.cycles = 0;
       this.received = 1;
+      this.expectedPrior = 0;
+      this.receivedPrior = 0;
       this.lastTransit = NaN;
       return;
     }
@@ -61,6 +65,27 @@ export class ReceiveStats {
       this.jitter += (Math.abs(d) - this.jitter) / 16;
     }
     this.lastTransit = transit;
+  }
+
+  /**
+   * The figures of an RTCP report block about the current source (RFC 3550 appendix A.3),
+   * and the start of a new reporting interval; undefined before the first packet.
+   */
+  reportFigures(): { ssrc: number; fractionLost: number; cumulativeLost: number; extHighestSeq: number; jitter: number } | undefined {
+    if (!this.init) return undefined;
+    const extHighestSeq = this.cycles + this.maxSeq;
+    const expected = extHighestSeq - this.baseSeq + 1;
+    const expectedInterval = expected - this.expectedPrior;
+    const lostInterval = expectedInterval - (this.received - this.receivedPrior);
+    this.expectedPrior = expected;
+    this.receivedPrior = this.received;
+    return {
+      ssrc: this.ssrc,
+      fractionLost: expectedInterval === 0 || lostInterval <= 0 ? 0 : Math.floor((lostInterval * 256) / expectedInterval),
+      cumulativeLost: expected - this.received,
+      extHighestSeq: extHighestSeq >>> 0,
+      jitter: this.jitter,
+    };
   }
 
   private currentLost(): number {

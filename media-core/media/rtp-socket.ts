@@ -1,6 +1,6 @@
 /**
  * The part of a UDP socket an RtpSession uses. node:dgram's Socket has it (RTP through the
- * event loop, and in RTP worker threads), and so does the native pacer's PacerSocket
+ * event loop), and so does the native pacer's PacerSocket
  * (media-core/media/native/pacer-socket.ts), which sends at each packet's due time.
  */
 import type { Socket } from 'node:dgram';

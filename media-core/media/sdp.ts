@@ -4,6 +4,7 @@
  * Parsing and writing use sdp-transform; the negotiation rules are ours.
  */
 import { randomBytes, randomInt } from 'node:crypto';
+import { isIP, isIPv4 } from 'node:net';
 import { parse, write, type MediaDescription, type SessionDescription } from 'sdp-transform';
 import { SRTP_MASTER_LENGTH, SRTP_SUITE } from './srtp.ts';
 
@@ -22,6 +23,8 @@ export interface LocalMedia {
   version?: number;
   /** Our SRTP master key || salt, 30 bytes; generated when SRTP is needed and this is omitted. */
   srtpKey?: Buffer;
+  /** Local development: accept loopback media destinations (127.0.0.0/8); refused otherwise. */
+  allowLoopback?: boolean;
 }
 
 /** The outcome of a successful negotiation. */
@@ -60,6 +63,27 @@ export const PTIME_MS = 20;
 export const OFFER_TELEPHONE_EVENT_PT = 101;
 
 const reject = (reason: string): SdpRejection => ({ rejected: true, status: 488, reason });
+
+/**
+ * Why the peer's media destination is unusable, or undefined when we may send there: an IPv4
+ * literal (our RTP sockets are udp4; no hostnames, so no DNS lookup decides where media goes),
+ * port 1024-65535, and not loopback (unless `allowLoopback`), multicast (224/4), link-local
+ * (169.254/16), "this network" (0/8) or reserved/broadcast (240/4). c=0.0.0.0 is legal: the
+ * RFC 2543 hold (RFC 3264 section 8.4), to which nothing is sent. These rules keep an offer
+ * from turning the media core into a packet source aimed at third parties or at local
+ * services (issue class: RFC 3264 section 5.1 lets an offer name any address).
+ */
+export function destinationProblem(address: string, port: number, allowLoopback = false): string | undefined {
+  if (address === '0.0.0.0') return undefined;
+  if (!isIPv4(address)) return isIP(address) ? `IPv6 media address ${address}: only IPv4 is supported` : 'connection address is not an IP literal';
+  if (!(Number.isInteger(port) && port >= 1024 && port <= 65535)) return `media port ${port} is outside 1024-65535`;
+  const [a, b] = address.split('.').map(Number) as [number, number];
+  if (a === 127 && !allowLoopback) return 'loopback media address';
+  if (a >= 224 && a <= 239) return 'multicast media address';
+  if (a === 169 && b === 254) return 'link-local media address';
+  if (a === 0 || a >= 240) return 'reserved or broadcast media address';
+  return undefined;
+}
 
 const MIRROR: Record<MediaDirection, MediaDirection> = {
   sendrecv: 'sendrecv',
@@ -181,6 +205,7 @@ function sessionSdp(local: LocalMedia, o: SessionDescription['origin'], media: M
  * kept with the offer's payload type; ptime 20; direction mirrored; RTP/SAVP needs an
  * a=crypto AES_CM_128_HMAC_SHA1_80 line with an inline key (no MKI) and is answered with our
  * own key under the same tag.
+ * The peer's destination must pass {@link destinationProblem}.
  * @returns the negotiation, or a rejection (status 488) saying why; never throws on bad SDP.
  */
 export function negotiateAnswer(offerSdp: string, local: LocalMedia): SdpNegotiation | SdpRejection {
@@ -193,6 +218,8 @@ export function negotiateAnswer(offerSdp: string, local: LocalMedia): SdpNegotia
   if (!chosen) return reject('no acceptable codec offered (PCMU or PCMA at 8000 Hz)');
   const address = connectionOf(offer, m);
   if (!address) return reject('offer has no connection address (c=)');
+  const unusable = destinationProblem(address, m.port, local.allowLoopback);
+  if (unusable) return reject(unusable);
   const tePt = telephoneEventPt(m);
 
   let srtp: SdpNegotiation['srtp'];
@@ -255,10 +282,12 @@ export function createOffer(local: LocalMedia & { srtp?: boolean; direction?: Me
  * Applies the peer's answer to our offer (e.g. the SDP of the ACK after a 200 OK offer).
  * The codec is the first PCMU/PCMA of the answer that we offered; our SRTP key is read back
  * from the offer's a=crypto line with the tag the answer chose.
+ * @param allowLoopback local development: accept a loopback destination (see {@link destinationProblem}).
  * @returns the negotiation (answerSdp = the peer's answer) or a rejection (488) when the
- *   answer refuses the stream, picks nothing we offered, or drops SRTP we required.
+ *   answer refuses the stream, picks nothing we offered, drops SRTP we required, or names an
+ *   unusable destination.
  */
-export function acceptAnswer(offerSdp: string, answerSdp: string): SdpNegotiation | SdpRejection {
+export function acceptAnswer(offerSdp: string, answerSdp: string, allowLoopback = false): SdpNegotiation | SdpRejection {
   const offer = safeParse(offerSdp);
   const answer = safeParse(answerSdp);
   if (!offer || !answer) return reject('offer or answer is not SDP');
@@ -272,6 +301,8 @@ export function acceptAnswer(offerSdp: string, answerSdp: string): SdpNegotiatio
   if (!chosen) return reject('answer selected no codec we offered');
   const address = connectionOf(answer, am);
   if (!address) return reject('answer has no connection address (c=)');
+  const unusable = destinationProblem(address, am.port, allowLoopback);
+  if (unusable) return reject(unusable);
   const tePt = telephoneEventPt(am);
 
   let srtp: SdpNegotiation['srtp'];

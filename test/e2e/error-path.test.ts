@@ -31,6 +31,7 @@ function unreachableAssistantConfig(assistantPort: number): object {
       { ...integration, number: '+15550100001', contactCenter: { vendor: 'sip_trunk', agentUri: 'sip:agent@127.0.0.1:5090' } },
     ],
     lambda: { region: 'us-east-1', timeoutMs: 10000 },
+    media: { allowLoopbackMedia: true }, // local development: SIPp on 127.0.0.1
   };
 }
 

@@ -48,7 +48,7 @@ test('the image runs as a non-root user and exposes SIP (UDP, TCP, TLS) and RTP'
   assert.match(expose, /\d+-\d+\/udp/);
 });
 
-test('the build stage command lines bundle media-core/main.ts (the file CMD runs) and the RTP worker', () => {
+test('the build stage command lines bundle media-core/main.ts (the file CMD runs), and nothing else', () => {
   const run = instructions.find((i) => i.op === 'RUN' && i.args.includes('esbuild'));
   assert.ok(run, 'an esbuild RUN step');
   const builds = run.args.split('&&').map((c) => c.trim()).filter((c) => c.startsWith('npx esbuild '));
@@ -57,8 +57,8 @@ test('the build stage command lines bundle media-core/main.ts (the file CMD runs
   const started = (JSON.parse(cmd!.args) as string[]).find((a) => a.endsWith('.mjs'));
   assert.ok(started && outfiles.includes(started), 'CMD runs what the build stage writes');
   for (const flag of MEDIA_CORE_NODE_FLAGS) assert.ok(JSON.parse(cmd!.args).includes(flag), `CMD runs node with ${flag}`);
-  // The worker pool loads rtp-worker.mjs from beside the main bundle.
-  assert.ok(outfiles.includes(started.replace(/[^/]+$/, 'rtp-worker.mjs')), 'the RTP worker bundle sits beside the main bundle');
+  // One bundle: RTP runs on the main thread or the native pacer, no worker entry to ship.
+  assert.deepEqual(outfiles, [started]);
   const dir = mkdtempSync(join(tmpdir(), 'docker-build-'));
   try {
     for (const [i, build] of builds.entries()) {

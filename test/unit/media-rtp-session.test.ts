@@ -9,6 +9,7 @@ import { PortPool, PortPoolExhaustedError } from '../../media-core/media/port-po
 import { Scheduler } from '../../media-core/media/scheduler.ts';
 import { decodeG711, type G711Codec } from '../../media-core/media/g711.ts';
 import { parseRtpHeader, serializeRtp } from '../../media-core/media/rtp-packet.ts';
+import { cidrList } from '../../media-core/media/latching.ts';
 import { freeSipPort } from '../helpers/ports.ts';
 import { acquireRtpPacer, releaseRtpPacer } from '../../media-core/media/native/shared-pacer.ts';
 import type { RtpPacer } from '../../media-core/media/native/rtp-pacer.ts';
@@ -41,12 +42,12 @@ async function until(cond: () => boolean, ms = 3000): Promise<void> {
   }
 }
 
-function sniffer(): Promise<{ socket: Socket; port: number; packets: Buffer[] }> {
+function sniffer(address = '127.0.0.1'): Promise<{ socket: Socket; port: number; packets: Buffer[] }> {
   return new Promise((resolve) => {
     const socket = createSocket('udp4');
     const packets: Buffer[] = [];
     socket.on('message', (m) => packets.push(m));
-    socket.bind(0, '127.0.0.1', () => resolve({ socket, port: socket.address().port, packets }));
+    socket.bind(0, address, () => resolve({ socket, port: socket.address().port, packets }));
   });
 }
 
@@ -255,9 +256,38 @@ for (const io of ['dgram', 'native'] as const) describe(`RtpSession over real UD
     b.close();
   });
 
-  test('symmetric RTP: latch to the real source, ignore others, re-latch after silence', async () => {
+  // Strict latching (issue 12; Asterisk AST-2017-005/008 "RTP bleed"): media-core/media/latching.ts.
+  test('strict latching: a stranger on another address spraying the port is never learned and hears nothing; the SDP peer does', async () => {
+    const b = await session();
+    const peer = await sniffer(); // the SDP's address and port, which sends nothing yet
+    b.setRemote('127.0.0.1', peer.port);
+    const latched: unknown[] = [];
+    b.on('latched', (r) => latched.push(r));
+    const atB = collect(b);
+    const stranger = await sniffer('127.0.0.2');
+    // A run of 40 consecutive sequence numbers with our payload type, before and during our prompt.
+    for (let seq = 1; seq <= 20; seq++) stranger.socket.send(serializeRtp({ payloadType: 0, sequenceNumber: seq, timestamp: seq * 160, ssrc: 99 }, new Uint8Array(160).fill(0x55)), b.localPort, '127.0.0.1');
+    await until(() => b.stats.discarded === 20);
+    const playing = b.play(exactPcm('PCMU', 160 * 5));
+    for (let seq = 21; seq <= 40; seq++) {
+      stranger.socket.send(serializeRtp({ payloadType: 0, sequenceNumber: seq, timestamp: seq * 160, ssrc: 99 }, new Uint8Array(160).fill(0x55)), b.localPort, '127.0.0.1');
+      await sleep(5);
+    }
+    await playing;
+    await until(() => peer.packets.length === 5 && b.stats.discarded === 40);
+    await sleep(50);
+    assert.equal(stranger.packets.length, 0, 'the stranger received nothing');
+    assert.equal(atB.length, 0, 'nothing the stranger sent was heard');
+    assert.deepEqual(latched, []);
+    assert.deepEqual(b.remote, { address: '127.0.0.1', port: peer.port });
+    stranger.socket.close();
+    peer.socket.close();
+    b.close();
+  });
+
+  test('strict latching: the SDP IP from another port (NAT) is learned after 4 consecutive sequence numbers, then answered there', async () => {
     const a = await session();
-    const b = await session({ relatchAfterMs: 1000 });
+    const b = await session();
     a.setRemote('127.0.0.1', b.localPort);
     const wrong = await sniffer(); // SDP says this port, but A's packets come from A's port
     b.setRemote('127.0.0.1', wrong.port);
@@ -265,27 +295,89 @@ for (const io of ['dgram', 'native'] as const) describe(`RtpSession over real UD
     b.on('latched', (r: { address: string; port: number }) => latched.push(r));
     const atA = collect(a);
     const atB = collect(b);
-    await a.play(exactPcm('PCMU', 160 * 3));
+    await a.play(exactPcm('PCMU', 160 * 6));
     await until(() => atB.length === 3);
+    await sleep(50);
+    assert.equal(atB.length, 3, 'packets 1-3 are the probation run, 4-6 are heard');
+    assert.equal(b.stats.discarded, 3);
     assert.deepEqual(latched, [{ address: '127.0.0.1', port: a.localPort }]);
-    assert.deepEqual(b.remote, { address: '127.0.0.1', port: a.localPort });
     await b.play(exactPcm('PCMU', 160 * 2));
     await until(() => atA.length === 2);
     assert.equal(wrong.packets.length, 0);
-    // An intruder is ignored while A keeps talking...
-    const intruder = await sniffer();
-    const before = b.stats.discarded;
-    const pkt = serializeRtp({ payloadType: 0, sequenceNumber: 1, timestamp: 1, ssrc: 99 }, new Uint8Array(160).fill(0x55));
-    intruder.socket.send(pkt, b.localPort, '127.0.0.1');
-    await until(() => b.stats.discarded === before + 1);
-    assert.equal(atB.length, 3);
-    // ...but after 1 s of silence from A, the new source is latched.
-    await sleep(1050);
-    intruder.socket.send(pkt, b.localPort, '127.0.0.1');
-    await until(() => atB.length === 4);
-    assert.deepEqual(b.remote, { address: '127.0.0.1', port: intruder.port });
     wrong.socket.close();
-    intruder.socket.close();
+    a.close();
+    b.close();
+  });
+
+  test('strict latching: nothing is learned after the window; a re-INVITE opens a new one; the signalling source and trusted CIDRs may be learned', async () => {
+    const a = await session();
+    const b = await session({ latch: { learningWindowMs: 150 } });
+    a.setRemote('127.0.0.1', b.localPort);
+    const wrong = await sniffer();
+    b.setRemote('127.0.0.1', wrong.port);
+    const atB = collect(b);
+    // Media flows from the SDP's source, then the window closes.
+    wrong.socket.send(serializeRtp({ payloadType: 0, sequenceNumber: 1, timestamp: 0, ssrc: 8 }, new Uint8Array(160).fill(0x55)), b.localPort, '127.0.0.1');
+    await until(() => atB.length === 1);
+    await sleep(200);
+    await a.play(exactPcm('PCMU', 160 * 5));
+    await until(() => b.stats.discarded === 5);
+    assert.equal(atB.length, 1, 'the window closed: not learned');
+    b.setRemote('127.0.0.1', wrong.port); // re-INVITE
+    await a.play(exactPcm('PCMU', 160 * 5));
+    await until(() => atB.length === 3);
+    assert.deepEqual(b.remote, { address: '127.0.0.1', port: a.localPort });
+    // Another address: learned only when it is the signalling source or inside a trusted CIDR.
+    for (const latch of [{ signallingAddress: '127.0.0.2' }, { trustedCidrs: ['127.0.0.0/30'] }, {}]) {
+      const c = await session({ latch });
+      c.setRemote('127.0.0.1', wrong.port);
+      const atC = collect(c);
+      const from2 = await sniffer('127.0.0.2');
+      for (let seq = 7; seq < 13; seq++) from2.socket.send(serializeRtp({ payloadType: 0, sequenceNumber: seq, timestamp: seq * 160, ssrc: 5 }, new Uint8Array(160).fill(0x55)), c.localPort, '127.0.0.1');
+      await until(() => atC.length + c.stats.discarded === 6);
+      assert.equal(atC.length, 'signallingAddress' in latch || 'trustedCidrs' in latch ? 3 : 0, JSON.stringify(latch));
+      from2.socket.close();
+      c.close();
+    }
+    wrong.socket.close();
+    a.close();
+    b.close();
+  });
+
+  test('strict latching: a caller silent at first (our greeting) is still learned after the window, from a trusted IP only', async () => {
+    const a = await session();
+    const b = await session({ latch: { learningWindowMs: 100 } });
+    a.setRemote('127.0.0.1', b.localPort);
+    const wrong = await sniffer();
+    b.setRemote('127.0.0.1', wrong.port);
+    const atB = collect(b);
+    await sleep(200);
+    const stranger = await sniffer('127.0.0.2');
+    for (let seq = 1; seq <= 8; seq++) stranger.socket.send(serializeRtp({ payloadType: 0, sequenceNumber: seq, timestamp: seq * 160, ssrc: 9 }, new Uint8Array(160)), b.localPort, '127.0.0.1');
+    await until(() => b.stats.discarded === 8);
+    await a.play(exactPcm('PCMU', 160 * 6));
+    await until(() => atB.length === 3);
+    assert.deepEqual(b.remote, { address: '127.0.0.1', port: a.localPort });
+    for (const s of [wrong, stranger]) s.socket.close();
+    a.close();
+    b.close();
+  });
+
+  test('strict latching: one authenticated SRTP packet counts as learned', async () => {
+    const ka = randomBytes(30);
+    const kb = randomBytes(30);
+    const a = await session({ srtp: { localKey: ka, remoteKey: kb } });
+    const b = await session({ srtp: { localKey: kb, remoteKey: ka } });
+    a.setRemote('127.0.0.1', b.localPort);
+    const wrong = await sniffer();
+    b.setRemote('127.0.0.1', wrong.port);
+    const atB = collect(b);
+    await a.play(exactPcm('PCMU', 160 * 2));
+    await until(() => atB.length === 2);
+    assert.deepEqual(b.remote, { address: '127.0.0.1', port: a.localPort });
+    assert.throws(() => cidrList(['127.0.0.1']), TypeError);
+    assert.throws(() => cidrList(['example.com/8']), TypeError);
+    wrong.socket.close();
     a.close();
     b.close();
   });
@@ -367,10 +459,58 @@ for (const io of ['dgram', 'native'] as const) describe(`RtpSession over real UD
     s2.close();
   });
 
+  test('RTP inactivity: comfort noise (PT 13) and RTCP on the RTP port + 1 count as activity; no timeout while the peer holds', async () => {
+    // Sends every 100 ms against a 600 ms timeout: a loaded machine's timer slips are tolerated.
+    const b = await session({ rtpTimeoutMs: 600 });
+    const peer = await sniffer();
+    b.setRemote('127.0.0.1', peer.port);
+    let timedOut = 0;
+    b.on('rtp-timeout', () => timedOut++);
+    const cn = (seq: number) => serializeRtp({ payloadType: 13, sequenceNumber: seq, timestamp: seq * 160, ssrc: 3 }, new Uint8Array([40]));
+    // RTCP RR (RFC 3550 section 6.4.2) with no report blocks: V=2, PT=201, length 1 (8 bytes).
+    const rr = Buffer.from([0x80, 201, 0, 1, 0, 0, 0, 3]);
+    for (let i = 0; i < 12; i++) {
+      if (i % 2) peer.socket.send(cn(i), b.localPort, '127.0.0.1');
+      else peer.socket.send(rr, b.localPort + 1, '127.0.0.1');
+      await sleep(100);
+    }
+    assert.equal(timedOut, 0, 'kept alive by comfort noise and RTCP for 1.2 s');
+    assert.equal(b.stats.discarded, 0);
+    // RTCP from a stranger's address keeps nothing alive.
+    const stranger = await sniffer('127.0.0.2');
+    for (let i = 0; i < 40 && timedOut === 0; i++) {
+      stranger.socket.send(rr, b.localPort + 1, '127.0.0.1');
+      await sleep(100);
+    }
+    assert.equal(timedOut, 1);
+    // On hold the peer may send nothing: no report however long it lasts.
+    b.expectMedia(false);
+    await sleep(1000);
+    assert.equal(timedOut, 1);
+    b.expectMedia(true);
+    await until(() => timedOut === 2, 3000);
+    stranger.socket.close();
+    peer.socket.close();
+    b.close();
+  });
+
+  test('a destination the carrier cannot reach (IPv6, hostname, 0.0.0.0) is never sent to, and nothing throws', async () => {
+    const s = await session();
+    for (const [address, port] of [['::1', 40000], ['localhost', 40000], ['0.0.0.0', 40000], ['127.0.0.1', 70000]] as const) {
+      s.setRemote(address, port);
+      assert.equal(s.remote, undefined, `${address}:${port}`);
+      const r = await s.play(exactPcm('PCMU', 160 * 2));
+      assert.equal(r.completed, true);
+    }
+    assert.equal(s.stats.packetsSent, 0);
+    s.close();
+  });
+
   test('garbage is discarded without harm; loss counted from sequence gaps; rtp-timeout', async () => {
     const b = await session({ rtpTimeoutMs: 150 });
     const atB = collect(b);
     const sniff = await sniffer();
+    b.setRemote('127.0.0.1', sniff.port);
     const send = (m: Buffer) => sniff.socket.send(m, b.localPort, '127.0.0.1');
     send(Buffer.from('not rtp at all'));
     send(Buffer.alloc(0));

@@ -2,12 +2,12 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { parse } from 'sdp-transform';
-import { negotiateAnswer, createOffer, acceptAnswer, isRejection, type SdpNegotiation, type SdpRejection } from '../../media-core/media/sdp.ts';
+import { negotiateAnswer, createOffer, acceptAnswer, isRejection, destinationProblem, type SdpNegotiation, type SdpRejection } from '../../media-core/media/sdp.ts';
 
 const offer = (media: string, extra = '', c = '192.0.2.10') =>
   ['v=0', 'o=peer 123 7 IN IP4 ' + c, 's=call', `c=IN IP4 ${c}`, 't=0 0', media, extra].filter(Boolean).join('\r\n') + '\r\n';
 
-const local = { address: '127.0.0.1', port: 20000, sessionId: '4242' };
+const local = { address: '127.0.0.1', port: 20000, sessionId: '4242', allowLoopback: true };
 
 function ok(r: SdpNegotiation | SdpRejection): SdpNegotiation {
   if (isRejection(r)) assert.fail(`rejected: ${r.reason}`);
@@ -142,8 +142,8 @@ describe('createOffer / acceptAnswer (offer in 200 OK, answer in ACK)', () => {
     assert.equal(String(m.payloads), '0 8 101');
     assert.equal(m.direction, 'sendrecv');
     // The peer answers by the same rules.
-    const peer = ok(negotiateAnswer(o, { address: '127.0.0.2', port: 40000 }));
-    const r = ok(acceptAnswer(o, peer.answerSdp));
+    const peer = ok(negotiateAnswer(o, { address: '127.0.0.2', port: 40000, allowLoopback: true }));
+    const r = ok(acceptAnswer(o, peer.answerSdp, true));
     assert.equal(r.codec, 'PCMU');
     assert.equal(r.telephoneEventPt, 101);
     assert.deepEqual(r.remote, { address: '127.0.0.2', port: 40000 });
@@ -154,7 +154,7 @@ describe('createOffer / acceptAnswer (offer in 200 OK, answer in ACK)', () => {
   test('answer picking PCMA only; recvonly answer means we only send', () => {
     const o = createOffer(local);
     const answer = offer('m=audio 40000 RTP/AVP 8', 'a=recvonly');
-    const r = ok(acceptAnswer(o, answer));
+    const r = ok(acceptAnswer(o, answer, true));
     assert.equal(r.codec, 'PCMA');
     assert.equal(r.telephoneEventPt, undefined);
     assert.equal(r.direction, 'sendonly');
@@ -165,9 +165,9 @@ describe('createOffer / acceptAnswer (offer in 200 OK, answer in ACK)', () => {
     const o = createOffer({ ...local, srtp: true, srtpKey: myKey });
     assert.equal(parse(o).media[0]!.protocol, 'RTP/SAVP');
     const peerKey = randomBytes(30);
-    const peer = ok(negotiateAnswer(o, { address: '127.0.0.2', port: 40000, srtpKey: peerKey }));
+    const peer = ok(negotiateAnswer(o, { address: '127.0.0.2', port: 40000, srtpKey: peerKey, allowLoopback: true }));
     assert.deepEqual(peer.srtp!.remoteKey, myKey);
-    const r = ok(acceptAnswer(o, peer.answerSdp));
+    const r = ok(acceptAnswer(o, peer.answerSdp, true));
     assert.deepEqual(r.srtp!.localKey, myKey);
     assert.deepEqual(r.srtp!.remoteKey, peerKey);
   });
@@ -179,5 +179,52 @@ describe('createOffer / acceptAnswer (offer in 200 OK, answer in ACK)', () => {
     assert.ok(isRejection(acceptAnswer(o, offer('m=audio 4000 RTP/AVP 18', 'a=rtpmap:18 G729/8000'))));
     const so = createOffer({ ...local, srtp: true });
     assert.ok(isRejection(acceptAnswer(so, offer('m=audio 4000 RTP/AVP 0'))));
+  });
+});
+
+describe('media destinations (issue 12: SDP validation)', () => {
+  const production = { address: '203.0.113.5', port: 20000 };
+  const reason = (r: SdpNegotiation | SdpRejection) => (isRejection(r) ? r.reason : 'accepted');
+
+  test('an SDP pointing to 127.0.0.1:22 is refused outside development, and for its port in development too', () => {
+    assert.match(reason(negotiateAnswer(offer('m=audio 22 RTP/AVP 0', '', '127.0.0.1'), production)), /port 22/);
+    assert.match(reason(negotiateAnswer(offer('m=audio 30000 RTP/AVP 0', '', '127.0.0.1'), production)), /loopback/);
+    assert.equal(reason(negotiateAnswer(offer('m=audio 30000 RTP/AVP 0', '', '127.0.0.1'), { ...production, allowLoopback: true })), 'accepted');
+    assert.match(reason(negotiateAnswer(offer('m=audio 22 RTP/AVP 0', '', '127.0.0.1'), { ...production, allowLoopback: true })), /port 22/);
+  });
+
+  test('IP literals only, ports 1024-65535; no multicast, link-local, reserved or IPv6 destinations', () => {
+    for (const [c, port, want] of [
+      ['media.example.com', 30000, /not an IP literal/],
+      ['198.51.100.7', 70000, /outside 1024-65535/],
+      ['198.51.100.7', 1023, /outside 1024-65535/],
+      ['224.2.1.1', 30000, /multicast/],
+      ['239.255.255.250', 30000, /multicast/],
+      ['169.254.169.254', 30000, /link-local/],
+      ['255.255.255.255', 30000, /broadcast/],
+      ['0.1.2.3', 30000, /reserved/],
+    ] as const) {
+      assert.match(reason(negotiateAnswer(offer(`m=audio ${port} RTP/AVP 0`, '', c), production)), want, `${c}:${port}`);
+    }
+    const v6 = ['v=0', 'o=p 1 1 IN IP6 2001:db8::1', 's=-', 'c=IN IP6 2001:db8::1', 't=0 0', 'm=audio 30000 RTP/AVP 0'].join('\r\n') + '\r\n';
+    assert.match(reason(negotiateAnswer(v6, production)), /only IPv4/);
+    assert.equal(destinationProblem('198.51.100.7', 65535), undefined);
+    assert.equal(destinationProblem('10.1.2.3', 1024), undefined, 'private addresses are fine (NAT, learned by latching)');
+  });
+
+  test('c=0.0.0.0 (RFC 2543 hold) and a declined stream (port 0) stay legal', () => {
+    const hold = negotiateAnswer(offer('m=audio 30000 RTP/AVP 0', '', '0.0.0.0'), production);
+    assert.equal(reason(hold), 'accepted');
+    assert.equal((hold as SdpNegotiation).direction, 'recvonly');
+    const declinedVideo = negotiateAnswer(offer('m=audio 30000 RTP/AVP 0\r\nm=video 0 RTP/AVP 96'), production);
+    assert.equal(reason(declinedVideo), 'accepted');
+    assert.equal(parse((declinedVideo as SdpNegotiation).answerSdp).media[1]!.port, 0);
+  });
+
+  test('an answer in the ACK is held to the same rules', () => {
+    const o = createOffer(production);
+    assert.match(reason(acceptAnswer(o, offer('m=audio 22 RTP/AVP 0'))), /port 22/);
+    assert.match(reason(acceptAnswer(o, offer('m=audio 30000 RTP/AVP 0', '', '127.0.0.1'))), /loopback/);
+    assert.equal(reason(acceptAnswer(o, offer('m=audio 30000 RTP/AVP 0'))), 'accepted');
   });
 });

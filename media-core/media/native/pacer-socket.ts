@@ -9,8 +9,7 @@
  * - The Buffer given to 'message' listeners is a view of the receive ring, valid only during
  *   the listener call (RtpSession decodes or copies before returning).
  * - Queued packets can be withdrawn with cancelFrom() (RtpSession does on stop and hold).
- * - connect() is not supported (sendto with the address costs nothing extra here): it reports
- *   an error to its callback, and RtpSession stays unconnected.
+ * - There is no connect(): every send names its destination (sendto costs nothing extra here).
  */
 import { EventEmitter } from 'node:events';
 import type { DueClock, RtpPacer } from './rtp-pacer.ts';
@@ -55,7 +54,7 @@ export class PacerSocket extends EventEmitter {
    */
   send(msg: Buffer, offset: number, length: number, port?: number, address?: string): void {
     if (this.closed) return;
-    if (port === undefined || address === undefined) throw new TypeError('PacerSocket.send needs port and address (connect is not supported)');
+    if (port === undefined || address === undefined) throw new TypeError('PacerSocket.send needs port and address');
     if (address !== this.lastAddress) {
       const ip = ipv4ToNumber(address);
       if (ip === undefined) throw new TypeError(`RTP pacer sockets are IPv4: ${address}`);
@@ -74,14 +73,6 @@ export class PacerSocket extends EventEmitter {
     this.epoch = (this.epoch + 1) >>> 0;
     this.pacer.cancel(this.id, this.gen, this.epoch, dueMs);
   }
-
-  /** Not supported: calls back with an error (see the file comment). */
-  connect(_port: number, _address: string, callback?: (err?: Error) => void): void {
-    queueMicrotask(() => callback?.(new Error('PacerSocket does not connect')));
-  }
-
-  /** No-op (never connected). */
-  disconnect(): void {}
 
   /** Closes the port; queued packets are dropped. Idempotent. */
   close(): void {

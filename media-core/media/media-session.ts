@@ -1,13 +1,13 @@
 /**
- * The RTP session API the SIP engine uses, whether the session runs on the main thread
- * ({@link RtpSession}) or inside an RTP worker thread ({@link RtpSessionProxy}). See
- * media-core/media/README.md for the semantics of each member.
+ * The RTP session API the SIP engine uses, whatever carries the packets (see carrier.ts).
+ * See media-core/media/README.md for the semantics of each member.
  */
 import type { EventEmitter } from 'node:events';
-import type { AudioSource, PlaybackResult } from '../../call/types.ts';
-import type { G711Codec } from '../g711.ts';
-import type { SendDigitsOptions } from '../dtmf.ts';
-import type { RtpStats } from '../rtp-session.ts';
+import type { AudioSource, PlaybackResult } from '../call/types.ts';
+import type { G711Codec } from './g711.ts';
+import type { SendDigitsOptions } from './dtmf.ts';
+import type { RtpStats } from './rtp-session.ts';
+import type { LatchOptions } from './latching.ts';
 
 /** What an SDP negotiation applies to a session (re-INVITEs included). */
 export interface CodecUpdate {
@@ -20,16 +20,13 @@ export interface CodecUpdate {
 
 /**
  * One call's RTP endpoint. Events: 'audio' (Int16Array, 160 samples), 'digit' (DigitEvent),
- * 'latched', 'rtp-timeout', 'socket-error', 'playback-error', 'close', and for worker-backed
- * sessions 'media-error' (Error) when the worker thread carrying the session died: the
- * session is then closed and the call should end.
+ * 'latched', 'rtp-timeout', 'socket-error', 'playback-error', 'close'.
  */
 export interface MediaSession extends EventEmitter {
   /** Our even RTP port. */
   readonly localPort: number;
   /** Our SSRC (RFC 3550 section 8). */
   readonly ssrc: number;
-  /** Counters (for worker sessions: at most ~100 ms old while running, exact after play() and close()). */
   readonly stats: RtpStats;
   /** Current destination (latched source once symmetric RTP latched). */
   readonly remote: { address: string; port: number } | undefined;
@@ -41,10 +38,12 @@ export interface MediaSession extends EventEmitter {
   stopPlayback(): void;
   sendDigits(digits: string, opts?: SendDigitsOptions): Promise<void>;
   hold(on: boolean): void;
+  /** Whether the peer is expected to send (false while it holds): 'rtp-timeout' is suspended meanwhile. */
+  expectMedia(on: boolean): void;
   close(): void;
 }
 
-/** Per-call options of a session factory (the port, scheduler and thread are the factory's business). */
+/** Per-call options of a carrier's session (the port and scheduler are the carrier's business). */
 export interface MediaSessionOptions {
   codec: G711Codec;
   payloadType: number;
@@ -53,6 +52,8 @@ export interface MediaSessionOptions {
   srtp?: { localKey: Buffer; remoteKey: Buffer };
   /** Emit 'rtp-timeout' after this many ms without a valid packet; 0 = off. */
   rtpTimeoutMs?: number;
-  /** Silence from the latched source before another source may be latched, ms (default 2000). */
-  relatchAfterMs?: number;
+  /** Who may become the call's source besides the SDP's address and port (strict latching). */
+  latch?: LatchOptions;
+  /** Mean RTCP report interval, ms (default 5000, the RFC 3550 minimum; tests shorten it). */
+  rtcpIntervalMs?: number;
 }
