@@ -82,7 +82,9 @@ async function run(o: CallOptions): Promise<number> {
   out('');
   out(`Call ended after ${((call.endedAt - call.startedAt) / 1000).toFixed(1)} s: ${verdict(vendor, call.sip, call.sandbox, call.twilio?.redirect)}`);
   const key = call.sandbox?.kind === 'queued' ? call.sandbox.sessionHistoryKey : call.sip.kind === 'transferred' ? call.sip.sessionHistoryKey : undefined;
-  if (key) out(screenPopLine(o.screenPopUrl, key, process.env.SCREEN_POP_SECRET || readStackInfo(o.port)?.screenPopSecret));
+  const issuedBy = vendor === 'twilio_flex' ? "the refer-handler's ScreenPopUrl for the Flex task" : "the CXone script's REST action, POST /nice-cxone/screen-pop-link";
+  const issued = call.screenPopUrl ? { url: call.screenPopUrl, by: issuedBy } : undefined;
+  if (key) out(screenPopLine(o.screenPopUrl, key, process.env.SCREEN_POP_SECRET || readStackInfo(o.port)?.screenPopSecret, Date.now(), issued));
   return call.sip.kind === 'no-answer' || call.sip.kind === 'rejected' ? 1 : 0;
 }
 

@@ -8,7 +8,8 @@
  * | SCREEN_POP_LINK_TTL_SECONDS | how long a link stays valid after the transfer, 60-86400 (3600) |
  * | SCREEN_POP_MASK_DTMF | true: DTMF digits shown as dots (PINs, account numbers); false: as digits (true) |
  */
-import { z } from 'zod/mini';
+// The namespace import, not { z }: esbuild tree-shakes it, the { z } object would bring all of zod (~400 KB).
+import * as z from 'zod/mini';
 import { loadEnv } from '../../lib/env.ts';
 import { readSecureParameter } from '../common/ssm.ts';
 import { DEFAULT_LINK_TTL_SECONDS, MIN_SECRET_BYTES } from './link.ts';
@@ -35,11 +36,13 @@ export function loadScreenPopEnv(env: Record<string, string | undefined> = proce
 
 /**
  * The HMAC secret: SCREEN_POP_SECRET, else the SSM parameter (cached 5 min by Powertools).
- * @throws Error when the SSM value is shorter than 32 bytes; SSM errors as thrown.
+ * @param read reads one decrypted SSM parameter by name (default Powertools getParameter,
+ *   adapters/common/ssm.ts; the Twilio functions pass their own fetcher, tests a fake)
+ * @throws Error when the SSM value is missing or shorter than 32 bytes; SSM errors as thrown.
  */
-export async function screenPopSecret(e: ScreenPopEnv): Promise<string> {
+export async function screenPopSecret(e: ScreenPopEnv, read: (name: string) => Promise<string | undefined> = readSecureParameter): Promise<string> {
   if (e.SCREEN_POP_SECRET) return e.SCREEN_POP_SECRET;
-  const v = await readSecureParameter(e.SCREEN_POP_SECRET_PARAM!);
+  const v = (await read(e.SCREEN_POP_SECRET_PARAM!)) ?? '';
   if (Buffer.byteLength(v, 'utf8') < MIN_SECRET_BYTES) throw new Error(`SSM parameter ${e.SCREEN_POP_SECRET_PARAM} must hold at least ${MIN_SECRET_BYTES} bytes`);
   return v;
 }

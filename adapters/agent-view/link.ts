@@ -44,6 +44,18 @@ export function screenPopLink(pageUrl: string, key: string, secret: string, opts
   return `${pageUrl}${pageUrl.includes('?') ? '&' : '?'}${VIEW_PARAM}=${mintViewToken(key, secret, opts)}`;
 }
 
+/**
+ * The GET /agent page URL from a configured base URL. Deployments set the API's base URL
+ * (AGENT_SCREEN_POP_BASE_URL or PUBLIC_BASE_URL, e.g. https://abc.execute-api.us-east-1.amazonaws.com),
+ * while the local stack sets the page URL itself (http://127.0.0.1:3000/agent); both name the
+ * same page, so `/agent` is appended only when it is not already the last path segment.
+ * Trailing slashes are dropped.
+ */
+export function agentPageUrl(baseUrl: string): string {
+  const base = baseUrl.replace(/\/+$/, '');
+  return /\/agent$/.test(base) ? base : `${base}/agent`;
+}
+
 export type ViewCheck = { ok: true; key: string; expiresAt: number } | { ok: false; reason: 'malformed' | 'signature' | 'expired' };
 
 /** Checks a view token (constant-time signature comparison). Never throws. */

@@ -11,14 +11,15 @@
  * Voice Connector sends it as the INVITE's User-to-User header, hex encoded,
  * docs.aws.amazon.com/chime-sdk/latest/dg/sip-headers.html), "" when it cannot be minted;
  * sessionHistoryKey = the contact's SessionHistoryKey attribute when set (else "");
- * screenPopURL = AGENT_SCREEN_POP_BASE_URL + "/agent?view=" + a signed view token minted now,
+ * screenPopURL = AGENT_SCREEN_POP_BASE_URL + "/agent?view=" (no second /agent when the setting
+ * already names the page, as the local stack's does) + a signed view token minted now,
  * i.e. at the transfer (adapters/agent-view/link.ts), when the key, the base URL and the link
  * secret are known (else "").
  */
 import type { ConnectContactFlowEvent } from 'aws-lambda';
 import { isConnectContactId } from '../../lib/contact-id.ts';
 import type { ContactRegistration } from '../../lib/store/contact-registry.ts';
-import { screenPopLink } from '../agent-view/link.ts';
+import { agentPageUrl, screenPopLink } from '../agent-view/link.ts';
 import { instanceIdFromArn, SESSION_HISTORY_KEY_ATTRIBUTE } from './translate.ts';
 
 /** The registration for a flow event, or an error message naming the missing or malformed field. */
@@ -53,11 +54,10 @@ export function screenPopAttributes(
 ): Record<string, string> {
   const key = event?.Details?.ContactData?.Attributes?.[SESSION_HISTORY_KEY_ATTRIBUTE] ?? '';
   const usable = key && key !== 'hangup';
-  const base = screenPopBaseUrl?.replace(/\/+$/, '');
   let url = '';
-  if (usable && base && link) {
+  if (usable && screenPopBaseUrl && link) {
     try {
-      url = screenPopLink(`${base}/agent`, key, link.secret, { ttlSeconds: link.ttlSeconds, nowMs: link.nowMs });
+      url = screenPopLink(agentPageUrl(screenPopBaseUrl), key, link.secret, { ttlSeconds: link.ttlSeconds, nowMs: link.nowMs });
     } catch {
       url = ''; // not a session history key: no link rather than a link to nothing
     }

@@ -4,7 +4,7 @@
  * receive-call: `<Dial answerOnBridge="true" referUrl="..."><Sip>sip:{Called}@{host};secure=true</Sip></Dial>`
  * (seed 001; twilio.com/docs/voice/twiml/sip: the URI must stay within 255 characters, Twilio
  * takes no `sips:` but `;secure=true` for TLS + SRTP).
- * refer-handler: `<Redirect method="POST">{Studio webhook}?FlowEvent=return&SessionHistoryKey=...</Redirect>`.
+ * refer-handler: `<Redirect method="POST">` to the Studio flow, in ./studio-redirect.ts.
  */
 import VoiceResponse from 'twilio/lib/twiml/VoiceResponse.js';
 import { TwilioInputError } from './errors.ts';
@@ -56,21 +56,5 @@ export function dialSipTwiml(sipUri: string, referUrl: string): string {
   return response.toString();
 }
 
-/**
- * The Studio flow URL with `FlowEvent=return` and, when known, `SessionHistoryKey=<key>` and
- * `MessageToHumanAgent=<summary>` (query values percent-encoded; existing query kept).
- */
-export function studioReturnUrl(studioFlowWebhookUrl: string, sessionHistoryKey?: string, messageToHumanAgent?: string): string {
-  const url = new URL(studioFlowWebhookUrl);
-  url.searchParams.set('FlowEvent', 'return');
-  if (sessionHistoryKey) url.searchParams.set('SessionHistoryKey', sessionHistoryKey);
-  if (messageToHumanAgent) url.searchParams.set('MessageToHumanAgent', messageToHumanAgent);
-  return url.toString();
-}
-
-/** refer-handler's TwiML: `<Redirect method="POST">` back to the Studio flow. */
-export function studioRedirectTwiml(studioFlowWebhookUrl: string, sessionHistoryKey?: string, messageToHumanAgent?: string): string {
-  const response = new VoiceResponse();
-  response.redirect({ method: 'POST' }, studioReturnUrl(studioFlowWebhookUrl, sessionHistoryKey, messageToHumanAgent));
-  return response.toString();
-}
+// The refer-handler's redirect lives apart so that its bundle does not carry VoiceResponse.
+export { studioReturnUrl, studioRedirectTwiml, type StudioReturnParams } from './studio-redirect.ts';

@@ -2,10 +2,8 @@
  * What the two Twilio webhooks answer, given their already verified form parameters.
  * Pure functions: the Lambda handlers in functions/twilio only parse, verify and reply.
  */
-import type { ReceiveCallConfig, ReferHandlerConfig } from './config.ts';
-import { studioSafeAgentMessage } from './agent-message.ts';
-import { parseReferTransferTarget, type ReferTransferTarget } from './refer-target.ts';
-import { dialSipTwiml, mediaCoreSipUri, studioRedirectTwiml } from './twiml.ts';
+import type { ReceiveCallConfig } from './config.ts';
+import { dialSipTwiml, mediaCoreSipUri } from './twiml.ts';
 
 type Params = Record<string, unknown>;
 
@@ -18,14 +16,4 @@ export function receiveCallTwiml(params: Params, config: Pick<ReceiveCallConfig,
   return dialSipTwiml(uri, config.referUrl);
 }
 
-/**
- * refer-handler: redirect to the Studio flow with FlowEvent=return, the key found in
- * ReferTransferTarget and, when given, the summary read by that key (made Studio-safe by
- * ./agent-message.ts). @returns the TwiML and the parsed target (for logging).
- * @throws TwilioInputError (400) when ReferTransferTarget is missing.
- */
-export function referHandlerTwiml(params: Params, config: Pick<ReferHandlerConfig, 'studioFlowWebhookUrl'>, messageToHumanAgent?: string): { twiml: string; target: ReferTransferTarget } {
-  const target = parseReferTransferTarget(params.ReferTransferTarget);
-  const summary = messageToHumanAgent && target.sessionHistoryKey ? studioSafeAgentMessage(messageToHumanAgent) : undefined;
-  return { twiml: studioRedirectTwiml(config.studioFlowWebhookUrl, target.sessionHistoryKey, summary), target };
-}
+export { referHandlerTwiml } from './studio-redirect.ts';

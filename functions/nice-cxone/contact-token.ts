@@ -10,19 +10,13 @@
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { contactTokenSecretLoader } from '../../adapters/common/contact-token-secret.ts';
-import { readSecureParameter } from '../../adapters/common/ssm.ts';
 import { mintForRequest } from '../../adapters/nice-cxone/contact-token.ts';
+import { apiKeyHeader, mintApiKey } from '../../adapters/nice-cxone/mint-api-key.ts';
 import { DEFAULT_TOKEN_TTL_SECONDS, MAX_TOKEN_TTL_SECONDS } from '../../lib/contact-token.ts';
 import { createLogger } from '../../lib/log.ts';
 
 const log = createLogger('nice-cxone-contact-token');
 let secret: (() => Promise<string>) | undefined;
-
-async function apiKey(): Promise<string> {
-  if (process.env.CXONE_MINT_API_KEY) return process.env.CXONE_MINT_API_KEY;
-  if (process.env.CXONE_MINT_API_KEY_PARAM) return readSecureParameter(process.env.CXONE_MINT_API_KEY_PARAM);
-  throw new Error('set CXONE_MINT_API_KEY (local) or CXONE_MINT_API_KEY_PARAM (SSM SecureString)');
-}
 
 const json = (statusCode: number, body: unknown): APIGatewayProxyStructuredResultV2 => ({
   statusCode,
@@ -36,14 +30,13 @@ async function mint(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStruc
   try {
     if (!Number.isInteger(ttl) || ttl < 1 || ttl > MAX_TOKEN_TTL_SECONDS) throw new Error(`CONTACT_TOKEN_TTL_SECONDS must be 1-${MAX_TOKEN_TTL_SECONDS}`);
     secret ??= contactTokenSecretLoader();
-    settings = { apiKey: await apiKey(), secret: await secret(), ttlSeconds: ttl };
+    settings = { apiKey: await mintApiKey(), secret: await secret(), ttlSeconds: ttl };
   } catch (err) {
     secret = undefined;
     log.error({ err: (err as Error).message }, 'mint endpoint not configured');
     return json(500, { error: 'Internal Server Error' });
   }
-  const headers = event.headers ?? {};
-  const key = headers['x-api-key'] ?? Object.entries(headers).find(([k]) => k.toLowerCase() === 'x-api-key')?.[1];
+  const key = apiKeyHeader(event.headers);
   const body = event.body && event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
   const r = mintForRequest({ apiKey: key, body }, settings);
   if (r.status === 200) log.info({ contactId: r.contactId, expiresAt: r.body.expiresAt }, 'contact token minted');

@@ -7,7 +7,9 @@
  *   registers the contact and answers `contactToken`, which the Transfer to phone number block
  *   sets as UserToUserInformation (sent by the Voice Connector as a hex User-to-User header).
  * - NICE CXone: the script's REST action POSTs `{contactId}` with its API key to the mint
- *   endpoint (POST /nice-cxone/contact-token) and puts the answer in X-Contact-Token.
+ *   endpoint (POST /nice-cxone/contact-token) and puts the answer in X-Contact-Token; after a
+ *   transfer signal, a second REST action POSTs `{sessionHistoryKey: p1}` with the same key
+ *   to POST /nice-cxone/screen-pop-link for the agent's PopURL.
  */
 
 /** Where the functions are and the key the CXone script would hold. */
@@ -76,4 +78,20 @@ export async function cxoneMintToken(e: ContactTokenEmulation, contactId: string
   const text = await res.text();
   if (res.status !== 200) throw new Error(`mint endpoint answered HTTP ${res.status}: ${text.slice(0, 200)}`);
   return (JSON.parse(text) as { contactToken: string }).contactToken;
+}
+
+/**
+ * Runs the CXone script's OnSignal REST action for the agent's PopURL.
+ * @returns the signed screen-pop link. @throws Error on a non-200 answer (5 s bound).
+ */
+export async function cxoneScreenPopLink(e: ContactTokenEmulation, sessionHistoryKey: string): Promise<string> {
+  const res = await fetch(`${e.httpUrl.replace(/\/+$/, '')}/nice-cxone/screen-pop-link`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-api-key': e.cxoneMintApiKey },
+    body: JSON.stringify({ sessionHistoryKey }),
+    signal: AbortSignal.timeout(5000),
+  });
+  const text = await res.text();
+  if (res.status !== 200) throw new Error(`screen-pop-link endpoint answered HTTP ${res.status}: ${text.slice(0, 200)}`);
+  return (JSON.parse(text) as { screenPopUrl: string }).screenPopUrl;
 }

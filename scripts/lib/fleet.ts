@@ -225,7 +225,8 @@ export async function startFleet(opts: FleetOptions = {}): Promise<RunningFleet>
       SIP_PORT: String(sipPort),
       RTP_PORT_MIN: String(range.min),
       RTP_PORT_MAX: String(range.max),
-      ...(opts.drainDeadlineMs !== undefined ? { DRAIN_DEADLINE_MS: String(opts.drainDeadlineMs) } : {}),
+      // The stop grace period must outlast the drain deadline (media-core/config/env.ts).
+      ...(opts.drainDeadlineMs !== undefined ? { DRAIN_DEADLINE_MS: String(opts.drainDeadlineMs), STOP_GRACE_PERIOD_MS: String(opts.drainDeadlineMs + 10_000) } : {}),
     };
     const t0 = Date.now();
     const proc = launch(name, process.execPath, [...MEDIA_CORE_NODE_FLAGS, '--import', 'tsx', join(REPO_ROOT, 'media-core/main.ts')], env);

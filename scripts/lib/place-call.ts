@@ -11,6 +11,8 @@
  *     ReferTransferTarget = the Refer-To (twilio-emulation.ts).
  *   - Amazon Connect and NICE CXone: the outcome requests the adapters made, from the
  *     sandboxes (GET /_sandbox/events), after a baseline taken before the call.
+ *   - The agent's screen-pop link as the contact center got it: Twilio's ScreenPopUrl from the
+ *     refer-handler, CXone's from the script's REST action after the transfer signal.
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,7 +20,7 @@ import { join } from 'node:path';
 import type { SandboxEvent } from '../../sandboxes/types.ts';
 import type { CallOptions } from './call-args.ts';
 import { buildScenario, mediaDurationMs, mediaSteps, prepareDtmfPcaps, synthesizeSpeech } from './caller-media.ts';
-import { connectFlowToken, cxoneMintToken, type ContactTokenEmulation } from './contact-token-emulation.ts';
+import { connectFlowToken, cxoneMintToken, cxoneScreenPopLink, type ContactTokenEmulation } from './contact-token-emulation.ts';
 import { newCallIds, vendorInviteHeaders, type VendorCallIds } from './invite-headers.ts';
 import { ESPEAK, MissingPrerequisitesError, missingPrerequisites, SIPP, SOX } from './prerequisites.ts';
 import { REPO_ROOT } from './repo-root.ts';
@@ -77,6 +79,12 @@ export interface PlacedCall {
   sandboxEvents: SandboxEvent[];
   /** Twilio Flex with emulation: the webhooks and their replies. */
   twilio?: TwilioLeg;
+  /**
+   * The signed screen-pop link the contact center received for a transfer: Twilio Flex's
+   * ScreenPopUrl (refer-handler), NICE CXone's from POST /nice-cxone/screen-pop-link
+   * (with contactTokens set). Undefined for the other paths.
+   */
+  screenPopUrl?: string;
   /** SIPp exit code (0: the scenario completed), whether it was killed, its last errors. */
   sipp: { code: number | null; killed: boolean; errors: string[] };
   /** Epoch ms before SIPp started and after everything finished. */
@@ -190,6 +198,14 @@ export async function placeCall(o: PlaceCallOptions): Promise<PlacedCall> {
         await sleep(300);
       }
     }
+    let screenPopUrl = twilio?.redirect?.screenPopUrl;
+    if (vendor === 'nice_cxone' && o.contactTokens && sandbox?.kind === 'queued' && sandbox.sessionHistoryKey) {
+      try {
+        screenPopUrl = await cxoneScreenPopLink(o.contactTokens, sandbox.sessionHistoryKey);
+      } catch (err) {
+        notes.push(`no screen-pop link from the CXone REST action (${(err as Error).message})`);
+      }
+    }
     return {
       vendor,
       ids,
@@ -200,6 +216,7 @@ export async function placeCall(o: PlaceCallOptions): Promise<PlacedCall> {
       sandbox,
       sandboxEvents,
       twilio,
+      screenPopUrl,
       sipp: { code: result.code, killed: result.killed, errors },
       startedAt,
       endedAt: Date.now(),

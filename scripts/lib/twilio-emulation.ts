@@ -7,7 +7,7 @@
  *   2. Twilio then sends the INVITE to that SIP URI (the caller does: SIPp).
  *   3. When the media core sends REFER, Twilio POSTs the referUrl with ReferTransferTarget =
  *      the Refer-To value; the reply is `<Redirect method="POST">` to the Studio flow with
- *      FlowEvent=return&SessionHistoryKey=<key>.
+ *      FlowEvent=return&SessionHistoryKey=<key>, MessageToHumanAgent and the signed ScreenPopUrl.
  *
  * Signatures use twilio-node's getExpectedTwilioSignature (twilio/lib/webhooks/webhooks),
  * over the public URL as Twilio would call it.
@@ -101,6 +101,8 @@ export interface StudioRedirect {
   method: string;
   flowEvent?: string;
   sessionHistoryKey?: string;
+  /** The signed screen-pop link the flow puts in the Flex task (ScreenPopUrl). */
+  screenPopUrl?: string;
 }
 
 /** Reads `<Redirect method="POST">url</Redirect>` from TwiML; undefined when there is none. */
@@ -119,5 +121,6 @@ export function parseRedirect(twiml: string): StudioRedirect | undefined {
     method: attribute(` ${m[1]}`, 'method') ?? 'POST',
     flowEvent: query.get('FlowEvent') ?? undefined,
     sessionHistoryKey: query.get('SessionHistoryKey') ?? undefined,
+    ...(query.has('ScreenPopUrl') ? { screenPopUrl: query.get('ScreenPopUrl')! } : {}),
   };
 }

@@ -111,7 +111,8 @@ describe('Amazon Connect outcome function', () => {
   });
 
   test('failing past the deadline: rejected deadline_exceeded in time', async () => {
-    sb.addFault({ vendor: 'amazon_connect', status: 500, count: 10_000, delayMs: 20 });
+    // Only the update fails: the check after an attempt cut by the deadline (GetContactAttributes) can tell it was not applied.
+    sb.addFault({ vendor: 'amazon_connect', operation: 'UpdateContactAttributes', status: 500, count: 10_000, delayMs: 20 });
     const { reply, ms } = await invoke('amazonConnectOutcome', fresh('amazon-connect-transfer'));
     assert.equal(reply.status === 'rejected' && reply.reason, 'deadline_exceeded');
     console.log(`# amazon_connect deadline ${DEADLINE_MS} ms: reply after ${ms.toFixed(0)} ms, ${reply.attempts} attempts`);

@@ -13,6 +13,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes, randomInt } from 'node:crypto';
 import { isSessionHistoryKey } from '../../adapters/agent-view/key.ts';
+import { verifyViewToken } from '../../adapters/agent-view/link.ts';
 import type { PlacedCall } from '../../scripts/lib/place-call.ts';
 import { decodeUserToUser, parseReferTo } from '../../scripts/lib/sip-ladder.ts';
 import { DEMO_CONNECT_INSTANCE_ARN } from '../../scripts/lib/stack-env.ts';
@@ -255,6 +256,25 @@ describe('vendor paths through the local stack, by DTMF', { timeout: 150_000 }, 
         assert.ok(at > 0 && r.body.indexOf(AGENT_MESSAGE, at) > at, `${p}: message section`);
         assert.ok(at < r.body.indexOf('class="facts"'), `${p}: before the call facts`);
       }
+    });
+
+    test('Twilio Flex and NICE CXone: the link the contact center received is signed for the transfer\'s key and opens the screen pop', async () => {
+      for (const p of ['twilio', 'cxone'] as const) {
+        const call = transfers[p];
+        const key = keyOf(call)!;
+        // Twilio: the refer-handler's ScreenPopUrl to the Studio flow; CXone: the script's REST action POST /nice-cxone/screen-pop-link.
+        assert.ok(call.screenPopUrl, `${p}: no link handed to the contact center\n${call.notes.join('\n')}`);
+        const link = new URL(call.screenPopUrl);
+        assert.equal(`${link.origin}${link.pathname}`, stack.env.urls.agentScreenPop, `${p}: ${call.screenPopUrl}`);
+        assert.equal(link.searchParams.get('session_history_key'), null, `${p}: not the unsigned link`);
+        const check = verifyViewToken(link.searchParams.get('view') ?? '', stack.env.offline.SCREEN_POP_SECRET!);
+        assert.ok(check.ok && check.key === key, `${p}: ${JSON.stringify(check)}`);
+        const r = await fetch(call.screenPopUrl, { signal: AbortSignal.timeout(10_000) });
+        const body = await r.text();
+        assert.equal(r.status, 200, `${p}: ${body.slice(0, 300)}`);
+        assert.ok(body.includes(AGENT_MESSAGE), `${p}: the conversation's page`);
+      }
+      assert.equal(new URL(transfers.twilio.twilio!.redirect!.url).searchParams.get('ScreenPopUrl'), transfers.twilio.screenPopUrl);
     });
 
     test('GET /agent with an unknown key: 404; the old unsigned link: 403', async () => {

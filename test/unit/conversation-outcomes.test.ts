@@ -3,20 +3,11 @@ import assert from 'node:assert/strict';
 import { makeRuntime, startCall, ScriptedTestAssistant, stubInvoker } from '../../media-core/conversation/testing/harness.ts';
 import { until } from '../../media-core/conversation/testing/fake-call.ts';
 import type { GenericResponse } from '../../media-core/conversation/types.ts';
-import { randomBytes, randomUUID } from 'node:crypto';
-import { ContactVerifier } from '../../media-core/conversation/contact.ts';
-import { mintContactToken } from '../../lib/contact-token.ts';
+import { randomUUID } from 'node:crypto';
+import { CONNECT_INSTANCE_ARN as ARN, connectInviteHeaders, connectVendor as connectVendorOf, cxoneInviteHeaders as cxoneHeaders, testContactVerifier as contacts } from '../helpers/contact-tokens.ts';
 
-// A fake secret generated per run; the verifier gets it directly (no store: no binding).
-const SECRET = randomBytes(32).toString('base64url');
-const contacts = () => new ContactVerifier({ secrets: async () => [SECRET] });
-const ARN = 'arn:aws:connect:us-east-1:123456789012:instance/11111111-2222-3333-4444-555555555555';
-const connectVendor = { vendor: 'amazon_connect' as const, functionName: 'acOutcome', instanceArn: ARN };
-const connectUui = (contactId: string) => ({ name: 'User-to-User', value: `${Buffer.from(mintContactToken({ vendor: 'amazon_connect', contactId, secret: SECRET }).token).toString('hex')};encoding=hex` });
-const cxoneHeaders = (contactId: string) => [
-  { name: 'X-ContactID', value: contactId },
-  { name: 'X-Contact-Token', value: mintContactToken({ vendor: 'nice_cxone', contactId, secret: SECRET }).token },
-];
+const connectVendor = connectVendorOf();
+const connectUui = (contactId: string) => connectInviteHeaders(contactId)[0]!;
 
 const agent = (target: Record<string, unknown>): GenericResponse => ({
   response_type: 'connect_to_agent',

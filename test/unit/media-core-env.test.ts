@@ -19,7 +19,6 @@ describe('media-core/config/env.ts', () => {
     assert.equal(e.RTP_PORT_MIN, 10000);
     assert.equal(e.RTP_PORT_MAX, 10999);
     assert.equal(e.MAX_CALLS, 'trial');
-    assert.equal(e.RTP_WORKERS, 0);
     assert.equal(e.RTP_IO, 'auto');
     assert.equal(e.RTP_PACER_REALTIME, true);
     assert.equal(e.SESSION_HISTORY_TTL_DAYS, 7);
@@ -39,7 +38,7 @@ describe('media-core/config/env.ts', () => {
     refused({ SIP_PORT: 'five' }, 'SIP_PORT');
     refused({ RTP_PORT_MIN: '20000', RTP_PORT_MAX: '10000' }, 'RTP_PORT_MIN');
     refused({ MAX_CALLS: 'lots' }, 'MAX_CALLS');
-    refused({ RTP_WORKERS: '1.5' }, 'RTP_WORKERS');
+    refused({ RTP_PACER_LEAD_MS: '1.5' }, 'RTP_PACER_LEAD_MS');
     refused({ RTP_IO: 'uring' }, 'RTP_IO');
     refused({ RTP_PACER_LEAD_MS: '301' }, 'RTP_PACER_LEAD_MS');
     refused({ RTP_PACER_REALTIME: 'yes' }, 'RTP_PACER_REALTIME');

@@ -45,7 +45,8 @@ describe('SPEECH selects the speech path', () => {
       const runtime = createConversationRuntime({ ...file, config }, { env: env.mediaCore });
       try {
         await runtime.warm(20_000);
-        const call = new FakeCall(fakeCallInfo({ calledUser: '+15550100003' }), 50);
+        // The SIP trunk number: Connect and CXone numbers need a contact token (media-core/conversation/contact.ts).
+        const call = new FakeCall(fakeCallInfo({ calledUser: '+15550100001' }), 50);
         runtime.onCall(call);
         await until(() => call.plays.length >= 1 && call.plays[0]!.result !== undefined, 'the welcome prompt, synthesized by the emulated Watson TTS', 10_000);
         assert.ok(call.plays[0]!.samples > 8000, 'a real prompt played');

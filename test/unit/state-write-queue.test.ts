@@ -15,6 +15,7 @@ import { makeRuntime, startCall, ScriptedTestAssistant } from '../../media-core/
 import { until } from '../../media-core/conversation/testing/fake-call.ts';
 import type { AdapterReply, OutcomeEvent } from '../../events/outcome.ts';
 import { createLogger } from '../../lib/log.ts';
+import { cxoneInviteHeaders, testContactVerifier } from '../helpers/contact-tokens.ts';
 
 const quiet = createLogger('test');
 const throttled = () => Object.assign(new Error('Rate of requests exceeds the allowed throughput.'), { name: 'ThrottlingException', $metadata: { httpStatusCode: 400 } });
@@ -167,8 +168,8 @@ describe('session history before the transfer outcome', () => {
     const a = new ScriptedTestAssistant((t) =>
       t === '' ? [{ response_type: 'text', text: 'Hello' }] : [{ response_type: 'text', text: 'Connecting you' }, { response_type: 'connect_to_agent', agent_available: { message: 'One moment' }, transfer_info: { target: { nice_cxone: {} } } }],
     );
-    const { runtime } = makeRuntime(a, { vendor: { vendor: 'nice_cxone', functionName: 'cx' }, deps: { store, invoke } });
-    const call = startCall(runtime, { inviteHeaders: [{ name: 'X-ContactID', value: '4242' }] });
+    const { runtime } = makeRuntime(a, { vendor: { vendor: 'nice_cxone', functionName: 'cx' }, deps: { store, invoke, contacts: testContactVerifier() } });
+    const call = startCall(runtime, { inviteHeaders: cxoneInviteHeaders('4242') });
     await until(() => call.plays.length === 1, 'hello');
     call.press('0');
     await runtime.idle();

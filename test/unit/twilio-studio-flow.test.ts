@@ -10,7 +10,7 @@ const flow = JSON.parse(readFileSync(join(dirname(fileURLToPath(import.meta.url)
 };
 const state = (name: string) => flow.states.find((s) => s.name === name);
 
-test('Studio flow: Trigger -> redirect_to_watson (TwiML Redirect to receive-call) -> Enqueue Call with sessionHistoryKey and messageToHumanAgent', () => {
+test('Studio flow: Trigger -> redirect_to_watson (TwiML Redirect to receive-call) -> Enqueue Call with sessionHistoryKey, messageToHumanAgent and the signed screenPopUrl', () => {
   assert.equal(flow.initial_state, 'Trigger');
   const trigger = state('Trigger')!;
   assert.equal(trigger.transitions.find((t) => t.event === 'incomingCall')?.next, 'redirect_to_watson');
@@ -22,5 +22,11 @@ test('Studio flow: Trigger -> redirect_to_watson (TwiML Redirect to receive-call
   const enqueue = state(next!)!;
   assert.equal(enqueue.type, 'enqueue-call');
   const attrs = JSON.parse(String(enqueue.properties.task_attributes));
-  assert.deepEqual(attrs, { sessionHistoryKey: '{{widgets.redirect_to_watson.SessionHistoryKey}}', messageToHumanAgent: '{{widgets.redirect_to_watson.MessageToHumanAgent}}' });
+  assert.deepEqual(attrs, {
+    sessionHistoryKey: '{{widgets.redirect_to_watson.SessionHistoryKey}}',
+    messageToHumanAgent: '{{widgets.redirect_to_watson.MessageToHumanAgent}}',
+    // The refer-handler's ScreenPopUrl parameter (functions/twilio/refer-handler.ts): the signed link, not one built from the key.
+    screenPopUrl: '{{widgets.redirect_to_watson.ScreenPopUrl}}',
+  });
+  assert.doesNotMatch(String(enqueue.properties.task_attributes), /session_history_key=/);
 });
