@@ -18,7 +18,7 @@ let failed = 0;
 for (const f of files) {
   console.log(`\n=== ${f}`);
   // The media benches run the engine in-process: give them the media core's V8 flags.
-  const flags = /^(sip-load|sip-attack|rtp|turn)/.test(f) ? [...MEDIA_CORE_NODE_FLAGS] : [];
+  const flags = /^(sip-load|sip-attack|sip-parse|rtp|turn)/.test(f) ? [...MEDIA_CORE_NODE_FLAGS] : [];
   const r = spawnSync(process.execPath, [...flags, '--import', 'tsx', join(here, f), ...benchArgs], { stdio: 'inherit', env: { ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent' } });
   if (r.status !== 0) { failed++; console.log(`!!! ${f} exited ${r.status}`); }
 }
