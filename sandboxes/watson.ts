@@ -33,6 +33,7 @@ import type { Duplex } from 'node:stream';
 import alawmulaw from 'alawmulaw';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { parseJson, sendJson } from './http.ts';
+import { wavHeader } from '../media-core/conversation/speech/pcm.ts';
 
 export interface WatsonEmulatorOptions {
   /** The fake API key IAM accepts (SANDBOX_WATSON_APIKEY; generated when unset). */
@@ -135,22 +136,6 @@ export function syntheticSpeech(text: string): Int16Array {
   return out;
 }
 
-function wavHeader(dataBytes: number, rate: number): Buffer {
-  const h = Buffer.alloc(44);
-  h.write('RIFF', 0, 'ascii');
-  h.writeUInt32LE(36 + dataBytes, 4);
-  h.write('WAVEfmt ', 8, 'ascii');
-  h.writeUInt32LE(16, 16);
-  h.writeUInt16LE(1, 20);
-  h.writeUInt16LE(1, 22);
-  h.writeUInt32LE(rate, 24);
-  h.writeUInt32LE(rate * 2, 28);
-  h.writeUInt16LE(2, 32);
-  h.writeUInt16LE(16, 34);
-  h.write('data', 36, 'ascii');
-  h.writeUInt32LE(dataBytes, 40);
-  return h;
-}
 
 export function createWatsonEmulator(o: WatsonEmulatorOptions): WatsonEmulator {
   let transcript = o.transcript ?? 'what are your opening hours';

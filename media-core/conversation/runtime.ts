@@ -38,6 +38,7 @@ import { WatsonTts } from './speech/tts-watson.ts';
 import type { TtsProvider } from './speech/tts.ts';
 import type { Settings } from './speech/update-strategy.ts';
 import type { AssistantConnector } from './types.ts';
+import { concat } from './speech/pcm.ts';
 
 export interface RuntimeDeps {
   store?: Store;
@@ -212,13 +213,7 @@ export function createConversationRuntime(loaded: LoadedConfig, deps: RuntimeDep
     if (src instanceof Int16Array) return src;
     const parts: Int16Array[] = [];
     for await (const c of src) parts.push(c);
-    const out = new Int16Array(parts.reduce((n, c) => n + c.length, 0));
-    let o = 0;
-    for (const c of parts) {
-      out.set(c, o);
-      o += c.length;
-    }
-    return out;
+    return concat(parts);
   };
   const warm = async (): Promise<void> => {
     const jobs: Promise<unknown>[] = [];

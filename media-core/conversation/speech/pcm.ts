@@ -43,12 +43,11 @@ export function toInt16(bytes: Buffer): Int16Array {
   return out;
 }
 
-/** A 16-bit mono PCM WAV file of `samples` at `rate` Hz. */
-export function writeWav(samples: Int16Array, rate: number): Buffer {
-  const data = Buffer.from(samples.buffer, samples.byteOffset, samples.byteLength);
+/** The 44-byte RIFF/WAVE header of 16-bit mono PCM: `dataBytes` bytes of samples at `rate` Hz. */
+export function wavHeader(dataBytes: number, rate: number): Buffer {
   const h = Buffer.alloc(44);
   h.write('RIFF', 0, 'ascii');
-  h.writeUInt32LE(36 + data.length, 4);
+  h.writeUInt32LE(36 + dataBytes, 4);
   h.write('WAVEfmt ', 8, 'ascii');
   h.writeUInt32LE(16, 16);
   h.writeUInt16LE(1, 20);
@@ -58,8 +57,14 @@ export function writeWav(samples: Int16Array, rate: number): Buffer {
   h.writeUInt16LE(2, 32);
   h.writeUInt16LE(16, 34);
   h.write('data', 36, 'ascii');
-  h.writeUInt32LE(data.length, 40);
-  return Buffer.concat([h, data]);
+  h.writeUInt32LE(dataBytes, 40);
+  return h;
+}
+
+/** A 16-bit mono PCM WAV file of `samples` at `rate` Hz. */
+export function writeWav(samples: Int16Array, rate: number): Buffer {
+  const data = Buffer.from(samples.buffer, samples.byteOffset, samples.byteLength);
+  return Buffer.concat([wavHeader(data.length, rate), data]);
 }
 
 /** 8 kHz -> 16 kHz by linear interpolation (the band above 4 kHz stays empty either way). */
