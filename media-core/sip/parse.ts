@@ -87,9 +87,11 @@ interface Lines {
  * Line offsets of the last header section cut, reused by the next: parsing is synchronous
  * and splitLines's result is read before the next call, so one array serves every parse and
  * a message costs no allocation here (a fresh array sized for 16 KB would cost more than a
- * small message's whole parse).
+ * small message's whole parse). Sized once for a default header section (MAX_HEADER_BYTES,
+ * at most one line per 2 octets): grown only under larger limits, so the growth path, and
+ * the deoptimization its first use would cause, stays off the common path.
  */
-let lineBounds: Int32Array = new Int32Array(384);
+let lineBounds: Int32Array = new Int32Array(3 * (MAX_HEADER_BYTES / 2 + 2));
 
 /** A copy of `bounds` twice as long, kept for the next parses. */
 function growBounds(bounds: Int32Array): Int32Array {
@@ -222,65 +224,8 @@ export function parseMessage(buf: Buffer, limits: ParseLimits = DEFAULT_LIMITS):
   const startLine = count ? text.slice(bounds[0], bounds[1]) : '';
   const firstBad = count ? bads?.[0] : undefined;
   const isResponse = startLine.slice(0, 4).toUpperCase() === 'SIP/';
-  const headers: SipHeader[] = [];
-  // Folded values are gathered as parts and joined once: re-trimming a growing string per fold would be quadratic.
-  const parts: string[][] = [];
-  let headerError: string | undefined = firstBad ? `${firstBad} in the start line` : undefined;
-  let lastBad = false;
-  let tooMany = false;
-  for (let k = 1; k < count; k++) {
-    const ls = bounds[3 * k]!;
-    const le = bounds[3 * k + 1]!;
-    const bad = bads?.[k];
-    const folded = ls < le && isBlank(text.charCodeAt(ls));
-    if (bad) {
-      headerError ??= bad;
-      // A header whose continuation is bad is dropped whole: it is never echoed.
-      if (folded && headers.length && !lastBad) {
-        headers.pop();
-        parts.pop();
-      }
-      lastBad = true;
-      continue;
-    }
-    if (folded) {
-      // Folded line (LWS, RFC 3261 section 7.3.1): continuation of the previous header.
-      if (lastBad) continue;
-      const prev = parts[parts.length - 1];
-      if (!prev) {
-        headerError ??= 'continuation line before any header';
-        continue;
-      }
-      // Empty parts are dropped when the parts are joined below: not kept at all here.
-      const part = trimmedSlice(text, ls, le);
-      if (part !== '') prev.push(part);
-      continue;
-    }
-    lastBad = false;
-    // Found by splitLines's scan: an indexOf here would rescan later lines for each line without a colon.
-    const colon = bounds[3 * k + 2]!;
-    let nameEnd = colon;
-    while (nameEnd > ls && isBlank(text.charCodeAt(nameEnd - 1))) nameEnd--;
-    const rawName = colon >= 0 ? text.slice(ls, nameEnd) : '';
-    if (colon < 0 || !isToken(rawName)) {
-      headerError ??= `malformed header line ${JSON.stringify(text.slice(ls, Math.min(le, ls + 40)))}`;
-      lastBad = true;
-      continue;
-    }
-    const name = rawName.length === 1 ? (COMPACT_FORMS[rawName.toLowerCase()] ?? rawName) : rawName;
-    headers.push({ name, value: '' });
-    parts.push([trimmedSlice(text, colon + 1, le)]);
-    if (headers.length > limits.maxHeaders) {
-      tooMany = true;
-      break;
-    }
-  }
-  for (let i = 0; i < headers.length; i++) {
-    const p = parts[i]!;
-    // Only the first part can be empty (continuations are kept only when not): the join
-    // below equals filtering the empty parts out, without a callback per part.
-    headers[i]!.value = p.length === 1 ? p[0]! : (p[0] === '' ? p.slice(1) : p).join(' ').trim();
-  }
+  const { headers, headerError: readError, tooMany } = readHeaders(text, bounds, count, bads, limits.maxHeaders);
+  const headerError: string | undefined = firstBad ? `${firstBad} in the start line` : readError;
   if (tooMany) return fail(400, 'too many headers', headers, undefined, isResponse);
   let method: string | undefined;
   let uri = '';
@@ -329,6 +274,83 @@ export function parseMessage(buf: Buffer, limits: ParseLimits = DEFAULT_LIMITS):
     ? { kind: 'response', status, reason, headers, body }
     : { kind: 'request', method: method!, uri, headers, body };
   return { ok: true, message };
+}
+
+/**
+ * The header lines (line 0, the start line, excluded) as headers, unfolded, with the first
+ * reason the section is refused and whether it has more than `maxHeaders`. Kept apart from
+ * parseMessage so that this hot loop is a small function: V8 re-optimizes it quickly when
+ * a new kind of input deoptimizes it.
+ */
+function readHeaders(
+  text: string,
+  bounds: Int32Array,
+  count: number,
+  bads: Array<string | undefined> | undefined,
+  maxHeaders: number,
+): { headers: SipHeader[]; headerError: string | undefined; tooMany: boolean } {
+  const headers: SipHeader[] = [];
+  // Folded values are gathered as parts and joined once: re-trimming a growing string per fold would be quadratic.
+  const parts: string[][] = [];
+  let headerError: string | undefined;
+  let lastBad = false;
+  let tooMany = false;
+  for (let k = 1; k < count; k++) {
+    const ls = bounds[3 * k]!;
+    const le = bounds[3 * k + 1]!;
+    const bad = bads?.[k];
+    const folded = ls < le && isBlank(text.charCodeAt(ls));
+    if (bad) {
+      headerError ??= bad;
+      // A header whose continuation is bad is dropped whole: it is never echoed.
+      if (folded && headers.length && !lastBad) {
+        headers.pop();
+        parts.pop();
+      }
+      lastBad = true;
+      continue;
+    }
+    if (folded) {
+      // Folded line (LWS, RFC 3261 section 7.3.1): continuation of the previous header.
+      if (lastBad) continue;
+      const prev = parts[parts.length - 1];
+      if (!prev) {
+        headerError ??= 'continuation line before any header';
+        continue;
+      }
+      // Empty parts are dropped when the parts are joined below: not kept at all here.
+      const part = trimmedSlice(text, ls, le);
+      if (part !== '') prev.push(part);
+      continue;
+    }
+    lastBad = false;
+    // Found by splitLines's scan: an indexOf here would rescan later lines for each line without a colon.
+    const colon = bounds[3 * k + 2]!;
+    let nameEnd = colon;
+    while (nameEnd > ls && isBlank(text.charCodeAt(nameEnd - 1))) nameEnd--;
+    const rawName = colon >= 0 ? text.slice(ls, nameEnd) : '';
+    if (colon < 0 || !isToken(rawName)) {
+      headerError ??= `malformed header line ${JSON.stringify(text.slice(ls, Math.min(le, ls + 40)))}`;
+      lastBad = true;
+      continue;
+    }
+    const name = rawName.length === 1 ? (COMPACT_FORMS[rawName.toLowerCase()] ?? rawName) : rawName;
+    headers.push({ name, value: '' });
+    parts.push([trimmedSlice(text, colon + 1, le)]);
+    if (headers.length > maxHeaders) {
+      tooMany = true;
+      break;
+    }
+  }
+  for (let i = 0; i < headers.length; i++) headers[i]!.value = joinParts(parts[i]!);
+  return { headers, headerError, tooMany };
+}
+
+/** A header's value from its parts (the line's, then its continuations'). */
+function joinParts(p: string[]): string {
+  // Only the first part can be empty (continuations are kept only when not): this equals
+  // filtering the empty parts out and joining with SP, without a callback per part.
+  return p.length === 1 ? p[0]! : (p[0] === '' ? p.slice(1) : p).join(' ').trim();
 }
 
 /** Mandatory and single-valued header checks (RFC 3261 section 8.1.1, RFC 4475 3.3.1, 3.3.8). Returns an error text or undefined. */
