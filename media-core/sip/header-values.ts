@@ -111,12 +111,23 @@ function tokenEnd(s: string, i: number): number {
 
 /** Index of the closing quote of the quoted-string starting at `start`. @throws HeaderSyntaxError if unterminated. */
 function quotedEnd(s: string, start: number): number {
+  const end = closingQuote(s, start);
+  if (end < 0) throw new HeaderSyntaxError('unterminated quoted string');
+  return end;
+}
+
+/**
+ * Index of the closing quote, or -1. The throw stays out of this loop: V8 reuses the loop's
+ * on-stack-replacement code across calls, and a throw site in it without type feedback
+ * deoptimized it on every call for unterminated strings.
+ */
+function closingQuote(s: string, start: number): number {
   for (let i = start + 1; i < s.length; i++) {
     const c = s.charCodeAt(i);
     if (c === 0x5c) i++;
     else if (c === 0x22) return i;
   }
-  throw new HeaderSyntaxError('unterminated quoted string');
+  return -1;
 }
 
 /** Unquotes a quoted-string ("a \"b\"" -> a "b"); returns tokens unchanged. */
