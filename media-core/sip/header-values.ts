@@ -130,6 +130,12 @@ function closingQuote(s: string, start: number): number {
   return -1;
 }
 
+/**
+ * unquote's char codes, reused by the next call (unquote is synchronous and copies them out
+ * before returning): a fresh typed array per quoted string costs more than the decoding.
+ */
+let unquoteCodes = new Uint16Array(1024);
+
 /** Unquotes a quoted-string ("a \"b\"" -> a "b"); returns tokens unchanged. */
 export function unquote(s: string): string {
   if (!s.startsWith('"')) return s;
@@ -139,7 +145,8 @@ export function unquote(s: string): string {
   // chunk at a time: no string or regular expression match per escape (a display name may
   // hold thousands).
   const n = inner.length;
-  const codes = new Uint16Array(n);
+  if (unquoteCodes.length < n) unquoteCodes = new Uint16Array(Math.max(n, 2 * unquoteCodes.length));
+  const codes = unquoteCodes;
   let k = 0;
   for (let i = 0; i < n; i++) {
     let c = inner.charCodeAt(i);
