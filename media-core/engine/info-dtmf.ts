@@ -10,16 +10,20 @@ import type { DigitEvent } from '../call/types.ts';
 /** Value of the first `name = value` line (name case-insensitive, blanks around both trimmed), or undefined. */
 function field(body: string, name: string): string | undefined {
   const want = name.toLowerCase();
+  // Jumps from one "=" to the next rather than from line to line: only lines holding an "="
+  // can match, so a body of thousands of lines without one costs no slice per line. The
+  // "=" found is the first of its line (the search starts at a line start), as a per-line
+  // indexOf would find.
   let from = 0;
-  while (from <= body.length) {
-    let eol = body.indexOf('\n', from);
+  for (;;) {
+    const eq = body.indexOf('=', from);
+    if (eq < 0) return undefined;
+    const start = body.lastIndexOf('\n', eq) + 1;
+    let eol = body.indexOf('\n', eq);
     if (eol < 0) eol = body.length;
-    const line = body.slice(from, eol);
-    const eq = line.indexOf('=');
-    if (eq >= 0 && line.slice(0, eq).trim().toLowerCase() === want) return line.slice(eq + 1).trim();
+    if (body.slice(start, eq).trim().toLowerCase() === want) return body.slice(eq + 1, eol).trim();
     from = eol + 1;
   }
-  return undefined;
 }
 
 /** Parses a dtmf-relay body to a digit event (source 'info'), or undefined when it has no valid Signal. */

@@ -16,8 +16,34 @@ export type Params = Array<[string, string | null]>;
 const TOKEN = "[A-Za-z0-9\\-.!%*_+`'~]+";
 const TOKEN_RE = new RegExp(`^${TOKEN}$`);
 
-/** `*(token LWS)` display names (RFC 3261 section 25.1): tokens separated by SP/HT. Linear, no nested quantifier. */
-const isTokenList = (s: string) => s.split(/[ \t]+/).every((t) => TOKEN_RE.test(t));
+/** Token characters by char code (RFC 3261 section 25.1), for per-character scans that must not allocate. */
+const TOKEN_CHAR = new Uint8Array(128);
+for (const c of "-.!%*_+`'~") TOKEN_CHAR[c.charCodeAt(0)] = 1;
+for (let c = 0x30; c <= 0x39; c++) TOKEN_CHAR[c] = 1;
+for (let c = 0x41; c <= 0x5a; c++) TOKEN_CHAR[c] = TOKEN_CHAR[c + 0x20] = 1;
+
+const isTokenChar = (c: number) => c < 128 && TOKEN_CHAR[c] === 1;
+/** Token characters, ":", "[" and "]" (a generic-param value that is a token or a host). */
+const isParamValueChar = (c: number) => isTokenChar(c) || c === 0x3a || c === 0x5b || c === 0x5d;
+
+/**
+ * `*(token LWS)` display names (RFC 3261 section 25.1): tokens separated by SP/HT. One scan
+ * with no split: a name of thousands of words would otherwise cost a string and a regular
+ * expression run per word. Same answer as splitting at SP/HT runs and testing each part as
+ * a token: no empty part (so no leading or trailing blank, not empty), every other octet a
+ * token character.
+ */
+function isTokenList(s: string): boolean {
+  const n = s.length;
+  if (n === 0) return false;
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 0x20 || c === 0x09) {
+      if (i === 0 || i === n - 1) return false;
+    } else if (c >= 128 || TOKEN_CHAR[c] === 0) return false;
+  }
+  return true;
+}
 
 /** True when `s` is an RFC 3261 token. */
 export const isToken = (s: string) => TOKEN_RE.test(s);
@@ -35,55 +61,102 @@ export function param(params: Params, name: string): string | null | undefined {
  */
 export function parseParams(text: string): Params {
   const out: Params = [];
-  let i = 0;
   const s = text;
-  const skipWs = () => {
-    while (i < s.length && (s[i] === ' ' || s[i] === '\t')) i++;
-  };
-  skipWs();
+  let i = skipBlanks(s, 0);
   while (i < s.length) {
     if (s[i] !== ';') throw new HeaderSyntaxError(`expected ';' in parameters: ${JSON.stringify(s.slice(i, i + 20))}`);
-    i++;
-    skipWs();
-    const nameStart = i;
-    while (i < s.length && /[A-Za-z0-9\-.!%*_+`'~]/.test(s[i]!)) i++;
+    const nameStart = skipBlanks(s, i + 1);
+    i = tokenEnd(s, nameStart);
     const name = s.slice(nameStart, i);
     if (!name) throw new HeaderSyntaxError('empty parameter');
-    skipWs();
+    i = skipBlanks(s, i);
     let value: string | null = null;
     if (s[i] === '=') {
-      i++;
-      skipWs();
+      i = skipBlanks(s, i + 1);
       if (s[i] === '"') {
         const end = quotedEnd(s, i);
         value = s.slice(i, end + 1);
         i = end + 1;
       } else {
         const vStart = i;
-        while (i < s.length && /[A-Za-z0-9\-.!%*_+`'~:[\]]/.test(s[i]!)) i++;
+        while (i < s.length && isParamValueChar(s.charCodeAt(i))) i++;
         value = s.slice(vStart, i);
         if (!value) throw new HeaderSyntaxError(`empty value for parameter ${name}`);
       }
-      skipWs();
+      i = skipBlanks(s, i);
     }
     out.push([name, value]);
   }
   return out;
 }
 
+// Scanners as module functions taking and returning an index: closures created per call
+// cost an allocation each (and, under tsx's keepNames, a defineProperty each).
+
+/** Index of the first octet at or after `i` that is not SP or HT. */
+function skipBlanks(s: string, i: number): number {
+  while (i < s.length) {
+    const c = s.charCodeAt(i);
+    if (c !== 0x20 && c !== 0x09) break;
+    i++;
+  }
+  return i;
+}
+
+/** Index of the first octet at or after `i` that is not a token character. */
+function tokenEnd(s: string, i: number): number {
+  while (i < s.length && isTokenChar(s.charCodeAt(i))) i++;
+  return i;
+}
+
 /** Index of the closing quote of the quoted-string starting at `start`. @throws HeaderSyntaxError if unterminated. */
 function quotedEnd(s: string, start: number): number {
-  for (let i = start + 1; i < s.length; i++) {
-    if (s[i] === '\\') i++;
-    else if (s[i] === '"') return i;
-  }
-  throw new HeaderSyntaxError('unterminated quoted string');
+  const end = closingQuote(s, start);
+  if (end < 0) throw new HeaderSyntaxError('unterminated quoted string');
+  return end;
 }
+
+/**
+ * Index of the closing quote, or -1. The throw stays out of this loop: V8 reuses the loop's
+ * on-stack-replacement code across calls, and a throw site in it without type feedback
+ * deoptimized it on every call for unterminated strings.
+ */
+function closingQuote(s: string, start: number): number {
+  for (let i = start + 1; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 0x5c) i++;
+    else if (c === 0x22) return i;
+  }
+  return -1;
+}
+
+/**
+ * unquote's char codes, reused by the next call (unquote is synchronous and copies them out
+ * before returning): a fresh typed array per quoted string costs more than the decoding.
+ */
+let unquoteCodes = new Uint16Array(1024);
 
 /** Unquotes a quoted-string ("a \"b\"" -> a "b"); returns tokens unchanged. */
 export function unquote(s: string): string {
   if (!s.startsWith('"')) return s;
-  return s.slice(1, -1).replace(/\\(.)/gs, '$1');
+  const inner = s.slice(1, -1);
+  if (!inner.includes('\\')) return inner;
+  // As inner.replace(/\\(.)/gs, '$1'), by char code into one array turned into a string a
+  // chunk at a time: no string or regular expression match per escape (a display name may
+  // hold thousands).
+  const n = inner.length;
+  if (unquoteCodes.length < n) unquoteCodes = new Uint16Array(Math.max(n, 2 * unquoteCodes.length));
+  const codes = unquoteCodes;
+  let k = 0;
+  for (let i = 0; i < n; i++) {
+    let c = inner.charCodeAt(i);
+    if (c === 0x5c && i < n - 1) c = inner.charCodeAt(++i);
+    codes[k++] = c;
+  }
+  const chunks: string[] = [];
+  // Chunks bound the argument count of fromCharCode.apply.
+  for (let i = 0; i < k; i += 4096) chunks.push(String.fromCharCode.apply(null, codes.subarray(i, Math.min(k, i + 4096)) as unknown as number[]));
+  return chunks.join('');
 }
 
 /** A name-addr or addr-spec with its header parameters (RFC 3261 section 20.10, 20.20, 20.39). */
@@ -162,8 +235,8 @@ export interface Via {
   branch?: string;
 }
 
-const isSp = (c: string | undefined) => c === ' ' || c === '\t';
-const HOST_CHARS = /^[A-Za-z0-9.-]$/;
+/** [A-Za-z0-9.-] by char code. */
+const isHostChar = (c: number) => c === 0x2e || c === 0x2d || (c >= 0x30 && c <= 0x39) || ((c | 0x20) >= 0x61 && (c | 0x20) <= 0x7a);
 
 /**
  * Parses one via-parm (RFC 3261 section 20.42: sent-protocol LWS sent-by *(SEMI via-params),
@@ -172,53 +245,42 @@ const HOST_CHARS = /^[A-Za-z0-9.-]$/;
  */
 export function parseVia(value: string): Via {
   const s = value.trim();
-  const bad = () => new HeaderSyntaxError(`bad Via ${JSON.stringify(value.slice(0, 60))}`);
-  let i = 0;
-  const skipWs = () => {
-    const start = i;
-    while (isSp(s[i])) i++;
-    return i - start;
-  };
-  const token = () => {
-    const start = i;
-    while (i < s.length && TOKEN_RE.test(s[i]!)) i++;
-    return s.slice(start, i);
-  };
-  const protocol = token();
-  skipWs();
-  if (!protocol || s[i] !== '/') throw bad();
-  i++;
-  skipWs();
-  const version = token();
-  skipWs();
-  if (!version || s[i] !== '/') throw bad();
-  i++;
-  skipWs();
-  const transport = token();
-  if (!transport || skipWs() === 0) throw bad();
+  let i = tokenEnd(s, 0);
+  const protocol = s.slice(0, i);
+  i = skipBlanks(s, i);
+  if (!protocol || s[i] !== '/') throw badVia(value);
+  let start = skipBlanks(s, i + 1);
+  i = tokenEnd(s, start);
+  const version = s.slice(start, i);
+  i = skipBlanks(s, i);
+  if (!version || s[i] !== '/') throw badVia(value);
+  start = skipBlanks(s, i + 1);
+  i = tokenEnd(s, start);
+  const transport = s.slice(start, i);
+  start = i;
+  i = skipBlanks(s, i);
+  if (!transport || i === start) throw badVia(value);
   let host: string;
   if (s[i] === '[') {
     const close = s.indexOf(']', i);
     host = close < 0 ? '' : s.slice(i, close + 1);
-    if (!/^\[[0-9A-Fa-f:.]+\]$/.test(host)) throw bad();
+    if (!/^\[[0-9A-Fa-f:.]+\]$/.test(host)) throw badVia(value);
     i = close + 1;
   } else {
-    const start = i;
-    while (i < s.length && HOST_CHARS.test(s[i]!)) i++;
+    start = i;
+    while (i < s.length && isHostChar(s.charCodeAt(i))) i++;
     host = s.slice(start, i);
-    if (!host) throw bad();
+    if (!host) throw badVia(value);
   }
   let port: number | undefined;
-  const afterHost = i;
-  skipWs();
-  if (s[i] === ':') {
-    i++;
-    skipWs();
-    const start = i;
-    while (i < s.length && s[i]! >= '0' && s[i]! <= '9') i++;
-    if (i === start || i - start > 5) throw bad();
+  const colon = skipBlanks(s, i);
+  if (s[colon] === ':') {
+    start = skipBlanks(s, colon + 1);
+    i = start;
+    while (i < s.length && s.charCodeAt(i) >= 0x30 && s.charCodeAt(i) <= 0x39) i++;
+    if (i === start || i - start > 5) throw badVia(value);
     port = Number(s.slice(start, i));
-  } else i = afterHost;
+  }
   const params = parseParams(s.slice(i));
   const branch = param(params, 'branch');
   return {
@@ -231,6 +293,8 @@ export function parseVia(value: string): Via {
     branch: typeof branch === 'string' ? branch : undefined,
   };
 }
+
+const badVia = (value: string) => new HeaderSyntaxError(`bad Via ${JSON.stringify(value.slice(0, 60))}`);
 
 /** Parses every Via value in a header list (comma-separated values included). */
 export function parseVias(values: string[]): Via[] {

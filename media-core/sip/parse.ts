@@ -68,10 +68,37 @@ export function headerEnd(buf: Buffer, from = 0): number {
   return i < 0 ? -1 : i + 4;
 }
 
-/** One line of the header section, CRLF removed; `bad` says why it may not be used. */
-interface RawLine {
+/**
+ * The header section's lines as offsets into its decoded text: line k is
+ * text[bounds[3k], bounds[3k + 1]) (CRLF removed), bounds[3k + 2] is the offset of its
+ * first colon (-1 if none; not kept for the start line and continuation lines) and
+ * bads?.[k] says why it may not be used. Offsets in one typed array, not one string and one object per line: a section of
+ * thousands of short (folded) lines would otherwise allocate for each.
+ */
+interface Lines {
   text: string;
-  bad?: string;
+  bounds: Int32Array;
+  count: number;
+  /** Sparse: only bad lines have an entry. */
+  bads?: Array<string | undefined>;
+}
+
+/**
+ * Line offsets of the last header section cut, reused by the next: parsing is synchronous
+ * and splitLines's result is read before the next call, so one array serves every parse and
+ * a message costs no allocation here (a fresh array sized for 16 KB would cost more than a
+ * small message's whole parse). Sized once for a default header section (MAX_HEADER_BYTES,
+ * at most one line per 2 octets): grown only under larger limits, so the growth path, and
+ * the deoptimization its first use would cause, stays off the common path.
+ */
+let lineBounds: Int32Array = new Int32Array(3 * (MAX_HEADER_BYTES / 2 + 2));
+
+/** A copy of `bounds` twice as long, kept for the next parses. */
+function growBounds(bounds: Int32Array): Int32Array {
+  const next = new Int32Array(bounds.length * 2);
+  next.set(bounds);
+  lineBounds = next;
+  return next;
 }
 
 /**
@@ -82,17 +109,20 @@ interface RawLine {
  * marked bad: such octets would let a header we echo (From, To, Via) split into new header
  * lines at a peer that ends lines at CR or LF.
  */
-function splitLines(buf: Buffer, start: number, end: number): RawLine[] {
+function splitLines(buf: Buffer, start: number, end: number): Lines {
   // One UTF-8 decode of the whole section, then slices: decoding line by line costs a call per line.
   const s = buf.toString('utf8', start, end);
-  const lines: RawLine[] = [];
+  const n = s.length;
+  let bounds = lineBounds;
+  let count = 0;
+  let colon = -1;
+  let bads: Array<string | undefined> | undefined;
   let lineStart = 0;
   let bad: string | undefined;
   let inValue = false; // past the first colon of a header line (or in a continuation line)
   let inQuote = false;
   let escaped = false;
   let first = true;
-  const n = s.length;
   for (let i = 0; i < n; i++) {
     const c = s.charCodeAt(i);
     if (c >= 0x20 && c !== 0x7f && !escaped) {
@@ -100,12 +130,21 @@ function splitLines(buf: Buffer, start: number, end: number): RawLine[] {
       if (inValue) {
         if (c === 0x22) inQuote = !inQuote;
         else if (c === 0x5c && inQuote) escaped = true;
-      } else if (c === 0x3a) inValue = true;
+      } else if (c === 0x3a) {
+        inValue = true;
+        colon = i;
+      }
       continue;
     }
     if (c === 0x0d) {
       if (s.charCodeAt(i + 1) === 0x0a) {
-        lines.push({ text: s.slice(lineStart, i), bad });
+        if (3 * count + 3 > bounds.length) bounds = growBounds(bounds);
+        bounds[3 * count] = lineStart;
+        bounds[3 * count + 1] = i;
+        bounds[3 * count + 2] = colon;
+        if (bad !== undefined) (bads ??= [])[count] = bad;
+        count++;
+        colon = -1;
         bad = undefined;
         escaped = false;
         first = false;
@@ -123,8 +162,34 @@ function splitLines(buf: Buffer, start: number, end: number): RawLine[] {
     else if (escaped) escaped = false;
     else if (c !== 0x09) bad ??= 'control character';
   }
-  if (lineStart < n) lines.push({ text: s.slice(lineStart), bad });
-  return lines;
+  if (lineStart < n) {
+    if (3 * count + 3 > bounds.length) bounds = growBounds(bounds);
+    bounds[3 * count] = lineStart;
+    bounds[3 * count + 1] = n;
+    bounds[3 * count + 2] = colon;
+    if (bad !== undefined) (bads ??= [])[count] = bad;
+    count++;
+  }
+  return { text: s, bounds, count, bads };
+}
+
+const isBlank = (c: number) => c === 0x20 || c === 0x09;
+
+/**
+ * s.slice(a, b).trim(), slicing once: SP/HT are skipped by char code and the ends checked,
+ * falling back to trim() when an end is not printable ASCII (trim also removes Unicode
+ * spaces). A one-character result then comes from V8's single-character string cache.
+ */
+function trimmedSlice(s: string, a: number, b: number): string {
+  let i = a;
+  let j = b;
+  while (i < j && isBlank(s.charCodeAt(i))) i++;
+  while (j > i && isBlank(s.charCodeAt(j - 1))) j--;
+  if (i === j) return '';
+  const first = s.charCodeAt(i);
+  const last = s.charCodeAt(j - 1);
+  if (first > 0x20 && first < 0x7f && last > 0x20 && last < 0x7f) return s.slice(i, j);
+  return s.slice(a, b).trim();
 }
 
 /**
@@ -153,62 +218,14 @@ export function parseMessage(buf: Buffer, limits: ParseLimits = DEFAULT_LIMITS):
   if (end < 0) return fail(400, buf.length - start > maxHeaderBytes ? 'header section too large' : 'no end of headers');
   // Nothing of an oversized header section is read, so nothing of it is echoed.
   if (end - start > maxHeaderBytes) return fail(400, 'header section too large');
-  const lines = splitLines(buf, start, end);
-  while (lines.length && lines[lines.length - 1]!.text === '' && !lines[lines.length - 1]!.bad) lines.pop();
-  const first = lines.shift() ?? { text: '' };
-  const startLine = first.text;
+  const { text, bounds, bads, count: lineCount } = splitLines(buf, start, end);
+  let count = lineCount;
+  while (count && bounds[3 * count - 3] === bounds[3 * count - 2] && !bads?.[count - 1]) count--;
+  const startLine = count ? text.slice(bounds[0], bounds[1]) : '';
+  const firstBad = count ? bads?.[0] : undefined;
   const isResponse = startLine.slice(0, 4).toUpperCase() === 'SIP/';
-  const headers: SipHeader[] = [];
-  // Folded values are gathered as parts and joined once: re-trimming a growing string per fold would be quadratic.
-  const parts: string[][] = [];
-  let headerError: string | undefined = first.bad ? `${first.bad} in the start line` : undefined;
-  let lastBad = false;
-  let tooMany = false;
-  for (const { text: line, bad } of lines) {
-    const folded = line.startsWith(' ') || line.startsWith('\t');
-    if (bad) {
-      headerError ??= bad;
-      // A header whose continuation is bad is dropped whole: it is never echoed.
-      if (folded && headers.length && !lastBad) {
-        headers.pop();
-        parts.pop();
-      }
-      lastBad = true;
-      continue;
-    }
-    if (folded) {
-      // Folded line (LWS, RFC 3261 section 7.3.1): continuation of the previous header.
-      if (lastBad) continue;
-      const prev = parts[parts.length - 1];
-      if (!prev) {
-        headerError ??= 'continuation line before any header';
-        continue;
-      }
-      prev.push(line.trim());
-      continue;
-    }
-    lastBad = false;
-    const colon = line.indexOf(':');
-    let nameEnd = colon;
-    while (nameEnd > 0 && (line[nameEnd - 1] === ' ' || line[nameEnd - 1] === '\t')) nameEnd--;
-    const rawName = colon >= 0 ? line.slice(0, nameEnd) : '';
-    if (colon < 0 || !isToken(rawName)) {
-      headerError ??= `malformed header line ${JSON.stringify(line.slice(0, 40))}`;
-      lastBad = true;
-      continue;
-    }
-    const name = rawName.length === 1 ? (COMPACT_FORMS[rawName.toLowerCase()] ?? rawName) : rawName;
-    headers.push({ name, value: '' });
-    parts.push([line.slice(colon + 1).trim()]);
-    if (headers.length > limits.maxHeaders) {
-      tooMany = true;
-      break;
-    }
-  }
-  for (let i = 0; i < headers.length; i++) {
-    const p = parts[i]!;
-    headers[i]!.value = p.length === 1 ? p[0]! : p.filter((x) => x !== '').join(' ').trim();
-  }
+  const { headers, headerError: readError, tooMany } = readHeaders(text, bounds, count, bads, limits.maxHeaders);
+  const headerError: string | undefined = firstBad ? `${firstBad} in the start line` : readError;
   if (tooMany) return fail(400, 'too many headers', headers, undefined, isResponse);
   let method: string | undefined;
   let uri = '';
@@ -257,6 +274,83 @@ export function parseMessage(buf: Buffer, limits: ParseLimits = DEFAULT_LIMITS):
     ? { kind: 'response', status, reason, headers, body }
     : { kind: 'request', method: method!, uri, headers, body };
   return { ok: true, message };
+}
+
+/**
+ * The header lines (line 0, the start line, excluded) as headers, unfolded, with the first
+ * reason the section is refused and whether it has more than `maxHeaders`. Kept apart from
+ * parseMessage so that this hot loop is a small function: V8 re-optimizes it quickly when
+ * a new kind of input deoptimizes it.
+ */
+function readHeaders(
+  text: string,
+  bounds: Int32Array,
+  count: number,
+  bads: Array<string | undefined> | undefined,
+  maxHeaders: number,
+): { headers: SipHeader[]; headerError: string | undefined; tooMany: boolean } {
+  const headers: SipHeader[] = [];
+  // Folded values are gathered as parts and joined once: re-trimming a growing string per fold would be quadratic.
+  const parts: string[][] = [];
+  let headerError: string | undefined;
+  let lastBad = false;
+  let tooMany = false;
+  for (let k = 1; k < count; k++) {
+    const ls = bounds[3 * k]!;
+    const le = bounds[3 * k + 1]!;
+    const bad = bads?.[k];
+    const folded = ls < le && isBlank(text.charCodeAt(ls));
+    if (bad) {
+      headerError ??= bad;
+      // A header whose continuation is bad is dropped whole: it is never echoed.
+      if (folded && headers.length && !lastBad) {
+        headers.pop();
+        parts.pop();
+      }
+      lastBad = true;
+      continue;
+    }
+    if (folded) {
+      // Folded line (LWS, RFC 3261 section 7.3.1): continuation of the previous header.
+      if (lastBad) continue;
+      const prev = parts[parts.length - 1];
+      if (!prev) {
+        headerError ??= 'continuation line before any header';
+        continue;
+      }
+      // Empty parts are dropped when the parts are joined below: not kept at all here.
+      const part = trimmedSlice(text, ls, le);
+      if (part !== '') prev.push(part);
+      continue;
+    }
+    lastBad = false;
+    // Found by splitLines's scan: an indexOf here would rescan later lines for each line without a colon.
+    const colon = bounds[3 * k + 2]!;
+    let nameEnd = colon;
+    while (nameEnd > ls && isBlank(text.charCodeAt(nameEnd - 1))) nameEnd--;
+    const rawName = colon >= 0 ? text.slice(ls, nameEnd) : '';
+    if (colon < 0 || !isToken(rawName)) {
+      headerError ??= `malformed header line ${JSON.stringify(text.slice(ls, Math.min(le, ls + 40)))}`;
+      lastBad = true;
+      continue;
+    }
+    const name = rawName.length === 1 ? (COMPACT_FORMS[rawName.toLowerCase()] ?? rawName) : rawName;
+    headers.push({ name, value: '' });
+    parts.push([trimmedSlice(text, colon + 1, le)]);
+    if (headers.length > maxHeaders) {
+      tooMany = true;
+      break;
+    }
+  }
+  for (let i = 0; i < headers.length; i++) headers[i]!.value = joinParts(parts[i]!);
+  return { headers, headerError, tooMany };
+}
+
+/** A header's value from its parts (the line's, then its continuations'). */
+function joinParts(p: string[]): string {
+  // Only the first part can be empty (continuations are kept only when not): this equals
+  // filtering the empty parts out and joining with SP, without a callback per part.
+  return p.length === 1 ? p[0]! : (p[0] === '' ? p.slice(1) : p).join(' ').trim();
 }
 
 /** Mandatory and single-valued header checks (RFC 3261 section 8.1.1, RFC 4475 3.3.1, 3.3.8). Returns an error text or undefined. */

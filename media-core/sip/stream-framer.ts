@@ -132,8 +132,15 @@ export function contentLength(buf: Buffer, from: number, to: number): number | s
   let value: number | undefined;
   let line = from;
   while (line < to) {
-    let eol = buf.indexOf(LF, line);
-    if (eol < 0 || eol > to) eol = to;
+    // A short byte loop first: a native indexOf call per line dominates on thousands of
+    // short (folded) lines, while a long line is searched faster natively.
+    let eol = line;
+    const near = Math.min(to, line + 64);
+    while (eol < near && buf[eol] !== LF) eol++;
+    if (eol === near && eol < to) {
+      eol = buf.indexOf(LF, eol);
+      if (eol < 0 || eol > to) eol = to;
+    }
     // Compact form "l" or "Content-Length", then SP/HT, then ":".
     let i = line;
     let n = 0;

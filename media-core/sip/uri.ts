@@ -39,7 +39,14 @@ const OPAQUE_RE = /^[^\s<>"]+$/;
 
 /** Every "%" in `s` starts an escape of two hex digits (RFC 3261 section 25.1 "escaped"). */
 function escapesValid(s: string): boolean {
-  for (let i = s.indexOf('%'); i >= 0; i = s.indexOf('%', i + 1)) if (!isHex(s.charCodeAt(i + 1)) || !isHex(s.charCodeAt(i + 2))) return false;
+  // A char-code loop, not indexOf per "%": a text of thousands of escapes is one pass.
+  const n = s.length;
+  for (let i = 0; i < n; i++) {
+    if (s.charCodeAt(i) === 0x25) {
+      if (!isHex(s.charCodeAt(i + 1)) || !isHex(s.charCodeAt(i + 2))) return false;
+      i += 2;
+    }
+  }
   return true;
 }
 
@@ -58,27 +65,35 @@ function isHostname(h: string): boolean {
 /** Decodes %XX escapes (RFC 3261 section 25.1 "escaped"); invalid escapes are kept literally. */
 export function unescapeUri(s: string): string {
   if (!s.includes('%')) return s;
-  // Text between escapes is copied a run at a time and escaped octets gathered in one array:
-  // linear, with a few allocations rather than one per character.
-  const parts: Buffer[] = [];
-  let octets: number[] = [];
-  let run = 0;
-  for (let i = 0; i < s.length; i++) {
-    if (s.charCodeAt(i) === 0x25 && isHex(s.charCodeAt(i + 1)) && isHex(s.charCodeAt(i + 2))) {
-      if (i > run) {
-        if (octets.length) parts.push(Buffer.from(octets)), (octets = []);
-        parts.push(Buffer.from(s.slice(run, i), 'utf8'));
-      }
-      octets.push(parseInt(s.slice(i + 1, i + 3), 16));
-      i += 2;
-      run = i + 1;
+  // One output buffer (an escape is 3 chars for 1 octet, any other UTF-16 unit at most 3
+  // octets), filled by char code: a string of thousands of escapes costs no allocation per
+  // escape. ASCII is copied octet by octet and each run of other characters is UTF-8
+  // encoded whole (surrogate pairs stay together), the same octets as encoding all text
+  // between escapes at once.
+  const n = s.length;
+  const out = Buffer.allocUnsafe(n * 3);
+  let pos = 0;
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 0x25) {
+      const h = s.charCodeAt(i + 1);
+      const l = s.charCodeAt(i + 2);
+      if (isHex(h) && isHex(l)) {
+        out[pos++] = (hexValue(h) << 4) | hexValue(l);
+        i += 2;
+      } else out[pos++] = c;
+    } else if (c < 0x80) out[pos++] = c;
+    else {
+      let j = i + 1;
+      while (j < n && s.charCodeAt(j) >= 0x80) j++;
+      pos += out.write(s.slice(i, j), pos, 'utf8');
+      i = j - 1;
     }
   }
-  if (octets.length) parts.push(Buffer.from(octets));
-  if (run < s.length) parts.push(Buffer.from(s.slice(run), 'utf8'));
-  return Buffer.concat(parts).toString('utf8');
+  return out.toString('utf8', 0, pos);
 }
 
+const hexValue = (c: number) => (c <= 0x39 ? c - 0x30 : (c | 0x20) - 0x57);
 const isHex = (c: number) => (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66);
 
 /** Escapes a string for a URI component, keeping the characters `allowed` lets through. */

@@ -1,0 +1,205 @@
+/**
+ * SIP, SIPS and tel URIs (RFC 3261 section 19.1, RFC 3966): parse, format and escape.
+ * Other schemes are kept opaque so that a request with an unsupported scheme can be
+ * answered 416 (RFC 3261 section 8.2.2.1) instead of 400.
+ */
+
+/** A parsed URI. `user` and `password` are unescaped; params and headers keep raw (escaped) values. */
+export interface SipUri {
+  scheme: string;
+  user?: string;
+  password?: string;
+  host: string;
+  port?: number;
+  /** URI parameters in order; a value of null means a flag parameter (";lr"). */
+  params: Array<[string, string | null]>;
+  /** URI headers (`?name=value&...`), values unescaped. */
+  headers: Array<[string, string]>;
+  /** For schemes other than sip/sips/tel: everything after the colon. */
+  opaque?: string;
+}
+
+/** Thrown for a URI that breaks the RFC 3261 / RFC 3966 grammar. */
+export class UriError extends Error {
+  override name = 'UriError';
+}
+
+// Every check below is a single character class or a hand-written scan: no nested or
+// overlapping quantifiers on peer input, so each runs in time linear in the text.
+const SCHEME_RE = /^([A-Za-z][A-Za-z0-9+.-]*):/;
+// RFC 3261 section 25.1: unreserved / escaped / user-unreserved (escapes checked by escapesValid).
+const USER_CHARS = /^[A-Za-z0-9\-_.!~*'()&=+$,;?/%]+$/;
+const PASSWORD_CHARS = /^[A-Za-z0-9\-_.!~*'()&=+$,%]*$/;
+const IPV6_RE = /^\[[0-9A-Fa-f:.]+\]$/;
+// paramchar = param-unreserved / unreserved / escaped.
+const PARAM_CHARS = /^[A-Za-z0-9\-_.!~*'()[\]/:&+$%]+$/;
+// hname/hvalue = 1*( hnv-unreserved / unreserved / escaped ); hvalue may be empty.
+const HCHARS = /^[A-Za-z0-9\-_.!~*'()[\]/?:+$%]*$/;
+const OPAQUE_RE = /^[^\s<>"]+$/;
+
+/** Every "%" in `s` starts an escape of two hex digits (RFC 3261 section 25.1 "escaped"). */
+function escapesValid(s: string): boolean {
+  for (let i = s.indexOf('%'); i >= 0; i = s.indexOf('%', i + 1)) if (!isHex(s.charCodeAt(i + 1)) || !isHex(s.charCodeAt(i + 2))) return false;
+  return true;
+}
+
+/** `s` matches `chars` (one character class) and its escapes are well formed. */
+const escapedText = (s: string, chars: RegExp) => chars.test(s) && escapesValid(s);
+
+/** RFC 3261 hostname: dot-separated labels of letters, digits and inner hyphens, an optional final dot. */
+function isHostname(h: string): boolean {
+  const labels = (h.endsWith('.') ? h.slice(0, -1) : h).split('.');
+  for (const l of labels) {
+    if (!l || !/^[A-Za-z0-9-]+$/.test(l) || l.startsWith('-') || l.endsWith('-')) return false;
+  }
+  return true;
+}
+
+/** Decodes %XX escapes (RFC 3261 section 25.1 "escaped"); invalid escapes are kept literally. */
+export function unescapeUri(s: string): string {
+  if (!s.includes('%')) return s;
+  // Text between escapes is copied a run at a time and escaped octets gathered in one array:
+  // linear, with a few allocations rather than one per character.
+  const parts: Buffer[] = [];
+  let octets: number[] = [];
+  let run = 0;
+  for (let i = 0; i < s.length; i++) {
+    if (s.charCodeAt(i) === 0x25 && isHex(s.charCodeAt(i + 1)) && isHex(s.charCodeAt(i + 2))) {
+      if (i > run) {
+        if (octets.length) parts.push(Buffer.from(octets)), (octets = []);
+        parts.push(Buffer.from(s.slice(run, i), 'utf8'));
+      }
+      octets.push(parseInt(s.slice(i + 1, i + 3), 16));
+      i += 2;
+      run = i + 1;
+    }
+  }
+  if (octets.length) parts.push(Buffer.from(octets));
+  if (run < s.length) parts.push(Buffer.from(s.slice(run), 'utf8'));
+  return Buffer.concat(parts).toString('utf8');
+}
+
+const isHex = (c: number) => (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66);
+
+/** Escapes a string for a URI component, keeping the characters `allowed` lets through. */
+function escapeWith(s: string, allowed: RegExp): string {
+  let out = '';
+  for (const ch of s) {
+    if (allowed.test(ch)) out += ch;
+    else for (const b of Buffer.from(ch, 'utf8')) out += '%' + b.toString(16).toUpperCase().padStart(2, '0');
+  }
+  return out;
+}
+
+/** Escapes a user part (RFC 3261 user: unreserved / user-unreserved). */
+export const escapeUser = (s: string) => escapeWith(s, /[A-Za-z0-9\-_.!~*'()&=+$,;?/]/);
+/**
+ * Escapes a URI header name or value (RFC 3261 hname/hvalue: hnv-unreserved / unreserved).
+ * Used for Refer-To URI headers (RFC 3515 section 2.1: "sip:x@y?Replaces=..."): `<`, `>`,
+ * `;`, `@`, `=`, `&`, `,` and spaces are escaped.
+ */
+export const escapeHeaderComponent = (s: string) => escapeWith(s, /[A-Za-z0-9\-_.!~*'()[\]/?:+$]/);
+
+/**
+ * Parses a URI. sip/sips follow RFC 3261 section 19.1.1; tel keeps the number in `user`
+ * and parameters; other schemes are returned with `opaque`.
+ * @throws UriError when the text is not a URI of that grammar.
+ */
+export function parseUri(text: string): SipUri {
+  const m = SCHEME_RE.exec(text);
+  if (!m || m[0].length === text.length) throw new UriError(`not a URI: ${JSON.stringify(text.slice(0, 80))}`);
+  const scheme = m[1]!.toLowerCase();
+  const rest = text.slice(m[0].length);
+  if (scheme === 'tel') return parseTel(rest);
+  if (scheme !== 'sip' && scheme !== 'sips') {
+    if (!OPAQUE_RE.test(rest)) throw new UriError('bad absolute URI');
+    return { scheme, host: '', params: [], headers: [], opaque: rest };
+  }
+  let hostPart = rest;
+  const uri: SipUri = { scheme, host: '', params: [], headers: [] };
+  const at = rest.indexOf('@');
+  if (at >= 0) {
+    const userinfo = rest.slice(0, at);
+    hostPart = rest.slice(at + 1);
+    const colon = userinfo.indexOf(':');
+    const user = colon >= 0 ? userinfo.slice(0, colon) : userinfo;
+    if (!escapedText(user, USER_CHARS)) throw new UriError('bad user part');
+    uri.user = unescapeUri(user);
+    if (colon >= 0) {
+      const pw = userinfo.slice(colon + 1);
+      if (!escapedText(pw, PASSWORD_CHARS)) throw new UriError('bad password');
+      uri.password = unescapeUri(pw);
+    }
+  }
+  const q = hostPart.indexOf('?');
+  if (q >= 0) {
+    for (const kv of hostPart.slice(q + 1).split('&')) {
+      const eq = kv.indexOf('=');
+      const name = eq >= 0 ? kv.slice(0, eq) : kv;
+      const value = eq >= 0 ? kv.slice(eq + 1) : '';
+      if (!name || !escapedText(name, HCHARS) || !escapedText(value, HCHARS)) throw new UriError('bad URI header');
+      uri.headers.push([unescapeUri(name), unescapeUri(value)]);
+    }
+    hostPart = hostPart.slice(0, q);
+  }
+  const parts = hostPart.split(';');
+  const hostport = parts[0]!;
+  for (const p of parts.slice(1)) {
+    const eq = p.indexOf('=');
+    const name = eq >= 0 ? p.slice(0, eq) : p;
+    const value = eq >= 0 ? p.slice(eq + 1) : null;
+    if (!escapedText(name, PARAM_CHARS) || (value !== null && !escapedText(value, PARAM_CHARS))) throw new UriError('bad URI parameter');
+    uri.params.push([name, value]);
+  }
+  let host = hostport;
+  // host ":" port, the port being the digits after the first colon (a hostname or IPv4 has no colon).
+  const colon = hostport.indexOf(':');
+  const portText = colon >= 0 ? hostport.slice(colon + 1) : '';
+  if (colon >= 0 && !hostport.startsWith('[') && /^\d{1,5}$/.test(portText)) {
+    host = hostport.slice(0, colon);
+    uri.port = Number(portText);
+    if (uri.port > 65535) throw new UriError('bad port');
+  } else if (hostport.includes(':') && !IPV6_RE.test(hostport)) {
+    const v6 = /^(\[[^\]]+\]):(\d{1,5})$/.exec(hostport);
+    if (!v6) throw new UriError('bad host:port');
+    host = v6[1]!;
+    uri.port = Number(v6[2]);
+    if (uri.port > 65535) throw new UriError('bad port');
+    if (uri.port > 65535) throw new UriError('bad port');
+  }
+  if (!isHostname(host) && !IPV6_RE.test(host)) throw new UriError('bad host');
+  uri.host = host;
+  return uri;
+}
+
+function parseTel(rest: string): SipUri {
+  const parts = rest.split(';');
+  const number = parts[0]!;
+  if (!/^\+?[0-9A-Fa-f*#.()\-pPwW]+$/.test(number)) throw new UriError('bad tel number');
+  const params: Array<[string, string | null]> = [];
+  for (const p of parts.slice(1)) {
+    const eq = p.indexOf('=');
+    params.push(eq >= 0 ? [p.slice(0, eq), p.slice(eq + 1)] : [p, null]);
+  }
+  return { scheme: 'tel', user: number, host: '', params, headers: [] };
+}
+
+/** Value of URI parameter `name` (case-insensitive): string, null for a flag, undefined when absent. */
+export function uriParam(uri: SipUri, name: string): string | null | undefined {
+  const lower = name.toLowerCase();
+  for (const [k, v] of uri.params) if (k.toLowerCase() === lower) return v;
+  return undefined;
+}
+
+/** Formats a URI back to text, escaping the user part and URI headers. */
+export function formatUri(uri: SipUri): string {
+  if (uri.opaque !== undefined) return `${uri.scheme}:${uri.opaque}`;
+  if (uri.scheme === 'tel') return `tel:${uri.user}${uri.params.map(([k, v]) => (v === null ? `;${k}` : `;${k}=${v}`)).join('')}`;
+  let s = `${uri.scheme}:`;
+  if (uri.user !== undefined) s += escapeUser(uri.user) + (uri.password !== undefined ? ':' + escapeUser(uri.password) : '') + '@';
+  s += uri.host;
+  if (uri.port !== undefined) s += `:${uri.port}`;
+  for (const [k, v] of uri.params) s += v === null ? `;${k}` : `;${k}=${v}`;
+  if (uri.headers.length) s += '?' + uri.headers.map(([k, v]) => `${escapeHeaderComponent(k)}=${escapeHeaderComponent(v)}`).join('&');
+  return s;
+}
