@@ -6,8 +6,12 @@
  * with it (AWS Lambda Invoke, RequestResponse). The adapter answers with an
  * {@link AdapterReply}; the media core sends BYE only after `status: "applied"`.
  *
- * Spec: ../shared/docs/architecture.md (outcome flow); seeds 002 (Amazon Connect) and 003
- * (NICE CXone) for what each vendor expects.
+ * Spec: what each vendor expects, from IBM's phone integration documentation
+ * (https://cloud.ibm.com/docs/watson-assistant?topic=watson-assistant-deploy-phone-amazon-connect,
+ * https://cloud.ibm.com/docs/watson-assistant?topic=watson-assistant-deploy-phone-nice-cxone),
+ * Amazon Connect UpdateContactAttributes
+ * (https://docs.aws.amazon.com/connect/latest/APIReference/API_UpdateContactAttributes.html) and
+ * the CXone signal API (p1 = session history key).
  */
 // zod/mini: the same validation as classic zod at a fraction of the bundle (~440 KB less per
 // outcome function, ~100 ms less cold start, measured by bench/adapters.bench.ts).
