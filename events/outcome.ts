@@ -8,7 +8,7 @@
  *
  * Spec: what each vendor expects, from IBM's phone integration documentation
  * (https://cloud.ibm.com/docs/watson-assistant?topic=watson-assistant-deploy-phone-amazon-connect,
- * https://cloud.ibm.com/docs/watson-assistant?topic=watson-assistant-deploy-phone-nice-cxone),
+ * https://cloud.ibm.com/docs/watson-assistant?topic=watson-assistant-deploy-phone-nicecxone),
  * Amazon Connect UpdateContactAttributes
  * (https://docs.aws.amazon.com/connect/latest/APIReference/API_UpdateContactAttributes.html) and
  * the CXone signal API (p1 = session history key).
