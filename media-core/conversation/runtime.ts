@@ -23,7 +23,6 @@ import { configNumbers, createRouter } from './routing.ts';
 import { ConversationSession, type SmsRequestLike } from './session.ts';
 import { ByteBudgetAudioCache } from './audio-cache.ts';
 import type { AudioLimits } from './audio-fetch.ts';
-import { Lru } from './speech/lru.ts';
 import { BoundedQueue } from './speech/bounded-queue.ts';
 import { staticPrompts } from './speech/static-prompts.ts';
 import { createDecoderPool } from './speech/stt-decoders.ts';
@@ -284,61 +283,59 @@ export function createConversationRuntime(loaded: LoadedConfig, deps: RuntimeDep
   }
 
   function admit(call: Call): void {
-      const integration = route(call.info.calledUser);
-      const clog = log.child({ callId: call.info.callId });
-      if (!integration) {
-        clog.info({ called: redactNumber(call.info.calledUser) }, 'no integration for the called number; 404');
-        call.reject(404, 'Not Found');
-        return;
-      }
-      const vendor = integration.contactCenter.vendor;
-      if (vendor === 'amazon_connect' || vendor === 'nice_cxone') {
-        // The contact is decided (token verified, bound) before the call is answered; a call
-        // without a verifiable contact is refused, so the flow or script takes its error path.
-        // Counted as active meanwhile, so idle() and drain wait for the decision.
-        active++;
-        void contacts.verify(call.info, integration.contactCenter).then((d) => {
-          if (d.ok) {
-            bindCallContact(call, d.contact);
-            startSession(call, integration, clog);
-          } else call.reject(403, 'Forbidden');
-          ended();
-        });
-        return;
-      }
-      startSession(call, integration, clog);
+    const integration = route(call.info.calledUser);
+    const clog = log.child({ callId: call.info.callId });
+    if (!integration) {
+      clog.info({ called: redactNumber(call.info.calledUser) }, 'no integration for the called number; 404');
+      call.reject(404, 'Not Found');
+      return;
+    }
+    const vendor = integration.contactCenter.vendor;
+    if (vendor === 'amazon_connect' || vendor === 'nice_cxone') {
+      // The contact is decided (token verified, bound) before the call is answered; a call
+      // without a verifiable contact is refused, so the flow or script takes its error path.
+      // Counted as active meanwhile, so idle() and drain wait for the decision.
+      active++;
+      void contacts.verify(call.info, integration.contactCenter).then((d) => {
+        if (d.ok) {
+          bindCallContact(call, d.contact);
+          startSession(call, integration, clog);
+        } else call.reject(403, 'Forbidden');
+        ended();
+      });
+      return;
+    }
+    startSession(call, integration, clog);
   }
 
   function startSession(call: Call, integration: IntegrationConfig, clog: Logger): void {
-    {
-      const speech = config.speech[integration.speech]!;
-      const session = new ConversationSession({
-        call,
-        integration,
-        assistant: assistantFor(integration.assistant),
-        tts: ttsFor(integration.speech),
-        ttsDefaults: ttsDefaultsOf(speech),
-        ttsFallback: () => fallbacks.get(integration.number),
-        stt: sttFor(integration),
-        sttDefaults: sttDefaultsOf(speech),
-        vad: speech.vad,
-        sessionHistoryKey: newSessionHistoryKey(),
-        store: deps.store,
-        invoke: deps.invoke,
-        sendSms: deps.sendSms,
-        audioCache,
-        audioLimits,
-        log: clog,
-      });
-      recent.push(session);
-      if (recent.length > 50) recent.shift();
-      active++;
-      running.set(call, session);
-      clog.info({ called: integration.number, caller: redactNumber(call.info.callerUser), vendor: integration.contactCenter.vendor }, 'call');
-      void session.run().finally(() => {
-        running.delete(call);
-        ended();
-      });
-    }
+    const speech = config.speech[integration.speech]!;
+    const session = new ConversationSession({
+      call,
+      integration,
+      assistant: assistantFor(integration.assistant),
+      tts: ttsFor(integration.speech),
+      ttsDefaults: ttsDefaultsOf(speech),
+      ttsFallback: () => fallbacks.get(integration.number),
+      stt: sttFor(integration),
+      sttDefaults: sttDefaultsOf(speech),
+      vad: speech.vad,
+      sessionHistoryKey: newSessionHistoryKey(),
+      store: deps.store,
+      invoke: deps.invoke,
+      sendSms: deps.sendSms,
+      audioCache,
+      audioLimits,
+      log: clog,
+    });
+    recent.push(session);
+    if (recent.length > 50) recent.shift();
+    active++;
+    running.set(call, session);
+    clog.info({ called: integration.number, caller: redactNumber(call.info.callerUser), vendor: integration.contactCenter.vendor }, 'call');
+    void session.run().finally(() => {
+      running.delete(call);
+      ended();
+    });
   }
 }

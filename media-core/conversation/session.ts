@@ -22,7 +22,6 @@ import type { OutcomeInvoker } from './lambda-invoke.ts';
 import { OutcomeDispatcher } from './outcome-dispatch.ts';
 import type { AudioCache } from './audio-cache.ts';
 import { agentMessageFrom } from '../../adapters/common/agent-message.ts';
-import { Lru } from './speech/lru.ts';
 import { ttsFallbackPrompts } from './speech/speech-metrics.ts';
 import { fetchWav8k, type AudioLimits } from './audio-fetch.ts';
 import type { SttProvider } from './speech/stt.ts';

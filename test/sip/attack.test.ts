@@ -18,23 +18,8 @@ import { freeSippMediaPort, freeSipPort } from '../helpers/ports.ts';
 import { runSipp } from '../sipp/run-sipp.ts';
 import { runFloodInChild } from '../../bench/sip-attack-floods.ts';
 import { RawSipPeer, newTestDialog, requestText } from './sip-client.ts';
+import { TONE_HZ, tone, toneShare } from '../helpers/tone.ts';
 
-const TONE_HZ = 1000;
-const tone = (seconds: number) => Int16Array.from({ length: 8000 * seconds }, (_, i) => Math.round(8000 * Math.sin((2 * Math.PI * TONE_HZ * i) / 8000)));
-function toneShare(frame: Int16Array, hz: number): number {
-  const k = (2 * Math.PI * hz) / 8000;
-  const c = 2 * Math.cos(k);
-  let s1 = 0;
-  let s2 = 0;
-  let energy = 0;
-  for (const x of frame) {
-    const s0 = x + c * s1 - s2;
-    s2 = s1;
-    s1 = s0;
-    energy += x * x;
-  }
-  return energy > 0 ? (2 * (s1 * s1 + s2 * s2 - c * s1 * s2)) / (frame.length * energy) : 0;
-}
 async function droppedBy(reason: string): Promise<number> {
   const m = (await metricsRegistry.getMetricsAsJSON()).find((x) => x.name === 'media_core_sip_dropped_total');
   return (m?.values.find((v) => v.labels.reason === reason)?.value as number | undefined) ?? 0;

@@ -17,27 +17,7 @@ import { freeSippMediaPort, freeSipPort } from '../helpers/ports.ts';
 import { runSipp, type SippOptions } from '../sipp/run-sipp.ts';
 import { getHeader } from '../../media-core/sip/message.ts';
 import { RawSipPeer, newTestDialog, offerSdp, requestText, toTagOf } from './sip-client.ts';
-
-const TONE_HZ = 1000;
-/** 1 kHz tone, `seconds` long, 8 kHz PCM. */
-const tone = (seconds: number) => Int16Array.from({ length: 8000 * seconds }, (_, i) => Math.round(8000 * Math.sin((2 * Math.PI * TONE_HZ * i) / 8000)));
-
-/** Share of a frame's energy at `hz` (Goertzel), 0..1. */
-function toneShare(frame: Int16Array, hz: number): number {
-  const k = (2 * Math.PI * hz) / 8000;
-  const c = 2 * Math.cos(k);
-  let s1 = 0;
-  let s2 = 0;
-  let energy = 0;
-  for (const x of frame) {
-    const s0 = x + c * s1 - s2;
-    s2 = s1;
-    s1 = s0;
-    energy += x * x;
-  }
-  const power = s1 * s1 + s2 * s2 - c * s1 * s2;
-  return energy > 0 ? (2 * power) / (frame.length * energy) : 0;
-}
+import { TONE_HZ, tone, toneShare } from '../helpers/tone.ts';
 
 describe('SIPp as the caller', { timeout: 60_000 }, () => {
   let engine: Engine;
