@@ -52,6 +52,11 @@ export interface FleetOptions {
    * FLEET_PIKE_DENSITY or 2000: locally every caller, SIPp load included, is one address).
    */
   pikeDensity?: number;
+  /**
+   * METRICS_PORT of each media core (default METRICS_PORT or 9464, plus the core's index:
+   * two cores on one host cannot share one).
+   */
+  metricsPorts?: number[];
   /** MAX_CALLS of each media core (default MAX_CALLS or headroom). */
   maxCalls?: string;
   /** Media core config file the fleet's config is derived from (default CONFIG_FILE or media-core/config/demo.json). */
@@ -225,6 +230,7 @@ export async function startFleet(opts: FleetOptions = {}): Promise<RunningFleet>
       SIP_PORT: String(sipPort),
       RTP_PORT_MIN: String(range.min),
       RTP_PORT_MAX: String(range.max),
+      METRICS_PORT: String(opts.metricsPorts?.[i] ?? (Number(process.env.METRICS_PORT) || 9464) + i),
       // The stop grace period must outlast the drain deadline (media-core/config/env.ts).
       ...(opts.drainDeadlineMs !== undefined ? { DRAIN_DEADLINE_MS: String(opts.drainDeadlineMs), STOP_GRACE_PERIOD_MS: String(opts.drainDeadlineMs + 10_000) } : {}),
     };
