@@ -29,7 +29,7 @@ export function callLimit(max: number | Plan): number {
 }
 
 /** Why a call was refused: the label of the refusal counter. */
-export type RefusalCause = 'draining' | 'plan_limit' | 'event_loop_delay' | 'speech_queue' | 'pacer_late' | 'check_timeout' | (string & {});
+export type RefusalCause = 'draining' | 'plan_limit' | 'event_loop_delay' | 'speech_queue' | 'speech_demand' | 'pacer_late' | 'check_timeout' | (string & {});
 
 /** A refusal: the SIP status, its reason phrase, Retry-After (s) for 503, and the cause. */
 export interface AdmissionRefusal {

@@ -196,7 +196,11 @@ export async function startEngine(opts: EngineOptions, onCall: (call: Call) => v
   const headroom = opts.admission ? headroomChecks(opts.admission, carrier.latenessSnapshot) : undefined;
   const admission = new AdmissionControl(limit, {
     checks: [...(headroom?.checks ?? []), ...(opts.admission?.checks ?? [])],
-    onDecision: (d) => (d.admitted ? callsAdmitted.inc() : callsRefused.inc({ cause: d.cause, status: d.refusal?.status })),
+    onDecision: (d) => {
+      if (!d.admitted) return callsRefused.inc({ cause: d.cause, status: d.refusal?.status });
+      callsAdmitted.inc();
+      headroom?.demand.noteAdmitted();
+    },
   });
   const access = opts.sip.access ? new SipAccessPolicy(opts.sip.access) : undefined;
   const transport = new SipTransport({

@@ -182,7 +182,7 @@ describe('engine: admission by headroom', { timeout: 60_000 }, () => {
       assert.ok(admitted, 'headroom came back');
 
       // Speech queues at their bound refuse too.
-      const off = registerSpeechQueue('test-stt', () => ({ depth: 8, bound: 8 }));
+      const off = registerSpeechQueue('test-stt', () => ({ depth: 8, bound: 8, concurrency: 1, requests: 0, serviceMs: 0 }));
       const s = await RawSipPeer.udp(port);
       const ds = newTestDialog('UDP', s.localPort, port);
       s.send(requestText(ds, 'INVITE', { body: offerSdp(43804) }));

@@ -43,7 +43,7 @@ describe('operations endpoint', { timeout: 30_000 }, () => {
     );
     watchEngine(engine);
     const ops = await startOpsServer({ host: '127.0.0.1', port: 0, ready: () => !engine.admission.draining });
-    const off = registerSpeechQueue('stt-test', () => ({ depth: 3, bound: 16 }));
+    const off = registerSpeechQueue('stt-test', () => ({ depth: 3, bound: 16, concurrency: 1, requests: 0, serviceMs: 0 }));
     try {
       const base = `http://127.0.0.1:${ops.port}`;
       callsRefused.inc({ cause: 'plan_limit', status: 486 });
