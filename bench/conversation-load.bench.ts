@@ -1,6 +1,6 @@
 /**
  * The product's main job under load (issue "The main job under load"): callers talking to the
- * demo assistant through the whole local stack, run as `npm start` runs it (scripts/lib/stack.ts:
+ * demo assistant through the whole local stack, run as `npm start` runs it (dev/stack/stack.ts:
  * dynalite, sandboxes, serverless-offline, the media core with the demo configuration), with
  * the call limit and the RTP port range set for the load, on free 127.0.0.1 ports.
  *
@@ -34,12 +34,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { startStack, REPO_ROOT, type RunningStack } from '../scripts/lib/stack.ts';
-import { STATE_TABLE } from '../scripts/lib/stack-env.ts';
-import { prepareDtmfPcaps } from '../scripts/lib/caller-media.ts';
-import { freeSipPort, freeTcpPort } from '../test/helpers/ports.ts';
-import { freeUdpPort } from '../scripts/lib/sipp-run.ts';
-import { runSipp, type SippResult } from '../test/sipp/run-sipp.ts';
+import { startStack, REPO_ROOT, type RunningStack } from '../dev/stack/stack.ts';
+import { STATE_TABLE } from '../dev/stack/stack-env.ts';
+import { prepareDtmfPcaps } from '../dev/caller/caller-media.ts';
+import { freeSipPort, freeSippMediaPort, freeTcpPort } from '../dev/free-ports.ts';
+import { runSipp, type SippResult } from '../dev/sipp/run-sipp.ts';
 import { phrasePcap, type PhrasePcap } from './conversation-load-media.ts';
 import { percentile } from './stats.ts';
 
@@ -266,7 +265,7 @@ function refusedByCause(raw: string): string {
 /** Whether the local stack knows a speech mode (SPEECH=sandbox-watson is added by the stack's speech emulation). */
 function stackKnows(mode: SpeechMode): boolean {
   if (mode === 'embedded') return true;
-  const dir = join(REPO_ROOT, 'scripts/lib');
+  const dir = join(REPO_ROOT, 'dev/stack');
   return readdirSync(dir).some((f) => f.endsWith('.ts') && readFileSync(join(dir, f), 'utf8').includes(mode));
 }
 
@@ -279,7 +278,7 @@ async function runMode(mode: SpeechMode, phrase: PhrasePcap, dtmfFiles: string[]
   const maxCalls = int(process.env.BENCH_MAX_CALLS, calls);
   console.log(`\n--- ${mode} speech: ${calls} callers at ${rate}/s, ${seconds} s each, phrase "${PHRASE}" at ${sayAtMs / 1000} s${dtmfEvery ? `, every ${dtmfEvery}th presses 1234# first` : ''}; MAX_CALLS ${maxCalls}`);
   if (!stackKnows(mode)) {
-    console.log(`skipped: the local stack does not know SPEECH=${mode} yet (no emulated Watson speech in scripts/lib); run with --speech embedded`);
+    console.log(`skipped: the local stack does not know SPEECH=${mode} yet (no emulated Watson speech in dev/stack); run with --speech embedded`);
     return;
   }
   // BENCH_PORT_BASE=b: TCP b..b+4, SIP b+5, SIPp b+6..b+15, RTP from b+100 (a shared machine's port block); else free ports.
@@ -346,7 +345,7 @@ async function runMode(mode: SpeechMode, phrase: PhrasePcap, dtmfFiles: string[]
         scenario: file,
         targetPort: sip,
         localPort: base !== undefined ? base + (name === 'talkers' ? 6 : 7) : await freeSipPort(),
-        mediaPort: base !== undefined ? base + (name === 'talkers' ? 8 : 12) : await freeUdpPort(),
+        mediaPort: base !== undefined ? base + (name === 'talkers' ? 8 : 12) : await freeSippMediaPort(),
         calls: n,
         limit: n,
         rate: Math.max(1, (rate * n) / calls),

@@ -1,20 +1,18 @@
 /**
- * `npm run bench -- fleet-load`: calls through Kamailio to two media cores (scripts/lib/fleet.ts,
+ * `npm run bench -- fleet-load`: calls through Kamailio to two media cores (dev/stack/fleet.ts,
  * the same fleet as `npm run fleet`, on free ports) and what became of them: answered, failed,
  * the share each core took, and INVITE-to-200 setup times through the proxy.
  *
- * Each call is SIPp's test/fleet/uac-hold.xml: INVITE, ACK, held while the demo assistant
+ * Each call is SIPp's dev/sipp/scenarios/uac-hold.xml: INVITE, ACK, held while the demo assistant
  * speaks its greeting and waits, then BYE from the caller. Env: FLEET_BENCH_CALLS (default 20,
  * all held at once), FLEET_BENCH_HOLD_S (10), FLEET_BENCH_RATE (calls per second, 10).
  * Exit 1 when a call failed.
  */
 import { randomInt } from 'node:crypto';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { startFleet } from '../scripts/lib/fleet.ts';
-import { freeSipPort, freeSippMediaPort, freeTcpPort } from '../test/helpers/ports.ts';
-import { runSipp } from '../test/sipp/run-sipp.ts';
-import { inviteAnswers } from '../test/fleet/sipp-trace.ts';
+import { startFleet } from '../dev/stack/fleet.ts';
+import { freeSipPort, freeSippMediaPort, freeTcpPort } from '../dev/free-ports.ts';
+import { runSipp } from '../dev/sipp/run-sipp.ts';
+import { inviteAnswers } from '../dev/sipp/sipp-trace.ts';
 import { percentile } from './stats.ts';
 
 const calls = Number(process.env.FLEET_BENCH_CALLS ?? 20);
@@ -42,7 +40,7 @@ let failed = 0;
 try {
   const t0 = Date.now();
   const r = await runSipp({
-    scenario: join(fileURLToPath(new URL('.', import.meta.url)), '../test/fleet/uac-hold.xml'),
+    scenario: 'uac-hold.xml',
     targetPort: fleet.sipPort,
     localPort: await freeSipPort(),
     mediaPort: await freeSippMediaPort(),

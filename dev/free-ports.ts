@@ -1,6 +1,6 @@
-/** Free-port helpers for tests: every server in a test binds 127.0.0.1 only. */
+/** Free-port helpers for tests, benches and the caller: every port is probed on 127.0.0.1 (or `host`). */
 import { createServer } from 'node:net';
-import { createSocket } from 'node:dgram';
+import { createSocket, type Socket } from 'node:dgram';
 
 /** A TCP port free on 127.0.0.1 at the time of the call. */
 export async function freeTcpPort(): Promise<number> {
@@ -28,5 +28,28 @@ export async function freeSipPort(): Promise<number> {
   throw new Error('no free SIP port found in 20 tries');
 }
 
-/** SIPp's -mp: an even port with the 3 after it free too (audio and video RTP/RTCP). */
-export { freeUdpPort as freeSippMediaPort } from '../../scripts/lib/sipp-run.ts';
+const bindUdp = (port: number, host: string) =>
+  new Promise<Socket | undefined>((resolve) => {
+    const s = createSocket('udp4');
+    s.once('error', () => resolve(undefined));
+    s.bind(port, host, () => resolve(s));
+  });
+
+/**
+ * SIPp's -mp: an even UDP port p on `host` with p..p+3 free. SIPp binds audio RTP/RTCP at p,
+ * p+1 and video at p+2, p+3, and fails the call ("Unable to bind video RTP socket") if any is
+ * taken. Throws after 50 tries without such a range.
+ */
+export async function freeSippMediaPort(host = '127.0.0.1'): Promise<number> {
+  for (let i = 0; i < 50; i++) {
+    const probe = await bindUdp(0, host);
+    if (!probe) continue;
+    const base = probe.address().port & ~1;
+    await new Promise<void>((r) => probe.close(() => r()));
+    if (base + 3 > 65535) continue;
+    const held = await Promise.all([0, 1, 2, 3].map((k) => bindUdp(base + k, host)));
+    await Promise.all(held.map((s) => s && new Promise<void>((r) => s.close(() => r()))));
+    if (held.every(Boolean)) return base;
+  }
+  throw new Error('no free range of 4 UDP ports in 50 tries');
+}

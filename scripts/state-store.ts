@@ -4,8 +4,8 @@
  * set, the local stack of `npm start` (dynalite on DYNAMODB_PORT, default 4567, and the
  * table serverless-offline uses).
  */
-import { getStore, storeConfigFromEnv, type Store, type StoreConfig } from '../../lib/store/client.ts';
-import { DEFAULT_PORTS, STATE_TABLE } from './stack-env.ts';
+import { getStore, storeConfigFromEnv, type Store, type StoreConfig } from '../lib/store/client.ts';
+import { DEFAULT_PORTS, STATE_TABLE } from '../dev/stack/stack-env.ts';
 
 /** @returns the store config and a one-line description for the tool's output. */
 export function toolStoreConfig(env: Record<string, string | undefined> = process.env): { config: StoreConfig; where: string } {

@@ -1,5 +1,5 @@
 /**
- * Command line of `npm run call` (scripts/call.ts):
+ * Command line of `npm run call` (dev/caller/main.ts):
  *
  *   npm run call -- --to <E.164 number> [--dtmf 0] [--say "I want to speak to an agent"]
  *                   [--host 127.0.0.1] [--port 5060] [--transport udp|tcp] [--from <number>]

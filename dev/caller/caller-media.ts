@@ -2,7 +2,7 @@
  * What the caller sends after the answer: RFC 4733 DTMF events replayed from SIPp's captures
  * (/usr/share/sip-tester/dtmf_2833_<digit>.pcap, one per digit, 140 ms each) and speech
  * synthesized with espeak-ng and converted to 8 kHz mu-law (G.711 PCMU, RTP payload type 0)
- * for SIPp's rtp_stream. Produces the SIPp <nop>/<pause> steps for scripts/sipp/uac.xml.
+ * for SIPp's rtp_stream. Produces the SIPp <nop>/<pause> steps for dev/sipp/scenarios/caller-uac.xml.
  */
 import { execFile } from 'node:child_process';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -112,7 +112,7 @@ export function mediaDurationMs(opts: { afterMs: number; dtmf: string; speech?: 
 }
 
 /**
- * Fills scripts/sipp/uac.xml: the vendor headers (in the INVITE's CDATA), the media steps, and
+ * Fills dev/sipp/scenarios/caller-uac.xml: the vendor headers (in the INVITE's CDATA), the media steps, and
  * the wait for the media core's REFER or BYE (the timeout="30000" attributes).
  * @throws Error if a marker is missing from the template.
  */

@@ -1,6 +1,6 @@
 /**
  * `npm run call -- --to <number> [--dtmf 0] [--say "I want to speak to an agent"]`:
- * places a real SIP call to the media core with SIPp (scripts/sipp/uac.xml), as the called
+ * places a real SIP call to the media core with SIPp (dev/sipp/scenarios/caller-uac.xml), as the called
  * number's contact center would (vendor INVITE headers), prints the SIP ladder, and says where
  * the call ended: from the contact-center sandboxes (Amazon Connect, NICE CXone), from the
  * REFER / BYE seen on the ladder (SIP trunk), or, for Twilio Flex, by playing Twilio's part
@@ -8,17 +8,17 @@
  * refer-handler webhook with the REFER's Refer-To). Bounded by --timeout (60 s).
  */
 import { join } from 'node:path';
-import { parseCallArgs, UsageError, USAGE, type CallOptions } from './lib/call-args.ts';
-import { verdict } from './lib/call-verdict.ts';
-import { placeCall } from './lib/place-call.ts';
-import { MissingPrerequisitesError } from './lib/prerequisites.ts';
-import { REPO_ROOT } from './lib/repo-root.ts';
-import { outcomeLines } from './lib/sandbox-outcome.ts';
-import { redactKey } from '../lib/redact.ts';
-import { readStackInfo } from './lib/stack-info.ts';
-import { screenPopLine } from './lib/screen-pop-line.ts';
-import type { TwilioEmulation } from './lib/twilio-emulation.ts';
-import { VENDOR_NAME, vendorForNumber } from './lib/vendor-route.ts';
+import { parseCallArgs, UsageError, USAGE, type CallOptions } from './call-args.ts';
+import { verdict } from './call-verdict.ts';
+import { placeCall } from './place-call.ts';
+import { MissingPrerequisitesError } from '../stack/prerequisites.ts';
+import { REPO_ROOT } from '../repo-root.ts';
+import { outcomeLines } from './sandbox-outcome.ts';
+import { redactKey } from '../../lib/redact.ts';
+import { readStackInfo } from '../stack/stack-info.ts';
+import { screenPopLine } from './screen-pop-line.ts';
+import type { TwilioEmulation } from './twilio-emulation.ts';
+import { VENDOR_NAME, vendorForNumber } from './vendor-route.ts';
 
 const out = (line = '') => process.stdout.write(`${line}\n`);
 

@@ -1,10 +1,10 @@
 /**
  * One call to the media core, placed as the called number's contact center would place it,
- * and everything needed to say where it ended. The engine of `npm run call` (scripts/call.ts
+ * and everything needed to say where it ended. The engine of `npm run call` (dev/caller/main.ts
  * prints the result) and of the end-to-end tests (they assert on it), so both exercise the
  * same code.
  *
- *   - SIP trunk, Amazon Connect, NICE CXone: SIPp (scripts/sipp/uac.xml) with the vendor's
+ *   - SIP trunk, Amazon Connect, NICE CXone: SIPp (dev/sipp/scenarios/caller-uac.xml) with the vendor's
  *     INVITE headers (invite-headers.ts), DTMF and/or speech (caller-media.ts).
  *   - Twilio Flex with `twilio` set: first the signed receive-call webhook; the INVITE goes to
  *     the user of the returned <Sip> URI; after a REFER, the signed refer-handler webhook with
@@ -14,20 +14,20 @@
  *   - The agent's screen-pop link as the contact center got it: Twilio's ScreenPopUrl from the
  *     refer-handler, CXone's from the script's REST action after the transfer signal.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { SandboxEvent } from '../../sandboxes/types.ts';
+import type { SandboxEvent } from '../sandboxes/types.ts';
 import type { CallOptions } from './call-args.ts';
 import { buildScenario, mediaDurationMs, mediaSteps, prepareDtmfPcaps, synthesizeSpeech } from './caller-media.ts';
 import { connectFlowToken, cxoneMintToken, cxoneScreenPopLink, type ContactTokenEmulation } from './contact-token-emulation.ts';
 import { newCallIds, vendorInviteHeaders, type VendorCallIds } from './invite-headers.ts';
-import { ESPEAK, MissingPrerequisitesError, missingPrerequisites, SIPP, SOX } from './prerequisites.ts';
-import { REPO_ROOT } from './repo-root.ts';
+import { ESPEAK, MissingPrerequisitesError, missingPrerequisites, SIPP, SOX } from '../stack/prerequisites.ts';
+import { REPO_ROOT } from '../repo-root.ts';
 import { fetchSandboxEvents, lastSeq, sandboxEnding, type SandboxEnding } from './sandbox-outcome.ts';
 import { parseSippTrace, renderLadder, sipEnding, type SipEnding, type TracedMessage } from './sip-ladder.ts';
-import { runSipp } from './sipp-run.ts';
-import { DEMO_CONNECT_INSTANCE_ARN } from './stack-env.ts';
+import { runSipp } from '../sipp/run-sipp.ts';
+import { DEMO_CONNECT_INSTANCE_ARN } from '../stack/stack-env.ts';
 import { parseDialSip, parseRedirect, postSignedWebhook, twilioVoiceParams, type DialSip, type StudioRedirect, type TwilioEmulation, type WebhookReply } from './twilio-emulation.ts';
 import { vendorForNumber, type CallVendor } from './vendor-route.ts';
 
@@ -152,7 +152,7 @@ export async function placeCall(o: PlaceCallOptions): Promise<PlacedCall> {
     }
 
     const speech = o.say ? await synthesizeSpeech(o.say, workDir) : undefined;
-    let scenario = buildScenario(readFileSync(join(REPO_ROOT, 'scripts/sipp/uac.xml'), 'utf8'), {
+    let scenario = buildScenario(readFileSync(join(REPO_ROOT, 'dev/sipp/scenarios/caller-uac.xml'), 'utf8'), {
       headers: vendorInviteHeaders(vendor, ids),
       media: mediaSteps({ afterMs: o.afterMs, dtmf: o.dtmf, speech, pcapFiles: prepareDtmfPcaps(o.dtmf, workDir) }),
       waitEndMs: o.timeoutMs - mediaDurationMs({ afterMs: o.afterMs, dtmf: o.dtmf, speech }) - 5000,
@@ -162,11 +162,19 @@ export async function placeCall(o: PlaceCallOptions): Promise<PlacedCall> {
     writeFileSync(scenarioFile, scenario);
     o.onStart?.({ calledUser, contactId: ids.contactId, sipUri: twilio?.dial?.sipUri });
 
-    const result = await runSipp({ scenarioFile, workDir, host: o.host, port: o.port, transport: o.transport, keys: { to: calledUser, caller: o.from }, timeoutMs: o.timeoutMs });
-    const messages = existsSync(result.messageFile) ? parseSippTrace(readFileSync(result.messageFile, 'utf8')) : [];
+    const result = await runSipp({
+      scenario: scenarioFile,
+      dir: workDir,
+      targetHost: o.host,
+      targetPort: o.port,
+      transport: o.transport === 'tcp' ? 't1' : 'u1',
+      keys: { to: calledUser, caller: o.from },
+      timeoutS: Math.ceil(o.timeoutMs / 1000),
+    });
+    const messages = parseSippTrace(result.messages);
     const errors =
-      result.code !== 0 && existsSync(result.errorFile)
-        ? readFileSync(result.errorFile, 'utf8').split('\n').filter((l) => /^\d{4}-\d{2}-\d{2}/.test(l)).slice(-3).map((l) => l.replace(/^\S+\s+\S+\s+\S+:\s*/, '').slice(0, 200))
+      result.code !== 0
+        ? result.errors.split('\n').filter((l) => /^\d{4}-\d{2}-\d{2}/.test(l)).slice(-3).map((l) => l.replace(/^\S+\s+\S+\s+\S+:\s*/, '').slice(0, 200))
         : [];
     const sip = sipEnding(messages);
 

@@ -1,13 +1,13 @@
 /**
  * Where a call ended according to the contact-center sandboxes (GET /_sandbox/events,
- * sandboxes/types.ts SandboxEvent[]): the outcome request the adapter made for this call's
+ * dev/sandboxes/types.ts SandboxEvent[]): the outcome request the adapter made for this call's
  * contact id, read the way the vendor's flow reads it.
  *
  * - Amazon Connect: UpdateContactAttributes {InitialContactId, Attributes.SessionHistoryKey}:
  *   "hangup" means the flow disconnects; any other value queues the contact (seed 002).
  * - NICE CXone: signal p1: "hangup" or the session history key (seed 003).
  */
-import type { SandboxEvent } from '../../sandboxes/types.ts';
+import type { SandboxEvent } from '../sandboxes/types.ts';
 import type { CallVendor } from './vendor-route.ts';
 
 export type SandboxEnding =

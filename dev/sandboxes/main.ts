@@ -1,7 +1,7 @@
 /**
- * CLI: `tsx sandboxes/main.ts` starts the contact-center sandboxes on 127.0.0.1:SANDBOX_PORT
+ * CLI: `tsx dev/sandboxes/main.ts` starts the contact-center sandboxes on 127.0.0.1:SANDBOX_PORT
  * (default 4010) and prints one ready line (JSON) with the URL and the non-secret ids.
- * Fake secrets come from SANDBOX_* variables (sandboxes/config.ts) or are generated; they are
+ * Fake secrets come from SANDBOX_* variables (dev/sandboxes/config.ts) or are generated; they are
  * printed only when SANDBOX_PRINT_CREDENTIALS=1 (local use, never real credentials).
  * Stops on SIGINT/SIGTERM.
  */

@@ -1,6 +1,6 @@
 /**
  * One HTTP server on 127.0.0.1 (default port 4010) mounting every contact-center sandbox
- * (sandboxes/types.ts): Amazon Connect, NICE CXone and Twilio. Adapters reach it only through
+ * (dev/sandboxes/types.ts): Amazon Connect, NICE CXone and Twilio. Adapters reach it only through
  * their endpoint settings (AMAZON_CONNECT_ENDPOINT, CXONE_ISSUER_URL, ...).
  *
  * - GET  /_sandbox/events   every vendor request in order (SandboxEvent[])
@@ -9,7 +9,7 @@
  * - GET  /_sandbox/health   {ok:true}
  *
  * It also emulates IBM Watson Speech to Text (WebSocket recognize), Text to Speech and the
- * IAM token endpoint (sandboxes/watson.ts), for `SPEECH=sandbox-watson`.
+ * IAM token endpoint (dev/sandboxes/watson.ts), for `SPEECH=sandbox-watson`.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';

@@ -1,7 +1,7 @@
 /**
  * Contact-center sandboxes: small HTTP servers on 127.0.0.1 that implement the documented
  * request and response of each vendor API strictly, record what they received, and can be
- * told to fail. One server (sandboxes/server.ts, default port 4010) mounts every vendor.
+ * told to fail. One server (dev/sandboxes/server.ts, default port 4010) mounts every vendor.
  *
  * - GET  /_sandbox/events        every request received, in order (SandboxEvent[])
  * - POST /_sandbox/faults        queue failures: FaultRule JSON

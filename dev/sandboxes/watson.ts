@@ -33,7 +33,7 @@ import type { Duplex } from 'node:stream';
 import alawmulaw from 'alawmulaw';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { parseJson, sendJson } from './http.ts';
-import { wavHeader } from '../media-core/conversation/speech/pcm.ts';
+import { wavHeader } from '../../media-core/conversation/speech/pcm.ts';
 
 export interface WatsonEmulatorOptions {
   /** The fake API key IAM accepts (SANDBOX_WATSON_APIKEY; generated when unset). */

@@ -1,26 +1,32 @@
 /**
- * Runs SIPp (sip-tester 3.6) as a bounded child process for tests and benchmarks: always
- * on 127.0.0.1, with -m (call count) and -timeout, error/message traces in a temp dir, and a
- * hard kill after `killAfterMs`. Exit code 0 means every call succeeded (SIPp manual,
- * "Exit codes"): 1 = at least one call failed, 97/99 = aborted/no call processed.
+ * Runs SIPp (sip-tester 3.6) as a bounded child process, for tests, benchmarks and `npm run
+ * call`: with -m (call count) and -timeout, error/message traces in a trace dir, and a hard
+ * kill after `killAfterMs`. Exit code 0 means every call succeeded (SIPp manual, "Exit
+ * codes"): 1 = at least one call failed, 97/99 = aborted/no call processed, 127 = sipp could
+ * not be started.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, existsSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freeSipPort, freeSippMediaPort } from '../free-ports.ts';
 
-/** Folder holding the scenario XML files. */
-export const SCENARIO_DIR = dirname(fileURLToPath(import.meta.url));
+/** Folder holding every SIPp scenario (dev/sipp/scenarios/). */
+export const SCENARIO_DIR = join(dirname(fileURLToPath(import.meta.url)), 'scenarios');
 
 export interface SippOptions {
-  /** Scenario file name in test/sipp/ or an absolute path. */
+  /** Scenario file name in dev/sipp/scenarios/ or an absolute path. */
   scenario: string;
-  /** Port of the engine on 127.0.0.1. */
+  /** Host of the SIP target. Default 127.0.0.1. */
+  targetHost?: string;
+  /** SIP port of the target. */
   targetPort: number;
-  /** SIPp's own SIP port (-p). */
-  localPort: number;
-  /** SIPp's media port (-mp); SIPp also uses the next ports. */
+  /** SIPp's own SIP port (-p). Default: a free port. */
+  localPort?: number;
+  /** Local IP for Via/Contact/SDP (-i, -mi). Default 127.0.0.1 for a local target, else SIPp's choice. */
+  localIp?: string;
+  /** SIPp's media port (-mp); SIPp also uses the next 3 ports. Default: a free range. */
   mediaPort?: number;
   /** -t: u1 (UDP), t1 (TCP, one socket), l1 (TLS, one socket). Default u1. */
   transport?: 'u1' | 't1' | 'l1';
@@ -42,6 +48,8 @@ export interface SippOptions {
   killAfterMs?: number;
   /** -rtp_echo: echo RTP received on the media port. */
   rtpEcho?: boolean;
+  /** Trace directory (errors.log, messages.log). Default: a new temp dir. */
+  dir?: string;
   /** Working directory (TLS needs cacert.pem/cakey.pem there). Default: the trace dir. */
   cwd?: string;
   /** Extra raw arguments. */
@@ -65,15 +73,16 @@ export interface SippResult {
 }
 
 /** Starts SIPp and resolves when it exits or is killed. Never rejects for a SIPp failure; check `code`. */
-export function runSipp(o: SippOptions): Promise<SippResult> {
-  const dir = mkdtempSync(join(tmpdir(), 'sipp-'));
+export async function runSipp(o: SippOptions): Promise<SippResult> {
+  const dir = o.dir ?? mkdtempSync(join(tmpdir(), 'sipp-'));
   const timeoutS = o.timeoutS ?? 30;
+  const host = o.targetHost ?? '127.0.0.1';
+  const localIp = o.localIp ?? (host === '127.0.0.1' || host === 'localhost' ? '127.0.0.1' : undefined);
   const scenario = withKeysInAttributes(o.scenario.startsWith('/') ? o.scenario : join(SCENARIO_DIR, o.scenario), o.keys ?? {}, dir);
   const args = [
-    `127.0.0.1:${o.targetPort}`,
+    `${host}:${o.targetPort}`,
     '-sf', scenario,
-    '-i', '127.0.0.1',
-    '-p', String(o.localPort),
+    '-p', String(o.localPort ?? (await freeSipPort())),
     '-t', o.transport ?? 'u1',
     '-m', String(o.calls ?? 1),
     '-r', String(o.rate ?? 10),
@@ -84,7 +93,8 @@ export function runSipp(o: SippOptions): Promise<SippResult> {
     '-trace_msg', '-message_file', join(dir, 'messages.log'),
     '-s', o.service ?? '15550100001',
   ];
-  if (o.mediaPort) args.push('-mi', '127.0.0.1', '-mp', String(o.mediaPort));
+  if (localIp) args.push('-i', localIp, '-mi', localIp);
+  args.push('-mp', String(o.mediaPort ?? (await freeSippMediaPort())));
   if (o.limit) args.push('-l', String(o.limit));
   if (o.pauseMs !== undefined) args.push('-d', String(o.pauseMs));
   if (o.rtpEcho) args.push('-rtp_echo');
@@ -102,10 +112,19 @@ export function runSipp(o: SippOptions): Promise<SippResult> {
       killed = true;
       child.kill('SIGKILL');
     }, o.killAfterMs ?? timeoutS * 1000 + 5000);
-    child.on('close', (code) => {
+    let done = false;
+    const finish = (code: number | null) => {
+      if (done) return;
+      done = true;
       clearTimeout(killer);
       const read = (f: string) => (existsSync(join(dir, f)) ? readFileSync(join(dir, f), 'utf8') : '');
       resolve({ code, killed, stdout, stderr, errors: read('errors.log'), messages: read('messages.log'), dir });
+    };
+    child.on('close', finish);
+    // A missing sipp binary emits 'error' and may never emit 'close'.
+    child.once('error', (err) => {
+      stderr += err.message;
+      finish(127);
     });
   });
 }

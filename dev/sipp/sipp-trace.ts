@@ -1,4 +1,4 @@
-/** Reads SIPp -trace_msg message files (test/sipp/run-sipp.ts) for the fleet tests. */
+/** Reads SIPp -trace_msg message files (dev/sipp/run-sipp.ts) for the fleet tests and bench. */
 
 /** One received response to an INVITE: its Call-ID, status, and the Contact port (the media core that sent it). */
 export interface InviteAnswer {

@@ -1,14 +1,14 @@
 /**
  * `npm run fleet`: the local stack with Kamailio in front of two media cores, on 127.0.0.1
- * (scripts/lib/fleet.ts): calls to SIP_PORT (default 5060) reach Kamailio, which spreads them
+ * (dev/stack/fleet.ts): calls to SIP_PORT (default 5060) reach Kamailio, which spreads them
  * over the media cores on FLEET_MEDIA_CORE_PORTS (default 5071,5072), probes them with OPTIONS
  * and fails over on 503 or silence. Other ports as for `npm start` (DYNAMODB_PORT, HTTP_PORT,
  * LAMBDA_PORT, SANDBOX_PORT, RTP_PORT_MIN/MAX: the RTP range is split between the cores).
  * Ctrl-C, SIGTERM or SIGHUP stops everything (Kamailio first, then the cores drain).
  */
-import { MissingPrerequisitesError, PortsBusyError, StartupError } from './lib/stack.ts';
-import { startFleet } from './lib/fleet.ts';
-import { removeStackInfo, writeStackInfo } from './lib/stack-info.ts';
+import { MissingPrerequisitesError, PortsBusyError, StartupError } from './stack.ts';
+import { startFleet } from './fleet.ts';
+import { removeStackInfo, writeStackInfo } from './stack-info.ts';
 
 async function main(): Promise<number> {
   let fleet;

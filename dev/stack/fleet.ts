@@ -22,7 +22,7 @@ import { randomBytes } from 'node:crypto';
 import { MEDIA_CORE_NODE_FLAGS } from '../../media-core/node-flags.ts';
 import { busyPorts, formatBusy } from './port-check.ts';
 import { MissingPrerequisitesError, which, type Prerequisite } from './prerequisites.ts';
-import { REPO_ROOT } from './repo-root.ts';
+import { REPO_ROOT } from '../repo-root.ts';
 import { PortsBusyError, startStack, STARTUP_TIMEOUT_MS, type RunningStack } from './stack.ts';
 import { resolvePorts, type Ports } from './stack-env.ts';
 import { spawnSupervised, waitUntilReady, type Supervised } from './supervise.ts';

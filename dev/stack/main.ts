@@ -1,15 +1,15 @@
 /**
- * `npm start`: the whole local stack on 127.0.0.1 in one command (see scripts/lib/stack.ts):
+ * `npm start`: the whole local stack on 127.0.0.1 in one command (see dev/stack/stack.ts):
  * dynalite, serverless-offline, the contact-center sandboxes and the media core.
  * Ports from DYNAMODB_PORT, HTTP_PORT, LAMBDA_PORT, SANDBOX_PORT, SIP_PORT, RTP_PORT_MIN/MAX.
  * Ctrl-C, SIGTERM or SIGHUP (the terminal closed) stops everything (media core drained first)
  * and exits 0; a repeated signal does not cut the stop short. Should the launcher itself be
- * killed, each child sees its parent-watch pipe close and stops (scripts/lib/supervise.ts).
+ * killed, each child sees its parent-watch pipe close and stops (dev/stack/supervise.ts).
  */
-import { MissingPrerequisitesError, PortsBusyError, startStack, StartupError } from './lib/stack.ts';
-import { missingPrerequisites, SIPP } from './lib/prerequisites.ts';
-import { removeStackInfo, writeStackInfo } from './lib/stack-info.ts';
-import { CONNECT_FLOW_FUNCTION } from './lib/contact-token-emulation.ts';
+import { MissingPrerequisitesError, PortsBusyError, startStack, StartupError } from './stack.ts';
+import { missingPrerequisites, SIPP } from './prerequisites.ts';
+import { removeStackInfo, writeStackInfo } from './stack-info.ts';
+import { CONNECT_FLOW_FUNCTION } from '../caller/contact-token-emulation.ts';
 
 async function main(): Promise<number> {
   let stack;

@@ -1,6 +1,6 @@
 /**
  * Parent-death watch for a Node child of the local stack, preloaded with
- * `node --import <this file>` by scripts/lib/supervise.ts.
+ * `node --import <this file>` by dev/stack/supervise.ts.
  *
  * The launcher hands each child one end of a pipe as file descriptor PARENT_WATCH_FD (3).
  * The launcher never writes to it; the kernel closes its end when the launcher's process ends,

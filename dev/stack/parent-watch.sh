@@ -1,7 +1,7 @@
 #!/bin/sh
 # Parent-death watch for a non-Node child of the local stack (Kamailio, SIPp):
 #   sh parent-watch.sh <command> [args...]
-# scripts/lib/supervise.ts gives this shim one end of a pipe as file descriptor 3 and never
+# dev/stack/supervise.ts gives this shim one end of a pipe as file descriptor 3 and never
 # writes to it. When the launcher ends, however it ends (even SIGKILL), the kernel closes the
 # other end and `read` below sees end-of-file: the command gets SIGTERM, then SIGKILL after
 # PARENT_WATCH_GRACE_S (default 5) seconds. Needs no privileges (unlike a setuid helper) and no

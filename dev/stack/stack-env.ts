@@ -150,7 +150,7 @@ export interface StackEnv {
   urls: StackUrls;
   /** serverless-offline and, through --localEnvironment, every function. */
   offline: Record<string, string>;
-  /** The contact-center sandboxes (tsx sandboxes/main.ts). */
+  /** The contact-center sandboxes (tsx dev/sandboxes/main.ts). */
   sandboxes: Record<string, string>;
   /** The media core (tsx media-core/main.ts). */
   mediaCore: Record<string, string>;
@@ -237,7 +237,7 @@ export function computeStackEnv(ports: Ports, secrets: StackSecrets, opts: Stack
     AGENT_SCREEN_POP_BASE_URL: urls.agentScreenPop,
     SCREEN_POP_SECRET: secrets.screenPopSecret,
   };
-  // sandboxes/config.ts reads SANDBOX_*: the same values the functions use as their credentials.
+  // dev/sandboxes/config.ts reads SANDBOX_*: the same values the functions use as their credentials.
   const sandboxes: Record<string, string> = {
     LOG_LEVEL: logLevel,
     SANDBOX_HOST: host,
@@ -274,7 +274,7 @@ export function computeStackEnv(ports: Ports, secrets: StackSecrets, opts: Stack
     CONTACT_TOKEN_SECRET: secrets.contactTokenSecret,
   };
   if (speech === 'sandbox-watson') {
-    // The sandboxes emulate Watson STT (WebSocket), TTS and IAM on their own port (sandboxes/watson.ts).
+    // The sandboxes emulate Watson STT (WebSocket), TTS and IAM on their own port (dev/sandboxes/watson.ts).
     sandboxes.SANDBOX_WATSON_APIKEY = secrets.watsonApiKey;
     Object.assign(mediaCore, {
       SPEECH: 'sandbox-watson',

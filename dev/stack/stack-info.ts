@@ -8,8 +8,8 @@
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ContactTokenEmulation } from './contact-token-emulation.ts';
-import type { TwilioEmulation } from './twilio-emulation.ts';
+import type { ContactTokenEmulation } from '../caller/contact-token-emulation.ts';
+import type { TwilioEmulation } from '../caller/twilio-emulation.ts';
 
 export interface StackInfo {
   /** Process id of `npm start`; a file whose process is gone is ignored. */

@@ -22,7 +22,7 @@ import { httpAnswers, spawnSupervised, StartupError, tcpAccepts, waitUntilReady,
 
 const require = createRequire(import.meta.url);
 
-import { REPO_ROOT } from './repo-root.ts';
+import { REPO_ROOT } from '../repo-root.ts';
 
 export { REPO_ROOT };
 
@@ -160,7 +160,7 @@ export async function startStack(opts: StartStackOptions = {}): Promise<RunningS
       }
     });
 
-    const sandboxes = launch('sandboxes', tsxArgs('sandboxes/main.ts'), env.sandboxes);
+    const sandboxes = launch('sandboxes', tsxArgs('dev/sandboxes/main.ts'), env.sandboxes);
     const offline = launch(
       'offline',
       [require.resolve('osls/bin/serverless.js'), 'offline', 'start', '--localEnvironment', '--host', host, '--httpPort', String(ports.http), '--lambdaPort', String(ports.lambda)],

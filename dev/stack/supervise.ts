@@ -13,12 +13,12 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { REPO_ROOT } from './repo-root.ts';
+import { REPO_ROOT } from '../repo-root.ts';
 
 /** The fd on which each child finds its end of the parent-watch pipe. */
 export const PARENT_WATCH_FD = 3;
-const PARENT_WATCH_MODULE = join(REPO_ROOT, 'scripts/lib/parent-watch.mjs');
-const PARENT_WATCH_SHIM = join(REPO_ROOT, 'scripts/lib/parent-watch.sh');
+const PARENT_WATCH_MODULE = join(REPO_ROOT, 'dev/stack/parent-watch.mjs');
+const PARENT_WATCH_SHIM = join(REPO_ROOT, 'dev/stack/parent-watch.sh');
 
 export interface ChildSpec {
   /** Short component name used as the output prefix, e.g. "media-core". */

@@ -2,15 +2,15 @@
  * Test harness: a runtime over a config built in code, with a scripted assistant that
  * records its requests, a fake TTS that records what was said, and an optional fake STT.
  */
-import { parseConfig } from '../../config/load.ts';
-import type { AdapterReply, OutcomeEvent } from '../../../events/outcome.ts';
-import { createConversationRuntime, type ConversationRuntime, type RuntimeDeps } from '../runtime.ts';
-import type { SttProvider } from '../speech/stt.ts';
-import type { TtsProvider } from '../speech/tts.ts';
-import type { Settings } from '../speech/update-strategy.ts';
-import type { AssistantConnector, GenericResponse, TurnReply, TurnRequest } from '../types.ts';
+import { parseConfig } from '../../media-core/config/load.ts';
+import type { AdapterReply, OutcomeEvent } from '../../events/outcome.ts';
+import { createConversationRuntime, type ConversationRuntime, type RuntimeDeps } from '../../media-core/conversation/runtime.ts';
+import type { SttProvider } from '../../media-core/conversation/speech/stt.ts';
+import type { TtsProvider } from '../../media-core/conversation/speech/tts.ts';
+import type { Settings } from '../../media-core/conversation/speech/update-strategy.ts';
+import type { AssistantConnector, GenericResponse, TurnReply, TurnRequest } from '../../media-core/conversation/types.ts';
 import { FakeCall, fakeCallInfo } from './fake-call.ts';
-import type { CallInfo } from '../../call/types.ts';
+import type { CallInfo } from '../../media-core/call/types.ts';
 
 export class ScriptedTestAssistant implements AssistantConnector {
   readonly kind = 'test';
