@@ -1,4 +1,4 @@
-/** Free-port helpers for tests, benches and the caller: every port is probed on 127.0.0.1 (or `host`). */
+/** Free-port helpers for tests, benches, the caller and the stack: every port is probed on 127.0.0.1 (or `host`). */
 import { createServer } from 'node:net';
 import { createSocket, type Socket } from 'node:dgram';
 
@@ -14,16 +14,29 @@ export async function freeTcpPort(): Promise<number> {
   });
 }
 
+/** Whether a TCP listener could bind `port` on `host` now. */
+export function tcpPortFree(port: number, host = '127.0.0.1'): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.once('error', () => resolve(false));
+    s.listen(port, host, () => s.close(() => resolve(true)));
+  });
+}
+
+/** Whether a UDP socket could bind `port` on `host` now. */
+export function udpPortFree(port: number, host = '127.0.0.1'): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = createSocket('udp4');
+    s.once('error', () => resolve(false));
+    s.bind(port, host, () => s.close(() => resolve(true)));
+  });
+}
+
 /** A port free for both UDP and TCP on 127.0.0.1 (SIP listens on both). */
 export async function freeSipPort(): Promise<number> {
   for (let i = 0; i < 20; i++) {
     const port = await freeTcpPort();
-    const ok = await new Promise<boolean>((resolve) => {
-      const u = createSocket('udp4');
-      u.once('error', () => resolve(false));
-      u.bind(port, '127.0.0.1', () => u.close(() => resolve(true)));
-    });
-    if (ok) return port;
+    if (await udpPortFree(port)) return port;
   }
   throw new Error('no free SIP port found in 20 tries');
 }

@@ -1,5 +1,5 @@
 /**
- * A fake {@link Call} for tests and benchmarks: records answer/reject/play/refer/hangup and
+ * A fake {@link Call} for tests: records answer/reject/play/refer/hangup and
  * digits sent, and lets the test emit the caller's digits and audio. Playback "plays" in
  * real time at `speed` x (default 50x faster), so barge-in can interrupt it.
  */
