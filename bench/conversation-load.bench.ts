@@ -1,6 +1,6 @@
 /**
  * The product's main job under load (issue "The main job under load"): callers talking to the
- * demo assistant through the whole local stack, run as `npm start` runs it (scripts/lib/stack.ts:
+ * demo assistant through the whole local stack, run as `npm start` runs it (dev/stack/stack.ts:
  * dynalite, sandboxes, serverless-offline, the media core with the demo configuration), with
  * the call limit and the RTP port range set for the load, on free 127.0.0.1 ports.
  *
@@ -22,7 +22,7 @@
  *
  *   npm run bench -- conversation-load [--speech embedded|sandbox-watson|both] [--calls N] [--fleet]
  *
- * `--fleet` runs the same load through Kamailio in front of two media cores (scripts/lib/fleet.ts,
+ * `--fleet` runs the same load through Kamailio in front of two media cores (dev/stack/fleet.ts,
  * what `npm run fleet` starts): figures are the sums over both cores, and the spread is printed.
  *
  * Env: BENCH_SPEECH (both), BENCH_CALLS (500 embedded, 1000 sandbox-watson), BENCH_RATE (20),
@@ -37,13 +37,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { startStack } from '../scripts/lib/stack.ts';
-import { startFleet } from '../scripts/lib/fleet.ts';
-import { STATE_TABLE } from '../scripts/lib/stack-env.ts';
-import { prepareDtmfPcaps } from '../scripts/lib/caller-media.ts';
-import { freeSipPort, freeTcpPort } from '../test/helpers/ports.ts';
-import { freeUdpPort } from '../scripts/lib/sipp-run.ts';
-import { runSipp, type SippResult } from '../test/sipp/run-sipp.ts';
+import { startStack } from '../dev/stack/stack.ts';
+import { startFleet } from '../dev/stack/fleet.ts';
+import { STATE_TABLE } from '../dev/stack/stack-env.ts';
+import { prepareDtmfPcaps } from '../dev/caller/caller-media.ts';
+import { freeSipPort, freeSippMediaPort, freeTcpPort } from '../dev/free-ports.ts';
+import { runSipp, type SippResult } from '../dev/sipp/run-sipp.ts';
 import { phrasePcap, type PhrasePcap } from './conversation-load-media.ts';
 import { percentile } from './stats.ts';
 
@@ -410,7 +409,7 @@ async function runMode(mode: SpeechMode, phrase: PhrasePcap, dtmfFiles: string[]
         scenario: file,
         targetPort: target.sipPort,
         localPort: base !== undefined ? base + (name === 'talkers' ? 10 : 11) : await freeSipPort(),
-        mediaPort: base !== undefined ? base + (name === 'talkers' ? 12 : 16) : await freeUdpPort(),
+        mediaPort: base !== undefined ? base + (name === 'talkers' ? 12 : 16) : await freeSippMediaPort(),
         calls: n,
         limit: n,
         rate: Math.max(1, (rate * n) / calls),

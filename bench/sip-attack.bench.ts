@@ -14,7 +14,7 @@ import { performance } from 'node:perf_hooks';
 import { createSocket } from 'node:dgram';
 import { startEngine } from '../media-core/engine/engine.ts';
 import { runFloodInChild, type FloodOptions } from './sip-attack-floods.ts';
-import { freeSipPort } from '../test/helpers/ports.ts';
+import { freeSipPort } from '../dev/free-ports.ts';
 
 const SECONDS = Number(process.env.SIP_ATTACK_SECONDS ?? 5);
 const RATE = Number(process.env.SIP_ATTACK_RATE ?? 3000);

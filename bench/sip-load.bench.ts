@@ -20,8 +20,8 @@ import { join } from 'node:path';
 import { startEngine } from '../media-core/engine/engine.ts';
 import type { Call } from '../media-core/call/types.ts';
 import { encodeG711 } from '../media-core/media/g711.ts';
-import { freeSippMediaPort, freeSipPort } from '../test/helpers/ports.ts';
-import { runSipp, SCENARIO_DIR } from '../test/sipp/run-sipp.ts';
+import { freeSippMediaPort, freeSipPort } from '../dev/free-ports.ts';
+import { runSipp, SCENARIO_DIR } from '../dev/sipp/run-sipp.ts';
 import { percentile, ms } from './stats.ts';
 
 const CALLS = Number(process.env.BENCH_CALLS ?? 1000);

@@ -20,7 +20,7 @@ import alawmulaw from 'alawmulaw';
 import { startEngine } from '../media-core/engine/engine.ts';
 import { parseConfig } from '../media-core/config/load.ts';
 import { createConversationRuntime } from '../media-core/conversation/runtime.ts';
-import { freeSipPort } from '../test/helpers/ports.ts';
+import { freeSipPort } from '../dev/free-ports.ts';
 import { percentile, ms } from './stats.ts';
 
 const TURNS = Math.min(200, Number(process.argv[2] ?? 40));

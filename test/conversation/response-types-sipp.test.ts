@@ -1,6 +1,6 @@
 /**
  * The seed 004 response types (table 1) and context variables (tables 2 and 3) through the
- * real SIP/RTP engine and conversation runtime, driven by SIPp callers (test/sipp/conv-uac.xml)
+ * real SIP/RTP engine and conversation runtime, driven by SIPp callers (dev/sipp/scenarios/conv-uac.xml)
  * and a scripted HTTP webhook assistant (test/helpers/webhook-assistant.ts) that records what
  * it received. TTS is the real espeak-ng; speech recognition is off (DTMF only), so SIPp's
  * RTP echo (-rtp_echo) can send our own audio and RFC 4733 events back without barging in:
@@ -19,10 +19,10 @@ import { createConversationRuntime, type ConversationRuntime } from '../../media
 import { EspeakTts } from '../../media-core/conversation/speech/tts-espeak.ts';
 import type { TtsProvider } from '../../media-core/conversation/speech/tts.ts';
 import type { Call, DigitEvent, PlaybackResult } from '../../media-core/call/types.ts';
-import { freeSippMediaPort, freeSipPort } from '../helpers/ports.ts';
+import { freeSippMediaPort, freeSipPort } from '../../dev/free-ports.ts';
 import { startWebhookAssistant, type WebhookAssistantServer } from '../helpers/webhook-assistant.ts';
 import { startHttpsFileServer, type HttpsFileServer } from '../helpers/https-files.ts';
-import { runSipp, SCENARIO_DIR, type SippResult } from '../sipp/run-sipp.ts';
+import { runSipp, SCENARIO_DIR, type SippResult } from '../../dev/sipp/run-sipp.ts';
 
 const hasTools = spawnSync('sh', ['-c', 'command -v sipp && command -v espeak-ng'], { stdio: 'ignore' }).status === 0;
 const dir = mkdtempSync(join(tmpdir(), 'conv-rt-'));

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { startEngine, type Engine } from '../../media-core/engine/engine.ts';
 import { loadConfigFile } from '../../media-core/config/load.ts';
 import { createConversationRuntime, type ConversationRuntime } from '../../media-core/conversation/runtime.ts';
-import { freeSipPort } from '../helpers/ports.ts';
+import { freeSipPort } from '../../dev/free-ports.ts';
 
 const hasSipp = spawnSync('sh', ['-c', 'command -v sipp && command -v espeak-ng && command -v sox && command -v pocketsphinx_continuous'], { stdio: 'ignore' }).status === 0;
 const dir = mkdtempSync(join(tmpdir(), 'conv-sipp-'));

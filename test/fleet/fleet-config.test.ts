@@ -1,5 +1,5 @@
 /**
- * The fleet's configuration pieces (scripts/lib/fleet.ts, infra/kamailio/kamailio.cfg) and the
+ * The fleet's configuration pieces (dev/stack/fleet.ts, infra/kamailio/kamailio.cfg) and the
  * media core's answer to a load balancer's OPTIONS probe: 200 in rotation, 503 while draining.
  */
 import { test, describe } from 'node:test';
@@ -8,10 +8,10 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fleetEdgeFiles, fleetMediaCoreConfig, KAMAILIO_CONFIG, mediaCorePortsFrom, sipOptionsStatus, splitRtpRange } from '../../scripts/lib/fleet.ts';
+import { fleetEdgeFiles, fleetMediaCoreConfig, KAMAILIO_CONFIG, mediaCorePortsFrom, sipOptionsStatus, splitRtpRange } from '../../dev/stack/fleet.ts';
 import { parseConfig } from '../../media-core/config/load.ts';
 import { startEngine } from '../../media-core/engine/engine.ts';
-import { freeSipPort } from '../helpers/ports.ts';
+import { freeSipPort } from '../../dev/free-ports.ts';
 
 const KAMAILIO = ['/usr/sbin/kamailio', '/usr/local/sbin/kamailio'].find((p) => spawnSync(p, ['-v']).status === 0);
 

@@ -14,7 +14,7 @@ import { registerSpeechQueue } from '../../media-core/conversation/speech/speech
 import { callsRefused } from '../../media-core/observability/call-metrics.ts';
 import { windowQuantile } from '../../media-core/observability/pacer-lateness.ts';
 import { EventLoopDelayWindow } from '../../media-core/observability/event-loop-delay.ts';
-import { freeSipPort } from '../helpers/ports.ts';
+import { freeSipPort } from '../../dev/free-ports.ts';
 import { RawSipPeer, newTestDialog, offerSdp, requestText, toTagOf } from './sip-client.ts';
 
 const isResp = (status: number, cseq?: string) => (m: SipMessage) => m.kind === 'response' && m.status === status && (!cseq || getHeader(m, 'cseq') === cseq);

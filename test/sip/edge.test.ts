@@ -26,7 +26,7 @@ import { TransactionLayer } from '../../media-core/sip/transaction.ts';
 import { buildResponse } from '../../media-core/sip/serialize.ts';
 import { parseConfig } from '../../media-core/config/load.ts';
 import { accessOptionsFromConfig } from '../../media-core/edge/from-config.ts';
-import { freeSipPort } from '../helpers/ports.ts';
+import { freeSipPort } from '../../dev/free-ports.ts';
 import { RawSipPeer, newTestDialog, offerSdp, requestText, toTagOf } from './sip-client.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

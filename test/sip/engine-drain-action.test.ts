@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { startEngine, type Engine } from '../../media-core/engine/engine.ts';
 import type { Call } from '../../media-core/call/types.ts';
 import { getHeader, type SipMessage } from '../../media-core/sip/message.ts';
-import { freeSipPort } from '../helpers/ports.ts';
+import { freeSipPort } from '../../dev/free-ports.ts';
 import { RawSipPeer, newTestDialog, offerSdp, requestText, toTagOf } from './sip-client.ts';
 
 const isBye = (m: SipMessage) => m.kind === 'request' && m.method === 'BYE';

@@ -10,7 +10,7 @@ import { connect } from 'node:net';
 import { startEngine, type Engine } from '../../media-core/engine/engine.ts';
 import type { Call, DigitEvent, HangupEvent } from '../../media-core/call/types.ts';
 import { getHeader, type SipMessage } from '../../media-core/sip/message.ts';
-import { freeSipPort } from '../helpers/ports.ts';
+import { freeSipPort } from '../../dev/free-ports.ts';
 import { RawSipPeer, newTestDialog, offerSdp, requestText, toTagOf, type TestDialog } from './sip-client.ts';
 
 const isResp = (status: number, cseq?: string) => (m: SipMessage) => m.kind === 'response' && m.status === status && (!cseq || getHeader(m, 'cseq') === cseq);

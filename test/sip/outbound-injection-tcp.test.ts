@@ -9,7 +9,7 @@ import { connect, type Socket } from 'node:net';
 import { startEngine, type Engine } from '../../media-core/engine/engine.ts';
 import type { Call } from '../../media-core/call/types.ts';
 import { UnsafeSipHeaderError } from '../../events/sip-header.ts';
-import { freeSipPort } from '../helpers/ports.ts';
+import { freeSipPort } from '../../dev/free-ports.ts';
 import { newTestDialog, offerSdp, requestText } from './sip-client.ts';
 
 const SMUGGLED_NAME = 'X-Result: ok\r\nContent-Length: 0\r\n\r\nINVITE sip:+19005550100@198.51.100.7 SIP/2.0\r\nX-Pad';

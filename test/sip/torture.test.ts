@@ -13,7 +13,7 @@ import { parseUri } from '../../media-core/sip/uri.ts';
 import { startEngine, type Engine } from '../../media-core/engine/engine.ts';
 import type { Call } from '../../media-core/call/types.ts';
 import { fileURLToPath } from 'node:url';
-import { freeSipPort } from '../helpers/ports.ts';
+import { freeSipPort } from '../../dev/free-ports.ts';
 import { TORTURE_CASES } from './torture-cases.ts';
 import { RawSipPeer, newTestDialog, offerSdp, requestText, toTagOf } from './sip-client.ts';
 

@@ -5,7 +5,7 @@ import { startEngine, type Engine } from '../../media-core/engine/engine.ts';
 import type { HangupEvent } from '../../media-core/call/types.ts';
 import { buildResponse, serializeMessage } from '../../media-core/sip/serialize.ts';
 import { getHeader, type SipMessage, type SipRequest } from '../../media-core/sip/message.ts';
-import { freeSipPort } from '../helpers/ports.ts';
+import { freeSipPort } from '../../dev/free-ports.ts';
 import { RawSipPeer, newTestDialog, offerSdp, requestText, toTagOf } from '../sip/sip-client.ts';
 
 const isResp = (status: number, cseq?: string) => (m: SipMessage) => m.kind === 'response' && m.status === status && (!cseq || getHeader(m, 'cseq') === cseq);

@@ -12,7 +12,7 @@ import { startOpsServer } from '../../media-core/observability/ops-server.ts';
 import { callsRefused, outcomes, turnLatency } from '../../media-core/observability/call-metrics.ts';
 import { registerSpeechQueue } from '../../media-core/conversation/speech/speech-load.ts';
 import { parseSocketDrops, parseUdpSnmp } from '../../media-core/observability/udp-drops.ts';
-import { freeSipPort } from '../helpers/ports.ts';
+import { freeSipPort } from '../../dev/free-ports.ts';
 
 const SNMP = `Ip: Forwarding DefaultTTL
 Ip: 1 64
