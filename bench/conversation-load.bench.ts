@@ -115,6 +115,12 @@ function tree(root: number): Map<number, ProcStat> {
 
 /** CPU seconds of the tree: every live process's own and reaped children's (each exited process counts once, in its reaper). */
 const treeCpu = (t: Map<number, ProcStat>) => [...t.values()].reduce((n, s) => n + s.cpuS, 0);
+/** The machine's CPU time from /proc/stat, in USER_HZ ticks: busy (all but idle and iowait), steal, total. */
+function machineCpu(): { busy: number; steal: number; total: number } {
+  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const total = f.slice(0, 8).reduce((a, b) => a + b, 0);
+  return { busy: total - f[3]! - f[4]!, steal: f[7] ?? 0, total };
+}
 const treeRss = (t: Map<number, ProcStat>) => [...t.values()].reduce((n, s) => n + s.rssBytes, 0);
 
 // ---- the callers ---------------------------------------------------------------------------
@@ -391,7 +397,14 @@ async function runMode(mode: SpeechMode, phrase: PhrasePcap, dtmfFiles: string[]
     let peakRss = 0;
     let peakRssCore = 0;
     let peakActive = 0;
+    // SIPp's own CPU (the callers share the machine): the last sample before each exits.
+    const sippCpu = new Map<number, number>();
+    const machine0 = machineCpu();
     const sampler = setInterval(() => {
+      for (const pid of sippCpu.keys()) {
+        const s = procStat(pid);
+        if (s) sippCpu.set(pid, s.cpuS);
+      }
       const m = measure();
       peakRss = Math.max(peakRss, m.rss);
       peakRssCore = Math.max(peakRssCore, m.rssCores);
@@ -416,6 +429,7 @@ async function runMode(mode: SpeechMode, phrase: PhrasePcap, dtmfFiles: string[]
         service: '+15550100001',
         timeoutS: seconds + Math.ceil(n / Math.max(1, (rate * n) / calls)) + 60,
         extraArgs: ['-aa'],
+        onSpawn: (pid) => sippCpu.set(pid, 0),
       });
     };
     const [a, b] = await Promise.all([run(talkers, [], 'talkers'), run(digitCallers, dtmfFiles, 'digits')]);
@@ -428,6 +442,8 @@ async function runMode(mode: SpeechMode, phrase: PhrasePcap, dtmfFiles: string[]
     }
     clearInterval(sampler);
     const cpuS = measure().cpuS - cpu0;
+    const machine1 = machineCpu();
+    const machineTotal = Math.max(1, machine1.total - machine0.total);
     const after = await Scrape.of(target.metricsUrls);
     const delta = (name: string) => after.sum(name) - before.sum(name);
     const admitted = delta('media_core_calls_admitted_total');
@@ -447,6 +463,7 @@ async function runMode(mode: SpeechMode, phrase: PhrasePcap, dtmfFiles: string[]
     console.log(`conversations: completed ${outcomes.completed}, failed ${Math.max(0, admitted - outcomes.completed)} (of ${admitted} admitted; ${conversationFailedLines} "conversation failed" log lines; sessions ${JSON.stringify(outcomes.reasons)}), refused at admission ${delta('media_core_calls_refused_total')} (${after.by('media_core_calls_refused_total', ['cause', 'status'])}); peak concurrent ${peakActive}${perCore}`);
     console.log(`turn latency, last voiced frame (VAD hangover included) -> answer playback start: p50 ${percentile(speech, 50).toFixed(0)} ms, p99 ${percentile(speech, 99).toFixed(0)} ms over ${speech.length} spoken turns; after DTMF p50 ${percentile(dtmf, 50).toFixed(0)} ms, p99 ${percentile(dtmf, 99).toFixed(0)} ms (${dtmf.length})`);
     console.log(`CPU of the media core${FLEET ? 's' : ''} and speech helpers: ${cpuS.toFixed(1)} s, ${minutes > 0 ? ((cpuS / minutes) * 1000).toFixed(0) : '-'} ms per conversation-minute (${minutes.toFixed(1)} conversation-minutes); peak RSS ${(peakRss / 2 ** 20).toFixed(0)} MB (media core${FLEET ? 's' : ''} alone ${(peakRssCore / 2 ** 20).toFixed(0)} MB)`);
+    console.log(`the machine over the run: ${(((machine1.busy - machine0.busy) / machineTotal) * 100).toFixed(0)}% busy, steal ${(((machine1.steal - machine0.steal) / machineTotal) * 100).toFixed(1)}%; SIPp ${[...sippCpu.values()].reduce((a, b) => a + b, 0).toFixed(1)} s CPU`);
     console.log(`state writes lost ${after.sum('media_core_state_writes_lost_total')}; SIP socket drops ${delta('media_core_sip_udp_socket_drops_total')}; SIP messages dropped at the edge: ${after.by('media_core_sip_dropped_total', ['reason'])}${sippFailed.length ? `\n${sippFailed.join('\n')}` : ''}`);
     if (outcomes.completed < outcomes.sessions) console.log(`caller and system entries of sessions without the phrase: ${JSON.stringify(outcomes.heard)}`);
   } finally {
