@@ -1,6 +1,6 @@
 /**
- * Call admission: the plan's concurrent-call count (seed 000: Trial 5, Plus 100, Enterprise
- * 1000) and then a list of {@link AdmissionCheck}s (headroom: event-loop delay, speech queues,
+ * Call admission: the plan's concurrent-call count (Trial 5, Plus 100, Enterprise 1000:
+ * https://cloud.ibm.com/docs/watson-assistant?topic=watson-assistant-deploy-phone) and then a list of {@link AdmissionCheck}s (headroom: event-loop delay, speech queues,
  * pacer lateness; the fleet-wide limit), decided before the runtime sees the call.
  *
  * Status codes (RFC 3261 sections 21.4.24 and 21.5.4):

@@ -1,5 +1,6 @@
 /**
- * The seed 004 response types (table 1) and context variables (tables 2 and 3) through the
+ * The phone integration's response types (https://cloud.ibm.com/docs/watson-assistant?topic=watson-assistant-phone-actions) and context variables
+ * (https://cloud.ibm.com/docs/watson-assistant?topic=watson-assistant-phone-context) through the
  * real SIP/RTP engine and conversation runtime, driven by SIPp callers (test/sipp/conv-uac.xml)
  * and a scripted HTTP webhook assistant (test/helpers/webhook-assistant.ts) that records what
  * it received. TTS is the real espeak-ng; speech recognition is off (DTMF only), so SIPp's
