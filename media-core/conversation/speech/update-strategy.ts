@@ -12,7 +12,6 @@
  */
 
 export type UpdateStrategy = 'replace' | 'replace_once' | 'merge' | 'merge_once';
-export const UPDATE_STRATEGIES: readonly UpdateStrategy[] = ['replace', 'replace_once', 'merge', 'merge_once'];
 
 export type Settings = Record<string, unknown>;
 
