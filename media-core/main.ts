@@ -43,7 +43,7 @@ import { createConversationRuntime, type RuntimeDeps } from './conversation/runt
 import { createLambdaInvoker } from './conversation/lambda-invoke.ts';
 import { missingSpeechPrerequisites } from './conversation/prerequisites.ts';
 import { applySpeechMode } from './conversation/speech/speech-override.ts';
-import { startEngine } from './engine/engine.ts';
+import { Uas } from './engine/uas.ts';
 import { accessOptionsFromConfig } from './edge/from-config.ts';
 import { allWriteQueues } from '../lib/store/write-queue.ts';
 import { unwatchEngine, watchEngine } from './observability/engine-metrics.ts';
@@ -131,7 +131,7 @@ async function main(): Promise<void> {
   const route = createRouter(loaded.config.integrations);
   // An unknown number gets 404 from the runtime; until then its offer meets the default policy.
   const mediaPolicyOf = (calledUser: string) => route(calledUser)?.media ?? INTEGRATION_MEDIA_DEFAULTS;
-  const engine = await startEngine(
+  const engine = await Uas.start(
     {
       sip: {
         address: host,
@@ -159,7 +159,7 @@ async function main(): Promise<void> {
       // The native pacer thread where built (media-core/native/); dgram forces the event loop.
       rtpIo: e.RTP_IO,
       rtpPacer: { leadMs: e.RTP_PACER_LEAD_MS, realtime: e.RTP_PACER_REALTIME },
-      fleetLimit,
+      admissionChecks: fleetLimit ? [fleetLimit] : [],
       logger: log,
     },
     (call) => runtime.onCall(call),

@@ -4,8 +4,8 @@
  * - Amazon Connect (Chime Voice Connector, "Transfer to phone number"): User-to-User carries
  *   the contact token the flow's Lambda minted (the block's UserToUserInformation), hex
  *   encoded as the Chime SDK shows it (RFC 7433 `;encoding=hex`), plus
- *   X-Amzn-ConnectContactId / X-Amzn-ConnectInitialContactId (unconfirmed names, see
- *   vendor-facts.md; informative only, the media core trusts the token).
+ *   X-Amzn-ConnectContactId / X-Amzn-ConnectInitialContactId (unconfirmed names, seen in
+ *   other projects' source and not in AWS documentation; informative only, the media core trusts the token).
  * - NICE CXone: X-ContactID and X-Contact-Token, set by the script's Sipputheader before
  *   Placecall (the token from the mint endpoint).
  * - Twilio (<Dial><Sip>): X-Twilio-CallSid.

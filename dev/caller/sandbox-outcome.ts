@@ -4,8 +4,9 @@
  * contact id, read the way the vendor's flow reads it.
  *
  * - Amazon Connect: UpdateContactAttributes {InitialContactId, Attributes.SessionHistoryKey}:
- *   "hangup" means the flow disconnects; any other value queues the contact (seed 002).
- * - NICE CXone: signal p1: "hangup" or the session history key (seed 003).
+ *   "hangup" means the flow disconnects; any other value queues the contact
+ *   (https://cloud.ibm.com/docs/watson-assistant?topic=watson-assistant-deploy-phone-amazon-connect).
+ * - NICE CXone: signal p1: "hangup" or the session history key (https://cloud.ibm.com/docs/watson-assistant?topic=watson-assistant-deploy-phone-nicecxone).
  */
 import type { SandboxEvent } from '../sandboxes/types.ts';
 import type { CallVendor } from './vendor-route.ts';

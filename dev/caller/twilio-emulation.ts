@@ -1,6 +1,6 @@
 /**
  * Plays Twilio's part of a Twilio Flex call against the local stack, as Twilio Programmable
- * Voice would (seed 001; twilio.com/docs/voice/twiml/dial#referurl):
+ * Voice would (https://cloud.ibm.com/docs/watson-assistant?topic=watson-assistant-deploy-phone-flex; twilio.com/docs/voice/twiml/dial#referurl):
  *
  *   1. POST the voice webhook (receive-call) with Called=<number>, signed with
  *      X-Twilio-Signature; the reply is `<Dial answerOnBridge="true" referUrl=...><Sip>URI</Sip></Dial>`.

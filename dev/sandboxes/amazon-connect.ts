@@ -8,7 +8,7 @@
  * - fault injection (types.ts FaultRule): a status before applying, or `afterApply` reset /
  *   hang after applying UpdateContactAttributes (an ambiguous failure for the adapter)
  * - GET  /_sandbox/connect/contacts/{InitialContactId}   the contact's attributes and where the
- *   seed's flow would send it (Check contact attributes: SessionHistoryKey contains "hangup"
+ *   integration's flow would send it (Check contact attributes: SessionHistoryKey contains "hangup"
  *   -> disconnect; set -> queue to an agent with the key; unset -> the flow's error path)
  *
  * Checks (docs.aws.amazon.com/connect/latest/APIReference/API_UpdateContactAttributes.html):
@@ -40,7 +40,7 @@ interface ContactState {
   updates: number;
 }
 
-/** Where the seed 002 flow sends a contact with these attributes. */
+/** Where the Amazon Connect flow (https://cloud.ibm.com/docs/watson-assistant?topic=watson-assistant-deploy-phone-amazon-connect) sends a contact with these attributes. */
 export function flowBranch(attributes: Record<string, string>): 'disconnect' | 'queue' | 'error_path' {
   const key = attributes.SessionHistoryKey;
   if (key === undefined) return 'error_path';

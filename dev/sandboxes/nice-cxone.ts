@@ -9,13 +9,13 @@
  * - POST /inContactAPI/services/v{N}/interactions/{contactId}/signal   Bearer token required
  *   (missing, unknown or expired -> 401); p1..p9 from the query string (or a JSON body);
  *   answers 202. Checking that p1 is reserved is the adapter's job; the sandbox records p1..p9.
- * - GET  /inContactAPI/services/v{N}/contacts/{contactId}   the contact's state as the seed 003
+ * - GET  /inContactAPI/services/v{N}/contacts/{contactId}   the contact's state as the CXone
  *   script leaves it: `contactState` PreQueue (no signal yet: still in the script),
  *   InQueue (after a transfer signal: Reqagent), EndContact (after p1 "hangup")
  * - fault injection (types.ts FaultRule): a status before signalling, or `afterApply` reset /
  *   hang after the signal was delivered (an ambiguous failure for the adapter)
  * - POST /_sandbox/cxone/expire-tokens               every issued token expires now
- * - GET  /_sandbox/cxone/contacts/{contactId}        the signals received and where the seed 003
+ * - GET  /_sandbox/cxone/contacts/{contactId}        the signals received and where the CXone
  *   script would send the caller (p1 "hangup" -> hang up; else Reqagent with the key)
  */
 import { randomBytes } from 'node:crypto';
@@ -28,7 +28,7 @@ type CxoneOptions = SandboxCredentials['cxone'];
 
 const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
 
-/** Where the seed 003 script sends the caller after this p1. */
+/** Where the CXone script (https://cloud.ibm.com/docs/watson-assistant?topic=watson-assistant-deploy-phone-nicecxone) sends the caller after this p1. */
 export function scriptBranch(p1: string | undefined): 'hangup' | 'reqagent' | 'none' {
   if (p1 === undefined) return 'none';
   return p1 === 'hangup' ? 'hangup' : 'reqagent';

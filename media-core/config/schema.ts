@@ -165,7 +165,7 @@ export const VendorSettings = z.discriminatedUnion('vendor', [
   }),
   z.object({
     vendor: z.literal('twilio_flex'),
-    /** Flex queue URI the REFER goes to (seed 001). */
+    /** Flex queue URI the REFER goes to (https://cloud.ibm.com/docs/watson-assistant?topic=watson-assistant-deploy-phone-flex). */
     referUri: SipUri.default('sip:queue@flex.twilio.com'),
     /** The Twilio number used as SMS sender when vgwActSendSMS has no tenantPhoneNumber. */
     smsFrom: E164.optional(),

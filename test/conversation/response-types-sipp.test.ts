@@ -1,5 +1,6 @@
 /**
- * The seed 004 response types (table 1) and context variables (tables 2 and 3) through the
+ * The phone integration's response types (https://cloud.ibm.com/docs/watson-assistant?topic=watson-assistant-phone-actions) and context variables
+ * (https://cloud.ibm.com/docs/watson-assistant?topic=watson-assistant-phone-context) through the
  * real SIP/RTP engine and conversation runtime, driven by SIPp callers (dev/sipp/scenarios/conv-uac.xml)
  * and a scripted HTTP webhook assistant (test/helpers/webhook-assistant.ts) that records what
  * it received. TTS is the real espeak-ng; speech recognition is off (DTMF only), so SIPp's
@@ -13,7 +14,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startEngine, type Engine } from '../../media-core/engine/engine.ts';
+import { Uas } from '../../media-core/engine/uas.ts';
 import { parseConfig } from '../../media-core/config/load.ts';
 import { createConversationRuntime, type ConversationRuntime } from '../../media-core/conversation/runtime.ts';
 import { EspeakTts } from '../../media-core/conversation/speech/tts-espeak.ts';
@@ -32,7 +33,7 @@ const CUSTOM = `c-${process.pid}`;
 const NUMBERS = { prompts: '+15550100101', dtmf: '+15550100102', send: '+15550100103', referOk: '+15550100104', referFail: '+15550100105' } as const;
 type Name = keyof typeof NUMBERS;
 
-let engine: Engine | undefined;
+let engine: Uas | undefined;
 let runtime: ConversationRuntime;
 let hook: WebhookAssistantServer;
 /** The audio response is fetched over https only (self-signed on 127.0.0.1, development option). */
@@ -200,7 +201,7 @@ before(async () => {
       };
     },
   });
-  engine = await startEngine({ sip: { address: '127.0.0.1', udpPort: sipPort }, rtp: { address: '127.0.0.1', portMin: rtpBase, portMax: rtpBase + 40 }, maxCalls: 10 }, (c) => {
+  engine = await Uas.start({ sip: { address: '127.0.0.1', udpPort: sipPort }, rtp: { address: '127.0.0.1', portMin: rtpBase, portMax: rtpBase + 40 }, maxCalls: 10 }, (c) => {
     observe(c);
     runtime.onCall(c);
   });

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fleetEdgeFiles, fleetMediaCoreConfig, KAMAILIO_CONFIG, mediaCorePortsFrom, sipOptionsStatus, splitRtpRange } from '../../dev/stack/fleet.ts';
 import { parseConfig } from '../../media-core/config/load.ts';
-import { startEngine } from '../../media-core/engine/engine.ts';
+import { Uas } from '../../media-core/engine/uas.ts';
 import { freeSipPort } from '../../dev/free-ports.ts';
 
 const KAMAILIO = ['/usr/sbin/kamailio', '/usr/local/sbin/kamailio'].find((p) => spawnSync(p, ['-v']).status === 0);
@@ -64,7 +64,7 @@ describe('fleet configuration', () => {
 describe('media core: OPTIONS for the load balancer', () => {
   test('200 while in rotation, 503 once draining', async () => {
     const port = await freeSipPort();
-    const engine = await startEngine({ sip: { address: '127.0.0.1', udpPort: port, tcpPort: port }, rtp: { address: '127.0.0.1', portMin: 42700, portMax: 42703 }, maxCalls: 'trial', rtpIo: 'dgram' }, (c) => c.reject(486));
+    const engine = await Uas.start({ sip: { address: '127.0.0.1', udpPort: port, tcpPort: port }, rtp: { address: '127.0.0.1', portMin: 42700, portMax: 42703 }, maxCalls: 'trial', rtpIo: 'dgram' }, (c) => c.reject(486));
     try {
       assert.equal(await sipOptionsStatus(port), 200);
       await engine.drain(0);

@@ -6,7 +6,7 @@
  */
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { startEngine } from '../../media-core/engine/engine.ts';
+import { Uas } from '../../media-core/engine/uas.ts';
 import { watchEngine, unwatchEngine } from '../../media-core/observability/engine-metrics.ts';
 import { startOpsServer } from '../../media-core/observability/ops-server.ts';
 import { callsRefused, outcomes, turnLatency } from '../../media-core/observability/call-metrics.ts';
@@ -37,7 +37,7 @@ describe('UDP drop counters from procfs', () => {
 
 describe('operations endpoint', { timeout: 30_000 }, () => {
   test('/metrics, /healthz, /readyz (503 while draining); 405 and 404', async () => {
-    const engine = await startEngine(
+    const engine = await Uas.start(
       { sip: { address: '127.0.0.1', udpPort: await freeSipPort() }, rtp: { address: '127.0.0.1', portMin: 43900, portMax: 43903 }, maxCalls: 2, admission: {} },
       (c) => void c.answer().catch(() => undefined),
     );

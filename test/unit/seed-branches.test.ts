@@ -1,5 +1,5 @@
 /**
- * Seed 004 branches that had no test: both enable_barge_in commands, start_activities
+ * Response-type branches (https://cloud.ibm.com/docs/watson-assistant?topic=watson-assistant-phone-actions) that had no test: both enable_barge_in commands, start_activities
  * speech_to_text_recognition, dtmf collect with stop_after_collection false, the
  * vgwActSendSMS parameter overrides, and the auto-hang-up after repeated silence (count
  * configurable; an assistant that handles vgwPostResponseTimeout itself is not overridden).
@@ -40,7 +40,7 @@ async function speak(call: FakeCall): Promise<void> {
   await new Promise((r) => setTimeout(r, 5));
 }
 
-describe('seed 004 branches', () => {
+describe('response-type branches', () => {
   test('dtmf enable_barge_in: keys interrupt again after barge-in was off (config)', async () => {
     const long = text('x'.repeat(300));
     const a = new ScriptedTestAssistant((t) => (t === '' ? [long] : t === 'vgwPostResponseTimeout' ? [cmd('dtmf', 'enable_barge_in'), long] : [text(`got ${t}`)]));
