@@ -139,7 +139,7 @@ async function main(): Promise<void> {
         tcpPort: sipPort,
         publicHost: e.SIP_PUBLIC_HOST,
         udpRecvBufferBytes: e.SIP_UDP_RCVBUF_BYTES,
-        ...(tlsPort !== undefined ? { tls: { port: tlsPort, certFile: e.SIP_TLS_CERT_FILE!, keyFile: e.SIP_TLS_KEY_FILE!, clientCaFile: e.SIP_TLS_CLIENT_CA_FILE } } : {}),
+        ...(tlsPort !== undefined ? { tls: { port: tlsPort, certFile: e.SIP_TLS_CERT_FILE!, keyFile: e.SIP_TLS_KEY_FILE!, clientCaFile: e.SIP_TLS_CLIENT_CA_FILE, reloadIntervalMs: e.SIP_TLS_RELOAD_MS } } : {}),
         access,
         maxConnections: loaded.config.sip.maxConnections,
         maxConnectionsPerIp: loaded.config.sip.maxConnectionsPerIp,

@@ -16,7 +16,7 @@ import type { Call, SipHeader } from '../call/types.ts';
 import { getHeader, getHeaderValues, type SipRequest } from '../sip/message.ts';
 import { buildResponse } from '../sip/serialize.ts';
 import { parseUri } from '../sip/uri.ts';
-import { SipTransport, type Flow } from '../sip/transport.ts';
+import { SipTransport, type Flow, type TlsFiles } from '../sip/transport.ts';
 import { DEFAULT_TIMERS, TransactionLayer, type ServerTransaction, type TransactionUser } from '../sip/transaction.ts';
 import { Dialog, incomingDialogKey } from '../sip/dialog.ts';
 import { PortPoolExhaustedError } from '../media/port-pool.ts';
@@ -42,8 +42,8 @@ export interface UasOptions {
     udpPort?: number;
     /** TCP port (5060); undefined disables TCP. */
     tcpPort?: number;
-    /** TLS listener (5061) with PEM certificate and key files; `clientCaFile` requires client certificates signed by that CA (mTLS). */
-    tls?: { port: number; certFile: string; keyFile: string; clientCaFile?: string };
+    /** TLS listener (5061) with PEM certificate and key files, reloaded when they change; `clientCaFile` requires client certificates signed by that CA (mTLS). */
+    tls?: TlsFiles;
     /**
      * Who may signal (media-core/edge/access-policy.ts): per-integration source allowlists,
      * TLS only, digest, rate limits, or trusted proxies. Undefined: every source is accepted
