@@ -120,8 +120,13 @@ export const VadConfig = z.object({
   noiseFactor: z.number().min(1).default(3),
   /** Consecutive speech frames (20 ms) that start an utterance. */
   startFrames: z.number().int().min(1).default(3),
-  /** Silence frames (20 ms) after speech that end it (hangover). */
-  hangoverFrames: z.number().int().min(1).default(20),
+  /**
+   * Silence frames (20 ms) after speech that end it (hangover). Every turn waits this long
+   * before recognition can finish, so it sits in the turn latency: 240 ms ends a turn quickly
+   * and still spans the short pauses inside a spoken phrase; raise it for callers who pause
+   * mid-sentence.
+   */
+  hangoverFrames: z.number().int().min(1).default(12),
   /** Frames kept from before the start and handed to the recognizer. */
   prerollFrames: z.number().int().min(0).default(10),
   /** Longest utterance in frames (15 s). */
