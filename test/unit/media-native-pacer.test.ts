@@ -84,6 +84,18 @@ describe('native RTP pacer (media-core/native/rtp_pacer.c)', { skip: process.pla
     assert.ok(st.p50Ms >= 0 && st.maxMs < 30);
   });
 
+  test('a packet sent with no due time (RTCP) leaves at once, with no scheduler wake-up to follow', async (t) => {
+    const rx = await receiver();
+    const s = pacer.openSocket('127.0.0.1', (await freeSipPort()) & ~1);
+    t.after(() => { s.close(); rx.socket.close(); });
+    // Let the thread go idle: with nothing queued it sleeps up to 1 s unless woken.
+    await new Promise((r) => setTimeout(r, 50));
+    const t0 = performance.now();
+    s.send(Buffer.from([0x81, 201, 0, 1]), 0, 4, rx.port, '127.0.0.1');
+    await until(() => rx.got.length === 1);
+    assert.ok(rx.got[0]!.at - t0 < 200, `sent after ${(rx.got[0]!.at - t0).toFixed(1)} ms`);
+  });
+
   test('receives with the source address and port; sockets are told apart', async () => {
     const [pa, pb] = [(await freeSipPort()) & ~1, ((await freeSipPort()) & ~1) + 2];
     const a = pacer.openSocket('127.0.0.1', pa);
