@@ -6,6 +6,7 @@ import { acquireRtpPacer, releaseRtpPacer } from '../../media-core/media/native/
 import { loadRtpPacerAddon } from '../../media-core/media/native/load.ts';
 import { ipv4ToNumber, numberToIpv4 } from '../../media-core/media/native/ipv4.ts';
 import type { RtpPacer } from '../../media-core/media/native/rtp-pacer.ts';
+import type { PacerSocket } from '../../media-core/media/native/pacer-socket.ts';
 import { Scheduler } from '../../media-core/media/scheduler.ts';
 import { RtpSession } from '../../media-core/media/rtp-session.ts';
 import { PortPool } from '../../media-core/media/port-pool.ts';
@@ -115,6 +116,29 @@ describe('native RTP pacer (media-core/native/rtp_pacer.c)', { skip: process.pla
     a.close();
     b.close();
     tx.close();
+  });
+
+  test('datagrams to many sockets arriving close together are read in a few passes, not a wake-up each', async (t) => {
+    const sockets: PacerSocket[] = [];
+    const base = (await freeSipPort()) & ~1;
+    for (let p = base; sockets.length < 60 && p < base + 400; p++) {
+      try { sockets.push(pacer.openSocket('127.0.0.1', p)); } catch { /* taken: try the next */ }
+    }
+    const tx = createSocket('udp4');
+    t.after(() => { for (const s of sockets) s.close(); tx.close(); });
+    let got = 0;
+    for (const s of sockets) s.on('message', () => got++);
+    await new Promise<void>((r) => tx.bind(0, '127.0.0.1', () => r()));
+    const bursts = 10;
+    const before = pacer.counters().rxPasses;
+    for (let b = 0; b < bursts; b++) {
+      for (const s of sockets) tx.send('x', s.port, '127.0.0.1');
+      await sleep(10);
+    }
+    await until(() => got === bursts * sockets.length);
+    const passes = pacer.counters().rxPasses - before;
+    // A pass on the burst's first datagram, another 1 ms later for the rest; woken per datagram it would be ~30 per burst.
+    assert.ok(passes >= bursts && passes <= 3 * bursts, `${passes} passes for ${bursts} bursts to ${sockets.length} sockets`);
   });
 
   test('a burst to one socket arrives whole and in order; an oversized datagram is counted and leaves no gap', async (t) => {
