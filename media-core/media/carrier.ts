@@ -89,6 +89,8 @@ export function openCarrier(opts: CarrierOptions): RtpCarrier {
       min: opts.portMin,
       max: opts.portMax,
       open: pacer ? async (address, port) => pacer.openSocket(address, port, scheduler) : undefined,
+      // RTCP on the pacer's thread too: no event-loop socket per call (RTCP needs no due time).
+      openRtcp: pacer ? async (address, port) => pacer.openSocket(address, port) : undefined,
     });
   } catch (err) {
     if (pacer) releaseRtpPacer(pacer);

@@ -1,7 +1,7 @@
 /**
  * RTP port allocation: one even UDP port per call from a configured range (RFC 3550
- * section 11: RTP on an even port, RTCP on the next odd one, which the session binds itself:
- * rtcp.ts).
+ * section 11: RTP on an even port, RTCP on the next odd one, which the session opens with
+ * {@link PortPool.openRtcp}).
  */
 import { createSocket, type Socket } from 'node:dgram';
 import type { RtpSocket, RtpSocketFactory } from './rtp-socket.ts';
@@ -30,6 +30,8 @@ export interface PortPoolOptions {
   max: number;
   /** Opens the socket of a port (default: a node:dgram udp4 socket; the native pacer gives its own). */
   open?: RtpSocketFactory;
+  /** Opens an RTCP socket, sending at once (default: a node:dgram udp4 socket that keeps no process alive). */
+  openRtcp?: RtpSocketFactory;
 }
 
 /** Hands out bound UDP sockets on even ports of [min, max], round robin. */
@@ -39,6 +41,7 @@ export class PortPool {
   readonly max: number;
   private readonly inUse = new Map<number, RtpSocket | null>();
   private readonly open: RtpSocketFactory;
+  private readonly openRtcpSocket: RtpSocketFactory;
   private cursor: number;
 
   /** @throws RangeError when the range holds no even port within 1-65535. */
@@ -51,6 +54,7 @@ export class PortPool {
     }
     this.cursor = this.min;
     this.open = opts.open ?? openDgram;
+    this.openRtcpSocket = opts.openRtcp ?? (async (address, port) => (await openDgram(address, port)).unref());
   }
 
   /** Number of even ports in the range. */
@@ -103,6 +107,22 @@ export class PortPool {
       socket?.close();
     } catch {
       // Already closed by its owner: the port is free either way.
+    }
+  }
+
+  /**
+   * Binds the RTCP socket of an allocated RTP port (port + 1, RFC 3550 section 11); its owner
+   * closes it. Its errors (ICMP and the like) are ignored: RTCP is best effort.
+   * @returns the socket, or undefined when port + 1 cannot be bound (the call goes on without RTCP).
+   */
+  async openRtcp(rtpPort: number): Promise<RtpSocket | undefined> {
+    if (rtpPort + 1 > 65535) return undefined;
+    try {
+      const socket = await this.openRtcpSocket(this.address, rtpPort + 1);
+      socket.on('error', () => undefined);
+      return socket;
+    } catch {
+      return undefined;
     }
   }
 

@@ -8,7 +8,7 @@
  * Not on SRTP calls: SRTCP (RFC 3711 section 3.4) is not implemented, and plain RTCP there
  * would leak what SRTP protects.
  */
-import type { Socket } from 'node:dgram';
+import type { RtpSocket } from './rtp-socket.ts';
 import { performance } from 'node:perf_hooks';
 import { buildRtcpReport, ntpMiddle, parseRtcp, type ReportBlock, type SenderInfo } from './rtcp.ts';
 import { rtcpPeerFractionLost, rtcpPeerJitter, rtcpRtt } from './metrics.ts';
@@ -47,7 +47,7 @@ export class RtcpReporter {
 
   /** @param intervalMs mean report interval (RFC 3550 minimum 5000). */
   constructor(
-    private readonly socket: Socket,
+    private readonly socket: RtpSocket,
     private readonly source: RtcpReportSource,
     private readonly cname: string,
     private readonly intervalMs = 5000,
@@ -85,7 +85,8 @@ export class RtcpReporter {
     const figures = this.source.receiveFigures();
     const sr = this.lastSr;
     const block = figures && { ...figures, lsr: sr?.lsr ?? 0, dlsr: sr ? Math.floor(((performance.now() - sr.at) / 1000) * 65536) : 0 };
-    this.socket.send(buildRtcpReport(this.source.ssrc, sender, block, this.cname), dest.port, dest.address);
+    const packet = buildRtcpReport(this.source.ssrc, sender, block, this.cname);
+    this.socket.send(packet, 0, packet.length, dest.port, dest.address);
     this.reportsSent++;
   }
 

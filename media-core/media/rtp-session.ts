@@ -28,9 +28,8 @@ import type { RtpSocket } from './rtp-socket.ts';
 import type { CodecUpdate, MediaSession, MediaSessionOptions } from './media-session.ts';
 import { RtpSender } from './rtp-sender.ts';
 import { RtpReceiver } from './rtp-receiver.ts';
-import { isRtcp, openRtcpSocket } from './rtcp.ts';
+import { isRtcp } from './rtcp.ts';
 import { RtcpReporter, type PeerReport } from './rtcp-reporter.ts';
-import type { Socket } from 'node:dgram';
 
 /** Options of {@link RtpSession.open}. */
 export interface RtpSessionOptions extends MediaSessionOptions {
@@ -78,7 +77,7 @@ export class RtpSession extends EventEmitter implements MediaSession {
    */
   static async open(opts: RtpSessionOptions): Promise<RtpSession> {
     const { port, socket } = await opts.portPool.allocate();
-    const rtcp = await openRtcpSocket(opts.portPool.address, port + 1);
+    const rtcp = await opts.portPool.openRtcp(port);
     try {
       return new RtpSession(opts, port, socket, rtcp);
     } catch (err) {
@@ -93,7 +92,7 @@ export class RtpSession extends EventEmitter implements MediaSession {
     port: number,
     private readonly socket: RtpSocket,
     /** The RTCP port (RTP port + 1), when it could be bound. */
-    private readonly rtcp: Socket | undefined,
+    private readonly rtcp: RtpSocket | undefined,
   ) {
     super();
     this.localPort = port;

@@ -6,6 +6,7 @@ import { acquireRtpPacer, releaseRtpPacer } from '../../media-core/media/native/
 import { loadRtpPacerAddon } from '../../media-core/media/native/load.ts';
 import { ipv4ToNumber, numberToIpv4 } from '../../media-core/media/native/ipv4.ts';
 import type { RtpPacer } from '../../media-core/media/native/rtp-pacer.ts';
+import type { PacerSocket } from '../../media-core/media/native/pacer-socket.ts';
 import { Scheduler } from '../../media-core/media/scheduler.ts';
 import { RtpSession } from '../../media-core/media/rtp-session.ts';
 import { PortPool } from '../../media-core/media/port-pool.ts';
@@ -84,6 +85,18 @@ describe('native RTP pacer (media-core/native/rtp_pacer.c)', { skip: process.pla
     assert.ok(st.p50Ms >= 0 && st.maxMs < 30);
   });
 
+  test('a packet sent with no due time (RTCP) leaves at once, with no scheduler wake-up to follow', async (t) => {
+    const rx = await receiver();
+    const s = pacer.openSocket('127.0.0.1', (await freeSipPort()) & ~1);
+    t.after(() => { s.close(); rx.socket.close(); });
+    // Let the thread go idle: with nothing queued it sleeps up to 1 s unless woken.
+    await new Promise((r) => setTimeout(r, 50));
+    const t0 = performance.now();
+    s.send(Buffer.from([0x81, 201, 0, 1]), 0, 4, rx.port, '127.0.0.1');
+    await until(() => rx.got.length === 1);
+    assert.ok(rx.got[0]!.at - t0 < 200, `sent after ${(rx.got[0]!.at - t0).toFixed(1)} ms`);
+  });
+
   test('receives with the source address and port; sockets are told apart', async () => {
     const [pa, pb] = [(await freeSipPort()) & ~1, ((await freeSipPort()) & ~1) + 2];
     const a = pacer.openSocket('127.0.0.1', pa);
@@ -103,6 +116,29 @@ describe('native RTP pacer (media-core/native/rtp_pacer.c)', { skip: process.pla
     a.close();
     b.close();
     tx.close();
+  });
+
+  test('datagrams to many sockets arriving close together are read in a few passes, not a wake-up each', async (t) => {
+    const sockets: PacerSocket[] = [];
+    const base = (await freeSipPort()) & ~1;
+    for (let p = base; sockets.length < 60 && p < base + 400; p++) {
+      try { sockets.push(pacer.openSocket('127.0.0.1', p)); } catch { /* taken: try the next */ }
+    }
+    const tx = createSocket('udp4');
+    t.after(() => { for (const s of sockets) s.close(); tx.close(); });
+    let got = 0;
+    for (const s of sockets) s.on('message', () => got++);
+    await new Promise<void>((r) => tx.bind(0, '127.0.0.1', () => r()));
+    const bursts = 10;
+    const before = pacer.counters().rxPasses;
+    for (let b = 0; b < bursts; b++) {
+      for (const s of sockets) tx.send('x', s.port, '127.0.0.1');
+      await sleep(10);
+    }
+    await until(() => got === bursts * sockets.length);
+    const passes = pacer.counters().rxPasses - before;
+    // A pass on the burst's first datagram, another 1 ms later for the rest; woken per datagram it would be ~30 per burst.
+    assert.ok(passes >= bursts && passes <= 3 * bursts, `${passes} passes for ${bursts} bursts to ${sockets.length} sockets`);
   });
 
   test('a burst to one socket arrives whole and in order; an oversized datagram is counted and leaves no gap', async (t) => {

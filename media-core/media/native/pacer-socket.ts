@@ -49,7 +49,8 @@ export class PacerSocket extends EventEmitter {
 
   /**
    * Queues msg[offset, offset+length) to address:port (IPv4 dotted quad), sent by the pacer
-   * thread at the scheduler's current due time. Dropped silently after close.
+   * thread at the scheduler's current due time, or at once outside a tick (or without a
+   * scheduler: RTCP). Dropped silently after close.
    * @throws TypeError when port/address are missing or the address is not IPv4.
    */
   send(msg: Buffer, offset: number, length: number, port?: number, address?: string): void {
@@ -61,7 +62,10 @@ export class PacerSocket extends EventEmitter {
       this.lastAddress = address;
       this.lastIp = ip;
     }
-    this.pacer.enqueue(this.id, this.gen, this.epoch, msg, offset, length, this.lastIp, port, this.clock?.currentDueMs);
+    const due = this.clock?.currentDueMs;
+    this.pacer.enqueue(this.id, this.gen, this.epoch, msg, offset, length, this.lastIp, port, due);
+    // Outside a scheduler tick (RTCP) no wake-up follows: wake the thread so it goes out now.
+    if (due === undefined) this.pacer.kick();
   }
 
   /**

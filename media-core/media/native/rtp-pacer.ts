@@ -54,11 +54,13 @@ export interface RtpPacerCounters {
   txOverflow: number;
   /** Queued packets withdrawn by {@link PacerSocket.cancelFrom} (barge-in, hold). */
   txCancelled: number;
+  /** Passes reading the ready sockets: at most one per ms plus one per wake-up that follows a quiet ms, however many datagrams arrive. */
+  rxPasses: number;
   /** Scheduling of the pacer thread: 'normal', 'nice' (-10) or 'fifo' (SCHED_FIFO priority 10). */
   policy: 'normal' | 'nice' | 'fifo';
 }
 
-const C = { txWrite: 0, txRead: 1, rxWrite: 2, rxRead: 3, rxDropped: 4, rxOversize: 5, txStale: 6, txErrors: 7, statsReset: 8, statsCount: 9, statsMaxUs: 10, policy: 11, txCancelled: 12 } as const;
+const C = { txWrite: 0, txRead: 1, rxWrite: 2, rxRead: 3, rxDropped: 4, rxOversize: 5, txStale: 6, txErrors: 7, statsReset: 8, statsCount: 9, statsMaxUs: 10, policy: 11, txCancelled: 12, rxPasses: 13 } as const;
 
 /** Bound to a scheduler and an addon; create with {@link RtpPacer.start}. */
 export class RtpPacer {
@@ -250,6 +252,7 @@ export class RtpPacer {
       txErrors: Atomics.load(c, C.txErrors),
       txOverflow: this.txOverflow,
       txCancelled: Atomics.load(c, C.txCancelled),
+      rxPasses: Atomics.load(c, C.rxPasses),
       policy: (['normal', 'nice', 'fifo'] as const)[Atomics.load(c, C.policy)] ?? 'normal',
     };
   }
