@@ -1,3 +1,4 @@
+import type { SipHeader } from '../events/sip-header.ts';
 /**
  * What every vendor folder in adapters/ provides. Each folder has the same files:
  *
@@ -12,7 +13,6 @@
  * {@link SipAction} that the media core performs itself; their client.ts talks to the
  * vendor's other APIs (Twilio Messages) or is absent.
  */
-import type { SipHeader } from '../media-core/call/types.ts';
 
 /** A SIP request the media core sends to end the call the vendor's way. */
 export type SipAction =

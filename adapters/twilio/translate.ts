@@ -10,10 +10,10 @@
  * hangup / error: BYE with no headers (the Studio flow's own path takes over).
  */
 import { OutcomeEvent, type OutcomeEventInput } from '../../events/outcome.ts';
-import { assertSafeHeaders, assertSafeUri, UnsafeSipHeaderError } from '../../events/sip-header.ts';
-import type { SipHeader } from '../../media-core/call/types.ts';
+import { assertSafeHeaders, assertSafeUri, UnsafeSipHeaderError, withUriHeaders } from '../../events/sip-header.ts';
 import type { SipAction } from '../types.ts';
 import { SESSION_HISTORY_KEY_HEADER } from './refer-target.ts';
+import type { SipHeader } from '../../events/sip-header.ts';
 
 /** Default transfer target of the seed. */
 export const DEFAULT_FLEX_REFER_TO = 'sip:queue@flex.twilio.com';
@@ -38,20 +38,6 @@ export class TwilioTranslateError extends Error {
 
 export { UnsafeSipHeaderError };
 
-/** RFC 3261 hvalue escaping: everything but unreserved and a few hnv-unreserved is %-encoded. */
-function escapeHeaderValue(v: string): string {
-  return encodeURIComponent(v).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
-}
-
-/**
- * The Refer-To URI with its headers: `target?Name=value&...` (values escaped).
- * This is what is measured against {@link MAX_REFER_TO_LENGTH}.
- */
-export function formatReferTo(target: string, headers: SipHeader[]): string {
-  if (headers.length === 0) return target;
-  return `${target}?${headers.map((h) => `${h.name}=${escapeHeaderValue(h.value)}`).join('&')}`;
-}
-
 /**
  * Translates a Twilio Flex outcome into the SIP action the media core performs.
  * @param outcome an outcome event (validated here against events/outcome.ts).
@@ -69,7 +55,8 @@ export function translateOutcome(outcome: OutcomeEventInput, opts: FlexTransferO
   assertSafeUri(target);
   if (!/^(sip|tel):[^\s?<>]+$/i.test(target)) throw new TwilioTranslateError(`Refer-To target must be a sip: or tel: URI without headers`);
   const referToHeaders: SipHeader[] = assertSafeHeaders([{ name: SESSION_HISTORY_KEY_HEADER, value: o.sessionHistoryKey! }, ...(opts.headers ?? [])], 'external');
-  const length = formatReferTo(target, referToHeaders).length;
+  // Measured on the very string the media core sends (media-core/engine/call.ts refer).
+  const length = withUriHeaders(target, referToHeaders).length;
   if (length > MAX_REFER_TO_LENGTH) {
     throw new TwilioTranslateError(`Refer-To would be ${length} characters; Twilio accepts at most ${MAX_REFER_TO_LENGTH}`);
   }

@@ -29,9 +29,10 @@ import { verifyContactToken, type TokenVendor } from '../../lib/contact-token.ts
 import type { Logger } from '../../lib/log.ts';
 import type { Store } from '../../lib/store/client.ts';
 import { bindContactToCall, findContactById, findContactByNumbers, type ContactRegistration } from '../../lib/store/contact-registry.ts';
-import { findHeader, type Call, type CallInfo } from '../call/types.ts';
+import { type Call, type CallInfo } from '../call/types.ts';
 import type { VendorSettings } from '../config/schema.ts';
 import { metricsRegistry } from '../observability/metrics.ts';
+import { findHeader } from '../../events/sip-header.ts';
 
 /** The header carrying the CXone contact token (set by the script's Sipputheader). */
 export const CXONE_TOKEN_HEADER = 'X-Contact-Token';

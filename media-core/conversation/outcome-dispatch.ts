@@ -30,11 +30,12 @@ import { translateHangup, translateTransfer } from '../../adapters/sip-trunk/tra
 import { translateOutcome as twilioTranslate } from '../../adapters/twilio/translate.ts';
 import type { SipAction } from '../../adapters/types.ts';
 import { agentMessageFrom } from '../../adapters/common/agent-message.ts';
-import type { Call, SipHeader } from '../call/types.ts';
+import type { Call } from '../call/types.ts';
 import type { VendorSettings } from '../config/schema.ts';
 import { boundContact } from './contact.ts';
 import type { OutcomeInvoker } from './lambda-invoke.ts';
 import type { GenericResponse } from './types.ts';
+import type { SipHeader } from '../../events/sip-header.ts';
 
 /** 'transferred' and 'ended' end the call; 'failed' lets the conversation go on. */
 export type TransferResult = 'transferred' | 'failed' | 'ended';

@@ -12,7 +12,7 @@ import type { Logger } from '../../lib/log.ts';
 import { redactKey } from '../../lib/redact.ts';
 import type { Store } from '../../lib/store/client.ts';
 import { countMonthlyActiveUser } from '../../lib/store/mau.ts';
-import type { Call, DigitEvent, HangupEvent, PlaybackResult, SipHeader } from '../call/types.ts';
+import type { Call, DigitEvent, HangupEvent, PlaybackResult } from '../call/types.ts';
 import type { IntegrationConfig, VadConfig } from '../config/schema.ts';
 import { callVariables, timeoutMs, turnContext, type TurnVariables } from './context-vars.ts';
 import { DtmfCollector, type DtmfCollectParams } from './dtmf-collector.ts';
@@ -33,6 +33,7 @@ import { DtmfCollectTask } from './tasks/dtmf-collect.ts';
 import { createTask, taskKey } from './tasks/registry.ts';
 import type { Activity, TaskHost, TaskResult } from './tasks/task.ts';
 import { VGW_TEXT, type AssistantConnector, type ConversationContext, type GenericResponse } from './types.ts';
+import type { SipHeader } from '../../events/sip-header.ts';
 
 export type { SmsRequestLike };
 

@@ -1,6 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { translateOutcome, formatReferTo, TwilioTranslateError, UnsafeSipHeaderError } from '../../adapters/twilio/translate.ts';
+import { translateOutcome, TwilioTranslateError, UnsafeSipHeaderError } from '../../adapters/twilio/translate.ts';
+import { withUriHeaders as formatReferTo } from '../../events/sip-header.ts';
 import { parseReferTransferTarget } from '../../adapters/twilio/refer-target.ts';
 import type { OutcomeEventInput } from '../../events/outcome.ts';
 
@@ -32,7 +33,7 @@ describe('translateOutcome (Twilio Flex)', () => {
     assert.equal(a.kind, 'refer');
     if (a.kind !== 'refer') return;
     const referTo = formatReferTo(a.target, a.referToHeaders);
-    assert.equal(referTo, 'sip:support@flex.twilio.com?X-Watson-Assistant-Session-History-Key=k%2Fey%3D1%20%26x&X-Tier=gold');
+    assert.equal(referTo, 'sip:support@flex.twilio.com?X-Watson-Assistant-Session-History-Key=k/ey%3D1%20%26x&X-Tier=gold');
     const parsed = parseReferTransferTarget(`<${referTo}>`);
     assert.equal(parsed.sessionHistoryKey, 'k/ey=1 &x');
     assert.deepEqual(parsed.headers[1], { name: 'X-Tier', value: 'gold' });
@@ -42,6 +43,17 @@ describe('translateOutcome (Twilio Flex)', () => {
     const fixed = formatReferTo('sip:queue@flex.twilio.com', [{ name: 'X-Watson-Assistant-Session-History-Key', value: '' }]).length;
     assert.doesNotThrow(() => translateOutcome(outcome({ sessionHistoryKey: 'k'.repeat(256 - fixed) })));
     assert.throws(() => translateOutcome(outcome({ sessionHistoryKey: 'k'.repeat(257 - fixed) })), (e: unknown) => e instanceof TwilioTranslateError && /256/.test(e.message));
+  });
+
+  test('the 256-character check measures the Refer-To the media core sends, not another escaping of it', () => {
+    // '/' and ':' are hnv-unreserved (RFC 3261 section 25.1): sent as is, one character each.
+    const fixed = formatReferTo('sip:queue@flex.twilio.com', [{ name: 'X-Watson-Assistant-Session-History-Key', value: '' }]).length;
+    const key = 'a/b:'.repeat(Math.floor((256 - fixed) / 4));
+    const a = translateOutcome(outcome({ sessionHistoryKey: key }));
+    assert.equal(a.kind, 'refer');
+    if (a.kind !== 'refer') return;
+    const sent = formatReferTo(a.target, a.referToHeaders);
+    assert.ok(sent.length <= 256 && sent.includes(key), `sent ${sent.length} characters`);
   });
 
   test('hangup and error -> BYE without headers', () => {

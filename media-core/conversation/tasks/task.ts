@@ -4,9 +4,10 @@
  * (the call's conversation session), so tasks hold no call state of their own.
  */
 import type { Logger } from '../../../lib/log.ts';
-import type { PlaybackResult, SipHeader } from '../../call/types.ts';
+import type { PlaybackResult } from '../../call/types.ts';
 import type { GenericResponse } from '../types.ts';
 import type { DtmfCollectParams } from '../dtmf-collector.ts';
+import type { SipHeader } from '../../../events/sip-header.ts';
 
 /** After a task: go on with the next response, or stop because the call has ended. */
 export type TaskResult = 'continue' | 'ended';
