@@ -7,7 +7,7 @@ export { publicWebhookUrl, decodeBody, parseForm, isValidTwilioSignature, type S
 export { classifyCalled, mediaCoreSipUri, dialSipTwiml, studioReturnUrl, studioRedirectTwiml, MAX_SIP_URI_LENGTH } from './twiml.ts';
 export { parseReferTransferTarget, decodeUserToUser, SESSION_HISTORY_KEY_HEADER, type ReferTransferTarget } from './refer-target.ts';
 export { receiveCallTwiml, referHandlerTwiml } from './webhooks.ts';
-export { translateOutcome, TwilioTranslateError, DEFAULT_FLEX_REFER_TO, MAX_REFER_TO_LENGTH, type FlexTransferOptions } from './translate.ts';
+export { translateTransfer, TwilioTranslateError, DEFAULT_FLEX_REFER_TO, MAX_REFER_TO_LENGTH, type FlexTransferOptions } from './translate.ts';
 export { createTwilioClient, type TwilioClient, type TwilioClientOptions, type CreateMessageParams } from './client.ts';
 export { sendSms, toMessageParams, SmsValidationError, MAX_SMS_BODY, type SmsRequest } from './sms.ts';
 export { testConnection } from './test-connection.ts';

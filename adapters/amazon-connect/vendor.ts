@@ -1,0 +1,34 @@
+/**
+ * Amazon Connect as a contact center: the flow transfers the call to the media core's number
+ * through a Chime SDK Voice Connector; outcomes are contact attributes written by the outcome
+ * function (UpdateContactAttributes), then a BYE returns the call to the flow.
+ */
+import { randomUUID } from 'node:crypto';
+import { AmazonConnectContext } from '../../events/outcome.ts';
+import { defineVendor } from '../vendor-descriptor.ts';
+import { findConnectContact } from './contact.ts';
+import { AmazonConnectSettings } from './settings.ts';
+
+export const amazonConnect = defineVendor({
+  id: 'amazon_connect',
+  label: 'Amazon Connect',
+  settings: AmazonConnectSettings,
+  context: AmazonConnectContext,
+  route: 'lambda',
+  findContact: findConnectContact,
+  hasDefaultTarget: () => true,
+  functionName: (s) => s.functionName,
+  loadApplier: (env) => import('./applier.ts').then((m) => m.loadApplier(env)),
+  dev: {
+    demoNumber: '+15550100003',
+    newCallIds: (instanceArn) => ({ contactId: randomUUID(), instanceArn }),
+    // The token hex encoded as the Chime SDK shows it (RFC 7433 `;encoding=hex`); the contact id
+    // headers are informative only, the media core trusts the token.
+    inviteHeaders: (ids) => [
+      ...(ids.contactToken ? [`User-to-User: ${Buffer.from(ids.contactToken, 'ascii').toString('hex')};encoding=hex`] : []),
+      `X-Amzn-ConnectContactId: ${ids.contactId}`,
+      `X-Amzn-ConnectInitialContactId: ${ids.contactId}`,
+    ],
+    isOutcomeRequest: (e, contactId) => e.vendor === 'amazon_connect' && e.operation === 'UpdateContactAttributes' && e.params.InitialContactId === contactId,
+  },
+});

@@ -1,0 +1,13 @@
+/** The NICE CXone apply step of the outcome function (functions/outcome-function.ts), built from its environment. */
+import type { LoadApplier } from '../vendor-descriptor.ts';
+import { loadNiceCxoneConfig } from './config.ts';
+
+export const loadApplier: LoadApplier = async (env = process.env) => {
+  const config = loadNiceCxoneConfig(env);
+  const [{ createCxoneApi }, { applyOutcome }] = await Promise.all([import('./client.ts'), import('./apply.ts')]);
+  // One API (and its token cache) per warm function: tokens are reused until shortly before they expire.
+  const api = createCxoneApi(config);
+  const params = { agentMessageParam: config.CXONE_AGENT_MESSAGE_PARAM, customDataParams: config.CXONE_CUSTOM_DATA_PARAMS, agentMessageMaxChars: config.CXONE_AGENT_MESSAGE_MAX_CHARS };
+  const settings = { deadlineMs: config.OUTCOME_DEADLINE_MS, leaseMs: config.FUNCTION_TIMEOUT_MS };
+  return { settings, apply: (raw, d) => applyOutcome(raw, { ...d, ...settings, api, params }) };
+};
