@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { AmazonConnectContext } from '../../events/outcome.ts';
 import { defineVendor } from '../vendor-descriptor.ts';
+import { deploy } from './deploy.ts';
 import { findConnectContact } from './contact.ts';
 import { AmazonConnectSettings } from './settings.ts';
 
@@ -19,6 +20,7 @@ export const amazonConnect = defineVendor({
   hasDefaultTarget: () => true,
   functionName: (s) => s.functionName,
   loadApplier: (env) => import('./applier.ts').then((m) => m.loadApplier(env)),
+  deploy,
   dev: {
     demoNumber: '+15550100003',
     newCallIds: (instanceArn) => ({ contactId: randomUUID(), instanceArn }),

@@ -6,6 +6,7 @@
 import { randomInt } from 'node:crypto';
 import { NiceCxoneContext } from '../../events/outcome.ts';
 import { defineVendor } from '../vendor-descriptor.ts';
+import { deploy } from './deploy.ts';
 import { CXONE_TOKEN_HEADER, findCxoneContact } from './contact.ts';
 import { NiceCxoneSettings } from './settings.ts';
 
@@ -19,6 +20,7 @@ export const niceCxone = defineVendor({
   hasDefaultTarget: () => true,
   functionName: (s) => s.functionName,
   loadApplier: (env) => import('./applier.ts').then((m) => m.loadApplier(env)),
+  deploy,
   dev: {
     demoNumber: '+15550100004',
     // CXone contact ids are integers (ContactId in Studio).

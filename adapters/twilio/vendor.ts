@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import type { SipHeader } from '../../events/sip-header.ts';
 import { assertSafeHeaders } from '../../events/sip-header.ts';
 import { defineVendor } from '../vendor-descriptor.ts';
+import { deploy } from './deploy.ts';
 import { TwilioFlexSettings } from './settings.ts';
 import { translateTransfer } from './translate.ts';
 
@@ -24,6 +25,7 @@ export const twilio = defineVendor({
     });
   },
   hasDefaultTarget: () => true,
+  deploy,
   dev: {
     demoNumber: '+15550100002',
     newCallIds: () => ({ contactId: `CA${randomBytes(16).toString('hex')}` }),
