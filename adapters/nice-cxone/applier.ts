@@ -1,10 +1,14 @@
-/** The NICE CXone apply step of the outcome function (functions/outcome-function.ts), built from its environment. */
+/**
+ * The NICE CXone apply step of the outcome function (functions/outcome-function.ts), built
+ * from its environment. It holds the API client, so the descriptor (vendor.ts) imports it lazily.
+ */
 import type { LoadApplier } from '../vendor-descriptor.ts';
+import { applyOutcome } from './apply.ts';
+import { createCxoneApi } from './client.ts';
 import { loadNiceCxoneConfig } from './config.ts';
 
 export const loadApplier: LoadApplier = async (env = process.env) => {
   const config = loadNiceCxoneConfig(env);
-  const [{ createCxoneApi }, { applyOutcome }] = await Promise.all([import('./client.ts'), import('./apply.ts')]);
   // One API (and its token cache) per warm function: tokens are reused until shortly before they expire.
   const api = createCxoneApi(config);
   const params = { agentMessageParam: config.CXONE_AGENT_MESSAGE_PARAM, customDataParams: config.CXONE_CUSTOM_DATA_PARAMS, agentMessageMaxChars: config.CXONE_AGENT_MESSAGE_MAX_CHARS };
