@@ -22,6 +22,7 @@ import type { OutcomeInvoker } from './lambda-invoke.ts';
 import { OutcomeDispatcher } from './outcome-dispatch.ts';
 import type { AudioCache } from './audio-cache.ts';
 import { agentMessageFrom } from '../../adapters/common/agent-message.ts';
+import { vendorOf } from '../../adapters/registry.ts';
 import { ttsFallbackPrompts } from './speech/speech-metrics.ts';
 import { fetchWav8k, type AudioLimits } from './audio-fetch.ts';
 import type { SttProvider } from './speech/stt.ts';
@@ -158,6 +159,7 @@ export class ConversationSession implements TaskHost {
       calledNumber: this.cfg.number,
       callerRedacted: call.info.callerUser ? `…${call.info.callerUser.replace(/\D/g, '').slice(-2)}` : undefined,
       vendor: this.cfg.contactCenter.vendor,
+      vendorLabel: vendorOf(this.cfg.contactCenter.vendor).label,
     });
     if (this.d.store && call.info.callerUser) {
       countMonthlyActiveUser(this.d.store, call.info.callerUser).catch((err: Error) => this.log.error({ err: err.message }, 'MAU count failed'));
