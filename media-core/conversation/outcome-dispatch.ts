@@ -27,6 +27,9 @@ import { translateHangup } from '../../adapters/sip-trunk/translate.ts';
 import { vendorOf } from '../../adapters/registry.ts';
 import type { SipAction } from '../../adapters/types.ts';
 import { agentMessageFrom } from '../../adapters/common/agent-message.ts';
+import { redactKey } from '../../lib/redact.ts';
+import { outcomes } from '../observability/call-metrics.ts';
+import type { HistoryWriter } from './history.ts';
 import type { Call } from '../call/types.ts';
 import type { VendorSettings } from '../config/schema.ts';
 import { boundContact } from './contact.ts';
@@ -37,10 +40,35 @@ import type { SipHeader } from '../../events/sip-header.ts';
 /** 'transferred' and 'ended' end the call; 'failed' lets the conversation go on. */
 export type TransferResult = 'transferred' | 'failed' | 'ended';
 
+/** What connect_to_agent and end_session act through (TaskHost.outcomes): the call's contact center. */
+export interface Outcomes {
+  /**
+   * connect_to_agent: writes the history and the agent message first, speaks
+   * agent_available / agent_unavailable, then transfers the vendor's way. Never throws for a
+   * vendor failure.
+   * @returns 'transferred' (call ended), 'failed' (the conversation goes on with vgwCallTransferFailed), or 'ended' (error outcome sent).
+   */
+  connectToAgent(response: GenericResponse): Promise<TransferResult>;
+  /** end_session: the vendor's hang-up with the assistant's BYE headers (unsafe headers: the error outcome). */
+  endSession(headers: SipHeader[]): Promise<void>;
+}
+
+/** The conversation side an outcome needs: its prompts and its transcript. */
+export interface OutcomeConversation {
+  /** Speaks a prompt with the call's TTS settings; never throws (a failed prompt is logged). */
+  say(text: string | undefined): Promise<void>;
+  history: Pick<HistoryWriter, 'append' | 'flush' | 'agentMessage'>;
+  /** The outcome ends the conversation; `transferred` when the caller went to an agent. */
+  ended(transferred: boolean): void;
+  /** The transfer failed; the conversation goes on with vgwCallTransferFailed. */
+  transferFailed(): void;
+}
+
 export interface DispatchDeps {
   call: Call;
   vendor: VendorSettings;
   sessionHistoryKey: string;
+  conversation: OutcomeConversation;
   invoke?: OutcomeInvoker;
   store?: Store;
   log: Logger;
@@ -67,7 +95,7 @@ function checkServiceDeskSip(target: Record<string, unknown> | undefined): void 
   if (typeof sip.uri === 'string') assertSafeUri(sip.uri);
 }
 
-export class OutcomeDispatcher {
+export class OutcomeDispatcher implements Outcomes {
   /** True once transfer() or hangup() began: the drain action then leaves that outcome to finish. */
   private outcomeStarted = false;
   constructor(private readonly d: DispatchDeps) {}
@@ -121,11 +149,34 @@ export class OutcomeDispatcher {
     return sipTransfer({ sip: obj(obj(target?.service_desk)?.sip), sessionHistoryKey: this.d.sessionHistoryKey, summary: this.summary }, v as never);
   }
 
-  /**
-   * connect_to_agent. `say` speaks agent_available / agent_unavailable.
-   * @returns 'transferred' (call ended), 'failed' (conversation goes on), or 'ended' (API vendor failure: error outcome sent).
-   */
-  async transfer(response: GenericResponse, say: (text: string | undefined) => Promise<void>): Promise<TransferResult> {
+  async connectToAgent(response: GenericResponse): Promise<TransferResult> {
+    const { history } = this.d.conversation;
+    this.d.log.info({ vendor: this.d.vendor.vendor, key: redactKey(this.d.sessionHistoryKey) }, 'transfer');
+    // The agent's screen pop reads the history as soon as the outcome arrives: write it first (bounded wait).
+    await history.flush();
+    const summary = agentMessageFrom(response.message_to_human_agent);
+    if (summary) {
+      // After the flush (the meta item is written), and stored before the vendor hears of the transfer: the screen pop and Twilio's
+      // refer-handler read it by key. Waits at most 1 s; a slow store delays no caller longer.
+      await Promise.race([history.agentMessage(summary), new Promise((r) => setTimeout(r, 1000).unref())]);
+    }
+    const r = await this.transfer(response, summary);
+    outcomes.inc({ vendor: this.d.vendor.vendor, kind: 'transfer', result: r });
+    history.append({ who: 'system', text: `transfer ${r}` });
+    if (r === 'failed') this.d.conversation.transferFailed();
+    else this.d.conversation.ended(r === 'transferred');
+    return r;
+  }
+
+  async endSession(headers: SipHeader[]): Promise<void> {
+    this.d.conversation.ended(false);
+    this.d.conversation.history.append({ who: 'system', text: 'hang up' });
+    await this.hangup(headers);
+    outcomes.inc({ vendor: this.d.vendor.vendor, kind: 'hangup', result: 'sent' });
+  }
+
+  private async transfer(response: GenericResponse, summary: string | undefined): Promise<TransferResult> {
+    const say = this.d.conversation.say;
     this.outcomeStarted = true;
     const call = this.d.call;
     const target = obj(response.transfer_info?.target);
@@ -138,7 +189,7 @@ export class OutcomeDispatcher {
       if (err instanceof UnsafeSipHeaderError) return this.unsafe('connect_to_agent', err, () => say(unavailable));
       throw err;
     }
-    this.summary = agentMessageFrom(response.message_to_human_agent);
+    this.summary = summary;
     if (vendorOf(v.vendor).route === 'lambda') {
       await say(available);
       const custom = obj(obj(target?.[v.vendor])?.custom_data) ?? {};
@@ -192,8 +243,8 @@ export class OutcomeDispatcher {
     return 'ended';
   }
 
-  /** end_session: the vendor's hang-up, then BYE with `headers`; unsafe headers give the error outcome instead. */
-  async hangup(headers: SipHeader[]): Promise<void> {
+  /** The vendor's hang-up, then BYE with `headers`; unsafe headers give the error outcome instead. */
+  private async hangup(headers: SipHeader[]): Promise<void> {
     this.outcomeStarted = true;
     const v = this.d.vendor;
     try {
