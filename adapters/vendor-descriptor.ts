@@ -64,17 +64,8 @@ export interface SipTransferInput {
   summary?: string;
 }
 
-/** Settings every API vendor's outcome function reads (functions/outcome-function.ts). */
-export interface OutcomeFunctionSettings {
-  /** Budget in ms (OUTCOME_DEADLINE_MS). */
-  deadlineMs: number;
-  /** Idempotency lease in ms (FUNCTION_TIMEOUT_MS). */
-  leaseMs: number;
-}
-
 /** One vendor's apply step, built once per warm function from its environment. */
 export interface OutcomeApplier {
-  settings: OutcomeFunctionSettings;
   /** Applies the raw invocation payload; never throws (every failure is a reply). */
   apply(raw: unknown, deps: { store: Store; startedAt: number; log?: Logger }): Promise<AdapterReply>;
 }

@@ -11,6 +11,6 @@ export const loadApplier: LoadApplier = async (env = process.env) => {
   const config = loadAmazonConnectConfig(env);
   const api = connectApi(createConnectSdkClient(config));
   const agentMessage = { attribute: config.AMAZON_CONNECT_AGENT_MESSAGE_ATTRIBUTE, maxBytes: config.AMAZON_CONNECT_AGENT_MESSAGE_MAX_BYTES };
-  const settings = { deadlineMs: config.OUTCOME_DEADLINE_MS, leaseMs: config.FUNCTION_TIMEOUT_MS };
-  return { settings, apply: (raw, d) => applyOutcome(raw, { ...d, ...settings, api, agentMessage }) };
+  const limits = { deadlineMs: config.OUTCOME_DEADLINE_MS, leaseMs: config.FUNCTION_TIMEOUT_MS };
+  return { apply: (raw, d) => applyOutcome(raw, { ...d, ...limits, api, agentMessage }) };
 };

@@ -12,6 +12,6 @@ export const loadApplier: LoadApplier = async (env = process.env) => {
   // One API (and its token cache) per warm function: tokens are reused until shortly before they expire.
   const api = createCxoneApi(config);
   const params = { agentMessageParam: config.CXONE_AGENT_MESSAGE_PARAM, customDataParams: config.CXONE_CUSTOM_DATA_PARAMS, agentMessageMaxChars: config.CXONE_AGENT_MESSAGE_MAX_CHARS };
-  const settings = { deadlineMs: config.OUTCOME_DEADLINE_MS, leaseMs: config.FUNCTION_TIMEOUT_MS };
-  return { settings, apply: (raw, d) => applyOutcome(raw, { ...d, ...settings, api, params }) };
+  const limits = { deadlineMs: config.OUTCOME_DEADLINE_MS, leaseMs: config.FUNCTION_TIMEOUT_MS };
+  return { apply: (raw, d) => applyOutcome(raw, { ...d, ...limits, api, params }) };
 };
