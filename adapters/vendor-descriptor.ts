@@ -16,7 +16,7 @@ import type { TokenVendor } from '../lib/contact-token.ts';
 import type { Logger } from '../lib/log.ts';
 import type { Store } from '../lib/store/client.ts';
 import type { VendorDeploy } from './deploy-template.ts';
-import type { SipAction } from './types.ts';
+import type { ConnectionCheck, SipAction } from './types.ts';
 
 /** The parts of an inbound INVITE a vendor reads (the media core's CallInfo has this shape). */
 export interface InviteInfo {
@@ -113,6 +113,8 @@ export interface VendorDescriptor<Sch extends SettingsSchema = SettingsSchema, S
   functionName?(settings: S): string;
   /** Builds the apply step from the function's environment, loading the SDK client lazily (adapters/<vendor>/applier.ts). @throws ConfigError */
   loadApplier?: LoadApplier;
+  /** "Test connection": one cheap authenticated read with the credentials in `env` (infra/test-connection.ts); loads its client lazily. @throws ConfigError */
+  checkConnection?(env: Record<string, string | undefined>): Promise<ConnectionCheck>;
   /** The vendor's functions and their least-privilege roles in the stack (merged into serverless.yml by infra/vendor-functions.cjs). */
   deploy?: VendorDeploy;
   dev: VendorDevHooks;

@@ -20,6 +20,7 @@ export const amazonConnect = defineVendor({
   hasDefaultTarget: () => true,
   functionName: (s) => s.functionName,
   loadApplier: (env) => import('./applier.ts').then((m) => m.loadApplier(env)),
+  checkConnection: (env) => import('./test-connection.ts').then((m) => m.checkConnection(env)),
   deploy,
   dev: {
     demoNumber: '+15550100003',

@@ -25,6 +25,7 @@ export const twilio = defineVendor({
     });
   },
   hasDefaultTarget: () => true,
+  checkConnection: (env) => import('./test-connection.ts').then((m) => m.checkConnection(env)),
   deploy,
   dev: {
     demoNumber: '+15550100002',
