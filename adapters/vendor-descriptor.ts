@@ -81,7 +81,7 @@ export interface VendorDevHooks {
   newCallIds?(instanceArn: string): { contactId?: string; instanceArn?: string };
   /** "Name: value" lines the vendor's platform adds to the INVITE. */
   inviteHeaders?(ids: { contactId?: string; contactToken?: string }): string[];
-  /** Whether a sandbox event (sandboxes/types.ts SandboxEvent) is this vendor's outcome request for `contactId`. */
+  /** Whether a sandbox event (dev/sandboxes/types.ts SandboxEvent) is this vendor's outcome request for `contactId`. */
   isOutcomeRequest?(e: { vendor: string; operation: string; params: Record<string, unknown> }, contactId: string): boolean;
 }
 

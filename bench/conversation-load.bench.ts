@@ -1,6 +1,6 @@
 /**
  * The product's main job under load (issue "The main job under load"): callers talking to the
- * demo assistant through the whole local stack, run as `npm start` runs it (scripts/lib/stack.ts:
+ * demo assistant through the whole local stack, run as `npm start` runs it (dev/stack/stack.ts:
  * dynalite, sandboxes, serverless-offline, the media core with the demo configuration), with
  * the call limit and the RTP port range set for the load, on free 127.0.0.1 ports.
  *
@@ -20,7 +20,10 @@
  * media core and its children (speech helpers), not SIPp or the sandboxes; peak RSS of the
  * same; state writes lost (media_core_state_writes_lost_total) and the SIP socket's drops.
  *
- *   npm run bench -- conversation-load [--speech embedded|sandbox-watson|both] [--calls N]
+ *   npm run bench -- conversation-load [--speech embedded|sandbox-watson|both] [--calls N] [--fleet]
+ *
+ * `--fleet` runs the same load through Kamailio in front of two media cores (dev/stack/fleet.ts,
+ * what `npm run fleet` starts): figures are the sums over both cores, and the spread is printed.
  *
  * Env: BENCH_SPEECH (both), BENCH_CALLS (500 embedded, 1000 sandbox-watson), BENCH_RATE (20),
  * BENCH_SECONDS (30; 60 for sandbox-watson), BENCH_SAY_AT_MS (7000: after the greeting),
@@ -34,12 +37,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { startStack, REPO_ROOT, type RunningStack } from '../scripts/lib/stack.ts';
-import { STATE_TABLE } from '../scripts/lib/stack-env.ts';
-import { prepareDtmfPcaps } from '../scripts/lib/caller-media.ts';
-import { freeSipPort, freeTcpPort } from '../test/helpers/ports.ts';
-import { freeUdpPort } from '../scripts/lib/sipp-run.ts';
-import { runSipp, type SippResult } from '../test/sipp/run-sipp.ts';
+import { startStack } from '../dev/stack/stack.ts';
+import { startFleet } from '../dev/stack/fleet.ts';
+import { STATE_TABLE } from '../dev/stack/stack-env.ts';
+import { prepareDtmfPcaps } from '../dev/caller/caller-media.ts';
+import { freeSipPort, freeSippMediaPort, freeTcpPort } from '../dev/free-ports.ts';
+import { runSipp, type SippResult } from '../dev/sipp/run-sipp.ts';
 import { phrasePcap, type PhrasePcap } from './conversation-load-media.ts';
 import { percentile } from './stats.ts';
 
@@ -58,6 +61,8 @@ if (!MODES.every((m) => m === 'embedded' || m === 'sandbox-watson')) {
   console.error(`--speech must be embedded, sandbox-watson or both, not ${speechArg}`);
   process.exit(2);
 }
+/** `--fleet` (or BENCH_FLEET=1): the callers call Kamailio in front of two media cores, as `npm run fleet` runs them. */
+const FLEET = process.argv.includes('--fleet') || process.env.BENCH_FLEET === '1';
 const PHRASE = 'What are your opening hours';
 const ANSWER = /^We are open/;
 const TICKS_PER_S = 100; // USER_HZ of /proc/<pid>/stat
@@ -110,6 +115,12 @@ function tree(root: number): Map<number, ProcStat> {
 
 /** CPU seconds of the tree: every live process's own and reaped children's (each exited process counts once, in its reaper). */
 const treeCpu = (t: Map<number, ProcStat>) => [...t.values()].reduce((n, s) => n + s.cpuS, 0);
+/** The machine's CPU time from /proc/stat, in USER_HZ ticks: busy (all but idle and iowait), steal, total. */
+function machineCpu(): { busy: number; steal: number; total: number } {
+  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const total = f.slice(0, 8).reduce((a, b) => a + b, 0);
+  return { busy: total - f[3]! - f[4]!, steal: f[7] ?? 0, total };
+}
 const treeRss = (t: Map<number, ProcStat>) => [...t.values()].reduce((n, s) => n + s.rssBytes, 0);
 
 // ---- the callers ---------------------------------------------------------------------------
@@ -119,7 +130,10 @@ const xmlAttr = (s: string) => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').
 /**
  * The caller's SIPp scenario: INVITE (PCMU + telephone-event), ACK, the digits (when given),
  * the phrase at `sayAtMs` after the answer, BYE at `endAtMs`. A BYE from the media core ends
- * the call early (answered 200; SIPp counts the call as failed: an unexpected end).
+ * the call early (answered 200; SIPp counts the call as failed: an unexpected end). A refusal
+ * (486 full, 503 no headroom) is ACKed with the INVITE's Via (RFC 3261 17.1.1.3) and ends the
+ * call as a success for SIPp: refusals are counted from the media core's /metrics instead, so
+ * the other callers keep coming, as they do on the phone network.
  */
 function scenario(o: { digits: string[]; phrase: PhrasePcap; sayAtMs: number; endAtMs: number }): string {
   const steps: string[] = [];
@@ -177,13 +191,27 @@ function scenario(o: { digits: string[]; phrase: PhrasePcap; sayAtMs: number; en
   ]]></send>
   <recv response="100" optional="true"/>
   <recv response="180" optional="true"/>
+  <recv response="486" optional="true" next="refused"/>
+  <recv response="503" optional="true" next="refused"/>
   <recv response="200" rrs="true"/>
   <send><![CDATA[${dialog('ACK', 1)}
   ]]></send>
   ${steps.join('\n  ')}
   <send retrans="500"><![CDATA[${dialog('BYE', 2)}
   ]]></send>
-  <recv response="200"/>
+  <recv response="200" next="done"/>
+  <label id="refused"/>
+  <send><![CDATA[
+      ACK sip:[service]@[remote_ip]:[remote_port] SIP/2.0
+      [last_Via:]
+      From: <sip:+1555[call_number]@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
+      [last_To:]
+      Call-ID: [call_id]
+      CSeq: 1 ACK
+      Max-Forwards: 70
+      Content-Length: 0
+  ]]></send>
+  <label id="done"/>
 </scenario>
 `;
 }
@@ -236,38 +264,94 @@ async function sessionOutcomes(endpoint: string): Promise<{ sessions: number; co
 
 // ---- /metrics ----------------------------------------------------------------------------
 
-/** Sums of each metric's samples in Prometheus text, by name and by label set. */
-async function scrape(url: string): Promise<{ sum: (name: string, labels?: Record<string, string>) => number; raw: string }> {
-  const raw = await (await fetch(url)).text();
-  const samples = raw
-    .split('\n')
-    .filter((l) => l && !l.startsWith('#'))
-    .map((l) => {
-      const m = /^([a-zA-Z_:][\w:]*)(\{([^}]*)\})?\s+(\S+)/.exec(l);
-      if (!m) return undefined;
-      const labels = Object.fromEntries([...(m[3] ?? '').matchAll(/(\w+)="([^"]*)"/g)].map((x) => [x[1]!, x[2]!]));
-      return { name: m[1]!, labels, value: Number(m[4]) };
-    })
-    .filter((s) => s !== undefined);
-  return {
-    raw,
-    sum: (name, labels = {}) => samples.filter((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v)).reduce((n, s) => n + s.value, 0),
-  };
+interface Sample {
+  name: string;
+  labels: Record<string, string>;
+  value: number;
 }
 
-function refusedByCause(raw: string): string {
-  const out: string[] = [];
-  for (const m of raw.matchAll(/^media_core_calls_refused_total\{cause="([^"]*)",status="(\d+)"\}\s+(\S+)/gm)) if (Number(m[3]) > 0) out.push(`${m[1]} ${m[2]}: ${m[3]}`);
-  return out.join(', ') || 'none';
+/** The samples of every media core's /metrics (Prometheus text), summed by name or by label. */
+class Scrape {
+  constructor(readonly samples: Sample[]) {}
+
+  static async of(urls: string[]): Promise<Scrape> {
+    const texts = await Promise.all(urls.map(async (u) => (await fetch(u)).text()));
+    const samples = texts
+      .flatMap((t) => t.split('\n'))
+      .filter((l) => l && !l.startsWith('#'))
+      .map((l) => {
+        const m = /^([a-zA-Z_:][\w:]*)(\{([^}]*)\})?\s+(\S+)/.exec(l);
+        if (!m) return undefined;
+        const labels = Object.fromEntries([...(m[3] ?? '').matchAll(/(\w+)="([^"]*)"/g)].map((x) => [x[1]!, x[2]!]));
+        return { name: m[1]!, labels, value: Number(m[4]) };
+      })
+      .filter((x) => x !== undefined);
+    return new Scrape(samples);
+  }
+
+  sum(name: string, labels: Record<string, string> = {}): number {
+    return this.samples.filter((x) => x.name === name && Object.entries(labels).every(([k, v]) => x.labels[k] === v)).reduce((n, x) => n + x.value, 0);
+  }
+
+  /** Non-zero sums of `name` by the given labels, e.g. "pacer_late 503: 20". */
+  by(name: string, labels: string[]): string {
+    const sums = new Map<string, number>();
+    for (const x of this.samples) if (x.name === name) sums.set(labels.map((l) => x.labels[l]).join(' '), (sums.get(labels.map((l) => x.labels[l]).join(' ')) ?? 0) + x.value);
+    return [...sums].filter(([, v]) => v > 0).map(([k, v]) => `${k}: ${v}`).join(', ') || 'none';
+  }
 }
 
 // ---- one run -----------------------------------------------------------------------------
 
-/** Whether the local stack knows a speech mode (SPEECH=sandbox-watson is added by the stack's speech emulation). */
-function stackKnows(mode: SpeechMode): boolean {
-  if (mode === 'embedded') return true;
-  const dir = join(REPO_ROOT, 'scripts/lib');
-  return readdirSync(dir).some((f) => f.endsWith('.ts') && readFileSync(join(dir, f), 'utf8').includes(mode));
+/** What the callers call: one media core (`npm start`) or Kamailio in front of two (`npm run fleet`). */
+interface Target {
+  /** Where SIPp sends its INVITEs. */
+  sipPort: number;
+  /** The media cores' pids (their process trees are measured). */
+  mediaPids: number[];
+  metricsUrls: string[];
+  dynamodbEndpoint: string;
+  describe: string;
+  stop(): Promise<void>;
+}
+
+async function startTarget(o: { fleet: boolean; base: number | undefined; maxCalls: number; onLine: (line: string) => void }): Promise<Target> {
+  // BENCH_PORT_BASE=b: TCP b..b+6, SIP b+7..b+9, SIPp b+10..b+19, RTP from b+100 (a shared machine's port block); else free ports.
+  const tcp = new Set<number>();
+  while (tcp.size < 6) tcp.add(o.base !== undefined ? o.base + tcp.size : await freeTcpPort());
+  const [dynamodb, http, lambda, sandbox, metrics1, metrics2] = [...tcp] as number[] as [number, number, number, number, number, number];
+  const sip: number[] = [];
+  while (sip.length < (o.fleet ? 3 : 1)) {
+    const p = o.base !== undefined ? o.base + 7 + sip.length : await freeSipPort();
+    if (!sip.includes(p) && !tcp.has(p)) sip.push(p);
+  }
+  const rtpMin = o.base !== undefined ? o.base + 100 : 20000 + 2 * Math.floor(Math.random() * 5000);
+  // Each core gets half the range in a fleet, and either may take the whole load.
+  const rtpMax = rtpMin + (o.fleet ? 4 : 2) * o.maxCalls + 400;
+  const ports = { dynamodb, http, lambda, sandbox, sip: sip[0]!, rtpMin, rtpMax };
+  const onOutput = (component: string, line: string) => component.startsWith('media-core') && line.startsWith('{') && o.onLine(line);
+  const common = { ports, quiet: true, logLevel: 'info', onOutput, maxCalls: String(o.maxCalls) };
+  if (!o.fleet) {
+    process.env.METRICS_PORT = String(metrics1);
+    const stack = await startStack(common);
+    return {
+      sipPort: sip[0]!,
+      mediaPids: [stack.pids()['media-core']!],
+      metricsUrls: [`http://127.0.0.1:${metrics1}/metrics`],
+      dynamodbEndpoint: stack.env.urls.dynamodb,
+      describe: `one media core: SIP ${sip[0]}, RTP ${rtpMin}-${rtpMax}`,
+      stop: () => stack.stop(),
+    };
+  }
+  const fleet = await startFleet({ ...common, mediaCorePorts: sip.slice(1), metricsPorts: [metrics1, metrics2] });
+  return {
+    sipPort: fleet.sipPort,
+    mediaPids: fleet.mediaCores.map((c) => c.process.pid),
+    metricsUrls: [metrics1, metrics2].map((m) => `http://127.0.0.1:${m}/metrics`),
+    dynamodbEndpoint: fleet.stack.env.urls.dynamodb,
+    describe: `Kamailio SIP ${fleet.sipPort} -> ${fleet.mediaCores.map((c) => `${c.name} SIP ${c.sipPort} RTP ${c.rtpMin}-${c.rtpMax}`).join(', ')}`,
+    stop: () => fleet.stop(),
+  };
 }
 
 async function runMode(mode: SpeechMode, phrase: PhrasePcap, dtmfFiles: string[], workDir: string): Promise<void> {
@@ -277,64 +361,56 @@ async function runMode(mode: SpeechMode, phrase: PhrasePcap, dtmfFiles: string[]
   const sayAtMs = int(process.env.BENCH_SAY_AT_MS, 7000);
   const dtmfEvery = int(process.env.BENCH_DTMF_EVERY, 4);
   const maxCalls = int(process.env.BENCH_MAX_CALLS, calls);
-  console.log(`\n--- ${mode} speech: ${calls} callers at ${rate}/s, ${seconds} s each, phrase "${PHRASE}" at ${sayAtMs / 1000} s${dtmfEvery ? `, every ${dtmfEvery}th presses 1234# first` : ''}; MAX_CALLS ${maxCalls}`);
-  if (!stackKnows(mode)) {
-    console.log(`skipped: the local stack does not know SPEECH=${mode} yet (no emulated Watson speech in scripts/lib); run with --speech embedded`);
-    return;
-  }
-  // BENCH_PORT_BASE=b: TCP b..b+4, SIP b+5, SIPp b+6..b+15, RTP from b+100 (a shared machine's port block); else free ports.
+  console.log(`\n--- ${mode} speech${FLEET ? ', fleet of two media cores behind Kamailio' : ''}: ${calls} callers at ${rate}/s, ${seconds} s each, phrase "${PHRASE}" at ${sayAtMs / 1000} s${dtmfEvery ? `, every ${dtmfEvery}th presses 1234# first` : ''}; MAX_CALLS ${maxCalls}${FLEET ? ' per core' : ''}`);
   const base = process.env.BENCH_PORT_BASE ? int(process.env.BENCH_PORT_BASE, 0) : undefined;
-  const tcp = new Set<number>();
-  while (tcp.size < 5) tcp.add(base !== undefined ? base + tcp.size : await freeTcpPort());
-  const [dynamodb, http, lambda, sandbox, metrics] = [...tcp] as [number, number, number, number, number];
-  const sip = base !== undefined ? base + 5 : await freeSipPort();
-  const rtpMin = base !== undefined ? base + 100 : 20000 + 2 * Math.floor(Math.random() * 5000);
-  const rtpMax = rtpMin + 2 * maxCalls + 200;
-  // The stack's children inherit the environment: the call limit, the metrics port, the speech mode.
-  Object.assign(process.env, { MAX_CALLS: String(maxCalls), METRICS_PORT: String(metrics) });
+  // The stack's children inherit the environment: the speech mode.
   if (mode === 'embedded') delete process.env.SPEECH;
   else process.env.SPEECH = mode;
   const turns: { input: string; ms: number }[] = [];
   let conversationFailedLines = 0;
-  let stack: RunningStack | undefined;
+  const onLine = (line: string) => {
+    if (line.includes('"turn answered"')) {
+      try {
+        const j = JSON.parse(line) as { turnLatencyMs: number; input: string };
+        turns.push({ input: j.input, ms: j.turnLatencyMs });
+      } catch {
+        /* a partial line */
+      }
+    } else if (line.includes('"conversation failed"')) conversationFailedLines++;
+  };
+  let target: Target;
   const t0 = Date.now();
   try {
-    stack = await startStack({
-      ports: { dynamodb, http, lambda, sandbox, sip, rtpMin, rtpMax },
-      quiet: true,
-      logLevel: 'info',
-      onOutput: (component, line) => {
-        if (component !== 'media-core' || !line.startsWith('{')) return;
-        if (line.includes('"turn answered"')) {
-          try {
-            const j = JSON.parse(line) as { turnLatencyMs: number; input: string };
-            turns.push({ input: j.input, ms: j.turnLatencyMs });
-          } catch {
-            /* a partial line */
-          }
-        } else if (line.includes('"conversation failed"')) conversationFailedLines++;
-      },
-    });
+    target = await startTarget({ fleet: FLEET, base, maxCalls, onLine });
   } catch (err) {
     console.log(`the stack did not start: ${(err as Error).message.split('\n').slice(0, 6).join('\n')}`);
     return;
   }
-  console.log(`stack up in ${((Date.now() - t0) / 1000).toFixed(1)} s (SIP ${sip}, RTP ${rtpMin}-${rtpMax}, metrics ${metrics})`);
-  const mediaPid = stack.pids()['media-core']!;
-  const metricsUrl = `http://127.0.0.1:${metrics}/metrics`;
+  console.log(`stack up in ${((Date.now() - t0) / 1000).toFixed(1)} s (${target.describe})`);
+  const measure = () => {
+    const trees = target.mediaPids.map((pid) => tree(pid));
+    return { cpuS: trees.reduce((n, t) => n + treeCpu(t), 0), rss: trees.reduce((n, t) => n + treeRss(t), 0), rssCores: target.mediaPids.reduce((n, pid, i) => n + (trees[i]!.get(pid)?.rssBytes ?? 0), 0) };
+  };
   try {
-    const before = await scrape(metricsUrl);
-    const cpu0 = treeCpu(tree(mediaPid));
+    const before = await Scrape.of(target.metricsUrls);
+    const cpu0 = measure().cpuS;
     let peakRss = 0;
     let peakRssCore = 0;
     let peakActive = 0;
+    // SIPp's own CPU (the callers share the machine): the last sample before each exits.
+    const sippCpu = new Map<number, number>();
+    const machine0 = machineCpu();
     const sampler = setInterval(() => {
-      const t = tree(mediaPid);
-      peakRss = Math.max(peakRss, treeRss(t));
-      peakRssCore = Math.max(peakRssCore, t.get(mediaPid)?.rssBytes ?? 0);
+      for (const pid of sippCpu.keys()) {
+        const s = procStat(pid);
+        if (s) sippCpu.set(pid, s.cpuS);
+      }
+      const m = measure();
+      peakRss = Math.max(peakRss, m.rss);
+      peakRssCore = Math.max(peakRssCore, m.rssCores);
     }, 1000);
     const active = setInterval(() => {
-      void scrape(metricsUrl).then((m) => (peakActive = Math.max(peakActive, m.sum('media_core_calls_active'))), () => undefined);
+      void Scrape.of(target.metricsUrls).then((m) => (peakActive = Math.max(peakActive, m.sum('media_core_calls_active'))), () => undefined);
     }, 2000);
     const digitCallers = dtmfEvery ? Math.floor(calls / dtmfEvery) : 0;
     const talkers = calls - digitCallers;
@@ -344,50 +420,54 @@ async function runMode(mode: SpeechMode, phrase: PhrasePcap, dtmfFiles: string[]
       writeFileSync(file, scenario({ digits, phrase, sayAtMs, endAtMs: seconds * 1000 }));
       return runSipp({
         scenario: file,
-        targetPort: sip,
-        localPort: base !== undefined ? base + (name === 'talkers' ? 6 : 7) : await freeSipPort(),
-        mediaPort: base !== undefined ? base + (name === 'talkers' ? 8 : 12) : await freeUdpPort(),
+        targetPort: target.sipPort,
+        localPort: base !== undefined ? base + (name === 'talkers' ? 10 : 11) : await freeSipPort(),
+        mediaPort: base !== undefined ? base + (name === 'talkers' ? 12 : 16) : await freeSippMediaPort(),
         calls: n,
         limit: n,
         rate: Math.max(1, (rate * n) / calls),
         service: '+15550100001',
         timeoutS: seconds + Math.ceil(n / Math.max(1, (rate * n) / calls)) + 60,
         extraArgs: ['-aa'],
+        onSpawn: (pid) => sippCpu.set(pid, 0),
       });
     };
     const [a, b] = await Promise.all([run(talkers, [], 'talkers'), run(digitCallers, dtmfFiles, 'digits')]);
     clearInterval(active);
     // Let the last history and MAU writes go out (the queue drains within seconds unless the table is down).
     for (let i = 0; i < 30; i++) {
-      const m = await scrape(metricsUrl);
+      const m = await Scrape.of(target.metricsUrls);
       if (m.sum('media_core_state_writes_queued') === 0 && m.sum('media_core_calls_active') === 0) break;
       await new Promise((r) => setTimeout(r, 1000));
     }
     clearInterval(sampler);
-    const cpuS = treeCpu(tree(mediaPid)) - cpu0;
-    const after = await scrape(metricsUrl);
-    const admitted = after.sum('media_core_calls_admitted_total') - before.sum('media_core_calls_admitted_total');
-    const refused = after.sum('media_core_calls_refused_total') - before.sum('media_core_calls_refused_total');
-    const lost = after.sum('media_core_state_writes_lost_total');
-    const drops = after.sum('media_core_sip_udp_socket_drops_total') - before.sum('media_core_sip_udp_socket_drops_total');
-    const outcomes = await sessionOutcomes(stack.env.urls.dynamodb);
+    const cpuS = measure().cpuS - cpu0;
+    const machine1 = machineCpu();
+    const machineTotal = Math.max(1, machine1.total - machine0.total);
+    const after = await Scrape.of(target.metricsUrls);
+    const delta = (name: string) => after.sum(name) - before.sum(name);
+    const admitted = delta('media_core_calls_admitted_total');
+    const outcomes = await sessionOutcomes(target.dynamodbEndpoint);
     const speech = turns.filter((t) => t.input === 'speech').map((t) => t.ms);
     const dtmf = turns.filter((t) => t.input === 'dtmf').map((t) => t.ms);
     const minutes = (admitted * seconds) / 60;
     const sippFailed = [a, b]
       .filter((r) => r && r.code !== 0)
       .map((r) => {
-        // SIPp's error file: one dated line per failed call (a refused INVITE, an unexpected BYE, a timeout).
+        // SIPp's error file: one dated line per failed call (an unexpected BYE, a timeout).
         const lines = r!.errors.split('\n').filter((l) => /^\d{4}-\d{2}-\d{2}/.test(l));
         return `SIPp exit ${r!.code}${r!.killed ? ' (killed)' : ''}, ${lines.length} error lines; last: ${(lines.at(-1) ?? '').replace(/^\S+\s+\S+\s+/, '').slice(0, 200)}`;
       });
-    console.log(`conversations: completed ${outcomes.completed}, failed ${Math.max(0, admitted - outcomes.completed)} (of ${admitted} admitted; ${conversationFailedLines} "conversation failed" log lines; sessions ${JSON.stringify(outcomes.reasons)}), refused at admission ${refused} (${refusedByCause(after.raw)}); peak concurrent ${peakActive}`);
+    // Each core's admissions since it started (the fleet starts fresh for each run).
+    const perCore = FLEET ? `; admitted per core ${(await Promise.all(target.metricsUrls.map(async (u) => (await Scrape.of([u])).sum('media_core_calls_admitted_total')))).join(' and ')}` : '';
+    console.log(`conversations: completed ${outcomes.completed}, failed ${Math.max(0, admitted - outcomes.completed)} (of ${admitted} admitted; ${conversationFailedLines} "conversation failed" log lines; sessions ${JSON.stringify(outcomes.reasons)}), refused at admission ${delta('media_core_calls_refused_total')} (${after.by('media_core_calls_refused_total', ['cause', 'status'])}); peak concurrent ${peakActive}${perCore}`);
     console.log(`turn latency, last voiced frame (VAD hangover included) -> answer playback start: p50 ${percentile(speech, 50).toFixed(0)} ms, p99 ${percentile(speech, 99).toFixed(0)} ms over ${speech.length} spoken turns; after DTMF p50 ${percentile(dtmf, 50).toFixed(0)} ms, p99 ${percentile(dtmf, 99).toFixed(0)} ms (${dtmf.length})`);
-    console.log(`CPU of the media core and its speech helpers: ${cpuS.toFixed(1)} s, ${minutes > 0 ? ((cpuS / minutes) * 1000).toFixed(0) : '-'} ms per conversation-minute (${minutes.toFixed(1)} conversation-minutes); peak RSS ${(peakRss / 2 ** 20).toFixed(0)} MB (media core alone ${(peakRssCore / 2 ** 20).toFixed(0)} MB)`);
-    console.log(`state writes lost ${lost}; SIP socket drops ${drops}${sippFailed.length ? `\n${sippFailed.join('\n')}` : ''}`);
+    console.log(`CPU of the media core${FLEET ? 's' : ''} and speech helpers: ${cpuS.toFixed(1)} s, ${minutes > 0 ? ((cpuS / minutes) * 1000).toFixed(0) : '-'} ms per conversation-minute (${minutes.toFixed(1)} conversation-minutes); peak RSS ${(peakRss / 2 ** 20).toFixed(0)} MB (media core${FLEET ? 's' : ''} alone ${(peakRssCore / 2 ** 20).toFixed(0)} MB)`);
+    console.log(`the machine over the run: ${(((machine1.busy - machine0.busy) / machineTotal) * 100).toFixed(0)}% busy, steal ${(((machine1.steal - machine0.steal) / machineTotal) * 100).toFixed(1)}%; SIPp ${[...sippCpu.values()].reduce((a, b) => a + b, 0).toFixed(1)} s CPU`);
+    console.log(`state writes lost ${after.sum('media_core_state_writes_lost_total')}; SIP socket drops ${delta('media_core_sip_udp_socket_drops_total')}; SIP messages dropped at the edge: ${after.by('media_core_sip_dropped_total', ['reason'])}${sippFailed.length ? `\n${sippFailed.join('\n')}` : ''}`);
     if (outcomes.completed < outcomes.sessions) console.log(`caller and system entries of sessions without the phrase: ${JSON.stringify(outcomes.heard)}`);
   } finally {
-    await stack.stop();
+    await target.stop();
   }
 }
 

@@ -12,9 +12,9 @@
  */
 import { performance } from 'node:perf_hooks';
 import { createSocket } from 'node:dgram';
-import { startEngine } from '../media-core/engine/engine.ts';
+import { Uas } from '../media-core/engine/uas.ts';
 import { runFloodInChild, type FloodOptions } from './sip-attack-floods.ts';
-import { freeSipPort } from '../test/helpers/ports.ts';
+import { freeSipPort } from '../dev/free-ports.ts';
 
 const SECONDS = Number(process.env.SIP_ATTACK_SECONDS ?? 5);
 const RATE = Number(process.env.SIP_ATTACK_RATE ?? 3000);
@@ -22,7 +22,7 @@ const HEARTBEAT_MS = Number(process.env.SIP_ATTACK_HEARTBEAT_MS ?? 20);
 const TARGET_P99_MS = 50;
 
 const port = await freeSipPort();
-const engine = await startEngine(
+const engine = await Uas.start(
   {
     sip: {
       address: '127.0.0.1',

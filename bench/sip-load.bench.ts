@@ -17,11 +17,11 @@
 import { readFileSync, writeFileSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir, cpus } from 'node:os';
 import { join } from 'node:path';
-import { startEngine } from '../media-core/engine/engine.ts';
+import { Uas } from '../media-core/engine/uas.ts';
 import type { Call } from '../media-core/call/types.ts';
 import { encodeG711 } from '../media-core/media/g711.ts';
-import { freeSippMediaPort, freeSipPort } from '../test/helpers/ports.ts';
-import { runSipp, SCENARIO_DIR } from '../test/sipp/run-sipp.ts';
+import { freeSippMediaPort, freeSipPort } from '../dev/free-ports.ts';
+import { runSipp, SCENARIO_DIR } from '../dev/sipp/run-sipp.ts';
 import { percentile, ms } from './stats.ts';
 
 const CALLS = Number(process.env.BENCH_CALLS ?? 1000);
@@ -77,7 +77,7 @@ const port = await freeSipPort();
 let framesIn = 0;
 let callsWithAudio = 0;
 let answered = 0;
-const engine = await startEngine(
+const engine = await Uas.start(
   { sip: { address: '127.0.0.1', udpPort: port }, rtp: { address: '127.0.0.1', portMin: RTP_PORT_MIN, portMax: RTP_PORT_MIN + 2 * CALLS + 200 }, maxCalls: CALLS + 10, t1Ms: 500, rtpIo: RTP_IO, rtpPacer: { realtime: process.env.BENCH_RTP_REALTIME !== '0', leadMs: process.env.BENCH_RTP_LEAD_MS ? Number(process.env.BENCH_RTP_LEAD_MS) : undefined, phases: process.env.BENCH_RTP_PHASES ? Number(process.env.BENCH_RTP_PHASES) : undefined } },
   (call: Call) => {
     let got = 0;

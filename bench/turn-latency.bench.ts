@@ -17,10 +17,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import alawmulaw from 'alawmulaw';
-import { startEngine } from '../media-core/engine/engine.ts';
+import { Uas } from '../media-core/engine/uas.ts';
 import { parseConfig } from '../media-core/config/load.ts';
 import { createConversationRuntime } from '../media-core/conversation/runtime.ts';
-import { freeSipPort } from '../test/helpers/ports.ts';
+import { freeSipPort } from '../dev/free-ports.ts';
 import { percentile, ms } from './stats.ts';
 
 const TURNS = Math.min(200, Number(process.argv[2] ?? 40));
@@ -149,7 +149,7 @@ async function run(label: string, cacheEntries: number, target: number) {
   const runtime = createConversationRuntime(loaded);
   const sipPort = await freeSipPort();
   const rtpBase = 24000 + Math.floor(Math.random() * 2000) * 2;
-  const engine = await startEngine({ sip: { address: '127.0.0.1', udpPort: sipPort }, rtp: { address: '127.0.0.1', portMin: rtpBase, portMax: rtpBase + 20 }, maxCalls: 5 }, (c) => runtime.onCall(c));
+  const engine = await Uas.start({ sip: { address: '127.0.0.1', udpPort: sipPort }, rtp: { address: '127.0.0.1', portMin: rtpBase, portMax: rtpBase + 20 }, maxCalls: 5 }, (c) => runtime.onCall(c));
   const c = await call(sipPort);
   const lat: number[] = [];
   try {

@@ -1,6 +1,6 @@
 /**
- * "Test connection" from the command line (seeds 002/003: the button next to the
- * credentials): `tsx infra/test-connection.ts --vendor amazon_connect|nice_cxone|twilio_flex`.
+ * "Test connection" from the command line (the button next to the credentials in
+ * https://cloud.ibm.com/docs/watson-assistant?topic=watson-assistant-deploy-phone-amazon-connect and https://cloud.ibm.com/docs/watson-assistant?topic=watson-assistant-deploy-phone-nicecxone): `tsx infra/test-connection.ts --vendor amazon_connect|nice_cxone|twilio_flex`.
  * Makes one cheap authenticated read with the configured credentials — Amazon Connect
  * DescribeInstance, a CXone access-key token, a Twilio Account fetch — and prints
  * `valid: <reason>` or `invalid: <reason>` (no secrets). Exit code 0 valid, 1 invalid, 2 usage

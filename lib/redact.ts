@@ -1,6 +1,7 @@
 /**
  * Redaction of personal data before it reaches a log line.
- * Caller numbers are personal data (seed 000 counts users by an MD5 hash for that reason).
+ * Caller numbers are personal data (IBM counts users by an MD5 hash for that reason:
+ * https://cloud.ibm.com/docs/watson-assistant?topic=watson-assistant-deploy-phone).
  */
 
 const PHONE_RE = /\+?\d[\d\s().-]{5,}\d/g;

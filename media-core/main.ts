@@ -17,7 +17,7 @@
  * Operations (media-core/observability/): METRICS_HOST (127.0.0.1) and METRICS_PORT (9464; 0 a
  * free port; "off" none) serve /metrics, /healthz and /readyz. Admission by headroom
  * (engine/headroom-checks.ts; 0 turns a check off): ADMISSION_EVENT_LOOP_P99_MS (200),
- * ADMISSION_SPEECH_QUEUE_FRACTION (0.75), ADMISSION_PACER_LATE_P99_MS (10), ADMISSION_WINDOW_MS
+ * ADMISSION_SPEECH_QUEUE_FRACTION (0.75), ADMISSION_SPEECH_DEMAND (0.8), ADMISSION_PACER_LATE_P99_MS (10), ADMISSION_WINDOW_MS
  * (2000), ADMISSION_RETRY_AFTER_S (5). SIP_UDP_RCVBUF_BYTES (4194304): the SIP socket's receive
  * buffer. State writes (lib/store/write-queue.ts): STATE_WRITE_QUEUE_CAPACITY (20000),
  * STATE_WRITE_CONCURRENCY (32), DYNAMODB_MAX_SOCKETS (128), HISTORY_FLUSH_TIMEOUT_MS (2000).
@@ -43,7 +43,7 @@ import { createConversationRuntime, type RuntimeDeps } from './conversation/runt
 import { createLambdaInvoker } from './conversation/lambda-invoke.ts';
 import { missingSpeechPrerequisites } from './conversation/prerequisites.ts';
 import { applySpeechMode } from './conversation/speech/speech-override.ts';
-import { startEngine } from './engine/engine.ts';
+import { Uas } from './engine/uas.ts';
 import { accessOptionsFromConfig } from './edge/from-config.ts';
 import { allWriteQueues } from '../lib/store/write-queue.ts';
 import { unwatchEngine, watchEngine } from './observability/engine-metrics.ts';
@@ -111,6 +111,7 @@ async function main(): Promise<void> {
   const admission = {
     eventLoopDelayP99Ms: e.ADMISSION_EVENT_LOOP_P99_MS,
     speechQueueFraction: e.ADMISSION_SPEECH_QUEUE_FRACTION,
+    speechDemand: e.ADMISSION_SPEECH_DEMAND,
     pacerLateP99Ms: e.ADMISSION_PACER_LATE_P99_MS,
     windowMs: e.ADMISSION_WINDOW_MS,
     retryAfterS: e.ADMISSION_RETRY_AFTER_S,
@@ -130,7 +131,7 @@ async function main(): Promise<void> {
   const route = createRouter(loaded.config.integrations);
   // An unknown number gets 404 from the runtime; until then its offer meets the default policy.
   const mediaPolicyOf = (calledUser: string) => route(calledUser)?.media ?? INTEGRATION_MEDIA_DEFAULTS;
-  const engine = await startEngine(
+  const engine = await Uas.start(
     {
       sip: {
         address: host,
@@ -138,7 +139,7 @@ async function main(): Promise<void> {
         tcpPort: sipPort,
         publicHost: e.SIP_PUBLIC_HOST,
         udpRecvBufferBytes: e.SIP_UDP_RCVBUF_BYTES,
-        ...(tlsPort !== undefined ? { tls: { port: tlsPort, certFile: e.SIP_TLS_CERT_FILE!, keyFile: e.SIP_TLS_KEY_FILE!, clientCaFile: e.SIP_TLS_CLIENT_CA_FILE } } : {}),
+        ...(tlsPort !== undefined ? { tls: { port: tlsPort, certFile: e.SIP_TLS_CERT_FILE!, keyFile: e.SIP_TLS_KEY_FILE!, clientCaFile: e.SIP_TLS_CLIENT_CA_FILE, reloadIntervalMs: e.SIP_TLS_RELOAD_MS } } : {}),
         access,
         maxConnections: loaded.config.sip.maxConnections,
         maxConnectionsPerIp: loaded.config.sip.maxConnectionsPerIp,
@@ -158,7 +159,7 @@ async function main(): Promise<void> {
       // The native pacer thread where built (media-core/native/); dgram forces the event loop.
       rtpIo: e.RTP_IO,
       rtpPacer: { leadMs: e.RTP_PACER_LEAD_MS, realtime: e.RTP_PACER_REALTIME },
-      fleetLimit,
+      admissionChecks: fleetLimit ? [fleetLimit] : [],
       logger: log,
     },
     (call) => runtime.onCall(call),

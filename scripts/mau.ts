@@ -2,12 +2,12 @@
  * `npm run mau -- --month 2026-12`: prints the monthly active users of a month (UTC), the
  * number of distinct callers counted by lib/store/mau.ts. Without --month, the current month.
  * Reads the state table of STATE_TABLE / DYNAMODB_ENDPOINT, else the local stack's
- * (scripts/lib/state-store.ts). Exit codes: 0 printed, 2 usage, 1 the table could not be read.
+ * (scripts/state-store.ts). Exit codes: 0 printed, 2 usage, 1 the table could not be read.
  */
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { monthOf, monthlyActiveUsers } from '../lib/store/mau.ts';
-import { toolStore } from './lib/state-store.ts';
+import { toolStore } from './state-store.ts';
 
 export const MAU_USAGE = 'usage: npm run mau -- [--month yyyy-mm]';
 

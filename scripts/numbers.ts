@@ -10,7 +10,7 @@
  *
  * The integrations (their names) and `numbers.defaultCountry` come from the media core's
  * configuration (CONFIG_FILE, default media-core/config/demo.json); the table from
- * STATE_TABLE / DYNAMODB_ENDPOINT, else the local stack's (scripts/lib/state-store.ts).
+ * STATE_TABLE / DYNAMODB_ENDPOINT, else the local stack's (scripts/state-store.ts).
  * Media cores pick the new list up within `numbers.cacheTtlMs` (5 s), without a restart.
  * Exit codes: 0 done, 1 bad rows or the table failed, 2 usage.
  */
@@ -22,8 +22,8 @@ import type { Store } from '../lib/store/client.ts';
 import { listNumbers, replaceNumbers } from '../lib/store/numbers.ts';
 import { loadConfigFile } from '../media-core/config/load.ts';
 import { integrationName } from '../media-core/config/schema.ts';
-import { REPO_ROOT } from './lib/repo-root.ts';
-import { toolStore } from './lib/state-store.ts';
+import { REPO_ROOT } from '../dev/repo-root.ts';
+import { toolStore } from './state-store.ts';
 
 export const NUMBERS_USAGE = 'usage: npm run numbers -- import <file.csv> [--dry-run] | list | export [<file.csv>]';
 

@@ -3,7 +3,7 @@
  * (idempotent by outcomeId) with retries inside OUTCOME_DEADLINE_MS. The media core sends
  * BYE only after `applied`, so the flow sees the attributes when it resumes.
  *
- * kind=error is answered `applied` with attempts 0 and nothing written (seed 002: on error
+ * kind=error is answered `applied` with attempts 0 and nothing written (https://cloud.ibm.com/docs/watson-assistant?topic=watson-assistant-deploy-phone-amazon-connect: on error
  * the integration sends BYE without the attribute; the flow's no-match branch queues the
  * caller to an agent).
  */

@@ -1,5 +1,5 @@
 /**
- * "Test connection" for Amazon Connect (seed 002): a cheap authenticated read,
+ * "Test connection" for Amazon Connect (https://cloud.ibm.com/docs/watson-assistant?topic=watson-assistant-deploy-phone-amazon-connect): a cheap authenticated read,
  * DescribeInstance of the configured instance. Valid when the instance answers; the reason
  * names the failure without secrets.
  */

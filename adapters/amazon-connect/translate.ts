@@ -1,7 +1,7 @@
 /**
  * Pure translation of an outcome into Amazon Connect's UpdateContactAttributes request
  * (docs.aws.amazon.com/connect/latest/APIReference/API_UpdateContactAttributes.html), per the
- * phone integration's contract with the flow (seed 002): the flow's Check contact attributes
+ * phone integration's contract with the flow (https://cloud.ibm.com/docs/watson-assistant?topic=watson-assistant-deploy-phone-amazon-connect): the flow's Check contact attributes
  * block tests `$.Attributes.SessionHistoryKey` Contains "hangup".
  *
  * - transfer: Attributes = { ...custom_data, SessionHistoryKey: <key> }, plus the assistant's

@@ -25,8 +25,9 @@ export const amazonConnect = defineVendor({
   dev: {
     demoNumber: '+15550100003',
     newCallIds: (instanceArn) => ({ contactId: randomUUID(), instanceArn }),
-    // The token hex encoded as the Chime SDK shows it (RFC 7433 `;encoding=hex`); the contact id
-    // headers are informative only, the media core trusts the token.
+    // The token hex encoded as the Chime SDK shows it (RFC 7433 `;encoding=hex`). The contact id
+    // header names are unconfirmed (seen in other projects' source, not in AWS documentation);
+    // informative only, the media core trusts the token.
     inviteHeaders: (ids) => [
       ...(ids.contactToken ? [`User-to-User: ${Buffer.from(ids.contactToken, 'ascii').toString('hex')};encoding=hex`] : []),
       `X-Amzn-ConnectContactId: ${ids.contactId}`,

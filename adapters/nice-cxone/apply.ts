@@ -4,7 +4,7 @@
  * core sends BYE only after `applied`.
  *
  * kind=error is answered `applied` with attempts 0 and nothing signalled: the BYE triggers the
- * script's OnRelease (seed 003).
+ * script's OnRelease (https://cloud.ibm.com/docs/watson-assistant?topic=watson-assistant-deploy-phone-nicecxone).
  */
 import type { AdapterReply } from '../../events/outcome.ts';
 import { applyApiOutcome, type ApplyDeps } from '../common/apply-api-outcome.ts';

@@ -1,6 +1,5 @@
 /**
- * NICE CXone access-key authentication (developer.niceincontact.com, "Authentication"; see
- * docs/vendor-facts.md):
+ * NICE CXone access-key authentication (developer.niceincontact.com, "Authentication"):
  *
  * 1. GET {issuer}/.well-known/openid-configuration -> token_endpoint
  * 2. POST token_endpoint, form grant_type=password&username=<access key id>&password=<secret>,

@@ -22,7 +22,7 @@ export interface CxoneApi {
   contactState?(contactId: string, signal?: AbortSignal): Promise<string | undefined>;
 }
 
-/** The contact details URL (Reporting API "contact details"; unconfirmed path, see vendor-facts.md). */
+/** The contact details URL (developer.niceincontact.com, Reporting API "contact details"; an unconfirmed path). */
 export function contactUrl(apiEndpoint: string, apiVersion: string, contactId: string): string {
   return `${apiEndpoint}/inContactAPI/services/v${apiVersion}/contacts/${encodeURIComponent(contactId)}`;
 }

@@ -17,7 +17,7 @@
  * | CXONE_CUSTOM_DATA_PARAMS      | slots the assistant's custom_data may use, comma-separated (default p2,...,p9) |
  * | CXONE_AGENT_MESSAGE_MAX_CHARS | longest value of the message slot (default 500; cut and marked beyond) |
  *
- * p2..p9 are the assistant's (seed 003): a message slot that is still among
+ * p2..p9 are the assistant's (https://cloud.ibm.com/docs/watson-assistant?topic=watson-assistant-deploy-phone-nicecxone): a message slot that is still among
  * CXONE_CUSTOM_DATA_PARAMS is refused here, at configuration time, rather than silently
  * overwriting custom_data on some call. To use p9 for the message, set
  * CXONE_CUSTOM_DATA_PARAMS=p2,p3,p4,p5,p6,p7,p8 as well.

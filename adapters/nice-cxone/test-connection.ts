@@ -1,5 +1,5 @@
 /**
- * "Test connection" for NICE CXone (seed 003): obtains a token with the access key (the
+ * "Test connection" for NICE CXone (https://cloud.ibm.com/docs/watson-assistant?topic=watson-assistant-deploy-phone-nicecxone): obtains a token with the access key (the
  * cheapest authenticated step). The reason names the failure without secrets.
  */
 import type { ConnectionCheck } from '../types.ts';

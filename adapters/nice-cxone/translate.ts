@@ -1,6 +1,7 @@
 /**
  * Pure translation of an outcome into NICE CXone's "Signal a contact" parameters
- * (Admin API POST /interactions/{contactId}/signal, p1..p9), per seed 003:
+ * (Admin API POST /interactions/{contactId}/signal, p1..p9), per
+ * https://cloud.ibm.com/docs/watson-assistant?topic=watson-assistant-deploy-phone-nicecxone:
  *
  * - transfer: p1 = the session history key, p2..p9 from custom_data (the script's OnSignal
  *             saves {p1} and runs Reqagent)

@@ -1,6 +1,6 @@
 /**
  * Generic SIP trunk settings and the assistant's `service_desk.sip` transfer target
- * (seed 004 table 1, connect_to_agent; vendor-facts.md "phone integration itself").
+ * (connect_to_agent: https://cloud.ibm.com/docs/watson-assistant?topic=watson-assistant-phone-actions).
  */
 import { z } from 'zod';
 import { SIP_TOKEN_RE } from '../../events/sip-header.ts';

@@ -2,7 +2,7 @@
  * Twilio REST client for the two calls this project makes: Messages create and Account
  * fetch (api.twilio.com 2010-04-01), with axios and HTTP Basic auth (AccountSid:AuthToken).
  * The base URL is configuration (TWILIO_API_BASE_URL), so tests point it at
- * sandboxes/twilio.ts. Throttling (429) and server errors (5xx) are retried within a deadline.
+ * dev/sandboxes/twilio.ts. Throttling (429) and server errors (5xx) are retried within a deadline.
  * Spec: twilio.com/docs/messaging/api/message-resource, twilio.com/docs/iam/api/account
  */
 import axios, { type AxiosInstance, type AxiosResponse } from 'axios';

@@ -6,7 +6,7 @@
  * with a display name or parameters after `>`), `tel:+1555...`, header values percent-encoded
  * (RFC 3261 §19.1.1 URI headers), User-to-User carrying the key (RFC 7433 `;encoding=hex`,
  * the default, or `;encoding=ascii`), itself possibly percent-encoded once more.
- * Spec: twilio.com/docs/voice/twiml/dial#referurl; seed 001 (refer-handler).
+ * Spec: twilio.com/docs/voice/twiml/dial#referurl; refer-handler in https://cloud.ibm.com/docs/watson-assistant?topic=watson-assistant-deploy-phone-flex.
  */
 import { TwilioInputError } from './errors.ts';
 import type { SipHeader } from '../../events/sip-header.ts';

@@ -1,5 +1,5 @@
 /**
- * SMS for the assistant's `vgwActSendSMS` command (seed 004: message, mediaURL,
+ * SMS for the assistant's `vgwActSendSMS` command (https://cloud.ibm.com/docs/watson-assistant?topic=watson-assistant-phone-actions: message, mediaURL,
  * tenantPhoneNumber, userPhoneNumber) through Twilio's Messages API.
  * Checked locally before sending, with Twilio's own limits: To required, From or
  * MessagingServiceSid, Body at most 1600 characters, Body or MediaUrl (at most 10).

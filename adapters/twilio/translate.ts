@@ -4,7 +4,7 @@
  * transfer: REFER with Refer-To `sip:queue@flex.twilio.com` (configurable) carrying
  *   `X-Watson-Assistant-Session-History-Key=<key>` (plus optional custom headers) as URI
  *   headers, i.e. the phone integration's `transfer_headers_send_method: refer_to_header`
- *   (seed 001). Twilio accepts a Refer-To of at most 256 characters
+ *   (https://cloud.ibm.com/docs/watson-assistant?topic=watson-assistant-deploy-phone-flex). Twilio accepts a Refer-To of at most 256 characters
  *   (twilio.com/docs/voice/api/refer-to-twilio), so a longer one is an error here rather
  *   than a failed transfer later.
  */
@@ -13,7 +13,7 @@ import type { SipAction } from '../types.ts';
 import { SESSION_HISTORY_KEY_HEADER } from './refer-target.ts';
 import type { SipHeader } from '../../events/sip-header.ts';
 
-/** Default transfer target of the seed. */
+/** Default transfer target of IBM's Twilio Flex setup (https://cloud.ibm.com/docs/watson-assistant?topic=watson-assistant-deploy-phone-flex). */
 export const DEFAULT_FLEX_REFER_TO = 'sip:queue@flex.twilio.com';
 /** Twilio's limit on the Refer-To value, in characters. */
 export const MAX_REFER_TO_LENGTH = 256;

@@ -2,7 +2,7 @@
  * TwiML the two webhooks answer, built with twilio-node's VoiceResponse (deep import).
  *
  * receive-call: `<Dial answerOnBridge="true" referUrl="..."><Sip>sip:{Called}@{host};secure=true</Sip></Dial>`
- * (seed 001; twilio.com/docs/voice/twiml/sip: the URI must stay within 255 characters, Twilio
+ * (https://cloud.ibm.com/docs/watson-assistant?topic=watson-assistant-deploy-phone-flex; twilio.com/docs/voice/twiml/sip: the URI must stay within 255 characters, Twilio
  * takes no `sips:` but `;secure=true` for TLS + SRTP).
  * refer-handler: `<Redirect method="POST">` to the Studio flow, in ./studio-redirect.ts.
  */

@@ -1,7 +1,8 @@
 /**
  * Twilio voice webhook (POST, form-encoded): verifies X-Twilio-Signature, then answers
  * `<Dial answerOnBridge="true" referUrl><Sip>sip:{Called}@{media core};secure=true</Sip></Dial>`.
- * Forged or unsigned: 403. Bad Called or over-long SIP URI: 400. Seed 001 (receive-call).
+ * Forged or unsigned: 403. Bad Called or over-long SIP URI: 400. Spec: receive-call in
+ * https://cloud.ibm.com/docs/watson-assistant?topic=watson-assistant-deploy-phone-flex.
  */
 import { loadReceiveCallConfig } from '../../adapters/twilio/config.ts';
 import { receiveCallTwiml } from '../../adapters/twilio/webhooks.ts';

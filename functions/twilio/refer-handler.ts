@@ -8,7 +8,8 @@
  * (infra/twilio/studio-flow.json puts both in the Flex task's attributes). Forged or unsigned:
  * 403; no ReferTransferTarget: 400. The read and the link's secret (SSM, through Powertools
  * like the auth token) run side by side, each bounded to 1 s; a failure or a timeout only
- * leaves that parameter out: the transfer never waits on it. Seed 001 (refer-handler).
+ * leaves that parameter out: the transfer never waits on it. Spec:
+ * refer-handler in https://cloud.ibm.com/docs/watson-assistant?topic=watson-assistant-deploy-phone-flex.
  */
 import { screenPopSecret } from '../../adapters/agent-view/config.ts';
 import { screenPopLink } from '../../adapters/agent-view/link.ts';

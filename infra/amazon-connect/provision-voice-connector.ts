@@ -1,7 +1,7 @@
 /**
  * Creates (or updates) the Amazon Chime SDK Voice Connector that carries Amazon Connect's
  * "Transfer to phone number" calls to the media core, and sets its origination routes
- * (seed 002: host, port 5061, TCP, priority 1, weight 5). One route per media-core host; the
+ * (host, port 5061, TCP, priority 1, weight 5: https://cloud.ibm.com/docs/watson-assistant?topic=watson-assistant-deploy-phone-amazon-connect). One route per media-core host; the
  * Voice Connector accepts at most 10 routes.
  *
  *   tsx infra/amazon-connect/provision-voice-connector.ts --host sip1.example.com \

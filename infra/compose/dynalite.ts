@@ -2,13 +2,13 @@
  * The local stack's DynamoDB for docker-compose.yml: dynalite (in memory) on
  * DYNAMODB_HOST:DYNAMODB_PORT (default 127.0.0.1:4567) with the state table created
  * (lib/store/table.ts), so the functions and the media core find it at once.
- * `npm start` runs the same thing in process (scripts/lib/stack.ts). Stops on SIGINT/SIGTERM.
+ * `npm start` runs the same thing in process (dev/stack/stack.ts). Stops on SIGINT/SIGTERM.
  */
 import { createRequire } from 'node:module';
 import type { Server } from 'node:net';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ensureStateTable } from '../../lib/store/table.ts';
-import { DEFAULT_PORTS, STATE_TABLE } from '../../scripts/lib/stack-env.ts';
+import { DEFAULT_PORTS, STATE_TABLE } from '../../dev/stack/stack-env.ts';
 
 const require = createRequire(import.meta.url);
 const host = process.env.DYNAMODB_HOST || '127.0.0.1';

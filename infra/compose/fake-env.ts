@@ -2,11 +2,11 @@
  * Prints the environment docker-compose.yml needs, as KEY=value lines for
  * `docker compose --env-file`: the ports (stack-env.ts defaults, or the DYNAMODB_PORT, HTTP_PORT,
  * ... overrides in the current environment) and fresh fake credentials generated on every run
- * (never real ones), exactly as `npm start` computes them (scripts/lib/stack-env.ts).
+ * (never real ones), exactly as `npm start` computes them (dev/stack/stack-env.ts).
  *
  *   npx tsx infra/compose/fake-env.ts > .compose.env && docker compose --env-file .compose.env up
  */
-import { computeStackEnv, generateSecrets, resolvePorts } from '../../scripts/lib/stack-env.ts';
+import { computeStackEnv, generateSecrets, resolvePorts } from '../../dev/stack/stack-env.ts';
 
 /** KEY=value lines (sorted, de-duplicated) of every component's environment plus the ports. */
 export function composeEnvLines(env: Record<string, string | undefined> = process.env): string[] {

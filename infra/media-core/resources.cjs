@@ -178,6 +178,36 @@ param ${prefix}/tls-key > /etc/media-core/tls/key.pem
 chown 1000:1000 /etc/media-core/config.json /etc/media-core/tls/*.pem
 chmod 0600 /etc/media-core/tls/key.pem
 
+# A renewed certificate (new tls-cert and tls-key parameters) reaches the running media core
+# within the hour: the timer rewrites the files when they differ, atomically, key first, and the
+# media core reloads them within SIP_TLS_RELOAD_MS (60 s) for new handshakes.
+cat > /usr/local/bin/media-core-tls-refresh <<'REFRESH'
+#!/bin/bash
+set -eu
+param() { aws ssm get-parameter --region "$1" --with-decryption --name "$2" --query Parameter.Value --output text; }
+for f in key cert; do
+  param "$1" "$2/tls-$f" > /etc/media-core/tls/$f.pem.new
+  chown 1000:1000 /etc/media-core/tls/$f.pem.new; chmod 0600 /etc/media-core/tls/$f.pem.new
+  if cmp -s /etc/media-core/tls/$f.pem.new /etc/media-core/tls/$f.pem; then rm /etc/media-core/tls/$f.pem.new
+  else mv /etc/media-core/tls/$f.pem.new /etc/media-core/tls/$f.pem; fi
+done
+REFRESH
+chmod 0755 /usr/local/bin/media-core-tls-refresh
+cat > /etc/systemd/system/media-core-tls-refresh.service <<UNIT
+[Service]
+Type=oneshot
+ExecStart=/usr/local/bin/media-core-tls-refresh \${AWS::Region} ${prefix}
+UNIT
+cat > /etc/systemd/system/media-core-tls-refresh.timer <<'UNIT'
+[Timer]
+OnCalendar=hourly
+RandomizedDelaySec=600
+[Install]
+WantedBy=timers.target
+UNIT
+systemctl daemon-reload
+systemctl enable --now media-core-tls-refresh.timer
+
 IMAGE='\${MediaCoreImageUri}'
 REGISTRY=$(echo "$IMAGE" | cut -d/ -f1)
 case "$REGISTRY" in

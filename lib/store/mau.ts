@@ -1,6 +1,6 @@
 /**
- * Monthly active users (seed 000: users are counted by the MD5 hash of the caller's
- * number, never the number).
+ * Monthly active users (users are counted by the MD5 hash of the caller's number, never the
+ * number: https://cloud.ibm.com/docs/watson-assistant?topic=watson-assistant-deploy-phone).
  *
  * Where this differs from the hosted product, on purpose: the number is first normalized to
  * E.164 (lib/phone.ts), so "+15551234567", "15551234567" and "+1 555 123 4567" are one user;

@@ -10,10 +10,6 @@ import type { SipHeader } from '../../events/sip-header.ts';
 
 /** Samples per 20 ms frame at 8000 Hz. */
 export const FRAME_SAMPLES = 160;
-/** Frame duration in ms. */
-export const FRAME_MS = 20;
-/** Sample rate of PCM frames crossing the seam, in Hz. */
-export const SAMPLE_RATE = 8000;
 
 /** What the engine learned from the initial INVITE. Immutable for the call's life. */
 export interface CallInfo {

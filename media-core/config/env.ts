@@ -11,9 +11,10 @@
  * | SIP_TLS_PORT, SIP_TLS_CERT_FILE, SIP_TLS_KEY_FILE | SIP over TLS (off; the port needs both files) |
  * | WARM_DEADLINE_MS | longest wait at start for speech decoders and prompts synthesized at start (10000 ms) |
  * | METRICS_HOST, METRICS_PORT | /metrics, /healthz, /readyz (127.0.0.1:9464; "off" none) |
- * | ADMISSION_EVENT_LOOP_P99_MS, ADMISSION_SPEECH_QUEUE_FRACTION, ADMISSION_PACER_LATE_P99_MS, ADMISSION_WINDOW_MS, ADMISSION_RETRY_AFTER_S | admission by headroom thresholds (200 ms, 0.75, 10 ms, 2000 ms, 5 s; 0 turns a check off) |
+ * | ADMISSION_EVENT_LOOP_P99_MS, ADMISSION_SPEECH_QUEUE_FRACTION, ADMISSION_SPEECH_DEMAND, ADMISSION_PACER_LATE_P99_MS, ADMISSION_WINDOW_MS, ADMISSION_RETRY_AFTER_S | admission by headroom thresholds (200 ms, 0.75, 0.8, 10 ms, 2000 ms, 5 s; 0 turns a check off) |
  * | SIP_UDP_RCVBUF_BYTES | the SIP UDP socket's receive buffer (4194304) |
  * | SIP_TLS_CLIENT_CA_FILE | require TLS client certificates signed by this CA, mTLS (unset) |
+ * | SIP_TLS_RELOAD_MS | how often the TLS files are checked for a renewal, ms (60000; 0 never) |
  * | SIP_PUBLIC_HOST | host put in Via/Contact/SDP when behind NAT (unset) |
  * | RTP_PORT_MIN, RTP_PORT_MAX | RTP port range (10000-10999) |
  * | MAX_CALLS | a number, trial (5), plus (100), enterprise (1000), or headroom (the RTP range; admission by headroom decides) (trial) |
@@ -55,6 +56,7 @@ export const MediaCoreEnv = z
     SIP_TLS_KEY_FILE: nonEmpty.optional(),
     /** PEM CA file: TLS clients must present a certificate signed by it (mTLS). */
     SIP_TLS_CLIENT_CA_FILE: nonEmpty.optional(),
+    SIP_TLS_RELOAD_MS: z.coerce.number().int().min(0).max(86_400_000).optional(),
     /** Longest wait at start for the speech decoders and the prompts synthesized at start, ms. */
     WARM_DEADLINE_MS: z.coerce.number().int().min(0).max(120_000).default(10_000),
     SIP_PUBLIC_HOST: z.string().regex(/^[0-9A-Za-z.:-]+$/, 'must be an IP address or host name').optional(),
@@ -91,6 +93,7 @@ export const MediaCoreEnv = z
     /** Admission by headroom (engine/headroom-checks.ts); 0 turns a check off. */
     ADMISSION_EVENT_LOOP_P99_MS: z.coerce.number().min(0).max(60_000).optional(),
     ADMISSION_SPEECH_QUEUE_FRACTION: z.coerce.number().min(0).max(1).optional(),
+    ADMISSION_SPEECH_DEMAND: z.coerce.number().min(0).max(100).optional(),
     ADMISSION_PACER_LATE_P99_MS: z.coerce.number().min(0).max(60_000).optional(),
     ADMISSION_WINDOW_MS: z.coerce.number().min(100).max(60_000).optional(),
     ADMISSION_RETRY_AFTER_S: z.coerce.number().int().min(0).max(3600).optional(),

@@ -1,6 +1,6 @@
 /**
- * Fetches the `audio` response's WAV file and checks the format seed 004 requires: mono,
- * 16-bit PCM, 8000 Hz. The URL is the assistant's, so untrusted (server-side request forgery):
+ * Fetches the `audio` response's WAV file and checks the format the phone integration requires
+ * (https://cloud.ibm.com/docs/watson-assistant?topic=watson-assistant-phone-actions): mono, 16-bit PCM, 8000 Hz. The URL is the assistant's, so untrusted (server-side request forgery):
  *
  * - https only (the file is played to callers; a plain-http one could be swapped on the path);
  * - the connection goes only to public addresses: the HTTPS agent's own DNS `lookup` refuses

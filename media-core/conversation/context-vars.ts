@@ -1,6 +1,6 @@
 /**
- * The integration's context variables (seed 004 table 3) and the dialog's timeouts
- * (table 2).
+ * The integration's context variables and the dialog's timeouts
+ * (https://cloud.ibm.com/docs/watson-assistant?topic=watson-assistant-phone-context).
  */
 import { type CallInfo } from '../call/types.ts';
 import type { ConversationContext } from './types.ts';

@@ -1,6 +1,6 @@
 /**
- * DTMF collection for a `dtmf` collect response (seed 004 table 1; table 3
- * dtmf_collection_succeeded). Rules:
+ * DTMF collection for a `dtmf` collect response (https://cloud.ibm.com/docs/watson-assistant?topic=watson-assistant-phone-actions;
+ * dtmf_collection_succeeded: https://cloud.ibm.com/docs/watson-assistant?topic=watson-assistant-phone-context). Rules:
  * - the termination_key ends the collection (it is not part of the digits);
  * - `count` digits end it (success iff exactly count digits);
  * - else maximum_count digits end it; success iff minimum_count (default 1) <= digits <=

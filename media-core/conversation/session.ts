@@ -6,7 +6,7 @@
  * Turn inputs are: speech (VAD-segmented, recognized), DTMF (single digits, or a
  * collection), and the texts the integration sends itself (vgwPostResponseTimeout,
  * vgwFinalUtteranceTimeout, vgwCallTransferFailed, vgwSMSFailed, vgwHangUp). Context
- * variables of seed 004 tables 2 and 3 are kept in ./context-vars.ts.
+ * variables (https://cloud.ibm.com/docs/watson-assistant?topic=watson-assistant-phone-context) are kept in ./context-vars.ts.
  */
 import type { Logger } from '../../lib/log.ts';
 import type { Store } from '../../lib/store/client.ts';

@@ -1,5 +1,5 @@
 /**
- * vgwActSendSMS parameters -> the SMS to send (seed 004 table 1): `message` (required),
+ * vgwActSendSMS parameters -> the SMS to send (https://cloud.ibm.com/docs/watson-assistant?topic=watson-assistant-phone-actions): `message` (required),
  * `mediaURL` (string or array), `tenantPhoneNumber` (default: the vendor's SMS sender, else
  * the called number), `userPhoneNumber` (default: the caller's number from the INVITE's
  * From, with "+" added to a bare digit string).

@@ -1,7 +1,7 @@
 /**
  * Speech input of one call: VAD segmentation of the caller's 20 ms frames, one recognition
- * per utterance, and the final utterance timeout (seed 004 table 2,
- * final_utterance_timeout_count: no final result within that time after speech started).
+ * per utterance, and the final utterance timeout (final_utterance_timeout_count,
+ * https://cloud.ibm.com/docs/watson-assistant?topic=watson-assistant-phone-context: no final result within that time after speech started).
  * The session decides, through {@link SpeechInputHooks}, whether an utterance counts
  * (barge-in, ignore_speech) and what its result means.
  */

@@ -1,6 +1,6 @@
 /**
- * Shapes shared by the conversation runtime: the assistant's responses (seed
- * 004_5046cc02be3eef6b.txt table 1, Watson Assistant v2 `output.generic[]`), a turn's
+ * Shapes shared by the conversation runtime: the assistant's responses (https://cloud.ibm.com/docs/watson-assistant?topic=watson-assistant-phone-actions,
+ * Watson Assistant v2 `output.generic[]`), a turn's
  * input and context, and the connector interface every assistant implements.
  */
 
@@ -12,7 +12,7 @@ export interface NameValue {
 
 /**
  * One item of `output.generic[]`. Only `response_type` is required; each task reads the
- * fields its response type defines (seed 004 table 1) and ignores the rest.
+ * fields its response type defines (https://cloud.ibm.com/docs/watson-assistant?topic=watson-assistant-phone-actions) and ignores the rest.
  */
 export interface GenericResponse {
   response_type: string;
@@ -66,7 +66,7 @@ export interface AssistantConnector {
   endSession?(callId: string): Promise<void>;
 }
 
-/** The texts the integration sends as turn input (vendor-facts.md, "phone integration itself"). */
+/** The texts the integration sends as turn input (https://cloud.ibm.com/docs/watson-assistant?topic=watson-assistant-phone-context). */
 export const VGW_TEXT = {
   postResponseTimeout: 'vgwPostResponseTimeout',
   finalUtteranceTimeout: 'vgwFinalUtteranceTimeout',

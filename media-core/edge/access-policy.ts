@@ -39,13 +39,18 @@ export interface SipAccessOptions {
   integrations: IntegrationAccess[];
   /** Proxy addresses (CIDR). When set, only these may signal, and allowlists and rate limits are the proxy's. */
   trustedProxies?: string[];
-  /** Per-source bucket for out-of-dialog requests (default 20/s, burst 40, 10000 sources). */
+  /**
+   * Per-source bucket for out-of-dialog requests (default 60/s, burst 120, 10000 sources).
+   * Sized for a carrier: a trunk's SBC (Twilio, Chime Voice Connector, CXone) is one source
+   * for all of its calls, so a per-source budget below the instance's call rate would drop
+   * real callers' INVITEs. Sources outside every allowlist never reach these buckets.
+   */
   rateLimit?: TokenBucketOptions;
-  /** Per-source bucket for INVITEs on top of the above (default 5/s, burst 10). */
+  /** Per-source bucket for INVITEs on top of the above (default 30/s, burst 60: above the 20 calls/s an instance admits). */
   inviteRateLimit?: TokenBucketOptions;
   /**
-   * Per-source budget of messages of any kind, checked before parsing (default 200/s, burst
-   * 400), and of malformed messages (default 10/s, burst 20): a source over either has its
+   * Per-source budget of messages of any kind, checked before parsing (default 600/s, burst
+   * 1200), and of malformed messages (default 10/s, burst 20): a source over either has its
    * messages dropped unparsed until its bucket refills. Not applied behind trusted proxies.
    */
   messageRateLimit?: TokenBucketOptions;
@@ -73,9 +78,9 @@ export class SipAccessPolicy {
     this.anyIntegration = new SourceSet(opts.integrations.flatMap((i) => i.allow));
     for (const i of opts.integrations)
       this.byNumber.set(digitsOf(i.number), { access: i, sources: new SourceSet(i.allow), digest: i.digest ? new DigestAuthenticator(i.digest) : undefined });
-    this.requests = new TokenBuckets(opts.rateLimit ?? { ratePerS: 20, burst: 40 });
-    this.invites = new TokenBuckets(opts.inviteRateLimit ?? { ratePerS: 5, burst: 10 });
-    this.messages = new TokenBuckets(opts.messageRateLimit ?? { ratePerS: 200, burst: 400 });
+    this.requests = new TokenBuckets(opts.rateLimit ?? { ratePerS: 60, burst: 120 });
+    this.invites = new TokenBuckets(opts.inviteRateLimit ?? { ratePerS: 30, burst: 60 });
+    this.messages = new TokenBuckets(opts.messageRateLimit ?? { ratePerS: 600, burst: 1200 });
     this.malformed = new TokenBuckets(opts.malformedRateLimit ?? { ratePerS: 10, burst: 20 });
   }
 

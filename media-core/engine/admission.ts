@@ -1,7 +1,7 @@
 /**
- * Call admission: the plan's concurrent-call count (seed 000: Trial 5, Plus 100, Enterprise
- * 1000) and then a list of {@link AdmissionCheck}s (headroom: event-loop delay, speech queues,
- * pacer lateness; later a fleet-wide limit), decided before the runtime sees the call.
+ * Call admission: the plan's concurrent-call count (Trial 5, Plus 100, Enterprise 1000:
+ * https://cloud.ibm.com/docs/watson-assistant?topic=watson-assistant-deploy-phone) and then a list of {@link AdmissionCheck}s (headroom: event-loop delay, speech queues,
+ * pacer lateness; the fleet-wide limit), decided before the runtime sees the call.
  *
  * Status codes (RFC 3261 sections 21.4.24 and 21.5.4):
  * - 486 Busy Here: the plan's limit is reached, the whole service is full.
@@ -29,7 +29,7 @@ export function callLimit(max: number | Plan): number {
 }
 
 /** Why a call was refused: the label of the refusal counter. */
-export type RefusalCause = 'draining' | 'plan_limit' | 'event_loop_delay' | 'speech_queue' | 'pacer_late' | 'check_timeout' | (string & {});
+export type RefusalCause = 'draining' | 'plan_limit' | 'event_loop_delay' | 'speech_queue' | 'speech_demand' | 'pacer_late' | 'check_timeout' | (string & {});
 
 /** A refusal: the SIP status, its reason phrase, Retry-After (s) for 503, and the cause. */
 export interface AdmissionRefusal {
@@ -46,6 +46,8 @@ export type Admission = { admit: true; release: () => void } | ({ admit: false }
 
 /** What a check is told about the call being decided. */
 export interface AdmissionContext {
+  /** The INVITE's Call-ID ('' for the OPTIONS headroom probe): what a reservation is held under. */
+  callId: string;
   /** Calls admitted on this instance, this one included, count. */
   activeCalls: number;
   /** The plan's limit on this instance, count. */
@@ -57,9 +59,9 @@ export interface AdmissionContext {
 }
 
 /**
- * One admission check, run in order after the plan's count. The seam for more checks: a
- * fleet-wide limit (DynamoDB leases) is one more entry that reserves a slot in `check` and gives
- * it back in `release`.
+ * One admission check, run in order after the plan's count. The seam for more checks: the
+ * fleet-wide limit (./fleet-limit.ts, DynamoDB leases) is one more entry that reserves a slot
+ * for the Call-ID in `check` and gives it back in `release`.
  */
 export interface AdmissionCheck {
   /** Short name, for logs. */
@@ -81,8 +83,8 @@ export interface AdmissionCheck {
    * a slow dependency must not block calls) or a refusal.
    */
   readonly onFailure?: 'admit' | AdmissionRefusal;
-  /** Gives back what a passed `check` reserved: called once when the call ends or a later check refuses it. */
-  release?(): void;
+  /** Gives back what a passed `check` reserved for `callId`: called once when the call ends or a later check refuses it. */
+  release?(callId: string): void;
 }
 
 /** Options of {@link AdmissionControl}. */
@@ -106,16 +108,11 @@ export class AdmissionControl {
     readonly limit: number,
     private readonly opts: AdmissionOptions = {},
   ) {
-    this.checks = [...(opts.checks ?? [])];
+    this.checks = opts.checks ?? [];
   }
 
   get activeCalls(): number {
     return this.active;
-  }
-
-  /** Appends a check (e.g. the fleet-wide limit). */
-  addCheck(check: AdmissionCheck): void {
-    this.checks.push(check);
   }
 
   /**
@@ -126,28 +123,29 @@ export class AdmissionControl {
     if (this.draining) return this.drainRefusal();
     for (const c of this.checks) {
       if (!c.headroom) continue;
-      const r = safeSync(c, { activeCalls: this.active, limit: this.limit, signal: new AbortController().signal, deadlineMs: 0 });
+      const r = safeSync(c, { callId: '', activeCalls: this.active, limit: this.limit, signal: new AbortController().signal, deadlineMs: 0 });
       if (r) return r;
     }
     return undefined;
   }
 
   /**
-   * Decides for a new call and, when admitted, counts it; the caller calls `release` when the
-   * call ends. Never throws; takes at most the sum of the async checks' deadlines.
+   * Decides for a new call (`callId`: the INVITE's Call-ID) and, when admitted, counts it; the
+   * caller calls `release` when the call ends. Never throws; takes at most the sum of the async
+   * checks' deadlines.
    */
-  async admit(): Promise<Admission> {
+  async admit(callId: string): Promise<Admission> {
     if (this.draining) return this.refuse(this.drainRefusal());
     if (this.active >= this.limit) return this.refuse({ status: 486, reason: 'Busy Here', cause: 'plan_limit' });
     // Reserved before the checks run, so concurrent INVITEs cannot overshoot the limit while one awaits.
     this.active++;
     const passed: AdmissionCheck[] = [];
     const giveBack = () => {
-      for (const c of passed.reverse()) safeRelease(c);
+      for (const c of passed.reverse()) safeRelease(c, callId);
       this.active--;
     };
     for (const c of this.checks) {
-      const { refusal, reserved } = await this.run(c);
+      const { refusal, reserved } = await this.run(c, callId);
       if (refusal) {
         giveBack();
         return this.refuse(refusal);
@@ -167,10 +165,10 @@ export class AdmissionControl {
   }
 
   /** Runs one check within its deadline. `reserved`: it passed in time, so it is released when the call ends. */
-  private async run(c: AdmissionCheck): Promise<{ refusal?: AdmissionRefusal; reserved: boolean }> {
+  private async run(c: AdmissionCheck, callId: string): Promise<{ refusal?: AdmissionRefusal; reserved: boolean }> {
     const deadlineMs = c.deadlineMs ?? 200;
     const ctrl = new AbortController();
-    const ctx: AdmissionContext = { activeCalls: this.active, limit: this.limit, signal: ctrl.signal, deadlineMs };
+    const ctx: AdmissionContext = { callId, activeCalls: this.active, limit: this.limit, signal: ctrl.signal, deadlineMs };
     let timer: NodeJS.Timeout | undefined;
     try {
       const r = c.check(ctx);
@@ -179,7 +177,7 @@ export class AdmissionControl {
       if (outcome !== TIMEOUT) return { refusal: outcome, reserved: !outcome };
       ctrl.abort();
       // A late pass may still have reserved something: give it back when it arrives.
-      void r.then((late) => late === undefined && safeRelease(c), () => undefined);
+      void r.then((late) => late === undefined && safeRelease(c, callId), () => undefined);
       return { refusal: failure(c), reserved: false };
     } catch {
       return { refusal: failure(c), reserved: false };
@@ -212,9 +210,9 @@ function safeSync(c: AdmissionCheck, ctx: AdmissionContext): AdmissionRefusal | 
   }
 }
 
-function safeRelease(c: AdmissionCheck): void {
+function safeRelease(c: AdmissionCheck, callId: string): void {
   try {
-    c.release?.();
+    c.release?.(callId);
   } catch {
     // A release that throws must not keep the count from going down.
   }

@@ -7,12 +7,15 @@
  */
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
+import { redactNumber } from '../../lib/redact.ts';
 import type { AudioSource, Call, CallInfo, HangupEvent, PlaybackResult, ReferOptions, ReferResult } from '../call/types.ts';
 import { getHeader, type SipRequest, type SipResponse } from '../sip/message.ts';
+import type { Flow } from '../sip/transport.ts';
 import { assertSerializable, buildResponse } from '../sip/serialize.ts';
 import type { Dialog } from '../sip/dialog.ts';
 import type { ServerTransaction, TransactionLayer } from '../sip/transaction.ts';
-import { parseCSeq } from '../sip/header-values.ts';
+import { parseCSeq, parseNameAddr } from '../sip/header-values.ts';
+import { parseUri } from '../sip/uri.ts';
 import { acceptAnswer, createOffer, isRejection, negotiateAnswer, type SdpNegotiation } from '../media/sdp.ts';
 import type { MediaSession } from '../media/media-session.ts';
 import { srtpRefusal, type MediaPolicy } from '../media/media-policy.ts';
@@ -29,6 +32,7 @@ export const SUPPORTED = 'replaces, norefersub, timer';
 /** What a call needs from the engine. */
 export interface CallContext {
   transactions: TransactionLayer;
+  /** The engine's logger; the call logs through a child with its Call-ID. */
   logger: Logger;
   /** Address put in SDP c= lines. */
   sdpAddress: string;
@@ -57,32 +61,50 @@ interface Pending2xx {
   onAck: (ack: SipRequest) => void;
 }
 
+/**
+ * One inbound call, from its INVITE on. The call alone does the SDP offer/answer (RFC 3264):
+ * it negotiates the INVITE's offer when built (see offerProblem), answers in the 200, or
+ * offers in the 200 when the INVITE had none and takes the answer from the ACK, and answers
+ * re-offers in re-INVITE and UPDATE.
+ */
 export class SipCall extends EventEmitter implements Call {
   state: 'ringing' | 'answered' | 'ended' = 'ringing';
+  readonly info: CallInfo;
+  /** Why the INVITE's offer cannot be answered (no usable media, or the media policy refuses it): the engine rejects the call with 488. */
+  readonly offerProblem: string | undefined;
+  /** The call's logger (Call-ID, redacted caller, transport). */
+  readonly log: Logger;
+  /** The negotiation in force; undefined while the INVITE had no SDP and the ACK has not answered our offer. */
+  private negotiation: SdpNegotiation | undefined;
   private pending2xx?: Pending2xx;
   private answerWaiters?: { resolve: () => void; reject: (e: Error) => void };
   private referState?: { tracker: ReferTracker; cseq: number };
   private hangupEmitted = false;
-  private readonly log: Logger;
   private sdpVersion: number;
   private finalSent = false;
   /** The RFC 4028 session timer of this dialog, if negotiated, and its pending action. */
   private sessionTimer: SessionTimer | undefined;
   private sessionTimerHandle: NodeJS.Timeout | undefined;
 
+  /** `inviteReceivedAt` is performance.now() at the INVITE's arrival (setup latency). */
   constructor(
-    readonly info: CallInfo,
     readonly dialog: Dialog,
     private readonly inviteTx: ServerTransaction,
     private readonly media: MediaSession,
-    /** The negotiation of the INVITE's offer, or undefined when the INVITE had no SDP (we offer in the 200). */
-    private negotiation: SdpNegotiation | undefined,
     private readonly ctx: CallContext,
     private readonly inviteReceivedAt: number,
   ) {
     super();
-    this.log = ctx.logger;
-    this.sdpVersion = negotiation?.version ?? 1;
+    const invite = inviteTx.request;
+    const offer = invite.body.length ? negotiateAnswer(invite.body.toString('utf8'), { address: ctx.sdpAddress, port: media.localPort, allowLoopback: ctx.allowLoopback }) : undefined;
+    if (offer && isRejection(offer)) this.offerProblem = offer.reason;
+    else {
+      this.negotiation = offer;
+      this.offerProblem = srtpRefusal(ctx.mediaPolicy, offer ? offer.srtp !== undefined : undefined, dialog.flow.transport);
+    }
+    this.sdpVersion = this.negotiation?.version ?? 1;
+    this.info = callInfo(invite, dialog.flow, this.negotiation);
+    this.log = ctx.logger.child({ callId: this.info.callId, caller: redactNumber(this.info.callerUser), transport: this.info.transport });
     // Caller audio is handed on only while someone listens.
     const forwardAudio = (frame: Int16Array) => this.emit('audio', frame);
     this.on('newListener', (event: string) => {
@@ -96,11 +118,6 @@ export class SipCall extends EventEmitter implements Call {
       this.log.warn('no RTP, comfort noise or RTCP received: ending call');
       void this.sendBye([], 'error', 'rtp-timeout');
     });
-  }
-
-  /** RTP port the call receives on. */
-  get localPort(): number {
-    return this.media.localPort;
   }
 
   // ---- runtime-facing API (media-core/call/types.ts) ----
@@ -518,4 +535,25 @@ export function capabilityHeaders(): SipHeader[] {
 /** Transfer targets can be phone numbers: keep the scheme and host, hide the user. */
 function redactTarget(target: string): string {
   return target.replace(/^(\w+:)([^@;?]+)/, (_m, s: string, u: string) => s + (u.length > 2 ? '*'.repeat(u.length - 2) + u.slice(-2) : u));
+}
+
+/** CallInfo from the initial INVITE and its negotiation (media-core/call/types.ts). */
+function callInfo(req: SipRequest, flow: Flow, n: SdpNegotiation | undefined): CallInfo {
+  const from = parseNameAddr(getHeader(req, 'from')!);
+  const to = parseNameAddr(getHeader(req, 'to')!);
+  return {
+    callId: getHeader(req, 'call-id')!,
+    requestUri: req.uri,
+    fromUri: from.uriText,
+    toUri: to.uriText,
+    calledUser: parseUri(req.uri).user ?? '',
+    callerUser: from.uri.user ?? '',
+    callerDisplayName: from.displayName,
+    inviteHeaders: req.headers.map((h) => ({ ...h })),
+    transport: flow.transport,
+    remote: { address: flow.address, port: flow.port },
+    codec: n?.codec ?? 'PCMU',
+    telephoneEvent: n?.telephoneEventPt !== undefined,
+    srtp: !!n?.srtp,
+  };
 }

@@ -36,6 +36,7 @@ import { Counter, Gauge } from 'prom-client';
 import type { Store } from '../../lib/store/client.ts';
 import { createLogger } from '../../lib/log.ts';
 import { metricsRegistry } from '../observability/metrics.ts';
+import type { AdmissionCheck, AdmissionContext, AdmissionRefusal } from './admission.ts';
 
 /** The result of {@link FleetLimit.tryAcquire}. `mode` says who decided: the fleet counter or the local share (table unreachable). */
 export type FleetAdmission = { ok: true; mode: 'fleet' | 'local' } | { refuse: 486 | 503; reason: string };
@@ -79,15 +80,26 @@ class TableUnavailable extends Error {
 
 const isConditionFailure = (err: unknown) => (err as { name?: string }).name === 'ConditionalCheckFailedException';
 
-/** A fleet-wide concurrent-call limit (see the file comment). Call start() before the first tryAcquire. */
-export class FleetLimit {
+/**
+ * A fleet-wide concurrent-call limit (see the file comment), and the admission check that
+ * applies it (UasOptions.admissionChecks, after the headroom checks). Call start() before the
+ * first tryAcquire.
+ */
+export class FleetLimit implements AdmissionCheck {
+  readonly name = 'fleet-limit';
+  /**
+   * The check's deadline, ms: tryAcquire keeps its own deadline per DynamoDB call and fails
+   * open to the local share, so this only bounds its worst case (seven calls: register,
+   * acquire, read, register again, acquire again).
+   */
+  readonly deadlineMs: number;
   readonly limit: number;
   readonly instanceId: string;
   private readonly store: Store;
   private readonly key: { pk: string; sk: string };
   private readonly leaseMs: number;
   private readonly heartbeatMs: number;
-  private readonly deadlineMs: number;
+  private readonly callDeadlineMs: number;
   private readonly fixedShare: number | undefined;
   private readonly log: Logger;
   private readonly now: () => number;
@@ -111,7 +123,8 @@ export class FleetLimit {
     this.key = { pk: `fleet#${opts.scope ?? 'default'}`, sk: 'calls' };
     this.leaseMs = opts.leaseMs ?? 30_000;
     this.heartbeatMs = opts.heartbeatMs ?? Math.max(50, Math.floor(this.leaseMs / 3));
-    this.deadlineMs = opts.deadlineMs ?? 200;
+    this.callDeadlineMs = opts.deadlineMs ?? 200;
+    this.deadlineMs = 7 * this.callDeadlineMs;
     this.fixedShare = opts.localShare;
     this.log = opts.logger ?? createLogger('fleet-limit');
     this.now = opts.now ?? Date.now;
@@ -141,6 +154,15 @@ export class FleetLimit {
     await this.heartbeat();
     this.timer = setInterval(() => void this.heartbeat(), this.heartbeatMs);
     this.timer.unref();
+  }
+
+  /** The admission check: 486 when the fleet is full, 503 with Retry-After 5 when the table is unreachable and the local share is full. */
+  async check(ctx: AdmissionContext): Promise<AdmissionRefusal | undefined> {
+    const r = await this.tryAcquire(ctx.callId);
+    if (!('refuse' in r)) return undefined;
+    return r.refuse === 486
+      ? { status: 486, reason: 'Busy Here', cause: 'fleet_limit', detail: { reason: r.reason } }
+      : { status: 503, reason: 'Service Unavailable', retryAfterS: 5, cause: 'fleet_unreachable', detail: { reason: r.reason } };
   }
 
   /**
@@ -353,7 +375,7 @@ export class FleetLimit {
 
   /** Sends with the deadline. @throws TableUnavailable on timeout or transport errors; the SDK's error on a condition failure. */
   private async send(command: GetCommand | UpdateCommand): Promise<{ Attributes?: Record<string, unknown>; Item?: Record<string, unknown> }> {
-    const options = { abortSignal: AbortSignal.timeout(this.deadlineMs) };
+    const options = { abortSignal: AbortSignal.timeout(this.callDeadlineMs) };
     try {
       return command instanceof GetCommand ? await this.store.doc.send(command, options) : await this.store.doc.send(command, options);
     } catch (err) {

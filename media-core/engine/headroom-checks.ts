@@ -6,6 +6,8 @@
  *   long makes ACKs and BYEs wait and packets late;
  * - speech queues at a fraction of their bounds (conversation/speech/speech-load.ts): a new
  *   call's recognitions would wait behind admitted calls' ones;
+ * - the speech workers' forecast load (./speech-demand.ts): the calls admitted lately will
+ *   speak seconds from now, so their load is counted before it reaches the queues;
  * - the native pacer's per-packet send lateness p99 over a window (observability/pacer-lateness.ts).
  *
  * Each compares with a threshold (configurable; 0 disables it). They are synchronous and reserve
@@ -15,6 +17,7 @@ import { speechQueueOverBound, speechQueueLoads } from '../conversation/speech/s
 import { EventLoopDelayWindow } from '../observability/event-loop-delay.ts';
 import { PacerLatenessWindow, type LatenessSnapshot } from '../observability/pacer-lateness.ts';
 import type { AdmissionCheck, AdmissionRefusal } from './admission.ts';
+import { SpeechDemand } from './speech-demand.ts';
 
 /** Thresholds of admission by headroom (env names in media-core/main.ts). */
 export interface HeadroomOptions {
@@ -22,6 +25,11 @@ export interface HeadroomOptions {
   eventLoopDelayP99Ms?: number;
   /** Refuse when any speech queue holds this fraction of its bound, 0-1 (default 0.75; 0 = off). ADMISSION_SPEECH_QUEUE_FRACTION. */
   speechQueueFraction?: number;
+  /**
+   * Refuse when the calls admitted lately would keep the busiest speech queue's workers busy
+   * more than this fraction of their time (default 0.8; 0 = off). ADMISSION_SPEECH_DEMAND.
+   */
+  speechDemand?: number;
   /** Refuse when the pacer's send lateness p99 over the window exceeds this, ms (default 10; 0 = off). ADMISSION_PACER_LATE_P99_MS. */
   pacerLateP99Ms?: number;
   /** Window of the event-loop and pacer figures, ms (default 2000). ADMISSION_WINDOW_MS. */
@@ -30,13 +38,15 @@ export interface HeadroomOptions {
   retryAfterS?: number;
 }
 
-export const HEADROOM_DEFAULTS: Required<HeadroomOptions> = { eventLoopDelayP99Ms: 200, speechQueueFraction: 0.75, pacerLateP99Ms: 10, windowMs: 2000, retryAfterS: 5 };
+export const HEADROOM_DEFAULTS: Required<HeadroomOptions> = { eventLoopDelayP99Ms: 200, speechQueueFraction: 0.75, speechDemand: 0.8, pacerLateP99Ms: 10, windowMs: 2000, retryAfterS: 5 };
 
 /** The checks, plus the monitors they read (for /metrics) and their stop. */
 export interface Headroom {
   checks: AdmissionCheck[];
   eventLoop: EventLoopDelayWindow;
   pacer: PacerLatenessWindow | undefined;
+  /** Told of every admitted call (AdmissionControl's onDecision). */
+  demand: SpeechDemand;
   stop(): void;
 }
 
@@ -49,6 +59,7 @@ export function headroomChecks(opts: HeadroomOptions = {}, pacerSnapshot?: () =>
   const refusal = (cause: string, detail: Record<string, unknown>): AdmissionRefusal => ({ status: 503, reason: 'Service Unavailable', retryAfterS: o.retryAfterS, cause, detail });
   const eventLoop = new EventLoopDelayWindow({ windowMs: o.windowMs });
   const pacer = pacerSnapshot ? new PacerLatenessWindow(pacerSnapshot, { windowMs: o.windowMs }) : undefined;
+  const demand = new SpeechDemand();
   const checks: AdmissionCheck[] = [];
   if (o.eventLoopDelayP99Ms > 0) {
     checks.push({
@@ -70,6 +81,18 @@ export function headroomChecks(opts: HeadroomOptions = {}, pacerSnapshot?: () =>
       },
     });
   }
+  if (o.speechDemand > 0) {
+    checks.push({
+      name: 'speech-demand',
+      headroom: true,
+      check: () => {
+        const f = demand.forecast();
+        return f && f.load > o.speechDemand
+          ? refusal('speech_demand', { queue: f.queue, load: round(f.load), limit: o.speechDemand, admissionsPerS: round(f.admissionsPerS), requestsPerCall: round(f.requestsPerCall), serviceMs: round(f.serviceMs) })
+          : undefined;
+      },
+    });
+  }
   if (pacer && o.pacerLateP99Ms > 0) {
     checks.push({
       name: 'pacer-lateness',
@@ -84,6 +107,7 @@ export function headroomChecks(opts: HeadroomOptions = {}, pacerSnapshot?: () =>
     checks,
     eventLoop,
     pacer,
+    demand,
     stop: () => {
       eventLoop.stop();
       pacer?.stop();

@@ -33,7 +33,7 @@ export interface CarrierOptions {
   /** Even RTP ports are taken from [portMin, portMax]. */
   portMin: number;
   portMax: number;
-  /** Native pacer tuning (see EngineOptions.rtpPacer): lead ms (100), phases (80), realtime thread (true). */
+  /** Native pacer tuning (see UasOptions.rtpPacer): lead ms (100), phases (80), realtime thread (true). */
   pacer?: { leadMs?: number; phases?: number; realtime?: boolean };
   /** Told when a sender's tick throws (that sender is then unregistered). */
   onError?: (err: unknown) => void;

@@ -12,21 +12,21 @@
 import { collectDefaultMetrics, Counter, Gauge } from 'prom-client';
 import { allWriteQueues } from '../../lib/store/write-queue.ts';
 import '../conversation/speech/speech-metrics.ts';
-import type { Engine } from '../engine/engine.ts';
+import type { Uas } from '../engine/uas.ts';
 import { metricsRegistry } from './metrics.ts';
 import { readSocketDrops, readUdpSnmp } from './udp-drops.ts';
 
-let engine: Engine | undefined;
+let engine: Uas | undefined;
 let sipUdpPort: number | undefined;
 
 /** Reports `e` from now on (its SIP UDP port for the socket's own drops). */
-export function watchEngine(e: Engine): void {
+export function watchEngine(e: Uas): void {
   engine = e;
   sipUdpPort = e.ports.udp;
 }
 
 /** Stops reporting an engine (closed). */
-export function unwatchEngine(e: Engine): void {
+export function unwatchEngine(e: Uas): void {
   if (engine === e) engine = undefined;
 }
 

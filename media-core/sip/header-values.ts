@@ -216,13 +216,6 @@ export function parseNameAddr(value: string): NameAddr {
   return { displayName, uriText, uri, params: parseParams(rest) };
 }
 
-/** Formats a name-addr: `"Display" <uri>;p=v`. */
-export function formatNameAddr(na: { displayName?: string; uriText: string; params?: Params }): string {
-  const dn = na.displayName !== undefined ? `"${na.displayName.replace(/(["\\])/g, '\\$1')}" ` : '';
-  const params = (na.params ?? []).map(([k, v]) => (v === null ? `;${k}` : `;${k}=${v}`)).join('');
-  return `${dn}<${na.uriText}>${params}`;
-}
-
 /** One Via value (RFC 3261 section 20.42, RFC 3581). */
 export interface Via {
   protocol: string;

@@ -3,7 +3,7 @@
  * a malformed request becomes a {@link SipParseFailure} carrying what was readable, so the
  * caller can answer 400 when the top Via can route a response, and drop it otherwise.
  */
-import { COMPACT_FORMS, getHeader, getHeaders, type SipHeader, type SipMessage, type SipRequest } from './message.ts';
+import { COMPACT_FORMS, getHeader, getHeaders, type SipHeader, type SipMessage } from './message.ts';
 import { HeaderSyntaxError, isToken, parseCSeq, parseNameAddr, parseVias } from './header-values.ts';
 import { parseUri, UriError } from './uri.ts';
 
@@ -413,6 +413,3 @@ function splitTop(v: string): string[] {
   if (parts.some((p) => !p.trim())) throw new HeaderSyntaxError('empty list element');
   return parts;
 }
-
-/** Whether a request needs a response at all (ACK never gets one, RFC 3261 section 17.2.1). */
-export const isAnswerable = (r: SipRequest | { method?: string }) => r.method !== 'ACK';

@@ -8,7 +8,7 @@ import { EventEmitter } from 'node:events';
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { createServer as createTcpServer, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { getHeader, type SipHeader, type SipMessage, type SipResponse } from './message.ts';
 import { parseMessage, type SipParseFailure } from './parse.ts';
@@ -42,8 +42,11 @@ export interface TransportOptions {
   /**
    * TLS listener. `clientCaFile` (PEM) turns on client certificate verification (mTLS): a
    * peer without a certificate signed by that CA fails the handshake and never reaches SIP.
+   * The files are checked every `reloadIntervalMs` (default 60000; 0 never): when one changed
+   * (a renewed certificate), new handshakes use the new files and established connections keep
+   * theirs. Files that do not load (a key that does not match) leave the previous ones in use.
    */
-  tls?: { port: number; certFile: string; keyFile: string; clientCaFile?: string };
+  tls?: TlsFiles;
   /** Largest datagram accepted (default 65535). */
   maxDatagramBytes?: number;
   /** Largest message on a stream (default 65535). */
@@ -100,6 +103,7 @@ export class SipTransport extends EventEmitter {
   private readonly perIp = new Map<string, number>();
   private readonly streamState = new Map<StreamConnection, { framer: StreamFramer; lastMessageAt: number; messageStartAt?: number }>();
   private sweep?: NodeJS.Timeout;
+  private tlsReload?: NodeJS.Timeout;
 
   constructor(opts: TransportOptions) {
     super();
@@ -138,11 +142,11 @@ export class SipTransport extends EventEmitter {
       this.ports.tcp = await this.listen(server, this.opts.tcpPort);
     }
     if (this.opts.tls) {
+      const files = this.opts.tls;
       const server = createTlsServer(
         {
-          cert: readFileSync(this.opts.tls.certFile),
-          key: readFileSync(this.opts.tls.keyFile),
-          ...(this.opts.tls.clientCaFile ? { ca: readFileSync(this.opts.tls.clientCaFile), requestCert: true, rejectUnauthorized: true } : {}),
+          ...tlsContext(files),
+          ...(files.clientCaFile ? { requestCert: true, rejectUnauthorized: true } : {}),
           // A handshake is bounded like a header section: a peer that stalls it holds no socket for long.
           handshakeTimeout: this.opts.headerTimeoutMs,
         },
@@ -150,6 +154,22 @@ export class SipTransport extends EventEmitter {
       );
       server.on('tlsClientError', (err) => this.opts.logger?.debug({ err: err.message }, 'tls handshake failed'));
       this.ports.tls = await this.listen(server, this.opts.tls.port);
+      const every = files.reloadIntervalMs ?? 60_000;
+      if (every > 0) {
+        let seen = filesStamp(files);
+        this.tlsReload = setInterval(() => {
+          const now = filesStamp(files);
+          if (now === seen) return;
+          seen = now;
+          try {
+            server.setSecureContext(tlsContext(files));
+            this.opts.logger?.info({ certFile: files.certFile }, 'TLS certificate reloaded');
+          } catch (err) {
+            this.opts.logger?.error({ err: (err as Error).message, certFile: files.certFile }, 'TLS certificate not reloaded; the previous one stays in use');
+          }
+        }, every);
+        this.tlsReload.unref();
+      }
     }
     if (this.servers.length) {
       // One sweep for every stream's deadlines: socket.setTimeout would be reset by any octet.
@@ -375,6 +395,7 @@ export class SipTransport extends EventEmitter {
   /** Closes listeners and every connection. */
   async close(): Promise<void> {
     if (this.sweep) clearInterval(this.sweep);
+    if (this.tlsReload) clearInterval(this.tlsReload);
     for (const c of this.connections) c.socket.destroy();
     this.connections.clear();
     await Promise.all(this.servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
@@ -395,4 +416,33 @@ function topComma(v: string): number {
     else if (v[i] === ',') return i;
   }
   return -1;
+}
+
+/** The TLS listener's PEM files (certificate chain, key, optional client CA) and how often they are checked for a change, ms. */
+export interface TlsFiles {
+  port: number;
+  certFile: string;
+  keyFile: string;
+  clientCaFile?: string;
+  reloadIntervalMs?: number;
+}
+
+/** The secure context of the files. @throws Error when a file cannot be read. */
+function tlsContext(f: TlsFiles): { cert: Buffer; key: Buffer; ca?: Buffer } {
+  return { cert: readFileSync(f.certFile), key: readFileSync(f.keyFile), ...(f.clientCaFile ? { ca: readFileSync(f.clientCaFile) } : {}) };
+}
+
+/** Modification time and size of each file: what a renewal changes. */
+function filesStamp(f: TlsFiles): string {
+  return [f.certFile, f.keyFile, f.clientCaFile]
+    .filter((x): x is string => !!x)
+    .map((file) => {
+      try {
+        const s = statSync(file);
+        return `${s.mtimeMs}:${s.size}`;
+      } catch {
+        return 'missing';
+      }
+    })
+    .join('|');
 }

@@ -12,8 +12,8 @@ import { readFileSync } from 'node:fs';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { startDynalite, type LocalDynamo } from '../helpers/dynalite.ts';
 import { startOffline, type Offline } from '../helpers/offline.ts';
-import { startSandboxes, type RunningSandboxes } from '../../sandboxes/server.ts';
-import { sandboxCredentialsFromEnv } from '../../sandboxes/config.ts';
+import { startSandboxes, type RunningSandboxes } from '../../dev/sandboxes/server.ts';
+import { sandboxCredentialsFromEnv } from '../../dev/sandboxes/config.ts';
 import { AdapterReply, type OutcomeEventInput } from '../../events/outcome.ts';
 
 const DEADLINE_MS = 1500;

@@ -1,6 +1,7 @@
 /**
- * The seed 004 response types (table 1) and context variables (tables 2 and 3) through the
- * real SIP/RTP engine and conversation runtime, driven by SIPp callers (test/sipp/conv-uac.xml)
+ * The phone integration's response types (https://cloud.ibm.com/docs/watson-assistant?topic=watson-assistant-phone-actions) and context variables
+ * (https://cloud.ibm.com/docs/watson-assistant?topic=watson-assistant-phone-context) through the
+ * real SIP/RTP engine and conversation runtime, driven by SIPp callers (dev/sipp/scenarios/conv-uac.xml)
  * and a scripted HTTP webhook assistant (test/helpers/webhook-assistant.ts) that records what
  * it received. TTS is the real espeak-ng; speech recognition is off (DTMF only), so SIPp's
  * RTP echo (-rtp_echo) can send our own audio and RFC 4733 events back without barging in:
@@ -13,16 +14,16 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startEngine, type Engine } from '../../media-core/engine/engine.ts';
+import { Uas } from '../../media-core/engine/uas.ts';
 import { parseConfig } from '../../media-core/config/load.ts';
 import { createConversationRuntime, type ConversationRuntime } from '../../media-core/conversation/runtime.ts';
 import { EspeakTts } from '../../media-core/conversation/speech/tts-espeak.ts';
 import type { TtsProvider } from '../../media-core/conversation/speech/tts.ts';
 import type { Call, DigitEvent, PlaybackResult } from '../../media-core/call/types.ts';
-import { freeSippMediaPort, freeSipPort } from '../helpers/ports.ts';
+import { freeSippMediaPort, freeSipPort } from '../../dev/free-ports.ts';
 import { startWebhookAssistant, type WebhookAssistantServer } from '../helpers/webhook-assistant.ts';
 import { startHttpsFileServer, type HttpsFileServer } from '../helpers/https-files.ts';
-import { runSipp, SCENARIO_DIR, type SippResult } from '../sipp/run-sipp.ts';
+import { runSipp, SCENARIO_DIR, type SippResult } from '../../dev/sipp/run-sipp.ts';
 
 const hasTools = spawnSync('sh', ['-c', 'command -v sipp && command -v espeak-ng'], { stdio: 'ignore' }).status === 0;
 const dir = mkdtempSync(join(tmpdir(), 'conv-rt-'));
@@ -32,7 +33,7 @@ const CUSTOM = `c-${process.pid}`;
 const NUMBERS = { prompts: '+15550100101', dtmf: '+15550100102', send: '+15550100103', referOk: '+15550100104', referFail: '+15550100105' } as const;
 type Name = keyof typeof NUMBERS;
 
-let engine: Engine | undefined;
+let engine: Uas | undefined;
 let runtime: ConversationRuntime;
 let hook: WebhookAssistantServer;
 /** The audio response is fetched over https only (self-signed on 127.0.0.1, development option). */
@@ -200,7 +201,7 @@ before(async () => {
       };
     },
   });
-  engine = await startEngine({ sip: { address: '127.0.0.1', udpPort: sipPort }, rtp: { address: '127.0.0.1', portMin: rtpBase, portMax: rtpBase + 40 }, maxCalls: 10 }, (c) => {
+  engine = await Uas.start({ sip: { address: '127.0.0.1', udpPort: sipPort }, rtp: { address: '127.0.0.1', portMin: rtpBase, portMax: rtpBase + 40 }, maxCalls: 10 }, (c) => {
     observe(c);
     runtime.onCall(c);
   });

@@ -11,14 +11,14 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startEngine, type Engine } from '../../media-core/engine/engine.ts';
+import { Uas } from '../../media-core/engine/uas.ts';
 import { loadConfigFile } from '../../media-core/config/load.ts';
 import { createConversationRuntime, type ConversationRuntime } from '../../media-core/conversation/runtime.ts';
-import { freeSipPort } from '../helpers/ports.ts';
+import { freeSipPort } from '../../dev/free-ports.ts';
 
 const hasSipp = spawnSync('sh', ['-c', 'command -v sipp && command -v espeak-ng && command -v sox && command -v pocketsphinx_continuous'], { stdio: 'ignore' }).status === 0;
 const dir = mkdtempSync(join(tmpdir(), 'conv-sipp-'));
-let engine: Engine;
+let engine: Uas;
 let runtime: ConversationRuntime;
 let sipPort = 0;
 
@@ -131,7 +131,7 @@ before(async () => {
   sipPort = await freeSipPort();
   const rtpBase = 20000 + Math.floor(Math.random() * 4000) * 2;
   runtime = createConversationRuntime(loadConfigFile('media-core/config/demo.json'));
-  engine = await startEngine({ sip: { address: '127.0.0.1', udpPort: sipPort }, rtp: { address: '127.0.0.1', portMin: rtpBase, portMax: rtpBase + 40 }, maxCalls: 5 }, (c) => runtime.onCall(c));
+  engine = await Uas.start({ sip: { address: '127.0.0.1', udpPort: sipPort }, rtp: { address: '127.0.0.1', portMin: rtpBase, portMax: rtpBase + 40 }, maxCalls: 5 }, (c) => runtime.onCall(c));
 });
 after(async () => {
   if (engine) await engine.close();

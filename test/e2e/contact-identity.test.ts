@@ -8,7 +8,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomInt } from 'node:crypto';
-import type { PlacedCall } from '../../scripts/lib/place-call.ts';
+import type { PlacedCall } from '../../dev/caller/place-call.ts';
 import { contactEvents } from '../helpers/e2e-ladder.ts';
 import { startTestStack, type TestStack } from '../helpers/e2e-stack.ts';
 

@@ -12,9 +12,9 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { PlacedCall } from '../../scripts/lib/place-call.ts';
+import type { PlacedCall } from '../../dev/caller/place-call.ts';
 import { header, receivedRequest } from '../helpers/e2e-ladder.ts';
-import { freeTcpPort } from '../helpers/ports.ts';
+import { freeTcpPort } from '../../dev/free-ports.ts';
 import { startRtpSink, type RtpSink } from '../helpers/e2e-rtp.ts';
 import { startTestStack, type TestStack } from '../helpers/e2e-stack.ts';
 

@@ -16,8 +16,8 @@ import { startDynalite, type LocalDynamo } from '../helpers/dynalite.ts';
 import { startOffline, type Offline } from '../helpers/offline.ts';
 import { getStore } from '../../lib/store/client.ts';
 import { appendTurn, createSession, newSessionHistoryKey, type TranscriptEntry } from '../../lib/store/session-history.ts';
-import { STATE_TABLE } from '../../scripts/lib/stack-env.ts';
-import { REPO_ROOT } from '../../scripts/lib/repo-root.ts';
+import { STATE_TABLE } from '../../dev/stack/stack-env.ts';
+import { REPO_ROOT } from '../../dev/repo-root.ts';
 import { randomBytes } from 'node:crypto';
 import { screenPopLink } from '../../adapters/agent-view/link.ts';
 

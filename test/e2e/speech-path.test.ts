@@ -12,8 +12,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { isSessionHistoryKey } from '../../adapters/agent-view/key.ts';
-import { TRAILING_SILENCE_S } from '../../scripts/lib/caller-media.ts';
-import type { PlacedCall } from '../../scripts/lib/place-call.ts';
+import { TRAILING_SILENCE_S } from '../../dev/caller/caller-media.ts';
+import type { PlacedCall } from '../../dev/caller/place-call.ts';
 import { contactEvents, header, receivedRequest, screenPop } from '../helpers/e2e-ladder.ts';
 import { startTestStack, type TestStack } from '../helpers/e2e-stack.ts';
 

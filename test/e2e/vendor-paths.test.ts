@@ -1,5 +1,5 @@
 /**
- * Every vendor path through the real local stack (scripts/lib/stack.ts on free ports): SIPp
+ * Every vendor path through the real local stack (dev/stack/stack.ts on free ports): SIPp
  * calls the media core as each contact center would, by DTMF, and the test reads where each
  * call ended on the SIP ladder, in the sandboxes and in Twilio's webhooks.
  *
@@ -14,11 +14,11 @@ import assert from 'node:assert/strict';
 import { randomBytes, randomInt } from 'node:crypto';
 import { isSessionHistoryKey } from '../../adapters/agent-view/key.ts';
 import { verifyViewToken } from '../../adapters/agent-view/link.ts';
-import type { PlacedCall } from '../../scripts/lib/place-call.ts';
-import { decodeUserToUser, parseReferTo } from '../../scripts/lib/sip-ladder.ts';
-import { DEMO_CONNECT_INSTANCE_ARN } from '../../scripts/lib/stack-env.ts';
+import type { PlacedCall } from '../../dev/caller/place-call.ts';
+import { decodeUserToUser, parseReferTo } from '../../dev/caller/sip-ladder.ts';
+import { DEMO_CONNECT_INSTANCE_ARN } from '../../dev/stack/stack-env.ts';
 import { verifyContactToken } from '../../lib/contact-token.ts';
-import { postSignedWebhook, twilioVoiceParams } from '../../scripts/lib/twilio-emulation.ts';
+import { postSignedWebhook, twilioVoiceParams } from '../../dev/caller/twilio-emulation.ts';
 import { contactEvents, header, receivedRequest, response, screenPop } from '../helpers/e2e-ladder.ts';
 import { startTestStack, type TestStack } from '../helpers/e2e-stack.ts';
 import { getStore } from '../../lib/store/client.ts';

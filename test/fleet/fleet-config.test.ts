@@ -1,5 +1,5 @@
 /**
- * The fleet's configuration pieces (scripts/lib/fleet.ts, infra/kamailio/kamailio.cfg) and the
+ * The fleet's configuration pieces (dev/stack/fleet.ts, infra/kamailio/kamailio.cfg) and the
  * media core's answer to a load balancer's OPTIONS probe: 200 in rotation, 503 while draining.
  */
 import { test, describe } from 'node:test';
@@ -8,10 +8,10 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fleetEdgeFiles, fleetMediaCoreConfig, KAMAILIO_CONFIG, mediaCorePortsFrom, sipOptionsStatus, splitRtpRange } from '../../scripts/lib/fleet.ts';
+import { fleetEdgeFiles, fleetMediaCoreConfig, KAMAILIO_CONFIG, mediaCorePortsFrom, sipOptionsStatus, splitRtpRange } from '../../dev/stack/fleet.ts';
 import { parseConfig } from '../../media-core/config/load.ts';
-import { startEngine } from '../../media-core/engine/engine.ts';
-import { freeSipPort } from '../helpers/ports.ts';
+import { Uas } from '../../media-core/engine/uas.ts';
+import { freeSipPort } from '../../dev/free-ports.ts';
 
 const KAMAILIO = ['/usr/sbin/kamailio', '/usr/local/sbin/kamailio'].find((p) => spawnSync(p, ['-v']).status === 0);
 
@@ -64,7 +64,7 @@ describe('fleet configuration', () => {
 describe('media core: OPTIONS for the load balancer', () => {
   test('200 while in rotation, 503 once draining', async () => {
     const port = await freeSipPort();
-    const engine = await startEngine({ sip: { address: '127.0.0.1', udpPort: port, tcpPort: port }, rtp: { address: '127.0.0.1', portMin: 42700, portMax: 42703 }, maxCalls: 'trial', rtpIo: 'dgram' }, (c) => c.reject(486));
+    const engine = await Uas.start({ sip: { address: '127.0.0.1', udpPort: port, tcpPort: port }, rtp: { address: '127.0.0.1', portMin: 42700, portMax: 42703 }, maxCalls: 'trial', rtpIo: 'dgram' }, (c) => c.reject(486));
     try {
       assert.equal(await sipOptionsStatus(port), 200);
       await engine.drain(0);

@@ -9,20 +9,19 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { FleetLimit } from '../../media-core/engine/fleet-limit.ts';
-import { startEngine, type Engine } from '../../media-core/engine/engine.ts';
+import { Uas } from '../../media-core/engine/uas.ts';
 import { metricsRegistry } from '../../media-core/observability/metrics.ts';
 import type { Store } from '../../lib/store/client.ts';
-import { REPO_ROOT } from '../../scripts/lib/repo-root.ts';
+import { REPO_ROOT } from '../../dev/repo-root.ts';
 import { startDynalite, type LocalDynamo } from '../helpers/dynalite.ts';
-import { freeSipPort, freeSippMediaPort } from '../helpers/ports.ts';
-import { runSipp } from '../sipp/run-sipp.ts';
-import { inviteAnswers } from './sipp-trace.ts';
+import { freeSipPort, freeSippMediaPort } from '../../dev/free-ports.ts';
+import { runSipp } from '../../dev/sipp/run-sipp.ts';
+import { inviteAnswers } from '../../dev/sipp/sipp-trace.ts';
 
-const HOLD_SCENARIO = join(fileURLToPath(new URL('.', import.meta.url)), 'uac-hold.xml');
+const HOLD_SCENARIO = 'uac-hold.xml';
 const haveSipp = !spawnSync('sipp', ['-v']).error;
 
 let dynamo: LocalDynamo;
@@ -80,7 +79,7 @@ describe('fleet-wide concurrent-call limit', { concurrency: false, timeout: 120_
 
   test('two media cores (engines) with SIPp calls admit together at most the limit; 486 over it', { skip: haveSipp ? false : 'sipp is not installed' }, async () => {
     const limit = 5;
-    const engines: Engine[] = [];
+    const engines: Uas[] = [];
     const limits: FleetLimit[] = [];
     try {
       for (const [i, rtp] of [[0, 42800], [1, 42840]] as const) {
@@ -89,8 +88,8 @@ describe('fleet-wide concurrent-call limit', { concurrency: false, timeout: 120_
         limits.push(fl);
         const port = await freeSipPort();
         engines.push(
-          await startEngine(
-            { sip: { address: '127.0.0.1', udpPort: port, tcpPort: port }, rtp: { address: '127.0.0.1', portMin: rtp, portMax: rtp + 39 }, maxCalls: 100, rtpIo: 'dgram', fleetLimit: fl },
+          await Uas.start(
+            { sip: { address: '127.0.0.1', udpPort: port, tcpPort: port }, rtp: { address: '127.0.0.1', portMin: rtp, portMax: rtp + 39 }, maxCalls: 100, rtpIo: 'dgram', admissionChecks: [fl] },
             (call) => void call.answer().catch(() => undefined),
           ),
         );

@@ -1,5 +1,5 @@
 /**
- * Scale-out on Kamailio (issue 13 item 3): the fleet of scripts/lib/fleet.ts (Kamailio with
+ * Scale-out on Kamailio (issue 13 item 3): the fleet of dev/stack/fleet.ts (Kamailio with
  * infra/kamailio/kamailio.cfg in front of two media cores, plus the local stack) on free
  * ports, and real SIPp calls to Kamailio:
  *   - calls spread over both media cores;
@@ -13,14 +13,13 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { randomInt } from 'node:crypto';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { startFleet, type FleetMediaCore, type RunningFleet } from '../../scripts/lib/fleet.ts';
-import { placeCall } from '../../scripts/lib/place-call.ts';
-import { runSipp, type SippResult } from '../sipp/run-sipp.ts';
-import { inviteAnswers } from './sipp-trace.ts';
-import { freeSipPort, freeSippMediaPort, freeTcpPort } from '../helpers/ports.ts';
+import { startFleet, type FleetMediaCore, type RunningFleet } from '../../dev/stack/fleet.ts';
+import { placeCall } from '../../dev/caller/place-call.ts';
+import { runSipp, type SippResult } from '../../dev/sipp/run-sipp.ts';
+import { inviteAnswers } from '../../dev/sipp/sipp-trace.ts';
+import { freeSipPort, freeSippMediaPort, freeTcpPort } from '../../dev/free-ports.ts';
 
-const HOLD_SCENARIO = join(fileURLToPath(new URL('.', import.meta.url)), 'uac-hold.xml');
+const HOLD_SCENARIO = 'uac-hold.xml';
 const haveTools = !spawnSync('sipp', ['-v']).error && (spawnSync('sh', ['-c', 'command -v kamailio || test -x /usr/sbin/kamailio']).status === 0);
 
 let fleet: RunningFleet;

@@ -12,8 +12,8 @@ import { randomInt } from 'node:crypto';
 import { createSocket } from 'node:dgram';
 import { readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { REPO_ROOT } from '../../scripts/lib/repo-root.ts';
-import { freeSipPort, freeTcpPort } from '../helpers/ports.ts';
+import { REPO_ROOT } from '../../dev/repo-root.ts';
+import { freeSipPort, freeTcpPort } from '../../dev/free-ports.ts';
 
 const GONE_WITHIN_MS = 30_000;
 const START_TIMEOUT_MS = 180_000;
@@ -128,10 +128,10 @@ async function launch(script: 'start' | 'fleet' = 'start'): Promise<Launched> {
     });
   });
   launched.tree = descendants(npm.pid!);
-  const launcher = launched.tree.find((p) => new RegExp(`scripts/${script}\\.ts`).test(p.cmd) && !/^sh /.test(p.cmd));
+  const launcher = launched.tree.find((p) => new RegExp(`dev/stack/${script === 'start' ? 'main' : 'fleet-main'}\\.ts`).test(p.cmd) && !/^sh /.test(p.cmd));
   assert.ok(launcher, `the launcher among ${launched.tree.map((p) => p.cmd).join('\n')}`);
   launched.launcherPid = launcher.pid;
-  for (const component of ['sandboxes/main.ts', 'serverless.js', 'media-core/main.ts', ...(script === 'fleet' ? ['kamailio'] : [])]) {
+  for (const component of ['dev/sandboxes/main.ts', 'serverless.js', 'media-core/main.ts', ...(script === 'fleet' ? ['kamailio'] : [])]) {
     assert.ok(launched.tree.some((p) => p.cmd.includes(component)), `${component} runs: ${launched.tree.map((p) => p.cmd).join('\n')}`);
   }
   return launched;

@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import { promisify } from 'node:util';
-import { REPO_ROOT } from '../../scripts/lib/repo-root.ts';
+import { REPO_ROOT } from '../../dev/repo-root.ts';
 
 type Resource = { Type: string; Condition?: string; Properties: Record<string, any> };
 type Template = { Resources: Record<string, Resource>; Parameters: Record<string, any>; Conditions: Record<string, unknown>; Outputs: Record<string, any> };

@@ -1,12 +1,12 @@
 /**
- * Reading a placed call (scripts/lib/place-call.ts PlacedCall) in end-to-end tests: the SIP
+ * Reading a placed call (dev/caller/place-call.ts PlacedCall) in end-to-end tests: the SIP
  * messages the caller (SIPp) exchanged, the sandbox events of this call's contact, and the
  * agent screen pop of a session history key.
  */
 import { screenPopLink } from '../../adapters/agent-view/link.ts';
-import type { PlacedCall } from '../../scripts/lib/place-call.ts';
-import type { TracedMessage } from '../../scripts/lib/sip-ladder.ts';
-import type { SandboxEvent } from '../../sandboxes/types.ts';
+import type { PlacedCall } from '../../dev/caller/place-call.ts';
+import type { TracedMessage } from '../../dev/caller/sip-ladder.ts';
+import type { SandboxEvent } from '../../dev/sandboxes/types.ts';
 
 /** The first request `method` the caller received from the media core. */
 export const receivedRequest = (call: PlacedCall, method: string): TracedMessage | undefined =>

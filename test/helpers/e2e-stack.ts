@@ -1,7 +1,7 @@
 /**
- * The whole local stack (scripts/lib/stack.ts: dynalite, serverless-offline, sandboxes, media
+ * The whole local stack (dev/stack/stack.ts: dynalite, serverless-offline, sandboxes, media
  * core) on free 127.0.0.1 ports for one end-to-end test file, plus a `call` that places calls
- * to it with the same code as `npm run call` (scripts/lib/place-call.ts), Twilio's webhooks
+ * to it with the same code as `npm run call` (dev/caller/place-call.ts), Twilio's webhooks
  * emulated with the stack's fake per-run auth token.
  *
  *   const stack = await startTestStack();
@@ -10,11 +10,11 @@
  */
 import { execFileSync } from 'node:child_process';
 import { randomInt } from 'node:crypto';
-import { placeCall, type PlaceCallOptions, type PlacedCall } from '../../scripts/lib/place-call.ts';
-import { startStack, type RunningStack } from '../../scripts/lib/stack.ts';
-import type { TwilioEmulation } from '../../scripts/lib/twilio-emulation.ts';
-import { CONNECT_FLOW_FUNCTION } from '../../scripts/lib/contact-token-emulation.ts';
-import { freeSipPort, freeTcpPort } from './ports.ts';
+import { placeCall, type PlaceCallOptions, type PlacedCall } from '../../dev/caller/place-call.ts';
+import { startStack, type RunningStack } from '../../dev/stack/stack.ts';
+import type { TwilioEmulation } from '../../dev/caller/twilio-emulation.ts';
+import { CONNECT_FLOW_FUNCTION } from '../../dev/caller/contact-token-emulation.ts';
+import { freeSipPort, freeTcpPort } from '../../dev/free-ports.ts';
 import { describeCall } from './e2e-ladder.ts';
 
 export interface TestStack extends RunningStack {
@@ -50,7 +50,7 @@ export function processesMatching(pattern: string): string[] {
 
 /**
  * Starts the stack on free ports (quiet; LOG_LEVEL info unless given); startStack warms the
- * functions before the media core starts (scripts/lib/warm-functions.ts).
+ * functions before the media core starts (dev/stack/warm-functions.ts).
  * @throws what startStack throws (missing prerequisites, a component that does not start).
  */
 export async function startTestStack(opts: { configFile?: string; logLevel?: string } = {}): Promise<TestStack> {

@@ -7,14 +7,14 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { AdmissionControl, type AdmissionCheck } from '../../media-core/engine/admission.ts';
-import { startEngine } from '../../media-core/engine/engine.ts';
+import { Uas } from '../../media-core/engine/uas.ts';
 import type { Call, HangupEvent } from '../../media-core/call/types.ts';
 import { getHeader, type SipMessage } from '../../media-core/sip/message.ts';
 import { registerSpeechQueue } from '../../media-core/conversation/speech/speech-load.ts';
 import { callsRefused } from '../../media-core/observability/call-metrics.ts';
 import { windowQuantile } from '../../media-core/observability/pacer-lateness.ts';
 import { EventLoopDelayWindow } from '../../media-core/observability/event-loop-delay.ts';
-import { freeSipPort } from '../helpers/ports.ts';
+import { freeSipPort } from '../../dev/free-ports.ts';
 import { RawSipPeer, newTestDialog, offerSdp, requestText, toTagOf } from './sip-client.ts';
 
 const isResp = (status: number, cseq?: string) => (m: SipMessage) => m.kind === 'response' && m.status === status && (!cseq || getHeader(m, 'cseq') === cseq);
@@ -24,23 +24,23 @@ const refusedCount = async (cause: string) => (await callsRefused.get()).values.
 describe('admission checks', () => {
   test('checks run in order after the plan count; a refusal gives back what earlier checks reserved', async () => {
     const log: string[] = [];
-    const lease: AdmissionCheck = { name: 'lease', check: async () => void log.push('lease'), release: () => void log.push('lease released') };
+    const lease: AdmissionCheck = { name: 'lease', check: async (ctx) => void log.push(`lease ${ctx.callId}`), release: (callId) => void log.push(`lease released ${callId}`) };
     let full = false;
     const gate: AdmissionCheck = { name: 'gate', headroom: true, check: () => (full ? { status: 503, reason: 'Service Unavailable', retryAfterS: 5, cause: 'test_full' } : undefined) };
     const ac = new AdmissionControl(10, { checks: [lease, gate] });
-    const a = await ac.admit();
+    const a = await ac.admit('a');
     assert.equal(a.admit, true);
     full = true;
-    const b = await ac.admit();
+    const b = await ac.admit('b');
     assert.deepEqual(!b.admit && [b.status, b.cause, b.retryAfterS], [503, 'test_full', 5]);
-    assert.deepEqual(log, ['lease', 'lease', 'lease released']);
+    assert.deepEqual(log, ['lease a', 'lease b', 'lease released b'], 'checks are told the Call-ID');
     assert.equal(ac.activeCalls, 1);
     assert.equal(ac.headroom()?.cause, 'test_full', 'OPTIONS sees the headroom check');
     if (a.admit) {
       a.release();
       a.release();
     }
-    assert.deepEqual(log.slice(3), ['lease released'], 'released once');
+    assert.deepEqual(log.slice(3), ['lease released a'], 'released once');
     assert.equal(ac.activeCalls, 0);
   });
 
@@ -49,7 +49,7 @@ describe('admission checks', () => {
     const slow: AdmissionCheck = { name: 'slow', deadlineMs: 30, check: () => sleep(200).then(() => undefined), release: () => void released++ };
     const ac = new AdmissionControl(10, { checks: [slow] });
     const t0 = Date.now();
-    const a = await ac.admit();
+    const a = await ac.admit('c');
     assert.ok(Date.now() - t0 < 150, 'admission did not wait for the slow check');
     assert.equal(a.admit, true);
     await sleep(250);
@@ -57,14 +57,14 @@ describe('admission checks', () => {
     if (a.admit) a.release();
     assert.equal(released, 1, 'not released twice');
     const strict = new AdmissionControl(10, { checks: [{ ...slow, onFailure: { status: 503, reason: 'Service Unavailable', retryAfterS: 1, cause: 'check_timeout' } }] });
-    const b = await strict.admit();
+    const b = await strict.admit('c');
     assert.equal(!b.admit && b.cause, 'check_timeout');
     assert.equal(strict.activeCalls, 0);
   });
 
   test('concurrent admissions with an async check never exceed the plan limit', async () => {
     const ac = new AdmissionControl(3, { checks: [{ name: 'io', check: () => sleep(10).then(() => undefined) }] });
-    const all = await Promise.all(Array.from({ length: 10 }, () => ac.admit()));
+    const all = await Promise.all(Array.from({ length: 10 }, () => ac.admit('c')));
     assert.equal(all.filter((d) => d.admit).length, 3);
     assert.ok(all.filter((d) => !d.admit).every((d) => !d.admit && d.status === 486));
   });
@@ -108,7 +108,7 @@ describe('engine: admission by headroom', { timeout: 60_000 }, () => {
     const port = await freeSipPort();
     const calls: Call[] = [];
     const hangups: HangupEvent[] = [];
-    const engine = await startEngine(
+    const engine = await Uas.start(
       {
         sip: { address: '127.0.0.1', udpPort: port },
         rtp: { address: '127.0.0.1', portMin: 43700, portMax: 43711 },
@@ -182,7 +182,7 @@ describe('engine: admission by headroom', { timeout: 60_000 }, () => {
       assert.ok(admitted, 'headroom came back');
 
       // Speech queues at their bound refuse too.
-      const off = registerSpeechQueue('test-stt', () => ({ depth: 8, bound: 8 }));
+      const off = registerSpeechQueue('test-stt', () => ({ depth: 8, bound: 8, concurrency: 1, requests: 0, serviceMs: 0 }));
       const s = await RawSipPeer.udp(port);
       const ds = newTestDialog('UDP', s.localPort, port);
       s.send(requestText(ds, 'INVITE', { body: offerSdp(43804) }));
@@ -220,8 +220,8 @@ describe('engine: an async admission check (the fleet-wide limit seam)', { timeo
       release: () => void held--,
     };
     const offered: Call[] = [];
-    const engine = await startEngine(
-      { sip: { address: '127.0.0.1', udpPort: port }, rtp: { address: '127.0.0.1', portMin: 43720, portMax: 43723 }, maxCalls: 5, t1Ms: 100, admission: { eventLoopDelayP99Ms: 0, speechQueueFraction: 0, pacerLateP99Ms: 0, checks: [fleet] } },
+    const engine = await Uas.start(
+      { sip: { address: '127.0.0.1', udpPort: port }, rtp: { address: '127.0.0.1', portMin: 43720, portMax: 43723 }, maxCalls: 5, t1Ms: 100, admissionChecks: [fleet] },
       (c) => void offered.push(c),
     );
     try {

@@ -11,11 +11,11 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { performance } from 'node:perf_hooks';
-import { startEngine, type Engine } from '../../media-core/engine/engine.ts';
+import { Uas } from '../../media-core/engine/uas.ts';
 import type { Call } from '../../media-core/call/types.ts';
 import { metricsRegistry } from '../../media-core/observability/metrics.ts';
-import { freeSippMediaPort, freeSipPort } from '../helpers/ports.ts';
-import { runSipp } from '../sipp/run-sipp.ts';
+import { freeSippMediaPort, freeSipPort } from '../../dev/free-ports.ts';
+import { runSipp } from '../../dev/sipp/run-sipp.ts';
 import { runFloodInChild } from '../../bench/sip-attack-floods.ts';
 import { RawSipPeer, newTestDialog, requestText } from './sip-client.ts';
 import { TONE_HZ, tone, toneShare } from '../helpers/tone.ts';
@@ -26,14 +26,14 @@ async function droppedBy(reason: string): Promise<number> {
 }
 
 describe('a call under attack', { timeout: 90_000 }, () => {
-  let engine: Engine;
+  let engine: Uas;
   let port: number;
   const calls: Call[] = [];
   const frames: Int16Array[] = [];
 
   before(async () => {
     port = await freeSipPort();
-    engine = await startEngine(
+    engine = await Uas.start(
       {
         sip: {
           address: '127.0.0.1',

@@ -14,7 +14,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startEngine, type Engine, type EngineOptions } from '../../media-core/engine/engine.ts';
+import { Uas, type UasOptions } from '../../media-core/engine/uas.ts';
 import type { Call } from '../../media-core/call/types.ts';
 import { getHeader, getHeaders, type SipMessage } from '../../media-core/sip/message.ts';
 import { SourceSet } from '../../media-core/edge/source-set.ts';
@@ -26,7 +26,7 @@ import { TransactionLayer } from '../../media-core/sip/transaction.ts';
 import { buildResponse } from '../../media-core/sip/serialize.ts';
 import { parseConfig } from '../../media-core/config/load.ts';
 import { accessOptionsFromConfig } from '../../media-core/edge/from-config.ts';
-import { freeSipPort } from '../helpers/ports.ts';
+import { freeSipPort } from '../../dev/free-ports.ts';
 import { RawSipPeer, newTestDialog, offerSdp, requestText, toTagOf } from './sip-client.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -110,14 +110,14 @@ describe('edge building blocks', () => {
 });
 
 describe('engine behind the edge', { timeout: 60_000 }, () => {
-  let engine: Engine;
+  let engine: Uas;
   let port: number;
   const offered: Call[] = [];
   const password = `pw-${Math.random().toString(36).slice(2)}`;
 
   before(async () => {
     port = await freeSipPort();
-    const opts: EngineOptions = {
+    const opts: UasOptions = {
       sip: {
         address: '127.0.0.1',
         udpPort: port,
@@ -136,7 +136,7 @@ describe('engine behind the edge', { timeout: 60_000 }, () => {
       maxCalls: 10,
       t1Ms: 50,
     };
-    engine = await startEngine(opts, (c) => {
+    engine = await Uas.start(opts, (c) => {
       offered.push(c);
       c.reject(603, 'Decline');
     });
@@ -259,7 +259,7 @@ describe('engine behind the edge', { timeout: 60_000 }, () => {
 describe('trusted-proxy mode', { timeout: 30_000 }, () => {
   test('only the proxy may signal, and its traffic is not rate-limited', async () => {
     const port = await freeSipPort();
-    const engine = await startEngine(
+    const engine = await Uas.start(
       {
         sip: { address: '127.0.0.1', udpPort: port, access: { integrations: [{ number: NUMBER, allow: ['203.0.113.0/24'] }], trustedProxies: ['127.0.0.1/32'], rateLimit: { ratePerS: 1, burst: 2 } } },
         rtp: { address: '127.0.0.1', portMin: 42720, portMax: 42729 },
@@ -392,7 +392,7 @@ describe('mTLS', { timeout: 30_000 }, () => {
       ossl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'client.key'), '-out', join(dir, 'client.csr'), '-subj', '/CN=trunk');
       ossl('x509', '-req', '-in', join(dir, 'client.csr'), '-CA', join(dir, 'ca.pem'), '-CAkey', join(dir, 'ca.key'), '-CAcreateserial', '-out', join(dir, 'client.pem'), '-days', '1');
       const port = await freeSipPort();
-      const engine = await startEngine(
+      const engine = await Uas.start(
         { sip: { address: '127.0.0.1', tls: { port, certFile: join(dir, 'cert.pem'), keyFile: join(dir, 'key.pem'), clientCaFile: join(dir, 'ca.pem') } }, rtp: { address: '127.0.0.1', portMin: 42730, portMax: 42739 }, maxCalls: 2 },
         (c) => c.reject(603),
       );

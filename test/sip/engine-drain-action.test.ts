@@ -6,22 +6,22 @@
  */
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startEngine, type Engine } from '../../media-core/engine/engine.ts';
+import { Uas } from '../../media-core/engine/uas.ts';
 import type { Call } from '../../media-core/call/types.ts';
 import { getHeader, type SipMessage } from '../../media-core/sip/message.ts';
-import { freeSipPort } from '../helpers/ports.ts';
+import { freeSipPort } from '../../dev/free-ports.ts';
 import { RawSipPeer, newTestDialog, offerSdp, requestText, toTagOf } from './sip-client.ts';
 
 const isBye = (m: SipMessage) => m.kind === 'request' && m.method === 'BYE';
 
 describe('engine drain action', { timeout: 60_000 }, () => {
-  let engine: Engine;
+  let engine: Uas;
   let port: number;
   const calls: Call[] = [];
 
   before(async () => {
     port = await freeSipPort();
-    engine = await startEngine({ sip: { address: '127.0.0.1', udpPort: port }, rtp: { address: '127.0.0.1', portMin: 42720, portMax: 42727 }, maxCalls: 'trial', t1Ms: 40 }, (c) => {
+    engine = await Uas.start({ sip: { address: '127.0.0.1', udpPort: port }, rtp: { address: '127.0.0.1', portMin: 42720, portMax: 42727 }, maxCalls: 'trial', t1Ms: 40 }, (c) => {
       calls.push(c);
       void c.answer().catch(() => undefined);
     });

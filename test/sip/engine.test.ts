@@ -7,24 +7,24 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
-import { startEngine, type Engine } from '../../media-core/engine/engine.ts';
+import { Uas } from '../../media-core/engine/uas.ts';
 import type { Call, DigitEvent, HangupEvent } from '../../media-core/call/types.ts';
 import { getHeader, type SipMessage } from '../../media-core/sip/message.ts';
-import { freeSipPort } from '../helpers/ports.ts';
+import { freeSipPort } from '../../dev/free-ports.ts';
 import { RawSipPeer, newTestDialog, offerSdp, requestText, toTagOf, type TestDialog } from './sip-client.ts';
 
 const isResp = (status: number, cseq?: string) => (m: SipMessage) => m.kind === 'response' && m.status === status && (!cseq || getHeader(m, 'cseq') === cseq);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('engine with a raw peer', { timeout: 60_000 }, () => {
-  let engine: Engine;
+  let engine: Uas;
   let port: number;
   let behaviour: (c: Call) => void = (c) => void c.answer().catch(() => undefined).catch(() => undefined);
   const calls: Call[] = [];
 
   before(async () => {
     port = await freeSipPort();
-    engine = await startEngine(
+    engine = await Uas.start(
       { sip: { address: '127.0.0.1', udpPort: port, tcpPort: port, idleTimeoutMs: 2000 }, rtp: { address: '127.0.0.1', portMin: 42600, portMax: 42603 }, maxCalls: 'trial', t1Ms: 40 },
       (c) => {
         calls.push(c);

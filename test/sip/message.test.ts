@@ -113,13 +113,13 @@ test('plan limits and admission', async () => {
   assert.equal(callLimit('enterprise'), 1000);
   assert.throws(() => callLimit('gold' as never), RangeError);
   const ac = new AdmissionControl(2);
-  const first = await ac.admit();
-  assert.deepEqual([first.admit, (await ac.admit()).admit], [true, true]);
-  assert.deepEqual(await ac.admit(), { admit: false, status: 486, reason: 'Busy Here', cause: 'plan_limit' });
+  const first = await ac.admit('c');
+  assert.deepEqual([first.admit, (await ac.admit('c')).admit], [true, true]);
+  assert.deepEqual(await ac.admit('c'), { admit: false, status: 486, reason: 'Busy Here', cause: 'plan_limit' });
   if (first.admit) first.release();
   assert.equal(ac.activeCalls, 1);
   ac.draining = true;
-  const d = await ac.admit();
+  const d = await ac.admit('c');
   assert.equal(!d.admit && d.status, 503);
 });
 

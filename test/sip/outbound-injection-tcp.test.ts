@@ -6,10 +6,10 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect, type Socket } from 'node:net';
-import { startEngine, type Engine } from '../../media-core/engine/engine.ts';
+import { Uas } from '../../media-core/engine/uas.ts';
 import type { Call } from '../../media-core/call/types.ts';
 import { UnsafeSipHeaderError } from '../../events/sip-header.ts';
-import { freeSipPort } from '../helpers/ports.ts';
+import { freeSipPort } from '../../dev/free-ports.ts';
 import { newTestDialog, offerSdp, requestText } from './sip-client.ts';
 
 const SMUGGLED_NAME = 'X-Result: ok\r\nContent-Length: 0\r\n\r\nINVITE sip:+19005550100@198.51.100.7 SIP/2.0\r\nX-Pad';
@@ -45,13 +45,13 @@ class RawTcp {
 const startLines = (text: string) => text.split('\r\n').filter((l) => /^(?:[A-Z]+ \S+ SIP\/2\.0|SIP\/2\.0 \d{3} )/.test(l));
 
 describe('outbound header injection over TCP', { timeout: 60_000 }, () => {
-  let engine: Engine;
+  let engine: Uas;
   let port: number;
   const calls: Call[] = [];
 
   before(async () => {
     port = await freeSipPort();
-    engine = await startEngine(
+    engine = await Uas.start(
       { sip: { address: '127.0.0.1', udpPort: port, tcpPort: port, idleTimeoutMs: 5000 }, rtp: { address: '127.0.0.1', portMin: 42700, portMax: 42703 }, maxCalls: 'trial', t1Ms: 40 },
       (c) => {
         calls.push(c);

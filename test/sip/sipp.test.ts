@@ -10,24 +10,24 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startEngine, type Engine } from '../../media-core/engine/engine.ts';
+import { Uas } from '../../media-core/engine/uas.ts';
 import type { Call, DigitEvent, HangupEvent, ReferResult } from '../../media-core/call/types.ts';
-import { freeSippMediaPort, freeSipPort } from '../helpers/ports.ts';
-import { runSipp, type SippOptions } from '../sipp/run-sipp.ts';
+import { freeSippMediaPort, freeSipPort } from '../../dev/free-ports.ts';
+import { runSipp, type SippOptions } from '../../dev/sipp/run-sipp.ts';
 import { getHeader } from '../../media-core/sip/message.ts';
 import { RawSipPeer, newTestDialog, offerSdp, requestText, toTagOf } from './sip-client.ts';
 import { TONE_HZ, tone, toneShare } from '../helpers/tone.ts';
 import { findHeader } from '../../events/sip-header.ts';
 
 describe('SIPp as the caller', { timeout: 60_000 }, () => {
-  let engine: Engine;
+  let engine: Uas;
   let port: number;
   /** What the current test does with each call. */
   let behaviour: (call: Call) => void = (c) => void c.answer().catch(() => undefined).catch(() => undefined);
 
   before(async () => {
     port = await freeSipPort();
-    engine = await startEngine(
+    engine = await Uas.start(
       { sip: { address: '127.0.0.1', udpPort: port, tcpPort: port }, rtp: { address: '127.0.0.1', portMin: 42300, portMax: 42499 }, maxCalls: 20, t1Ms: 100 },
       (c) => behaviour(c),
     );
@@ -163,7 +163,7 @@ describe('a limited engine (SIPp) and TLS (node:tls peer)', { timeout: 60_000 },
   test('maxCalls 1: the second concurrent call gets 486, the first is untouched', async () => {
     const port = await freeSipPort();
     const hangups: HangupEvent[] = [];
-    const engine = await startEngine(
+    const engine = await Uas.start(
       { sip: { address: '127.0.0.1', udpPort: port }, rtp: { address: '127.0.0.1', portMin: 42500, portMax: 42549 }, maxCalls: 1, t1Ms: 100 },
       (c) => {
         c.on('hangup', (h: HangupEvent) => hangups.push(h));
@@ -193,7 +193,7 @@ describe('a limited engine (SIPp) and TLS (node:tls peer)', { timeout: 60_000 },
     const tlsPort = await freeSipPort();
     let info: Call['info'] | undefined;
     const hangups: HangupEvent[] = [];
-    const engine = await startEngine(
+    const engine = await Uas.start(
       { sip: { address: '127.0.0.1', tls: { port: tlsPort, certFile: join(dir, 'cert.pem'), keyFile: join(dir, 'key.pem') } }, rtp: { address: '127.0.0.1', portMin: 42550, portMax: 42599 }, maxCalls: 5, t1Ms: 100 },
       (c) => {
         info = c.info;
@@ -229,7 +229,7 @@ describe('RTP carriers: the native pacer by default, node:dgram when asked', { t
     test(`rtpIo ${rtpIo}: SIPp call with RTP both ways`, { skip: rtpIo === 'native' && process.platform !== 'linux' && 'Linux only' }, async () => {
       const port = await freeSipPort();
       const frames: Int16Array[] = [];
-      const engine = await startEngine(
+      const engine = await Uas.start(
         { sip: { address: '127.0.0.1', udpPort: port }, rtp: { address: '127.0.0.1', portMin: 42600, portMax: 42699 }, maxCalls: 2, t1Ms: 100, rtpIo },
         (c) => {
           c.on('audio', (f: Int16Array) => frames.push(f));

@@ -10,10 +10,10 @@ import { parseMessage } from '../../media-core/sip/parse.ts';
 import { getHeader, getHeaders, getHeaderValues } from '../../media-core/sip/message.ts';
 import { parseNameAddr, parseVias } from '../../media-core/sip/header-values.ts';
 import { parseUri } from '../../media-core/sip/uri.ts';
-import { startEngine, type Engine } from '../../media-core/engine/engine.ts';
+import { Uas } from '../../media-core/engine/uas.ts';
 import type { Call } from '../../media-core/call/types.ts';
 import { fileURLToPath } from 'node:url';
-import { freeSipPort } from '../helpers/ports.ts';
+import { freeSipPort } from '../../dev/free-ports.ts';
 import { TORTURE_CASES } from './torture-cases.ts';
 import { RawSipPeer, newTestDialog, offerSdp, requestText, toTagOf } from './sip-client.ts';
 
@@ -105,7 +105,7 @@ describe('RFC 4475 parser', () => {
 });
 
 describe('RFC 4475 messages against a live engine, one call up', () => {
-  let engine: Engine;
+  let engine: Uas;
   let call: Call | undefined;
   const offered: string[] = [];
   let caller: RawSipPeer;
@@ -113,7 +113,7 @@ describe('RFC 4475 messages against a live engine, one call up', () => {
 
   before(async () => {
     const port = await freeSipPort();
-    engine = await startEngine(
+    engine = await Uas.start(
       { sip: { address: '127.0.0.1', udpPort: port, tcpPort: port }, rtp: { address: '127.0.0.1', portMin: 42000, portMax: 42099 }, maxCalls: 10, t1Ms: 50 },
       (c) => {
         offered.push(c.info.calledUser);

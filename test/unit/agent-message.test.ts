@@ -22,7 +22,7 @@ import { createReferHandler } from '../../functions/twilio/refer-handler.ts';
 import { ConfigError } from '../../lib/env.ts';
 import { getStore, type Store } from '../../lib/store/client.ts';
 import { readSession } from '../../lib/store/session-history.ts';
-import { makeRuntime, ScriptedTestAssistant, startCall, stubInvoker } from '../../media-core/conversation/testing/harness.ts';
+import { makeRuntime, ScriptedTestAssistant, startCall, stubInvoker } from '../helpers/conversation-harness.ts';
 import type { GenericResponse } from '../../media-core/conversation/types.ts';
 import { startDynalite, type LocalDynamo } from '../helpers/dynalite.ts';
 import { connectInviteHeaders, connectVendor, cxoneInviteHeaders, testContactVerifier } from '../helpers/contact-tokens.ts';

@@ -197,9 +197,9 @@ describe('agentScreenPop handler with dynalite', () => {
   });
 });
 
-describe('npm run call: the printed screen pop line (scripts/lib/screen-pop-line.ts)', () => {
+describe('npm run call: the printed screen pop line (dev/caller/screen-pop-line.ts)', () => {
   test('is the signed link, which verifies with the stack secret; without a secret, no link', async () => {
-    const { screenPopLine } = await import('../../scripts/lib/screen-pop-line.ts');
+    const { screenPopLine } = await import('../../dev/caller/screen-pop-line.ts');
     const { verifyViewToken } = await import('../../adapters/agent-view/link.ts');
     const key = newSessionHistoryKey();
     const line = screenPopLine('http://127.0.0.1:3000/agent', key, secret);

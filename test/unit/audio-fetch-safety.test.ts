@@ -9,7 +9,7 @@ import { writeWav } from '../../media-core/conversation/speech/pcm.ts';
 import { fetchWav8k, audioUrlProblem, type AudioLimits } from '../../media-core/conversation/audio-fetch.ts';
 import { ByteBudgetAudioCache } from '../../media-core/conversation/audio-cache.ts';
 import { addressProblem, guardedLookup } from '../../media-core/conversation/fetch-address-policy.ts';
-import { makeRuntime, startCall, ScriptedTestAssistant } from '../../media-core/conversation/testing/harness.ts';
+import { makeRuntime, startCall, ScriptedTestAssistant } from '../helpers/conversation-harness.ts';
 import { startHttpsFileServer, type HttpsFileServer } from '../helpers/https-files.ts';
 
 let srv: HttpsFileServer;

@@ -1,7 +1,7 @@
 /**
  * docker-compose.yml cannot be run here (no Docker engine), so it is checked statically:
  * it parses, every service's command resolves to files in the repository, its ports and
- * each service's environment agree with scripts/lib/stack-env.ts (the wiring `npm start` uses),
+ * each service's environment agree with dev/stack/stack-env.ts (the wiring `npm start` uses),
  * and no credential has a default value.
  */
 import { test, describe } from 'node:test';
@@ -9,8 +9,8 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { REPO_ROOT } from '../../scripts/lib/repo-root.ts';
-import { computeStackEnv, DEFAULT_PORTS, generateSecrets, PORT_ENV, STATE_TABLE } from '../../scripts/lib/stack-env.ts';
+import { REPO_ROOT } from '../../dev/repo-root.ts';
+import { computeStackEnv, DEFAULT_PORTS, generateSecrets, PORT_ENV, STATE_TABLE } from '../../dev/stack/stack-env.ts';
 import { composeEnvLines } from '../../infra/compose/fake-env.ts';
 
 // js-yaml (a dependency of osls) ships no types; only load() is used.
@@ -68,7 +68,7 @@ describe('docker-compose.yml', () => {
     assert.ok(compose.services['media-core']!.command === undefined, 'media-core runs its image CMD');
   });
 
-  test('ports match the defaults of scripts/lib/stack-env.ts', () => {
+  test('ports match the defaults of dev/stack/stack-env.ts', () => {
     const expected = Object.fromEntries(Object.entries(PORT_ENV).map(([k, v]) => [v, DEFAULT_PORTS[k as keyof typeof DEFAULT_PORTS]]));
     assert.deepEqual(compose['x-stack-ports'], expected);
     const offline = compose.services.offline!.command!;

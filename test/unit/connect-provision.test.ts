@@ -1,7 +1,7 @@
 /**
- * Amazon Connect provisioning commands: the Voice Connector requests (seed 002 route, at most
+ * Amazon Connect provisioning commands: the Voice Connector requests (IBM's route, at most
  * 10 routes) and the contact flow (placeholders filled, every transition target exists, the
- * seed's blocks present), checked through the --dry-run output of the real commands.
+ * documented blocks present; https://cloud.ibm.com/docs/watson-assistant?topic=watson-assistant-deploy-phone-amazon-connect), checked through the --dry-run output of the real commands.
  */
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
@@ -53,7 +53,7 @@ describe('provision-voice-connector', () => {
 });
 
 describe('import-contact-flow', () => {
-  test('--dry-run prints CreateContactFlow CONTACT_FLOW with a valid flow that follows seed 002', () => {
+  test('--dry-run prints CreateContactFlow CONTACT_FLOW with a valid flow that follows the documented Amazon Connect setup', () => {
     const r = run('import-contact-flow.ts', ['--instance-id', 'inst-1', '--voice-connector-arn', ARNS.vc, '--queue-arn', ARNS.queue, '--lambda-arn', ARNS.lambda, '--dry-run']);
     assert.equal(r.status, 0, r.stderr);
     const req = (JSON.parse(r.stdout) as { requests: { operation: string; input: { Type: string; InstanceId: string; Content: Flow } }[] }).requests[0]!;

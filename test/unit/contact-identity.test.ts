@@ -13,8 +13,8 @@ import { ContactTokenError, MAX_TOKEN_TTL_SECONDS, mintContactToken, verifyConta
 import { isConnectContactId, isCxoneContactId } from '../../lib/contact-id.ts';
 import { apiKeyMatches, mintForRequest } from '../../adapters/nice-cxone/contact-token.ts';
 import { ContactVerifier, contactIdentityTotal } from '../../media-core/conversation/contact.ts';
-import { makeRuntime, ScriptedTestAssistant, startCall, stubInvoker } from '../../media-core/conversation/testing/harness.ts';
-import { fakeCallInfo } from '../../media-core/conversation/testing/fake-call.ts';
+import { makeRuntime, ScriptedTestAssistant, startCall, stubInvoker } from '../helpers/conversation-harness.ts';
+import { fakeCallInfo } from '../helpers/fake-call.ts';
 import type { GenericResponse } from '../../media-core/conversation/types.ts';
 import type { VendorSettings } from '../../media-core/config/schema.ts';
 import { getStore, type Store } from '../../lib/store/client.ts';

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { phrasePcap, rtpPcap } from '../../bench/conversation-load-media.ts';
-import { rtpHeadersInPcap } from '../../scripts/lib/pcap-rtp.ts';
+import { rtpHeadersInPcap } from '../../dev/caller/pcap-rtp.ts';
 
 test('rtpPcap: libpcap, Ethernet/IPv4/UDP/RTP, valid IP checksums, sequence and timestamps running on every 20 ms', () => {
   const pcap = rtpPcap([new Uint8Array(160).fill(0xff), new Uint8Array(160).fill(0x7f), new Uint8Array(160)], 0);

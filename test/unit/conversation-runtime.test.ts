@@ -1,7 +1,7 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { makeRuntime, startCall, ScriptedTestAssistant, stubInvoker } from '../../media-core/conversation/testing/harness.ts';
-import { until } from '../../media-core/conversation/testing/fake-call.ts';
+import { makeRuntime, startCall, ScriptedTestAssistant, stubInvoker } from '../helpers/conversation-harness.ts';
+import { until } from '../helpers/fake-call.ts';
 import type { GenericResponse } from '../../media-core/conversation/types.ts';
 
 const text = (t: string): GenericResponse => ({ response_type: 'text', text: t });

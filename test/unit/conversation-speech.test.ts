@@ -1,7 +1,7 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { makeRuntime, startCall, ScriptedTestAssistant } from '../../media-core/conversation/testing/harness.ts';
-import { until, type FakeCall } from '../../media-core/conversation/testing/fake-call.ts';
+import { makeRuntime, startCall, ScriptedTestAssistant } from '../helpers/conversation-harness.ts';
+import { until, type FakeCall } from '../helpers/fake-call.ts';
 import type { Recognition, SttProvider } from '../../media-core/conversation/speech/stt.ts';
 import type { GenericResponse, SttResult } from '../../media-core/conversation/types.ts';
 

@@ -8,8 +8,8 @@ import { countMonthlyActiveUser, monthlyActiveUsers, callerHash } from '../../li
 import { readSession } from '../../lib/store/session-history.ts';
 import { registerContact } from '../../lib/store/contact-registry.ts';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { makeRuntime, startCall, ScriptedTestAssistant } from '../../media-core/conversation/testing/harness.ts';
-import { until } from '../../media-core/conversation/testing/fake-call.ts';
+import { makeRuntime, startCall, ScriptedTestAssistant } from '../helpers/conversation-harness.ts';
+import { until } from '../helpers/fake-call.ts';
 import { createLambdaInvoker } from '../../media-core/conversation/lambda-invoke.ts';
 
 let db: LocalDynamo;

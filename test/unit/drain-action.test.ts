@@ -5,8 +5,8 @@
  */
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { makeRuntime, startCall, ScriptedTestAssistant, stubInvoker } from '../../media-core/conversation/testing/harness.ts';
-import { until } from '../../media-core/conversation/testing/fake-call.ts';
+import { makeRuntime, startCall, ScriptedTestAssistant, stubInvoker } from '../helpers/conversation-harness.ts';
+import { until } from '../helpers/fake-call.ts';
 import { drainActionBudgetMs, loadMediaCoreEnv } from '../../media-core/config/env.ts';
 import { ConfigError } from '../../lib/env.ts';
 import { cxoneInviteHeaders, testContactVerifier } from '../helpers/contact-tokens.ts';

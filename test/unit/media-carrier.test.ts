@@ -2,7 +2,7 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { openCarrier, type CarrierKind } from '../../media-core/media/carrier.ts';
 import { PortPoolExhaustedError } from '../../media-core/media/port-pool.ts';
-import { freeSipPort } from '../helpers/ports.ts';
+import { freeSipPort } from '../../dev/free-ports.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

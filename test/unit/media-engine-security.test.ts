@@ -7,12 +7,12 @@ import { test, describe, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createSocket, type Socket } from 'node:dgram';
 import { randomBytes } from 'node:crypto';
-import { startEngine, type Engine, type EngineOptions } from '../../media-core/engine/engine.ts';
+import { Uas, type UasOptions } from '../../media-core/engine/uas.ts';
 import type { Call, HangupEvent } from '../../media-core/call/types.ts';
 import { getHeader, type SipMessage } from '../../media-core/sip/message.ts';
 import { serializeRtp } from '../../media-core/media/rtp-packet.ts';
 import type { MediaPolicy } from '../../media-core/media/media-policy.ts';
-import { freeSipPort } from '../helpers/ports.ts';
+import { freeSipPort } from '../../dev/free-ports.ts';
 import { RawSipPeer, newTestDialog, offerSdp, requestText, toTagOf } from '../sip/sip-client.ts';
 
 const isResp = (status: number, cseq?: string) => (m: SipMessage) => m.kind === 'response' && m.status === status && (!cseq || getHeader(m, 'cseq') === cseq);
@@ -28,18 +28,18 @@ function udp(address = '127.0.0.1'): Promise<{ socket: Socket; port: number; pac
   });
 }
 
-const engines: Engine[] = [];
+const engines: Uas[] = [];
 after(async () => {
   for (const e of engines) await e.close();
 });
 
 /** An engine whose calls are answered and hear a 2 s prompt; RTP on `rtpBase`..+9. */
-async function engine(rtp: Partial<EngineOptions['rtp']>, policies: Record<string, MediaPolicy> = {}, onCall: (c: Call) => void = (c) => {
+async function engine(rtp: Partial<UasOptions['rtp']>, policies: Record<string, MediaPolicy> = {}, onCall: (c: Call) => void = (c) => {
   void c.answer().then(() => c.play(new Int16Array(16000).fill(3000))).catch(() => undefined);
-}): Promise<{ engine: Engine; port: number; rtpBase: number }> {
+}): Promise<{ engine: Uas; port: number; rtpBase: number }> {
   const port = await freeSipPort();
   const rtpBase = ((await freeSipPort()) & ~1);
-  const e = await startEngine(
+  const e = await Uas.start(
     { sip: { address: '127.0.0.1', udpPort: port }, rtp: { address: '127.0.0.1', portMin: rtpBase, portMax: rtpBase + 9, ...rtp }, maxCalls: 5, t1Ms: 50, mediaPolicy: (user) => policies[user] },
     onCall,
   );

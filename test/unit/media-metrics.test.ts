@@ -4,7 +4,7 @@ import { createSocket } from 'node:dgram';
 import { metricsRegistry } from '../../media-core/observability/metrics.ts';
 import { openCarrier } from '../../media-core/media/carrier.ts';
 import { serializeRtp } from '../../media-core/media/rtp-packet.ts';
-import { freeSipPort } from '../helpers/ports.ts';
+import { freeSipPort } from '../../dev/free-ports.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

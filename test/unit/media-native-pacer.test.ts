@@ -10,7 +10,7 @@ import { Scheduler } from '../../media-core/media/scheduler.ts';
 import { RtpSession } from '../../media-core/media/rtp-session.ts';
 import { PortPool } from '../../media-core/media/port-pool.ts';
 import { parseRtpHeader } from '../../media-core/media/rtp-packet.ts';
-import { freeSipPort } from '../helpers/ports.ts';
+import { freeSipPort } from '../../dev/free-ports.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

@@ -5,7 +5,7 @@ import { openCarrier } from '../../media-core/media/carrier.ts';
 import { buildRtcpReport, isRtcp, ntpMiddle, parseRtcp } from '../../media-core/media/rtcp.ts';
 import { serializeRtp } from '../../media-core/media/rtp-packet.ts';
 import type { RtpSession } from '../../media-core/media/rtp-session.ts';
-import { freeSipPort } from '../helpers/ports.ts';
+import { freeSipPort } from '../../dev/free-ports.ts';
 import { metricsRegistry } from '../../media-core/observability/metrics.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -10,7 +10,7 @@ import { Scheduler } from '../../media-core/media/scheduler.ts';
 import { decodeG711, type G711Codec } from '../../media-core/media/g711.ts';
 import { parseRtpHeader, serializeRtp } from '../../media-core/media/rtp-packet.ts';
 import { cidrList } from '../../media-core/media/latching.ts';
-import { freeSipPort } from '../helpers/ports.ts';
+import { freeSipPort } from '../../dev/free-ports.ts';
 import { acquireRtpPacer, releaseRtpPacer } from '../../media-core/media/native/shared-pacer.ts';
 import type { RtpPacer } from '../../media-core/media/native/rtp-pacer.ts';
 

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { createSocket } from 'node:dgram';
 import { Scheduler, type PacedSender } from '../../media-core/media/scheduler.ts';
 import { PortPool, PortPoolExhaustedError } from '../../media-core/media/port-pool.ts';
-import { freeSipPort } from '../helpers/ports.ts';
+import { freeSipPort } from '../../dev/free-ports.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

@@ -1,24 +1,24 @@
 /** RFC 4028 session timers at the engine (UAS), with 1 s of interval scaled to 20 ms. */
 import { test, describe, after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { startEngine, type Engine } from '../../media-core/engine/engine.ts';
+import { Uas } from '../../media-core/engine/uas.ts';
 import type { HangupEvent } from '../../media-core/call/types.ts';
 import { buildResponse, serializeMessage } from '../../media-core/sip/serialize.ts';
 import { getHeader, type SipMessage, type SipRequest } from '../../media-core/sip/message.ts';
-import { freeSipPort } from '../helpers/ports.ts';
+import { freeSipPort } from '../../dev/free-ports.ts';
 import { RawSipPeer, newTestDialog, offerSdp, requestText, toTagOf } from '../sip/sip-client.ts';
 
 const isResp = (status: number, cseq?: string) => (m: SipMessage) => m.kind === 'response' && m.status === status && (!cseq || getHeader(m, 'cseq') === cseq);
 const isReq = (method: string) => (m: SipMessage) => m.kind === 'request' && m.method === method;
 
 describe('RFC 4028 session timers', { timeout: 60_000 }, () => {
-  let engine: Engine;
+  let engine: Uas;
   let port: number;
   const hangups: HangupEvent[] = [];
   before(async () => {
     port = await freeSipPort();
     const rtpBase = (await freeSipPort()) & ~1;
-    engine = await startEngine(
+    engine = await Uas.start(
       { sip: { address: '127.0.0.1', udpPort: port }, rtp: { address: '127.0.0.1', portMin: rtpBase, portMax: rtpBase + 9 }, maxCalls: 5, t1Ms: 50, sessionTimer: { unitMs: 20 } },
       (c) => {
         c.on('hangup', (h: HangupEvent) => hangups.push(h));

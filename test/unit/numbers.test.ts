@@ -18,8 +18,8 @@ import { listNumbers, NumberListError, replaceNumbers } from '../../lib/store/nu
 import { parseConfig, loadConfigFile } from '../../media-core/config/load.ts';
 import { ConfigError } from '../../lib/env.ts';
 import { configNumbers, createRouter } from '../../media-core/conversation/routing.ts';
-import { makeRuntime, ScriptedTestAssistant, startCall } from '../../media-core/conversation/testing/harness.ts';
-import { until } from '../../media-core/conversation/testing/fake-call.ts';
+import { makeRuntime, ScriptedTestAssistant, startCall } from '../helpers/conversation-harness.ts';
+import { until } from '../helpers/fake-call.ts';
 import { parseNumbersArgs, runNumbersCommand } from '../../scripts/numbers.ts';
 import { startDynalite, type LocalDynamo } from '../helpers/dynalite.ts';
 

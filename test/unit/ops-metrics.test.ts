@@ -6,13 +6,13 @@
  */
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { startEngine } from '../../media-core/engine/engine.ts';
+import { Uas } from '../../media-core/engine/uas.ts';
 import { watchEngine, unwatchEngine } from '../../media-core/observability/engine-metrics.ts';
 import { startOpsServer } from '../../media-core/observability/ops-server.ts';
 import { callsRefused, outcomes, turnLatency } from '../../media-core/observability/call-metrics.ts';
 import { registerSpeechQueue } from '../../media-core/conversation/speech/speech-load.ts';
 import { parseSocketDrops, parseUdpSnmp } from '../../media-core/observability/udp-drops.ts';
-import { freeSipPort } from '../helpers/ports.ts';
+import { freeSipPort } from '../../dev/free-ports.ts';
 
 const SNMP = `Ip: Forwarding DefaultTTL
 Ip: 1 64
@@ -37,13 +37,13 @@ describe('UDP drop counters from procfs', () => {
 
 describe('operations endpoint', { timeout: 30_000 }, () => {
   test('/metrics, /healthz, /readyz (503 while draining); 405 and 404', async () => {
-    const engine = await startEngine(
+    const engine = await Uas.start(
       { sip: { address: '127.0.0.1', udpPort: await freeSipPort() }, rtp: { address: '127.0.0.1', portMin: 43900, portMax: 43903 }, maxCalls: 2, admission: {} },
       (c) => void c.answer().catch(() => undefined),
     );
     watchEngine(engine);
     const ops = await startOpsServer({ host: '127.0.0.1', port: 0, ready: () => !engine.admission.draining });
-    const off = registerSpeechQueue('stt-test', () => ({ depth: 3, bound: 16 }));
+    const off = registerSpeechQueue('stt-test', () => ({ depth: 3, bound: 16, concurrency: 1, requests: 0, serviceMs: 0 }));
     try {
       const base = `http://127.0.0.1:${ops.port}`;
       callsRefused.inc({ cause: 'plan_limit', status: 486 });

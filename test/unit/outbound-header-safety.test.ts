@@ -9,7 +9,7 @@ import { assertSafeHeaders, headerProblem, uriProblem, UnsafeSipHeaderError } fr
 import { serializeMessage } from '../../media-core/sip/serialize.ts';
 import type { SipRequest, SipResponse } from '../../media-core/sip/message.ts';
 import { translateHangup, translateTransfer } from '../../adapters/sip-trunk/translate.ts';
-import { makeRuntime, startCall, ScriptedTestAssistant, stubInvoker } from '../../media-core/conversation/testing/harness.ts';
+import { makeRuntime, startCall, ScriptedTestAssistant, stubInvoker } from '../helpers/conversation-harness.ts';
 import type { GenericResponse } from '../../media-core/conversation/types.ts';
 import { connectInviteHeaders, connectVendor, cxoneInviteHeaders, testContactVerifier } from '../helpers/contact-tokens.ts';
 

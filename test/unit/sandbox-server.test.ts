@@ -7,8 +7,8 @@ import { test, describe, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { ConnectClient, UpdateContactAttributesCommand } from '@aws-sdk/client-connect';
-import { startSandboxes, type RunningSandboxes } from '../../sandboxes/server.ts';
-import { sandboxCredentialsFromEnv, type SandboxCredentials } from '../../sandboxes/config.ts';
+import { startSandboxes, type RunningSandboxes } from '../../dev/sandboxes/server.ts';
+import { sandboxCredentialsFromEnv, type SandboxCredentials } from '../../dev/sandboxes/config.ts';
 
 const instanceId = randomUUID();
 let sb: RunningSandboxes;

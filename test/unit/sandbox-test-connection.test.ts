@@ -7,8 +7,8 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { spawn } from 'node:child_process';
-import { startSandboxes, type RunningSandboxes } from '../../sandboxes/server.ts';
-import { sandboxCredentialsFromEnv } from '../../sandboxes/config.ts';
+import { startSandboxes, type RunningSandboxes } from '../../dev/sandboxes/server.ts';
+import { sandboxCredentialsFromEnv } from '../../dev/sandboxes/config.ts';
 import { checkVendor } from '../../infra/test-connection.ts';
 
 const instanceId = randomUUID();
@@ -50,9 +50,9 @@ test('nice_cxone: token valid; wrong secret invalid and not echoed', async () =>
   assert.ok(!bad.reason.includes(wrong) && !bad.reason.includes(c.clientSecret), bad.reason);
 });
 
-test('sandboxes/main.ts prints a ready line with the URL and no secrets', async () => {
+test('dev/sandboxes/main.ts prints a ready line with the URL and no secrets', async () => {
   const secret = `fake-${randomUUID()}`;
-  const child = spawn(process.execPath, ['--import', 'tsx', 'sandboxes/main.ts'], { env: { ...process.env, SANDBOX_PORT: '0', SANDBOX_CXONE_ACCESS_KEY_SECRET: secret }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'dev/sandboxes/main.ts'], { env: { ...process.env, SANDBOX_PORT: '0', SANDBOX_CXONE_ACCESS_KEY_SECRET: secret }, stdio: ['ignore', 'pipe', 'pipe'] });
   try {
     const line = await new Promise<string>((resolve, reject) => {
       let out = '';

@@ -1,5 +1,5 @@
 /**
- * Seed 004 branches that had no test: both enable_barge_in commands, start_activities
+ * Response-type branches (https://cloud.ibm.com/docs/watson-assistant?topic=watson-assistant-phone-actions) that had no test: both enable_barge_in commands, start_activities
  * speech_to_text_recognition, dtmf collect with stop_after_collection false, the
  * vgwActSendSMS parameter overrides, and the auto-hang-up after repeated silence (count
  * configurable; an assistant that handles vgwPostResponseTimeout itself is not overridden).
@@ -7,8 +7,8 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { makeRuntime, startCall, ScriptedTestAssistant } from '../../media-core/conversation/testing/harness.ts';
-import { until, type FakeCall } from '../../media-core/conversation/testing/fake-call.ts';
+import { makeRuntime, startCall, ScriptedTestAssistant } from '../helpers/conversation-harness.ts';
+import { until, type FakeCall } from '../helpers/fake-call.ts';
 import type { Recognition, SttProvider } from '../../media-core/conversation/speech/stt.ts';
 import type { GenericResponse, SttResult } from '../../media-core/conversation/types.ts';
 import type { SmsRequestLike } from '../../media-core/conversation/session.ts';
@@ -40,7 +40,7 @@ async function speak(call: FakeCall): Promise<void> {
   await new Promise((r) => setTimeout(r, 5));
 }
 
-describe('seed 004 branches', () => {
+describe('response-type branches', () => {
   test('dtmf enable_barge_in: keys interrupt again after barge-in was off (config)', async () => {
     const long = text('x'.repeat(300));
     const a = new ScriptedTestAssistant((t) => (t === '' ? [long] : t === 'vgwPostResponseTimeout' ? [cmd('dtmf', 'enable_barge_in'), long] : [text(`got ${t}`)]));

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SCENARIO_DIR, withKeysInAttributes } from '../sipp/run-sipp.ts';
+import { SCENARIO_DIR, withKeysInAttributes } from '../../dev/sipp/run-sipp.ts';
 
 test('-key values are written into regexp attributes, XML-escaped; other brackets stay', () => {
   const dir = mkdtempSync(join(tmpdir(), 'sipp-keys-'));

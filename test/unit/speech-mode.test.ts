@@ -5,14 +5,14 @@
  */
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { computeStackEnv, DEFAULT_PORTS, generateSecrets, type Ports } from '../../scripts/lib/stack-env.ts';
+import { computeStackEnv, DEFAULT_PORTS, generateSecrets, type Ports } from '../../dev/stack/stack-env.ts';
 import { applySpeechMode } from '../../media-core/conversation/speech/speech-override.ts';
 import { loadConfigFile } from '../../media-core/config/load.ts';
-import { startSandboxes } from '../../sandboxes/server.ts';
-import { syntheticSpeech, watsonOptionsFromEnv } from '../../sandboxes/watson.ts';
+import { startSandboxes } from '../../dev/sandboxes/server.ts';
+import { syntheticSpeech, watsonOptionsFromEnv } from '../../dev/sandboxes/watson.ts';
 import { readFileSync } from 'node:fs';
 import { createConversationRuntime } from '../../media-core/conversation/runtime.ts';
-import { FakeCall, fakeCallInfo, until } from '../../media-core/conversation/testing/fake-call.ts';
+import { FakeCall, fakeCallInfo, until } from '../helpers/fake-call.ts';
 
 describe('SPEECH selects the speech path', () => {
   test('embedded leaves the configuration alone; an unknown value is refused by name', () => {

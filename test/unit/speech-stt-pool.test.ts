@@ -17,8 +17,8 @@ import { buildJsgf } from '../../media-core/conversation/speech/grammar.ts';
 import { concat, upsample2x } from '../../media-core/conversation/speech/pcm.ts';
 import { speechQueueLoads, speechQueueOverBound } from '../../media-core/conversation/speech/speech-load.ts';
 import { metricsRegistry } from '../../media-core/observability/metrics.ts';
-import { makeRuntime, startCall, ScriptedTestAssistant } from '../../media-core/conversation/testing/harness.ts';
-import { until } from '../../media-core/conversation/testing/fake-call.ts';
+import { makeRuntime, startCall, ScriptedTestAssistant } from '../helpers/conversation-harness.ts';
+import { until } from '../helpers/fake-call.ts';
 
 const hmm = '/usr/share/pocketsphinx/model/en-us/en-us';
 const dict = '/usr/share/pocketsphinx/model/en-us/cmudict-en-us.dict';

@@ -1,6 +1,6 @@
 /**
  * The production speech path locally: our Watson STT and TTS clients against the sandbox's
- * Watson emulation (sandboxes/watson.ts), custom speech models as recognize URL parameters,
+ * Watson emulation (dev/sandboxes/watson.ts), custom speech models as recognize URL parameters,
  * and the recognizer fed only while the caller speaks (VAD-gated, never during playback
  * without barge-in), which is what Watson bills.
  */
@@ -9,14 +9,14 @@ import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 import WebSocket from 'ws';
-import { startSandboxes, type RunningSandboxes } from '../../sandboxes/server.ts';
+import { startSandboxes, type RunningSandboxes } from '../../dev/sandboxes/server.ts';
 import { IamTokenSource } from '../../media-core/conversation/iam.ts';
 import { WatsonStt } from '../../media-core/conversation/speech/stt-watson.ts';
 import { WatsonTts } from '../../media-core/conversation/speech/tts-watson.ts';
 import { parseConfig } from '../../media-core/config/load.ts';
 import { createConversationRuntime } from '../../media-core/conversation/runtime.ts';
-import { RecordingTts, ScriptedTestAssistant } from '../../media-core/conversation/testing/harness.ts';
-import { FakeCall, fakeCallInfo, until } from '../../media-core/conversation/testing/fake-call.ts';
+import { RecordingTts, ScriptedTestAssistant } from '../helpers/conversation-harness.ts';
+import { FakeCall, fakeCallInfo, until } from '../helpers/fake-call.ts';
 import type { GenericResponse } from '../../media-core/conversation/types.ts';
 
 const apiKey = `test-fake-watson-${randomBytes(8).toString('hex')}`;

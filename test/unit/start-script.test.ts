@@ -5,23 +5,23 @@ import { createSocket } from 'node:dgram';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseCallArgs, UsageError } from '../../scripts/lib/call-args.ts';
-import { computeStackEnv, DEFAULT_PORTS, generateSecrets, PORT_ENV, resolvePorts, STATE_TABLE, type Ports } from '../../scripts/lib/stack-env.ts';
-import { formatMissing, missingPrerequisites, STACK_PREREQUISITES, ESPEAK, SIPP } from '../../scripts/lib/prerequisites.ts';
-import { decodeUserToUser, parseReferTo, parseSippTrace, renderLadder, sipEnding } from '../../scripts/lib/sip-ladder.ts';
-import { vendorForNumber } from '../../scripts/lib/vendor-route.ts';
-import { newCallIds, vendorInviteHeaders } from '../../scripts/lib/invite-headers.ts';
-import { outcomeLines, sandboxEnding } from '../../scripts/lib/sandbox-outcome.ts';
-import { parseDialSip, parseRedirect, twilioVoiceParams } from '../../scripts/lib/twilio-emulation.ts';
-import { readStackInfo, removeStackInfo, stackInfoPath, writeStackInfo } from '../../scripts/lib/stack-info.ts';
+import { parseCallArgs, UsageError } from '../../dev/caller/call-args.ts';
+import { computeStackEnv, DEFAULT_PORTS, generateSecrets, PORT_ENV, resolvePorts, STATE_TABLE, type Ports } from '../../dev/stack/stack-env.ts';
+import { formatMissing, missingPrerequisites, STACK_PREREQUISITES, ESPEAK, SIPP } from '../../dev/stack/prerequisites.ts';
+import { decodeUserToUser, parseReferTo, parseSippTrace, renderLadder, sipEnding } from '../../dev/caller/sip-ladder.ts';
+import { vendorForNumber } from '../../dev/caller/vendor-route.ts';
+import { newCallIds, vendorInviteHeaders } from '../../dev/caller/invite-headers.ts';
+import { outcomeLines, sandboxEnding } from '../../dev/caller/sandbox-outcome.ts';
+import { parseDialSip, parseRedirect, twilioVoiceParams } from '../../dev/caller/twilio-emulation.ts';
+import { readStackInfo, removeStackInfo, stackInfoPath, writeStackInfo } from '../../dev/stack/stack-info.ts';
 import { statSync } from 'node:fs';
-import { verdict } from '../../scripts/lib/call-verdict.ts';
-import { buildScenario, DTMF_PAUSE_MS, dtmfPcap, mediaDurationMs, mediaSteps, prepareDtmfPcaps } from '../../scripts/lib/caller-media.ts';
-import { rtpHeadersInPcap, shiftRtpInPcap } from '../../scripts/lib/pcap-rtp.ts';
-import { runSipp } from '../../scripts/lib/sipp-run.ts';
-import { REPO_ROOT } from '../../scripts/lib/repo-root.ts';
-import { freeSipPort } from '../helpers/ports.ts';
-import type { SandboxEvent } from '../../sandboxes/types.ts';
+import { verdict } from '../../dev/caller/call-verdict.ts';
+import { buildScenario, DTMF_PAUSE_MS, dtmfPcap, mediaDurationMs, mediaSteps, prepareDtmfPcaps } from '../../dev/caller/caller-media.ts';
+import { rtpHeadersInPcap, shiftRtpInPcap } from '../../dev/caller/pcap-rtp.ts';
+import { runSipp } from '../../dev/sipp/run-sipp.ts';
+import { REPO_ROOT } from '../../dev/repo-root.ts';
+import { freeSipPort } from '../../dev/free-ports.ts';
+import type { SandboxEvent } from '../../dev/sandboxes/types.ts';
 
 const KEY = 'Abcdefghijklmnopqrstu_';
 const ARN = 'arn:aws:connect:us-east-1:000000000000:instance/5f0c7d3e-0000-4000-8000-00000000c0de';
@@ -155,7 +155,7 @@ describe('prerequisites', () => {
   test('npm start with an empty PATH prints the install command, not a stack trace, and exits 1', () => {
     const dir = mkdtempSync(join(tmpdir(), 'emptypath-'));
     try {
-      const r = spawnSync(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'scripts/start.ts')], {
+      const r = spawnSync(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'dev/stack/main.ts')], {
         cwd: REPO_ROOT,
         env: { PATH: dir, HOME: process.env.HOME ?? dir },
         encoding: 'utf8',
@@ -406,7 +406,7 @@ describe('Twilio emulation (npm run call on a Twilio Flex number)', () => {
 });
 
 describe('SIPp scenario', () => {
-  const template = readFileSync(join(REPO_ROOT, 'scripts/sipp/uac.xml'), 'utf8');
+  const template = readFileSync(join(REPO_ROOT, 'dev/sipp/scenarios/caller-uac.xml'), 'utf8');
   test('markers are filled: vendor headers, media steps, final wait', () => {
     const xml = buildScenario(template, { headers: ['X-ContactID: 42'], media: mediaSteps({ afterMs: 1000, dtmf: '0#', speech: { file: '/tmp/a.ulaw', durationMs: 2000 } }), waitEndMs: 12_345 });
     assert.ok(!xml.includes('<!--VENDOR_HEADERS-->') && !xml.includes('<!--MEDIA_ACTIONS-->'));
@@ -457,13 +457,13 @@ describe('SIPp scenario', () => {
     const rtp: Buffer[] = [];
     sink.on('message', (m) => rtp.push(m));
     await new Promise<void>((r) => sink.bind(0, '127.0.0.1', () => r()));
-    const uas = spawn('sipp', ['-sf', join(REPO_ROOT, 'scripts/sipp/fake-media-core-refer.xml'), '-i', '127.0.0.1', '-p', String(port), '-m', '1', '-key', 'key', KEY, '-key', 'rtp_sink', String(sink.address().port), '-timeout', '30s', '-nostdin'], { cwd: dir, stdio: 'ignore' });
+    const uas = spawn('sipp', ['-sf', join(REPO_ROOT, 'dev/sipp/scenarios/fake-media-core-refer.xml'), '-i', '127.0.0.1', '-p', String(port), '-m', '1', '-key', 'key', KEY, '-key', 'rtp_sink', String(sink.address().port), '-timeout', '30s', '-nostdin'], { cwd: dir, stdio: 'ignore' });
     try {
       await new Promise((r) => setTimeout(r, 300));
       const scenarioFile = join(dir, 'call.xml');
       writeFileSync(scenarioFile, buildScenario(template, { headers: vendorInviteHeaders('nice_cxone', { contactId: '123456789012' }), media: mediaSteps({ afterMs, dtmf, pcapFiles }), waitEndMs: 10_000 }));
-      const result = await runSipp({ scenarioFile, workDir: dir, host: '127.0.0.1', port, transport: 'udp', keys: { to: '+15550100004', caller: '+15557654321' }, timeoutMs: 20_000 });
-      const messages = parseSippTrace(readFileSync(result.messageFile, 'utf8'));
+      const result = await runSipp({ scenario: scenarioFile, dir, targetPort: port, keys: { to: '+15550100004', caller: '+15557654321' }, timeoutS: 20 });
+      const messages = parseSippTrace(result.messages);
       return { result, messages, port, rtp };
     } finally {
       uas.kill('SIGKILL');
@@ -509,11 +509,11 @@ describe('SIPp scenario', () => {
   });
 });
 
-describe('parent-death watch (scripts/lib/supervise.ts)', () => {
+describe('parent-death watch (dev/stack/supervise.ts)', () => {
   /** Starts a supervisor process that spawns `command` under the given watch, prints its pid, and waits. */
   async function supervisorWith(watch: 'node' | 'shim', command: string, args: string[]) {
     const program = `
-      import { spawnSupervised } from ${JSON.stringify(join(REPO_ROOT, 'scripts/lib/supervise.ts'))};
+      import { spawnSupervised } from ${JSON.stringify(join(REPO_ROOT, 'dev/stack/supervise.ts'))};
       const c = spawnSupervised({ name: 'child', command: ${JSON.stringify(command)}, args: ${JSON.stringify(args)}, env: process.env, echo: false, parentWatch: ${JSON.stringify(watch)} });
       process.stdout.write(c.pid + '\\n');
       setInterval(() => {}, 1000);

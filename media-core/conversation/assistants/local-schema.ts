@@ -1,7 +1,8 @@
 /**
  * The local scripted assistant's file format (media-core/config/demo-assistant.json):
  * a welcome (first turn), intents matched in file order, texts the integration sends as
- * input (vgw*), and a fallback. Responses are in the seed's `output.generic[]` format; any
+ * input (vgw*), and a fallback. Responses are in the `output.generic[]` format of IBM's
+ * phone integration (https://cloud.ibm.com/docs/watson-assistant?topic=watson-assistant-phone-actions); any
  * string in them may use `{{input}}` or `{{<context variable>}}`.
  */
 import { z } from 'zod';

@@ -1,7 +1,7 @@
 /**
  * The local scripted assistant (the embedded default): matches a turn's input against the
- * intents of a JSON file (./local-schema.ts) and answers in the seed's `output.generic[]`
- * format. Context variables persist across turns: the reply's context is the request's
+ * intents of a JSON file (./local-schema.ts) and answers in the phone integration's
+ * `output.generic[]` format (https://cloud.ibm.com/docs/watson-assistant?topic=watson-assistant-phone-actions). Context variables persist across turns: the reply's context is the request's
  * plus the matched intent's `context` (templated).
  *
  * Matching order: "" -> welcome; vgw* texts -> `system`; then intents in file order (an

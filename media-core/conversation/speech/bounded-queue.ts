@@ -44,6 +44,11 @@ export interface BoundedQueueOptions {
   deadlineMs: number;
   /** Register with speech-load.ts (default true). */
   register?: boolean;
+  /**
+   * Expected time one request holds a worker before any was measured, ms (default 0: no
+   * estimate). Admission forecasts the queue's load from it until real service times come in.
+   */
+  expectedServiceMs?: number;
 }
 
 interface Job<T> {
@@ -62,11 +67,19 @@ export class BoundedQueue {
   /** Mean service time (ms), exponentially weighted; undefined until the first result. */
   private meanMs: number | undefined;
   private readonly unregister: () => void;
+  /** Requests accepted since start (cumulative; admission's speech-demand forecast). */
+  private requests = 0;
 
   constructor(readonly o: BoundedQueueOptions) {
     if (!(o.concurrency >= 1 && o.bound >= 1 && o.deadlineMs > 0)) throw new Error(`${o.name} queue: concurrency, bound and deadlineMs must be positive`);
     for (let i = o.concurrency - 1; i >= 0; i--) this.free.push(i);
-    this.unregister = o.register === false ? () => {} : registerSpeechQueue(o.name, () => ({ depth: this.depth, bound: this.bound }));
+    this.unregister = o.register === false ? () => {} : registerSpeechQueue(o.name, () => ({
+            depth: this.depth,
+            bound: this.bound,
+            concurrency: o.concurrency,
+            requests: this.requests,
+            serviceMs: this.meanMs ?? o.expectedServiceMs ?? 0,
+          }));
   }
 
   /** Requests waiting for a slot. */
@@ -96,6 +109,7 @@ export class BoundedQueue {
       speechRequests.inc({ queue: this.o.name, outcome: 'queue_full' });
       return Promise.reject(new QueueFullError(this.o.name));
     }
+    this.requests++;
     return new Promise<T>((resolve, reject) => {
       const job: Job<T> = {
         work,

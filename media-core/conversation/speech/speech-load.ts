@@ -4,12 +4,18 @@
  * whether any is at or over its bound before it admits a new call.
  */
 
-/** A queue's fill: requests waiting (not yet running) and the bound on them. */
+/** A queue's fill: requests waiting (not yet running) and the bound on them, and its pace. */
 export interface SpeechQueueLoad {
   /** Requests waiting for a worker, count. */
   depth: number;
   /** Waiting requests the queue accepts before it refuses, count. */
   bound: number;
+  /** Workers (requests served at once), count. */
+  concurrency: number;
+  /** Requests accepted since start, count (cumulative). */
+  requests: number;
+  /** Mean time one request holds a worker, ms (weighted to recent ones; the expected time before the first). */
+  serviceMs: number;
 }
 
 const probes = new Map<string, () => SpeechQueueLoad>();

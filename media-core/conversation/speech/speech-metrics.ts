@@ -14,7 +14,7 @@ import { Counter, Gauge, Histogram } from 'prom-client';
 import { metricsRegistry } from '../../observability/metrics.ts';
 import { speechQueueLoads } from './speech-load.ts';
 
-export const speechQueueDepth = new Gauge({
+new Gauge({
   name: 'media_core_speech_queue_depth',
   help: 'Speech requests waiting for a decoder or synthesis slot',
   labelNames: ['queue'],
@@ -25,7 +25,7 @@ export const speechQueueDepth = new Gauge({
   },
 });
 
-export const speechQueueBound = new Gauge({
+new Gauge({
   name: 'media_core_speech_queue_bound',
   help: 'Waiting speech requests a queue accepts before it refuses',
   labelNames: ['queue'],

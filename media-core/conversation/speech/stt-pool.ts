@@ -21,6 +21,11 @@ export interface SttPoolOptions {
   queueBound?: number;
   /** Longest time from end of utterance to hypothesis, ms (default 3000). */
   deadlineMs?: number;
+  /**
+   * Expected decode time of one utterance before any was measured, ms (default 100: a 2-3 s
+   * utterance with a phrase grammar on one core of this project's reference machine).
+   */
+  expectedDecodeMs?: number;
   /** Starts one worker. */
   spawn: () => Promise<SttWorker>;
   /** Start every worker at construction (default true); otherwise on first use or {@link SttDecoderPool.start}. */
@@ -51,7 +56,7 @@ export class SttDecoderPool {
     const size = o.size ?? defaultDecoders();
     this.workers = new Array(size).fill(undefined);
     this.starting = new Array(size).fill(undefined);
-    this.queue = new BoundedQueue({ name: o.name ?? 'stt', concurrency: size, bound: o.queueBound ?? 32 * size, deadlineMs: o.deadlineMs ?? 3000 });
+    this.queue = new BoundedQueue({ name: o.name ?? 'stt', concurrency: size, bound: o.queueBound ?? 32 * size, deadlineMs: o.deadlineMs ?? 3000, expectedServiceMs: o.expectedDecodeMs ?? 100 });
     // Models load now, in the background: a load counted against the first utterance's
     // deadline would make it a no-match on a busy machine.
     if (o.eager !== false) this.start().catch((err: Error) => o.onWorkerError?.(err));

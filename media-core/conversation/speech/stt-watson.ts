@@ -71,7 +71,7 @@ export class WatsonStt implements SttProvider {
   constructor(private readonly o: WatsonSttOptions) {}
 
   open(settings: Settings): Recognition {
-    // configure responses put recognize parameters under narrowband_recognize (seed 004 table 1).
+    // configure responses put recognize parameters under narrowband_recognize (https://cloud.ibm.com/docs/watson-assistant?topic=watson-assistant-phone-actions).
     const { query, start: params } = recognizeParameters(settings, {
       model: this.o.model,
       language_customization_id: this.o.languageCustomizationId,

@@ -2,7 +2,7 @@
  * Speech-to-text providers. The runtime's VAD opens one recognition per utterance, feeds it
  * 20 ms frames of 8 kHz PCM, and calls end() when the utterance is over. `result` resolves
  * with the provider's final result in Watson STT format (the `speech_to_text_result`
- * variable, seed 004 table 3); a provider that finds the end of the phrase itself (Watson)
+ * variable, https://cloud.ibm.com/docs/watson-assistant?topic=watson-assistant-phone-context); a provider that finds the end of the phrase itself (Watson)
  * may resolve before end().
  */
 import type { SttResult } from '../types.ts';

@@ -1,6 +1,6 @@
 /**
  * The `update_strategy` of `speech_to_text` / `text_to_speech` configure responses
- * (vendor-facts.md, "phone integration itself"):
+ * (https://cloud.ibm.com/docs/watson-assistant?topic=watson-assistant-phone-actions):
  *
  * - replace: the parameters replace the settings for the rest of the call;
  * - replace_once: they replace the settings for the next turn only;
@@ -12,7 +12,6 @@
  */
 
 export type UpdateStrategy = 'replace' | 'replace_once' | 'merge' | 'merge_once';
-export const UPDATE_STRATEGIES: readonly UpdateStrategy[] = ['replace', 'replace_once', 'merge', 'merge_once'];
 
 export type Settings = Record<string, unknown>;
 

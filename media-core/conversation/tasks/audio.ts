@@ -1,5 +1,5 @@
 /**
- * `audio`: plays a WAV file from `source` (seed 004 table 1: mono, PCM, 8000 Hz, 16 bits),
+ * `audio`: plays a WAV file from `source` (mono, PCM, 8000 Hz, 16 bits: https://cloud.ibm.com/docs/watson-assistant?topic=watson-assistant-phone-actions),
  * once or looped (`channel_options.voice_telephony.loop`). A file that cannot be fetched or
  * has another format is an error of that response only: it is logged with the reason and
  * the next response runs (the caller hears the rest of the turn, not silence until a

@@ -1,6 +1,6 @@
 /**
  * `dtmf` and `text_to_speech` with command enable_barge_in / disable_barge_in: whether key
- * presses (dtmf) or speech (text_to_speech) interrupt playback (seed 004 table 1).
+ * presses (dtmf) or speech (text_to_speech) interrupt playback (https://cloud.ibm.com/docs/watson-assistant?topic=watson-assistant-phone-actions).
  */
 import type { GenericResponse } from '../types.ts';
 import { Task, type TaskHost, type TaskResult } from './task.ts';

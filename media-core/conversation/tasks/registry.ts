@@ -1,6 +1,6 @@
 /**
  * The spec of response types: `response_type` (plus `command_info.type`, or
- * `user_defined.vgwAction.command`) -> the task that runs it. Seed 004 table 1.
+ * `user_defined.vgwAction.command`) -> the task that runs it. Spec: https://cloud.ibm.com/docs/watson-assistant?topic=watson-assistant-phone-actions.
  */
 import type { GenericResponse } from '../types.ts';
 import { ActivitiesTask } from './activities.ts';

@@ -1,6 +1,6 @@
 /**
  * `user_defined` with vgwAction.command vgwActSendSMS: sends an SMS (message, mediaURL,
- * tenantPhoneNumber, userPhoneNumber; seed 004 table 1). On failure the integration sends
+ * tenantPhoneNumber, userPhoneNumber; https://cloud.ibm.com/docs/watson-assistant?topic=watson-assistant-phone-actions). On failure the integration sends
  * vgwSMSFailed to the assistant as the next input.
  */
 import { Task, type TaskHost, type TaskResult } from './task.ts';

@@ -1,4 +1,4 @@
-/** `text`: speaks `text` (seed 004 table 1, Play text). */
+/** `text`: speaks `text` (https://cloud.ibm.com/docs/watson-assistant?topic=watson-assistant-phone-actions). */
 import { Task, type TaskHost, type TaskResult } from './task.ts';
 
 export class TextTask extends Task {

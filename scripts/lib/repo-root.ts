@@ -1,5 +1,0 @@
-/** Absolute path of the repository root (scripts run children and read files relative to it). */
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');

@@ -1,0 +1,57 @@
+/**
+ * Admission's speech-demand forecast (media-core/engine/speech-demand.ts): calls admitted now
+ * speak later, so their decoder load is counted at admission.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { SpeechDemand } from '../../media-core/engine/speech-demand.ts';
+import { BoundedQueue } from '../../media-core/conversation/speech/bounded-queue.ts';
+import { speechQueueLoads, type SpeechQueueLoad } from '../../media-core/conversation/speech/speech-load.ts';
+
+const stt = (over: Partial<SpeechQueueLoad> = {}): SpeechQueueLoad => ({ depth: 0, bound: 64, concurrency: 2, requests: 0, serviceMs: 100, ...over });
+
+test('before any call spoke, each admitted call is expected to bring one recognition', () => {
+  const d = new SpeechDemand({ loads: () => ({ stt: stt() }) });
+  // 2 decoders x 0.8 of their time / 0.1 s per recognition = 16 calls/s over the 10 s window.
+  for (let i = 0; i < 159; i++) d.noteAdmitted(1000 + i);
+  const f = d.forecast(2000)!;
+  assert.equal(f.queue, 'stt');
+  assert.ok(Math.abs(f.load - 0.8) < 1e-9, `160 calls in 10 s at 100 ms on 2 decoders: ${f.load}`);
+  d.noteAdmitted(2000);
+  assert.ok(d.forecast(2001)!.load > 0.8);
+  // Admissions older than the rate window no longer count.
+  assert.ok(d.forecast(12_500)!.load < 0.01);
+});
+
+test('queues without a prior (text to speech served from the cache) count nothing until measured', () => {
+  const d = new SpeechDemand({ loads: () => ({ tts: stt({ serviceMs: 5000 }) }) });
+  for (let i = 0; i < 100; i++) d.noteAdmitted(i);
+  assert.equal(d.forecast(200)!.load, 0);
+});
+
+test('requests per call are measured over calls admitted at least a rate window ago', () => {
+  let requests = 0;
+  const d = new SpeechDemand({ loads: () => ({ stt: stt({ requests }) }) });
+  d.forecast(0); // first mark: 0 calls, 0 requests
+  for (let i = 0; i < 40; i++) d.noteAdmitted(100 + i);
+  d.forecast(10_001); // second mark: 40 calls
+  requests = 10; // only a quarter of them spoke
+  const f = d.forecast(20_002)!;
+  assert.equal(f.requestsPerCall, 0.25);
+  // 1 admission (this one) in the window x 0.25 x 0.1 s / 2 decoders.
+  assert.ok(Math.abs(f.load - (0.1 * 0.25 * 0.1) / 2) < 1e-9, String(f.load));
+});
+
+test('a bounded queue reports its requests, workers and service time to speech-load', async () => {
+  const q = new BoundedQueue({ name: 'demand-test', concurrency: 3, bound: 4, deadlineMs: 1000, expectedServiceMs: 250 });
+  try {
+    const load = () => speechQueueLoads()['demand-test']!;
+    assert.deepEqual(load(), { depth: 0, bound: 4, concurrency: 3, requests: 0, serviceMs: 250 });
+    await q.run(() => new Promise((r) => setTimeout(r, 30)));
+    await q.run(async () => undefined);
+    assert.equal(load().requests, 2);
+    assert.ok(load().serviceMs < 250 && load().serviceMs > 0, `measured, not the expectation: ${load().serviceMs}`);
+  } finally {
+    q.close();
+  }
+});
