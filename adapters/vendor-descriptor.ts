@@ -124,3 +124,14 @@ export interface VendorDescriptor<Sch extends SettingsSchema = SettingsSchema, S
 export function defineVendor<Sch extends SettingsSchema>(d: VendorDescriptor<Sch>): VendorDescriptor<Sch> {
   return d;
 }
+
+/**
+ * Imports a module of a vendor's folder at run time, out of the bundlers' reach: the media core
+ * bundles the registry (esbuild, media-core/Dockerfile) and must not carry the vendors' SDK
+ * clients, and esbuild leaves an import() of a computed specifier alone
+ * (https://esbuild.github.io/api/#non-analyzable-imports).
+ * @param relative path from `base`, e.g. './applier.ts'; `base` is the caller's import.meta.url.
+ */
+export function lazyImport<M>(relative: string, base: string): Promise<M> {
+  return import(new URL(relative, base).href) as Promise<M>;
+}

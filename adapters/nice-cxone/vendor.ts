@@ -5,7 +5,7 @@
  */
 import { randomInt } from 'node:crypto';
 import { NiceCxoneContext } from '../../events/outcome.ts';
-import { defineVendor } from '../vendor-descriptor.ts';
+import { defineVendor, lazyImport } from '../vendor-descriptor.ts';
 import { deploy } from './deploy.ts';
 import { CXONE_TOKEN_HEADER, findCxoneContact } from './contact.ts';
 import { NiceCxoneSettings } from './settings.ts';
@@ -19,8 +19,8 @@ export const niceCxone = defineVendor({
   findContact: findCxoneContact,
   hasDefaultTarget: () => true,
   functionName: (s) => s.functionName,
-  loadApplier: (env) => import('./applier.ts').then((m) => m.loadApplier(env)),
-  checkConnection: (env) => import('./test-connection.ts').then((m) => m.checkConnection(env)),
+  loadApplier: (env) => lazyImport<typeof import('./applier.ts')>('./applier.ts', import.meta.url).then((m) => m.loadApplier(env)),
+  checkConnection: (env) => lazyImport<typeof import('./test-connection.ts')>('./test-connection.ts', import.meta.url).then((m) => m.checkConnection(env)),
   deploy,
   dev: {
     demoNumber: '+15550100004',

@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import type { SipHeader } from '../../events/sip-header.ts';
 import { assertSafeHeaders } from '../../events/sip-header.ts';
-import { defineVendor } from '../vendor-descriptor.ts';
+import { defineVendor, lazyImport } from '../vendor-descriptor.ts';
 import { deploy } from './deploy.ts';
 import { TwilioFlexSettings } from './settings.ts';
 import { translateTransfer } from './translate.ts';
@@ -25,7 +25,7 @@ export const twilio = defineVendor({
     });
   },
   hasDefaultTarget: () => true,
-  checkConnection: (env) => import('./test-connection.ts').then((m) => m.checkConnection(env)),
+  checkConnection: (env) => lazyImport<typeof import('./test-connection.ts')>('./test-connection.ts', import.meta.url).then((m) => m.checkConnection(env)),
   deploy,
   dev: {
     demoNumber: '+15550100002',
