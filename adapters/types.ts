@@ -1,18 +1,20 @@
 /**
- * What every vendor folder in adapters/ provides. Each folder has the same files:
+ * Shapes shared by the vendor folders in adapters/. A vendor is one folder whose vendor.ts
+ * exports its descriptor (vendor-descriptor.ts), listed in registry.ts; see
+ * docs/adding-a-contact-center.md. Usual files besides vendor.ts:
  *
- *   config.ts           zod schema of the vendor's settings, loaded once (lib/env.ts)
- *   translate.ts        pure: OutcomeEvent -> the vendor's request (API call or SIP action); no I/O
+ *   settings.ts / config.ts  zod schemas: the integration's settings; the functions' environment (lib/env.ts)
+ *   contact.ts          how the contact is found and verified from the INVITE (API vendors)
+ *   translate.ts        pure: outcome -> the vendor's request (API call or SIP action); no I/O
  *   client.ts           the vendor API client (endpoint from config, so sandboxes can stand in)
- *   apply.ts            applyOutcome(): validation, idempotency, retry inside the deadline -> AdapterReply
+ *   apply.ts, applier.ts  the outcome function's apply step: validation, idempotency, retry inside the deadline
+ *   deploy.ts           the vendor's functions and least-privilege roles in the stack
  *   test-connection.ts  the "Test connection" button: a cheap authenticated read
- *   index.ts            the folder's public exports
  *
- * Vendors whose outcome is carried over SIP (sip-trunk, twilio-flex) translate to a
- * {@link SipAction} that the media core performs itself; their client.ts talks to the
- * vendor's other APIs (Twilio Messages) or is absent.
+ * Vendors whose outcome is carried over SIP (sip-trunk, twilio) translate to a
+ * {@link SipAction} that the media core performs itself.
  */
-import type { SipHeader } from '../media-core/call/types.ts';
+import type { SipHeader } from '../events/sip-header.ts';
 
 /** A SIP request the media core sends to end the call the vendor's way. */
 export type SipAction =

@@ -16,10 +16,17 @@
  *   accepted, CR and LF excepted.
  */
 
-/** A header as sent (RFC 3261 section 7.3); the same shape as media-core's SipHeader. */
-export interface OutboundHeader {
+/** A SIP header as received or to be sent (RFC 3261 section 7.3). Names keep their case. */
+export interface SipHeader {
   name: string;
   value: string;
+}
+
+/** Case-insensitive lookup of the first header named `name` in a header list. */
+export function findHeader(headers: readonly SipHeader[], name: string): string | undefined {
+  const lower = name.toLowerCase();
+  for (const h of headers) if (h.name.toLowerCase() === lower) return h.value;
+  return undefined;
 }
 
 /** Where a header value came from: outside input (strict) or a request the parser accepted. */
@@ -57,7 +64,7 @@ export function isSipToken(name: string): boolean {
  * @param origin 'external' (default): name a token of at most 128 characters, value without
  *   control characters but HTAB; 'parsed': name a token, value without CR or LF.
  */
-export function headerProblem(h: OutboundHeader, origin: HeaderOrigin = 'external'): string | undefined {
+export function headerProblem(h: SipHeader, origin: HeaderOrigin = 'external'): string | undefined {
   if (typeof h?.name !== 'string' || typeof h.value !== 'string') return 'header name and value must be strings';
   if (!isSipToken(h.name)) return `header name ${shown(h.name)} is not an RFC 3261 token`;
   if (origin === 'external' && h.name.length > MAX_HEADER_NAME_LENGTH) return `header name ${shown(h.name)} is over ${MAX_HEADER_NAME_LENGTH} characters`;
@@ -71,7 +78,7 @@ export function headerProblem(h: OutboundHeader, origin: HeaderOrigin = 'externa
  * @returns the same array, for chaining.
  * @throws UnsafeSipHeaderError naming the first unsafe header.
  */
-export function assertSafeHeaders<T extends OutboundHeader>(headers: readonly T[], origin: HeaderOrigin = 'external'): T[] {
+export function assertSafeHeaders<T extends SipHeader>(headers: readonly T[], origin: HeaderOrigin = 'external'): T[] {
   for (const h of headers) {
     const p = headerProblem(h, origin);
     if (p) throw new UnsafeSipHeaderError(p);
@@ -96,4 +103,29 @@ export function assertSafeUri(uri: string): string {
   const p = uriProblem(uri);
   if (p) throw new UnsafeSipHeaderError(p);
   return uri;
+}
+
+/**
+ * Escapes a URI header name or value (RFC 3261 section 19.1.1 and 25.1, `hname` / `hvalue`:
+ * hnv-unreserved / unreserved / escaped): everything else, `<`, `>`, `;`, `@`, `=`, `&`, `,`
+ * and spaces among them, is %-encoded as UTF-8 bytes.
+ */
+export function escapeUriHeader(s: string): string {
+  let out = '';
+  for (const ch of s) {
+    if (/[A-Za-z0-9\-_.!~*'()[\]/?:+$]/.test(ch)) out += ch;
+    else for (const b of Buffer.from(ch, 'utf8')) out += '%' + b.toString(16).toUpperCase().padStart(2, '0');
+  }
+  return out;
+}
+
+/**
+ * `uri` with `headers` appended as URI headers, exactly as the media core sends it in a
+ * Refer-To (RFC 3515 section 2.1; RFC 3261 section 19.1.1 `?name=value&...`, escaped with
+ * {@link escapeUriHeader}). A vendor's length limit is measured on this string.
+ */
+export function withUriHeaders(uri: string, headers: readonly SipHeader[] | undefined): string {
+  if (!headers?.length) return uri;
+  const query = headers.map((h) => `${escapeUriHeader(h.name)}=${escapeUriHeader(h.value)}`).join('&');
+  return uri + (uri.includes('?') ? '&' : '?') + query;
 }

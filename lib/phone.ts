@@ -7,6 +7,7 @@
  * (libphonenumber `isPossible`), not against the allocated ranges (`isValid`), because test and
  * fictional numbers such as +1 555 0100 0001 are not allocated but are still dialled in labs.
  */
+import { z } from 'zod';
 import { isSupportedCountry, parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js';
 
 /** Characters a written phone number may contain: digits, a leading "+", visual separators. */
@@ -60,3 +61,16 @@ export function callerE164(text: string, defaultCountry?: string): string | unde
     return undefined;
   }
 }
+
+/**
+ * E.164: "+", then 2-15 digits, no leading 0 (ITU-T E.164). The written form "+1 958 555 0123"
+ * (spaces, dots, dashes) is accepted and normalized.
+ */
+export const E164 = z.string().transform((v, ctx) => {
+  try {
+    return toE164Strict(v);
+  } catch {
+    ctx.addIssue({ code: 'custom', message: 'must be an E.164 number such as +15550100001 or +1 555 010 0001' });
+    return z.NEVER;
+  }
+});

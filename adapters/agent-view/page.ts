@@ -10,7 +10,6 @@ import { escapeHtml } from './escape.ts';
 import { PAGE_CSS } from './styles.ts';
 
 const WHO_LABEL: Record<TranscriptEntry['who'], string> = { caller: 'Caller', assistant: 'Assistant', system: 'System' };
-const VENDOR_LABEL: Record<string, string> = { sip_trunk: 'SIP trunk', twilio_flex: 'Twilio Flex', amazon_connect: 'Amazon Connect', nice_cxone: 'NICE CXone' };
 
 /** "2026-11-22T10:04:05.120Z" -> "10:04:05 UTC"; anything unparsable is shown as given. */
 export function formatClock(iso: string): string {
@@ -104,7 +103,7 @@ export function renderTranscriptPage(session: { meta: SessionMeta; turns: Transc
   const facts = [
     ['Called number', meta.calledNumber || 'unknown'],
     ['Caller', caller],
-    ['Contact center', VENDOR_LABEL[meta.vendor] ?? (meta.vendor || 'unknown')],
+    ['Contact center', meta.vendorLabel ?? (meta.vendor || 'unknown')],
     ['Call started', formatDateTime(meta.startedAt)],
     ['Turns', String(turns.length)],
   ]

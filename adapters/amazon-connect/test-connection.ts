@@ -5,7 +5,8 @@
  */
 import type { ConnectionCheck } from '../types.ts';
 import { rejectionFor } from '../common/classify.ts';
-import type { ConnectApi } from './client.ts';
+import { connectApi, createConnectSdkClient, type ConnectApi } from './client.ts';
+import { loadAmazonConnectConfig } from './config.ts';
 
 /** Checks credentials and instance; times out after `timeoutMs` (default 5000 ms). */
 export async function testConnection(api: ConnectApi, instanceId: string | undefined, timeoutMs = 5000): Promise<ConnectionCheck> {
@@ -18,4 +19,10 @@ export async function testConnection(api: ConnectApi, instanceId: string | undef
     const { reason, message } = rejectionFor(err);
     return { vendor, valid: false, reason: `${reason === 'auth_failed' ? 'credentials refused' : 'DescribeInstance failed'}: ${message}` };
   }
+}
+
+/** The check with the functions' settings from `env`. @throws ConfigError */
+export function checkConnection(env: Record<string, string | undefined>): Promise<ConnectionCheck> {
+  const c = loadAmazonConnectConfig(env);
+  return testConnection(connectApi(createConnectSdkClient(c)), c.AMAZON_CONNECT_INSTANCE_ID);
 }

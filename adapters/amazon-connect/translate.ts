@@ -99,8 +99,12 @@ export function translateOutcome(outcome: OutcomeEvent, agentMessage: ConnectAge
   return { action: 'update', request: { InstanceId: ctx.InstanceId, InitialContactId: ctx.InitialContactId, Attributes } };
 }
 
-/** Instance id from an instance ARN (arn:aws:connect:<region>:<account>:instance/<id>), or undefined. */
+/**
+ * Instance id from an instance ARN (arn:<partition>:connect:<region>:<account>:instance/<id>,
+ * docs.aws.amazon.com/connect/latest/adminguide/find-instance-arn.html), or undefined for
+ * anything else. The id is 1-100 of [A-Za-z0-9_-] (UpdateContactAttributes InstanceId).
+ */
 export function instanceIdFromArn(arn: string | undefined): string | undefined {
-  const m = /^arn:aws[\w-]*:connect:[\w-]+:\d{12}:instance\/([\w-]+)$/.exec(arn ?? '');
+  const m = /^arn:aws[\w-]*:connect:[\w-]+:\d{12}:instance\/([\w-]{1,100})$/.exec(arn ?? '');
   return m?.[1];
 }

@@ -1,7 +1,7 @@
 /** NICE CXone adapter: signal outcomes (p1 = session history key or "hangup"). */
-export { loadNiceCxoneConfig, accessKeySecretLoader, NiceCxoneConfigSchema, type NiceCxoneConfig } from './config.ts';
-export { translateOutcome, customDataToParams, HANGUP_VALUE, type SignalParams } from './translate.ts';
-export { CxoneAuth, decodeJwtPayload, type CxoneSession } from './auth.ts';
-export { createCxoneApi, signalUrl, type CxoneApi } from './client.ts';
-export { applyOutcome, type CxoneApplyDeps } from './apply.ts';
+export { loadNiceCxoneConfig, type NiceCxoneConfig } from './config.ts';
+export { translateOutcome, customDataToParams } from './translate.ts';
+export { decodeJwtPayload } from './auth.ts';
+export { createCxoneApi, type CxoneApi } from './client.ts';
+export { applyOutcome } from './apply.ts';
 export { testConnection } from './test-connection.ts';

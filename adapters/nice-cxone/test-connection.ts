@@ -4,7 +4,8 @@
  */
 import type { ConnectionCheck } from '../types.ts';
 import { rejectionFor } from '../common/classify.ts';
-import type { CxoneApi } from './client.ts';
+import { createCxoneApi, type CxoneApi } from './client.ts';
+import { loadNiceCxoneConfig } from './config.ts';
 
 /** Valid when a token and the API endpoint are obtained within `timeoutMs` (default 5000 ms). */
 export async function testConnection(api: CxoneApi, timeoutMs = 5000): Promise<ConnectionCheck> {
@@ -16,4 +17,9 @@ export async function testConnection(api: CxoneApi, timeoutMs = 5000): Promise<C
     const { reason, message } = rejectionFor(err);
     return { vendor, valid: false, reason: `${reason === 'auth_failed' ? 'credentials refused' : 'token request failed'}: ${message}` };
   }
+}
+
+/** The check with the functions' settings from `env`. @throws ConfigError */
+export function checkConnection(env: Record<string, string | undefined>): Promise<ConnectionCheck> {
+  return testConnection(createCxoneApi(loadNiceCxoneConfig(env)));
 }

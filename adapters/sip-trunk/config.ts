@@ -4,7 +4,6 @@
  */
 import { z } from 'zod';
 import { SIP_TOKEN_RE } from '../../events/sip-header.ts';
-import { loadEnv } from '../../lib/env.ts';
 
 // No whitespace, control character, <, > or " (events/sip-header.ts uriProblem).
 const Uri = z.string().regex(/^(sip|tel):[^\s<>"\u0000-\u001f\u007f]+$/i, 'must be a sip: or tel: URI');
@@ -26,23 +25,18 @@ export const ServiceDeskSip = z.object({
 export type ServiceDeskSip = z.infer<typeof ServiceDeskSip>;
 export type ServiceDeskSipInput = z.input<typeof ServiceDeskSip>;
 
-/** Trunk settings from the environment (the media core's config file can override them). */
-export const SipTrunkEnv = z.object({
-  /** Default REFER target, e.g. sip:agent@pbx.example.com. */
-  SIP_TRUNK_AGENT_URI: Uri.optional(),
-  /** Header carrying the target when transfer_method is hangup (default Transfer-Target). */
-  SIP_TRUNK_TRANSFER_TARGET_HEADER: HeaderName.default('Transfer-Target'),
-});
-
 export interface SipTrunkConfig {
   agentUri?: string;
-  transferTargetHeader: string;
+  transferTargetHeader?: string;
   /** Header carrying message_to_human_agent on the transfer (e.g. X-Agent-Message); unset: not sent. */
   agentMessageHeader?: string;
 }
 
-/** @throws ConfigError naming a malformed variable. */
-export function loadSipTrunkConfig(env: Record<string, string | undefined> = process.env): SipTrunkConfig {
-  const e = loadEnv(SipTrunkEnv, env);
-  return { agentUri: e.SIP_TRUNK_AGENT_URI, transferTargetHeader: e.SIP_TRUNK_TRANSFER_TARGET_HEADER };
-}
+/** The integration's `contactCenter` settings for a generic SIP trunk. */
+export const SipTrunkSettings = z.object({
+  vendor: z.literal('sip_trunk'),
+  /** REFER target when the assistant's service_desk.sip has no uri. */
+  agentUri: z.string().regex(/^(sip|tel):/, 'must be a sip: or tel: URI').optional(),
+  /** SIP header carrying connect_to_agent's message_to_human_agent on the transfer (RFC 3261 token); unset: not sent. */
+  agentMessageHeader: z.string().regex(/^[A-Za-z0-9\-.!%*_+`'~]{1,64}$/, 'an RFC 3261 header name').optional(),
+});

@@ -24,10 +24,10 @@
  * which the media core turns into the error outcome.
  */
 import { assertSafeHeaders, assertSafeUri, UnsafeSipHeaderError } from '../../events/sip-header.ts';
-import type { SipHeader } from '../../media-core/call/types.ts';
 import { truncateMarked, utf8Bytes, withoutControls } from '../common/agent-message.ts';
 import type { SipAction } from '../types.ts';
 import { ServiceDeskSip, type ServiceDeskSipInput, type SipTrunkConfig } from './config.ts';
+import type { SipHeader } from '../../events/sip-header.ts';
 
 /** The header the key travels in when the assistant set its own User-to-User. */
 export const SESSION_HISTORY_KEY_HEADER = 'X-Watson-Assistant-Session-History-Key';

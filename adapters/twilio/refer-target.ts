@@ -8,8 +8,8 @@
  * the default, or `;encoding=ascii`), itself possibly percent-encoded once more.
  * Spec: twilio.com/docs/voice/twiml/dial#referurl; refer-handler in https://cloud.ibm.com/docs/watson-assistant?topic=watson-assistant-deploy-phone-flex.
  */
-import type { SipHeader } from '../../media-core/call/types.ts';
 import { TwilioInputError } from './errors.ts';
+import type { SipHeader } from '../../events/sip-header.ts';
 
 /** Header the phone integration puts the key in when User-to-User is taken by the assistant. */
 export const SESSION_HISTORY_KEY_HEADER = 'X-Watson-Assistant-Session-History-Key';

@@ -3,7 +3,9 @@
  * the Twilio REST API has. Valid when the account answers and is active.
  */
 import type { ConnectionCheck } from '../types.ts';
-import type { TwilioClient } from './client.ts';
+import { resolveAuthToken } from './auth-token.ts';
+import { createTwilioClient, type TwilioClient } from './client.ts';
+import { loadTwilioRestConfig } from './config.ts';
 import { TwilioApiError } from './errors.ts';
 
 /** Never throws; `reason` is safe to show (Twilio's code and message, no credentials). */
@@ -18,4 +20,10 @@ export async function testConnection(client: TwilioClient): Promise<ConnectionCh
     }
     return { vendor: 'twilio', valid: false, reason: err instanceof Error ? err.message : String(err) };
   }
+}
+
+/** The check with the REST settings from `env` (the auth token may come from SSM). @throws ConfigError */
+export async function checkConnection(env: Record<string, string | undefined>): Promise<ConnectionCheck> {
+  const c = loadTwilioRestConfig(env);
+  return testConnection(createTwilioClient({ accountSid: c.accountSid, authToken: await resolveAuthToken(c.authToken), baseUrl: c.apiBaseUrl }));
 }

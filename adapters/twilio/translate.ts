@@ -1,5 +1,5 @@
 /**
- * Twilio Flex outcome -> the SIP request the media core performs (pure, no I/O).
+ * Twilio Flex transfer -> the REFER the media core performs (pure, no I/O).
  *
  * transfer: REFER with Refer-To `sip:queue@flex.twilio.com` (configurable) carrying
  *   `X-Watson-Assistant-Session-History-Key=<key>` (plus optional custom headers) as URI
@@ -7,13 +7,11 @@
  *   (https://cloud.ibm.com/docs/watson-assistant?topic=watson-assistant-deploy-phone-flex). Twilio accepts a Refer-To of at most 256 characters
  *   (twilio.com/docs/voice/api/refer-to-twilio), so a longer one is an error here rather
  *   than a failed transfer later.
- * hangup / error: BYE with no headers (the Studio flow's own path takes over).
  */
-import { OutcomeEvent, type OutcomeEventInput } from '../../events/outcome.ts';
-import { assertSafeHeaders, assertSafeUri, UnsafeSipHeaderError } from '../../events/sip-header.ts';
-import type { SipHeader } from '../../media-core/call/types.ts';
+import { assertSafeHeaders, assertSafeUri, UnsafeSipHeaderError, withUriHeaders } from '../../events/sip-header.ts';
 import type { SipAction } from '../types.ts';
 import { SESSION_HISTORY_KEY_HEADER } from './refer-target.ts';
+import type { SipHeader } from '../../events/sip-header.ts';
 
 /** Default transfer target of IBM's Twilio Flex setup (https://cloud.ibm.com/docs/watson-assistant?topic=watson-assistant-deploy-phone-flex). */
 export const DEFAULT_FLEX_REFER_TO = 'sip:queue@flex.twilio.com';
@@ -38,38 +36,21 @@ export class TwilioTranslateError extends Error {
 
 export { UnsafeSipHeaderError };
 
-/** RFC 3261 hvalue escaping: everything but unreserved and a few hnv-unreserved is %-encoded. */
-function escapeHeaderValue(v: string): string {
-  return encodeURIComponent(v).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
-}
-
 /**
- * The Refer-To URI with its headers: `target?Name=value&...` (values escaped).
- * This is what is measured against {@link MAX_REFER_TO_LENGTH}.
- */
-export function formatReferTo(target: string, headers: SipHeader[]): string {
-  if (headers.length === 0) return target;
-  return `${target}?${headers.map((h) => `${h.name}=${escapeHeaderValue(h.value)}`).join('&')}`;
-}
-
-/**
- * Translates a Twilio Flex outcome into the SIP action the media core performs.
- * @param outcome an outcome event (validated here against events/outcome.ts).
- * @returns a `refer` action for transfer, a `bye` action for hangup and error.
+ * The REFER of a Flex transfer (hang-up and error are a BYE without headers: the Studio
+ * flow's own path takes over).
+ * @param sessionHistoryKey sent as a Refer-To URI header.
  * @throws UnsafeSipHeaderError (events/sip-header.ts) for a header name that is not an RFC 3261
- *   token, a control character in a value or the target; TwilioTranslateError for another
- *   vendor, a target that is not a sip:/tel: URI, or a Refer-To over 256 characters; ZodError
- *   for an outcome that breaks the contract.
+ *   token, a control character in a value or the target; TwilioTranslateError for a target
+ *   that is not a sip:/tel: URI, or a Refer-To over 256 characters as sent.
  */
-export function translateOutcome(outcome: OutcomeEventInput, opts: FlexTransferOptions = {}): SipAction {
-  const o = OutcomeEvent.parse(outcome);
-  if (o.vendor !== 'twilio_flex') throw new TwilioTranslateError(`outcome is for ${o.vendor}, not twilio_flex`);
-  if (o.kind !== 'transfer') return { kind: 'bye', headers: [] };
+export function translateTransfer(sessionHistoryKey: string, opts: FlexTransferOptions = {}): SipAction {
   const target = opts.referTo ?? DEFAULT_FLEX_REFER_TO;
   assertSafeUri(target);
   if (!/^(sip|tel):[^\s?<>]+$/i.test(target)) throw new TwilioTranslateError(`Refer-To target must be a sip: or tel: URI without headers`);
-  const referToHeaders: SipHeader[] = assertSafeHeaders([{ name: SESSION_HISTORY_KEY_HEADER, value: o.sessionHistoryKey! }, ...(opts.headers ?? [])], 'external');
-  const length = formatReferTo(target, referToHeaders).length;
+  const referToHeaders: SipHeader[] = assertSafeHeaders([{ name: SESSION_HISTORY_KEY_HEADER, value: sessionHistoryKey }, ...(opts.headers ?? [])], 'external');
+  // Measured on the very string the media core sends (media-core/engine/call.ts refer).
+  const length = withUriHeaders(target, referToHeaders).length;
   if (length > MAX_REFER_TO_LENGTH) {
     throw new TwilioTranslateError(`Refer-To would be ${length} characters; Twilio accepts at most ${MAX_REFER_TO_LENGTH}`);
   }

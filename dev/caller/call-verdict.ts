@@ -4,6 +4,7 @@ import type { SandboxEnding } from './sandbox-outcome.ts';
 import type { SipEnding } from './sip-ladder.ts';
 import type { StudioRedirect } from './twilio-emulation.ts';
 import { VENDOR_NAME, type CallVendor } from './vendor-route.ts';
+import { vendorOf } from '../../adapters/registry.ts';
 
 function describeKey(key: string | undefined): string {
   return key ? `session history key ${redactKey(key)}` : 'no session history key';
@@ -17,7 +18,7 @@ function describeKey(key: string | undefined): string {
 export function verdict(vendor: CallVendor, sip: SipEnding, sandbox: SandboxEnding | undefined, twilioRedirect?: StudioRedirect): string {
   if (sip.kind === 'no-answer') return 'not answered (is npm start running? is the host/port right?)';
   if (sip.kind === 'rejected') return `rejected by the media core: ${sip.status} ${sip.reason}`;
-  if (sandbox && (vendor === 'amazon_connect' || vendor === 'nice_cxone')) {
+  if (sandbox && vendorOf(vendor).route === 'lambda') {
     const api = vendor === 'amazon_connect' ? 'Amazon Connect UpdateContactAttributes SessionHistoryKey' : 'NICE CXone signal p1';
     if (sandbox.kind === 'queued') return `queued for an agent with ${describeKey(sandbox.sessionHistoryKey)} (${api})`;
     if (sandbox.kind === 'hung-up') return `hung up (${api} = "hangup")`;

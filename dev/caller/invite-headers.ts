@@ -1,17 +1,8 @@
 /**
- * The SIP headers each vendor's platform adds to the INVITE that reaches the media core:
- *
- * - Amazon Connect (Chime Voice Connector, "Transfer to phone number"): User-to-User carries
- *   the contact token the flow's Lambda minted (the block's UserToUserInformation), hex
- *   encoded as the Chime SDK shows it (RFC 7433 `;encoding=hex`), plus
- *   X-Amzn-ConnectContactId / X-Amzn-ConnectInitialContactId (unconfirmed names, seen in
- *   other projects' source and not in AWS documentation; informative only, the media core trusts the token).
- * - NICE CXone: X-ContactID and X-Contact-Token, set by the script's Sipputheader before
- *   Placecall (the token from the mint endpoint).
- * - Twilio (<Dial><Sip>): X-Twilio-CallSid.
- * - A generic SIP trunk: nothing special.
+ * The SIP headers each vendor's platform adds to the INVITE that reaches the media core, from
+ * each descriptor's dev hooks (adapters/<vendor>/vendor.ts `dev.inviteHeaders`).
  */
-import { randomBytes, randomInt, randomUUID } from 'node:crypto';
+import { vendorOf } from '../../adapters/registry.ts';
 import type { CallVendor } from './vendor-route.ts';
 
 export interface VendorCallIds {
@@ -22,35 +13,12 @@ export interface VendorCallIds {
   contactToken?: string;
 }
 
-/** Fresh ids for one call of `vendor`. */
+/** Fresh ids for one call of `vendor` (its descriptor's dev hook, adapters/<vendor>/vendor.ts). */
 export function newCallIds(vendor: CallVendor, instanceArn: string): VendorCallIds {
-  switch (vendor) {
-    case 'amazon_connect':
-      return { contactId: randomUUID(), instanceArn };
-    case 'nice_cxone':
-      // CXone contact ids are integers (ContactId in Studio).
-      return { contactId: String(randomInt(100_000_000, 999_999_999)) + String(randomInt(100, 999)) };
-    case 'twilio_flex':
-      return { contactId: `CA${randomBytes(16).toString('hex')}` };
-    default:
-      return {};
-  }
+  return vendorOf(vendor).dev.newCallIds?.(instanceArn) ?? {};
 }
 
-/** "Name: value" header lines for the INVITE. */
+/** "Name: value" header lines for the INVITE (its descriptor's dev hook). */
 export function vendorInviteHeaders(vendor: CallVendor, ids: VendorCallIds): string[] {
-  switch (vendor) {
-    case 'amazon_connect':
-      return [
-        ...(ids.contactToken ? [`User-to-User: ${Buffer.from(ids.contactToken, 'ascii').toString('hex')};encoding=hex`] : []),
-        `X-Amzn-ConnectContactId: ${ids.contactId}`,
-        `X-Amzn-ConnectInitialContactId: ${ids.contactId}`,
-      ];
-    case 'nice_cxone':
-      return [`X-ContactID: ${ids.contactId}`, ...(ids.contactToken ? [`X-Contact-Token: ${ids.contactToken}`] : [])];
-    case 'twilio_flex':
-      return [`X-Twilio-CallSid: ${ids.contactId}`];
-    default:
-      return [];
-  }
+  return vendorOf(vendor).dev.inviteHeaders?.(ids) ?? [];
 }

@@ -19,6 +19,7 @@ import { readStackInfo } from '../stack/stack-info.ts';
 import { screenPopLine } from './screen-pop-line.ts';
 import type { TwilioEmulation } from './twilio-emulation.ts';
 import { VENDOR_NAME, vendorForNumber } from './vendor-route.ts';
+import { vendorOf } from '../../adapters/registry.ts';
 
 const out = (line = '') => process.stdout.write(`${line}\n`);
 
@@ -46,7 +47,7 @@ async function run(o: CallOptions): Promise<number> {
     call = await placeCall({
       ...o,
       twilio,
-      contactTokens: vendor === 'amazon_connect' || vendor === 'nice_cxone' ? readStackInfo(o.port)?.contactTokens : undefined,
+      contactTokens: vendorOf(vendor).route === 'lambda' ? readStackInfo(o.port)?.contactTokens : undefined,
       onStart: ({ calledUser, contactId, sipUri }) => {
         if (twilio && sipUri) out(`Twilio: POST ${twilio.publicBaseUrl}/twilio/receive-call (signed, Called=${o.to}) -> 200 <Dial answerOnBridge="true" referUrl=…><Sip>${sipUri}</Sip>`);
         out(`Calling ${calledUser} (${VENDOR_NAME[vendor]}) at ${o.host}:${o.port} over ${o.transport.toUpperCase()}${contactId ? `, contact id ${contactId}` : ''}; ${what}; up to ${o.timeoutMs / 1000} s`);

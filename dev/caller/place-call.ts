@@ -30,6 +30,7 @@ import { runSipp } from '../sipp/run-sipp.ts';
 import { DEMO_CONNECT_INSTANCE_ARN } from '../stack/stack-env.ts';
 import { parseDialSip, parseRedirect, postSignedWebhook, twilioVoiceParams, type DialSip, type StudioRedirect, type TwilioEmulation, type WebhookReply } from './twilio-emulation.ts';
 import { vendorForNumber, type CallVendor } from './vendor-route.ts';
+import { vendorOf } from '../../adapters/registry.ts';
 
 /** What to call and how: the CLI's options (call-args.ts) less its own, plus test hooks. */
 export interface PlaceCallOptions extends Omit<CallOptions, 'screenPopUrl' | 'help'> {
@@ -120,7 +121,7 @@ export async function placeCall(o: PlaceCallOptions): Promise<PlacedCall> {
     try {
       sinceSeq = lastSeq(await fetchSandboxEvents(o.sandboxUrl));
     } catch (err) {
-      if (vendor === 'amazon_connect' || vendor === 'nice_cxone') {
+      if (vendorOf(vendor).route === 'lambda') {
         notes.push(`the sandboxes at ${o.sandboxUrl} do not answer (${(err as Error).message}); the result comes from SIP only`);
       }
     }
@@ -140,7 +141,7 @@ export async function placeCall(o: PlaceCallOptions): Promise<PlacedCall> {
     }
 
     if (o.contactToken) ids.contactToken = o.contactToken;
-    else if (o.contactTokens && ids.contactId && (vendor === 'amazon_connect' || vendor === 'nice_cxone')) {
+    else if (o.contactTokens && ids.contactId && vendorOf(vendor).route === 'lambda') {
       try {
         ids.contactToken =
           vendor === 'amazon_connect'
@@ -192,7 +193,7 @@ export async function placeCall(o: PlaceCallOptions): Promise<PlacedCall> {
     let sandbox: SandboxEnding | undefined;
     let sandboxEvents: SandboxEvent[] = [];
     if (sinceSeq !== undefined && sip.kind !== 'no-answer' && sip.kind !== 'rejected') {
-      const usesSandbox = (vendor === 'amazon_connect' || vendor === 'nice_cxone') && ids.contactId;
+      const usesSandbox = vendorOf(vendor).route === 'lambda' && ids.contactId;
       // The adapter writes before the BYE, so the event is normally there already; allow a short settle.
       for (let i = 0; i < 10; i++) {
         try {

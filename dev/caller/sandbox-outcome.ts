@@ -10,6 +10,7 @@
  */
 import type { SandboxEvent } from '../sandboxes/types.ts';
 import type { CallVendor } from './vendor-route.ts';
+import { vendorOf } from '../../adapters/registry.ts';
 
 export type SandboxEnding =
   | { kind: 'queued'; sessionHistoryKey: string; operation: string; customData: Record<string, unknown> }
@@ -34,11 +35,8 @@ export const lastSeq = (events: SandboxEvent[]) => events.reduce((m, e) => Math.
  * The last successful outcome request wins; a failed one is reported when nothing succeeded.
  */
 export function sandboxEnding(events: SandboxEvent[], vendor: CallVendor, contactId: string, sinceSeq = 0): SandboxEnding {
-  const mine = events.filter((e) => e.seq > sinceSeq).filter((e) => {
-    if (vendor === 'amazon_connect') return e.vendor === 'amazon_connect' && e.operation === 'UpdateContactAttributes' && e.params.InitialContactId === contactId;
-    if (vendor === 'nice_cxone') return e.vendor === 'nice_cxone' && e.operation === 'signal' && String(e.params.contactId) === contactId;
-    return false;
-  });
+  const isOutcome = vendorOf(vendor).dev.isOutcomeRequest;
+  const mine = events.filter((e) => e.seq > sinceSeq).filter((e) => isOutcome?.(e, contactId) ?? false);
   const ok = mine.filter((e) => e.status >= 200 && e.status < 300);
   const last = ok[ok.length - 1];
   if (!last) {
@@ -62,18 +60,15 @@ export function sandboxEnding(events: SandboxEvent[], vendor: CallVendor, contac
  * Session history keys are shortened with `shorten` (redactKey).
  */
 export function outcomeLines(events: SandboxEvent[], vendor: CallVendor, contactId: string, shorten: (key: string) => string): { at: number; text: string }[] {
+  const { label, dev } = vendorOf(vendor);
   return events
-    .filter((e) =>
-      vendor === 'amazon_connect'
-        ? e.vendor === 'amazon_connect' && e.operation === 'UpdateContactAttributes' && e.params.InitialContactId === contactId
-        : vendor === 'nice_cxone' && e.vendor === 'nice_cxone' && e.operation === 'signal' && String(e.params.contactId) === contactId,
-    )
+    .filter((e) => dev.isOutcomeRequest?.(e, contactId) ?? false)
     .map((e) => {
       const show = (k: string, v: unknown) => `${k}: ${k === 'SessionHistoryKey' || (k === 'p1' && v !== 'hangup') ? shorten(String(v)) : JSON.stringify(v)}`;
       const fields =
         vendor === 'amazon_connect'
           ? Object.entries((e.params.Attributes ?? {}) as Record<string, unknown>).map(([k, v]) => show(k, v))
           : Object.entries(e.params).filter(([k]) => /^p[1-9]$/.test(k)).map(([k, v]) => show(k, v));
-      return { at: Date.parse(e.at), text: `adapter -> ${vendor === 'amazon_connect' ? 'Amazon Connect' : 'NICE CXone'}  ${e.operation} {${fields.join(', ')}} ${e.status}` };
+      return { at: Date.parse(e.at), text: `adapter -> ${label}  ${e.operation} {${fields.join(', ')}} ${e.status}` };
     });
 }

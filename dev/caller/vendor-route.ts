@@ -4,26 +4,17 @@
  * and contactCenter.vendor) when the file exists, else from the four demo numbers.
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { VENDORS, type VendorId } from '../../adapters/registry.ts';
 
-export type CallVendor = 'sip_trunk' | 'twilio_flex' | 'amazon_connect' | 'nice_cxone';
+export type CallVendor = VendorId;
 
-/** The demo numbers of media-core/config/demo.json. */
-export const DEMO_NUMBERS: Readonly<Record<string, CallVendor>> = Object.freeze({
-  '+15550100001': 'sip_trunk',
-  '+15550100002': 'twilio_flex',
-  '+15550100003': 'amazon_connect',
-  '+15550100004': 'nice_cxone',
-});
+/** The demo numbers of media-core/config/demo.json (each descriptor's dev.demoNumber). */
+export const DEMO_NUMBERS: Readonly<Record<string, CallVendor>> = Object.freeze(Object.fromEntries(VENDORS.flatMap((v) => (v.dev.demoNumber ? [[v.dev.demoNumber, v.id]] : []))));
 
-const VENDORS = new Set<string>(['sip_trunk', 'twilio_flex', 'amazon_connect', 'nice_cxone']);
+const IDS = new Set<string>(VENDORS.map((v) => v.id));
 
 /** Human name of a vendor for printing. */
-export const VENDOR_NAME: Readonly<Record<CallVendor, string>> = Object.freeze({
-  sip_trunk: 'SIP trunk',
-  twilio_flex: 'Twilio Flex',
-  amazon_connect: 'Amazon Connect',
-  nice_cxone: 'NICE CXone',
-});
+export const VENDOR_NAME = Object.freeze(Object.fromEntries(VENDORS.map((v) => [v.id, v.label]))) as Readonly<Record<CallVendor, string>>;
 
 /**
  * The vendor of `number` (E.164) per the config at `configFile`, the demo numbers, or
@@ -36,7 +27,7 @@ export function vendorForNumber(number: string, configFile?: string): CallVendor
       const config = JSON.parse(readFileSync(configFile, 'utf8')) as { integrations?: { number?: string; contactCenter?: { vendor?: string } }[] };
       const match = config.integrations?.find((i) => i.number?.replace(/^\+/, '') === bare);
       const vendor = match?.contactCenter?.vendor;
-      if (vendor && VENDORS.has(vendor)) return vendor as CallVendor;
+      if (vendor && IDS.has(vendor)) return vendor as CallVendor;
     } catch {
       // an unreadable config falls back to the demo numbers
     }

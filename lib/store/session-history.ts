@@ -52,7 +52,10 @@ export interface SessionMeta {
   calledNumber: string;
   /** Caller number redacted to its last 2 digits. */
   callerRedacted?: string;
+  /** The contact center's id (adapters/registry.ts), e.g. 'amazon_connect'. */
   vendor: string;
+  /** Its human name, e.g. 'Amazon Connect' (the screen pop shows it; absent in older sessions). */
+  vendorLabel?: string;
   /** connect_to_agent's message_to_human_agent, shown first on the screen pop (set at the transfer). */
   messageToHumanAgent?: string;
 }

@@ -6,12 +6,7 @@
  * 160 samples (20 ms). G.711 coding, RTP, SRTP and pacing stay inside the engine.
  */
 import type { EventEmitter } from 'node:events';
-
-/** A SIP header as received or to be sent (RFC 3261 section 7.3). Names keep their case. */
-export interface SipHeader {
-  name: string;
-  value: string;
-}
+import type { SipHeader } from '../../events/sip-header.ts';
 
 /** Samples per 20 ms frame at 8000 Hz. */
 export const FRAME_SAMPLES = 160;
@@ -124,11 +119,4 @@ export interface Call extends EventEmitter {
   refer(target: string, opts?: ReferOptions): Promise<ReferResult>;
   /** Sends BYE with the extra headers (end_session's sip.headers) and ends the call; headers the serializer refuses are dropped, the BYE still goes. */
   hangup(headers?: SipHeader[]): Promise<void>;
-}
-
-/** Case-insensitive lookup of the first header named `name` in a header list. */
-export function findHeader(headers: readonly SipHeader[], name: string): string | undefined {
-  const lower = name.toLowerCase();
-  for (const h of headers) if (h.name.toLowerCase() === lower) return h.value;
-  return undefined;
 }

@@ -10,21 +10,9 @@
  */
 import { z } from 'zod';
 import { Vendor } from '../../events/outcome.ts';
-import { toE164Strict } from '../../lib/phone.ts';
+import { VendorSettings } from '../../adapters/registry.ts';
+import { E164 } from '../../lib/phone.ts';
 import { INTEGRATION_MEDIA_DEFAULTS, IntegrationMediaConfig, MEDIA_PLANE_DEFAULTS, MediaPlaneConfig } from './media.ts';
-
-/**
- * E.164: "+", then 2-15 digits, no leading 0 (ITU-T E.164). The written form "+1 958 555 0123"
- * (spaces, dots, dashes) is accepted and normalized (lib/phone.ts).
- */
-export const E164 = z.string().transform((v, ctx) => {
-  try {
-    return toE164Strict(v);
-  } catch {
-    ctx.addIssue({ code: 'custom', message: 'must be an E.164 number such as +15550100001 or +1 555 010 0001' });
-    return z.NEVER;
-  }
-});
 
 /** An integration's name: what the numbers list (lib/store/numbers.ts) names as its owner. */
 export const IntegrationName = z.string().regex(/^[A-Za-z0-9+][A-Za-z0-9_.+-]{0,63}$/, '1-64 letters, digits, _ . + -');
@@ -157,53 +145,6 @@ export const SpeechQueuesConfig = z.object({
 });
 export type SpeechQueuesConfig = z.infer<typeof SpeechQueuesConfig>;
 
-const SipUri = z.string().regex(/^(sip|tel):/, 'must be a sip: or tel: URI');
-
-/** Vendor settings; `vendor` picks the contact center the outcomes go to. */
-export const VendorSettings = z.discriminatedUnion('vendor', [
-  z.object({
-    vendor: z.literal('sip_trunk'),
-    /** REFER target when the assistant's service_desk.sip has no uri. */
-    agentUri: SipUri.optional(),
-    /** SIP header carrying connect_to_agent's message_to_human_agent on the transfer (RFC 3261 token); unset: not sent. */
-    agentMessageHeader: z.string().regex(/^[A-Za-z0-9\-.!%*_+`'~]{1,64}$/, 'an RFC 3261 header name').optional(),
-  }),
-  z.object({
-    vendor: z.literal('twilio_flex'),
-    /** Flex queue URI the REFER goes to (https://cloud.ibm.com/docs/watson-assistant?topic=watson-assistant-deploy-phone-flex). */
-    referUri: SipUri.default('sip:queue@flex.twilio.com'),
-    /** The Twilio number used as SMS sender when vgwActSendSMS has no tenantPhoneNumber. */
-    smsFrom: E164.optional(),
-  }),
-  z.object({
-    vendor: z.literal('amazon_connect'),
-    /** Lambda function applying outcomes (functions/amazon-connect/outcome.ts). */
-    functionName: z.string().min(1),
-    /**
-     * The Connect instance the outcomes go to (the INVITE's User-to-User now carries the
-     * contact token, not the instance). A flow registration naming another instance is refused.
-     */
-    instanceArn: z.string().regex(/^arn:aws[\w-]*:connect:[\w-]+:\d{12}:instance\/[\w-]{1,100}$/, 'an Amazon Connect instance ARN').optional(),
-    /**
-     * Opt-in fallback when the INVITE has no valid contact token: the latest flow registration
-     * for (dialed number, caller number) within its TTL. Not authenticated (the From number can
-     * be forged) and ambiguous for two calls from one caller to one number; off by default,
-     * on only in the local demo. Uses are logged and counted (media_core_contact_identity_total).
-     */
-    numberMatchFallback: z.boolean().default(false),
-  }),
-  z.object({
-    vendor: z.literal('nice_cxone'),
-    functionName: z.string().min(1),
-    /**
-     * Weaker opt-in mode for scripts that cannot call the mint endpoint: trust X-ContactID
-     * without an X-Contact-Token. Anyone who can reach the media core's SIP port with a live
-     * contact id can then signal that contact; pair it with a SIP source allowlist.
-     */
-    trustContactIdHeader: z.boolean().default(false),
-  }),
-]);
-export type VendorSettings = z.infer<typeof VendorSettings>;
 
 /** A source range: IPv4 or IPv6 address with an optional /prefix (checked again by media-core/edge/source-set.ts). */
 const Cidr = z.string().regex(/^[0-9A-Fa-f:.]{2,45}(\/\d{1,3})?$/, 'must be an IP address or CIDR range such as 3.80.16.0/23');
@@ -389,4 +330,4 @@ export const MediaCoreConfig = z
   });
 export type MediaCoreConfig = z.infer<typeof MediaCoreConfig>;
 
-export { Vendor };
+export { Vendor, VendorSettings };

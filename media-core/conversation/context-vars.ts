@@ -2,8 +2,9 @@
  * The integration's context variables and the dialog's timeouts
  * (https://cloud.ibm.com/docs/watson-assistant?topic=watson-assistant-phone-context).
  */
-import { findHeader, type CallInfo } from '../call/types.ts';
+import { type CallInfo } from '../call/types.ts';
 import type { ConversationContext } from './types.ts';
+import { findHeader } from '../../events/sip-header.ts';
 
 /** Variables fixed for the call: user_phone_number, sip_call_id, sip_custom_invite_headers, sip_from_uri, sip_request_uri, sip_to_uri. */
 export function callVariables(info: CallInfo, customInviteHeaders: readonly string[]): ConversationContext {

@@ -1,48 +1,74 @@
 /**
- * Carries the conversation's outcome to the integration's contact center
- * (docs/architecture.md, outcome table):
+ * Carries the conversation's outcome to the integration's contact center, the way its
+ * descriptor (adapters/registry.ts) says (docs/architecture.md, outcome table):
  *
- * | vendor          | transfer                                   | hangup                     | error        |
- * |-----------------|--------------------------------------------|----------------------------|--------------|
- * | sip_trunk       | REFER per adapters/sip-trunk, then BYE     | BYE + assistant's headers  | BYE          |
- * | twilio_flex     | REFER per adapters/twilio (key in Refer-To)| BYE + assistant's headers  | BYE          |
- * | amazon_connect  | Lambda outcome (transfer), applied -> BYE  | Lambda outcome (hangup) -> BYE | BYE, no attributes |
- * | nice_cxone      | Lambda outcome (transfer), applied -> BYE  | Lambda outcome (hangup) -> BYE | BYE, no attributes |
+ * | route  | transfer                                         | hangup                         | error |
+ * |--------|--------------------------------------------------|--------------------------------|-------|
+ * | sip    | the vendor's `sipTransfer` (REFER, or BYE)       | BYE + assistant's headers      | BYE   |
+ * | lambda | outcome function (transfer), applied -> BYE      | outcome function (hangup) -> BYE | BYE, no attributes |
  *
  * A REFER that fails, or an outcome the adapter rejects, is a failed transfer: for the SIP
  * vendors the conversation continues with vgwCallTransferFailed; for the API vendors the
  * caller hears agent_unavailable and the error outcome (BYE) hands the call back to the
  * flow's error path.
  *
- * Header injection (issue "Media, content and cloud safety", item 1): the assistant's
- * end_session `sip.headers`, its `service_desk.sip` headers, URI and transfer_target_header
- * are untrusted input. They are checked with events/sip-header.ts (RFC 3261 token names, no
- * control characters) for every vendor before any message is built or any Lambda outcome is
- * sent; a failure, or the serializer's last guard refusing the REFER, is the vendor's error
- * outcome with the reason logged.
+ * Header injection: the assistant's end_session `sip.headers`, its `service_desk.sip`
+ * headers, URI and transfer_target_header are untrusted input. They are checked with
+ * events/sip-header.ts (RFC 3261 token names, no control characters) for every vendor before
+ * any message is built or any outcome is sent; a failure, or the serializer's last guard
+ * refusing the REFER, is the vendor's error outcome with the reason logged.
  */
 import { randomUUID } from 'node:crypto';
 import { OUTCOME_VERSION, type OutcomeEvent, type OutcomeKind } from '../../events/outcome.ts';
 import { assertSafeHeaders, assertSafeUri, UnsafeSipHeaderError } from '../../events/sip-header.ts';
 import type { Logger } from '../../lib/log.ts';
 import type { Store } from '../../lib/store/client.ts';
-import { translateHangup, translateTransfer } from '../../adapters/sip-trunk/translate.ts';
-import { translateOutcome as twilioTranslate } from '../../adapters/twilio/translate.ts';
+import { translateHangup } from '../../adapters/sip-trunk/translate.ts';
+import { vendorOf } from '../../adapters/registry.ts';
 import type { SipAction } from '../../adapters/types.ts';
 import { agentMessageFrom } from '../../adapters/common/agent-message.ts';
-import type { Call, SipHeader } from '../call/types.ts';
+import { redactKey } from '../../lib/redact.ts';
+import { outcomes } from '../observability/call-metrics.ts';
+import type { HistoryWriter } from './history.ts';
+import type { Call } from '../call/types.ts';
 import type { VendorSettings } from '../config/schema.ts';
 import { boundContact } from './contact.ts';
 import type { OutcomeInvoker } from './lambda-invoke.ts';
 import type { GenericResponse } from './types.ts';
+import type { SipHeader } from '../../events/sip-header.ts';
 
 /** 'transferred' and 'ended' end the call; 'failed' lets the conversation go on. */
 export type TransferResult = 'transferred' | 'failed' | 'ended';
+
+/** What connect_to_agent and end_session act through (TaskHost.outcomes): the call's contact center. */
+export interface Outcomes {
+  /**
+   * connect_to_agent: writes the history and the agent message first, speaks
+   * agent_available / agent_unavailable, then transfers the vendor's way. Never throws for a
+   * vendor failure.
+   * @returns 'transferred' (call ended), 'failed' (the conversation goes on with vgwCallTransferFailed), or 'ended' (error outcome sent).
+   */
+  connectToAgent(response: GenericResponse): Promise<TransferResult>;
+  /** end_session: the vendor's hang-up with the assistant's BYE headers (unsafe headers: the error outcome). */
+  endSession(headers: SipHeader[]): Promise<void>;
+}
+
+/** The conversation side an outcome needs: its prompts and its transcript. */
+export interface OutcomeConversation {
+  /** Speaks a prompt with the call's TTS settings; never throws (a failed prompt is logged). */
+  say(text: string | undefined): Promise<void>;
+  history: Pick<HistoryWriter, 'append' | 'flush' | 'agentMessage'>;
+  /** The outcome ends the conversation; `transferred` when the caller went to an agent. */
+  ended(transferred: boolean): void;
+  /** The transfer failed; the conversation goes on with vgwCallTransferFailed. */
+  transferFailed(): void;
+}
 
 export interface DispatchDeps {
   call: Call;
   vendor: VendorSettings;
   sessionHistoryKey: string;
+  conversation: OutcomeConversation;
   invoke?: OutcomeInvoker;
   store?: Store;
   log: Logger;
@@ -69,7 +95,7 @@ function checkServiceDeskSip(target: Record<string, unknown> | undefined): void 
   if (typeof sip.uri === 'string') assertSafeUri(sip.uri);
 }
 
-export class OutcomeDispatcher {
+export class OutcomeDispatcher implements Outcomes {
   /** True once transfer() or hangup() began: the drain action then leaves that outcome to finish. */
   private outcomeStarted = false;
   constructor(private readonly d: DispatchDeps) {}
@@ -95,7 +121,8 @@ export class OutcomeDispatcher {
   /** Invokes the adapter function; true when the reply is `applied`. Never throws. */
   private async applyViaLambda(kind: OutcomeKind, customData: Record<string, unknown>): Promise<boolean> {
     const v = this.d.vendor;
-    if (v.vendor !== 'amazon_connect' && v.vendor !== 'nice_cxone') return false;
+    const functionName = vendorOf(v.vendor).functionName?.(v as never);
+    if (!functionName) return false;
     if (!this.d.invoke) {
       this.d.log.error({ vendor: v.vendor }, 'no Lambda invoker configured; outcome not applied');
       return false;
@@ -104,8 +131,7 @@ export class OutcomeDispatcher {
       // Verified and bound when the INVITE arrived (contact.ts); never re-read from headers.
       const c = boundContact(this.d.call);
       if (!c || c.vendor !== v.vendor) throw new Error('no verified contact bound to this call');
-      const extra: Partial<OutcomeEvent> = c.vendor === 'amazon_connect' ? { amazonConnect: c.amazonConnect } : { niceCxone: c.niceCxone };
-      const reply = await this.d.invoke(v.functionName, this.event(kind, customData, extra));
+      const reply = await this.d.invoke(functionName, this.event(kind, customData, c.outcome));
       if (reply.status === 'applied') return true;
       this.d.log.error({ vendor: v.vendor, kind, reason: reply.reason, message: reply.message }, 'adapter rejected the outcome');
       return false;
@@ -118,28 +144,39 @@ export class OutcomeDispatcher {
   /** The SIP action of a transfer for the SIP vendors. @throws UnsafeSipHeaderError for injected headers or URI; the adapter's translate error otherwise. */
   sipTransferAction(target: Record<string, unknown> | undefined): SipAction {
     const v = this.d.vendor;
-    const sip = obj(obj(target?.service_desk)?.sip);
-    if (v.vendor === 'twilio_flex') {
-      // Checked before the filter: an injected name is refused (error outcome), not silently dropped.
-      const headers = assertSafeHeaders(Array.isArray(sip?.transfer_headers) ? (sip!.transfer_headers as SipHeader[]) : [], 'external');
-      return twilioTranslate(this.event('transfer', {}, {}), {
-        referTo: typeof sip?.uri === 'string' ? sip.uri : v.referUri,
-        headers: headers.filter((h) => /^(x-|user-to-user$)/i.test(h.name)),
-      });
-    }
-    return translateTransfer(
-      sip as never,
-      this.d.sessionHistoryKey,
-      { agentUri: v.vendor === 'sip_trunk' ? v.agentUri : undefined, agentMessageHeader: v.vendor === 'sip_trunk' ? v.agentMessageHeader : undefined },
-      this.summary,
-    );
+    const sipTransfer = vendorOf(v.vendor).sipTransfer;
+    if (!sipTransfer) throw new Error(`${v.vendor} transfers through its API, not SIP`);
+    return sipTransfer({ sip: obj(obj(target?.service_desk)?.sip), sessionHistoryKey: this.d.sessionHistoryKey, summary: this.summary }, v as never);
   }
 
-  /**
-   * connect_to_agent. `say` speaks agent_available / agent_unavailable.
-   * @returns 'transferred' (call ended), 'failed' (conversation goes on), or 'ended' (API vendor failure: error outcome sent).
-   */
-  async transfer(response: GenericResponse, say: (text: string | undefined) => Promise<void>): Promise<TransferResult> {
+  async connectToAgent(response: GenericResponse): Promise<TransferResult> {
+    const { history } = this.d.conversation;
+    this.d.log.info({ vendor: this.d.vendor.vendor, key: redactKey(this.d.sessionHistoryKey) }, 'transfer');
+    // The agent's screen pop reads the history as soon as the outcome arrives: write it first (bounded wait).
+    await history.flush();
+    const summary = agentMessageFrom(response.message_to_human_agent);
+    if (summary) {
+      // After the flush (the meta item is written), and stored before the vendor hears of the transfer: the screen pop and Twilio's
+      // refer-handler read it by key. Waits at most 1 s; a slow store delays no caller longer.
+      await Promise.race([history.agentMessage(summary), new Promise((r) => setTimeout(r, 1000).unref())]);
+    }
+    const r = await this.transfer(response, summary);
+    outcomes.inc({ vendor: this.d.vendor.vendor, kind: 'transfer', result: r });
+    history.append({ who: 'system', text: `transfer ${r}` });
+    if (r === 'failed') this.d.conversation.transferFailed();
+    else this.d.conversation.ended(r === 'transferred');
+    return r;
+  }
+
+  async endSession(headers: SipHeader[]): Promise<void> {
+    this.d.conversation.ended(false);
+    this.d.conversation.history.append({ who: 'system', text: 'hang up' });
+    await this.hangup(headers);
+    outcomes.inc({ vendor: this.d.vendor.vendor, kind: 'hangup', result: 'sent' });
+  }
+
+  private async transfer(response: GenericResponse, summary: string | undefined): Promise<TransferResult> {
+    const say = this.d.conversation.say;
     this.outcomeStarted = true;
     const call = this.d.call;
     const target = obj(response.transfer_info?.target);
@@ -152,8 +189,8 @@ export class OutcomeDispatcher {
       if (err instanceof UnsafeSipHeaderError) return this.unsafe('connect_to_agent', err, () => say(unavailable));
       throw err;
     }
-    this.summary = agentMessageFrom(response.message_to_human_agent);
-    if (v.vendor === 'amazon_connect' || v.vendor === 'nice_cxone') {
+    this.summary = summary;
+    if (vendorOf(v.vendor).route === 'lambda') {
       await say(available);
       const custom = obj(obj(target?.[v.vendor])?.custom_data) ?? {};
       if (await this.applyViaLambda('transfer', custom)) {
@@ -206,8 +243,8 @@ export class OutcomeDispatcher {
     return 'ended';
   }
 
-  /** end_session: the vendor's hang-up, then BYE with `headers`; unsafe headers give the error outcome instead. */
-  async hangup(headers: SipHeader[]): Promise<void> {
+  /** The vendor's hang-up, then BYE with `headers`; unsafe headers give the error outcome instead. */
+  private async hangup(headers: SipHeader[]): Promise<void> {
     this.outcomeStarted = true;
     const v = this.d.vendor;
     try {
@@ -217,7 +254,7 @@ export class OutcomeDispatcher {
       await this.unsafe('end_session', err);
       return;
     }
-    if (v.vendor === 'amazon_connect' || v.vendor === 'nice_cxone') {
+    if (vendorOf(v.vendor).route === 'lambda') {
       const ok = await this.applyViaLambda('hangup', {});
       // Not applied: BYE without the assistant's headers, so the flow's error path takes over.
       await this.d.call.hangup(ok ? headers : []);
@@ -235,8 +272,8 @@ export class OutcomeDispatcher {
 
   /**
    * The drain action at the drain deadline (media-core/main.ts, SIGTERM): 'transfer' hands the
-   * caller to the integration's default agent target without the assistant (sip_trunk
-   * agentUri, the Flex referUri, the Connect / CXone flow with an empty custom_data) and falls
+   * caller to the integration's default agent target without the assistant (the descriptor's
+   * hasDefaultTarget: sip_trunk agentUri, the Flex referUri, an API vendor's flow with an empty custom_data) and falls
    * back to the error outcome when there is none or it fails; 'error' is the error outcome.
    * Never throws.
    * @returns 'transferred', 'ended' (error outcome sent), or 'outcome in progress' (the
@@ -249,12 +286,13 @@ export class OutcomeDispatcher {
     const call = this.d.call;
     try {
       if (action === 'transfer' && call.state === 'answered') {
-        if (v.vendor === 'amazon_connect' || v.vendor === 'nice_cxone') {
+        const descriptor = vendorOf(v.vendor);
+        if (descriptor.route === 'lambda') {
           if (await this.applyViaLambda('transfer', {})) {
             await call.hangup();
             return 'transferred';
           }
-        } else if (v.vendor === 'twilio_flex' || v.agentUri) {
+        } else if (descriptor.hasDefaultTarget(v as never)) {
           const a = this.sipTransferAction(undefined);
           if (a.kind === 'refer') {
             const r = await call.refer(a.target, { headers: a.headers, referToHeaders: a.referToHeaders, contactHeaders: a.contactHeaders, acceptCodes: a.acceptCodes });

@@ -17,6 +17,7 @@ import { LocalAssistant } from './assistants/local.ts';
 import { WatsonAssistant } from './assistants/watson.ts';
 import { WebhookAssistant } from './assistants/webhook.ts';
 import { IamTokenSource, secretFromEnv } from './iam.ts';
+import { vendorOf } from '../../adapters/registry.ts';
 import { bindCallContact, ContactVerifier } from './contact.ts';
 import type { OutcomeInvoker } from './lambda-invoke.ts';
 import { configNumbers, createRouter } from './routing.ts';
@@ -49,7 +50,7 @@ export interface RuntimeDeps {
   makeTts?: (speech: SpeechConfig) => TtsProvider;
   makeStt?: (speech: SpeechConfig, phrases: string[]) => SttProvider | undefined;
   makeAssistant?: (a: AssistantConfig) => AssistantConnector;
-  /** Contact verification for Amazon Connect and NICE CXone calls (default: from env and store). */
+  /** Contact verification for the vendors that find a contact in the INVITE (default: from env and store). */
   contacts?: ContactVerifier;
 }
 
@@ -290,8 +291,7 @@ export function createConversationRuntime(loaded: LoadedConfig, deps: RuntimeDep
       call.reject(404, 'Not Found');
       return;
     }
-    const vendor = integration.contactCenter.vendor;
-    if (vendor === 'amazon_connect' || vendor === 'nice_cxone') {
+    if (vendorOf(integration.contactCenter.vendor).findContact) {
       // The contact is decided (token verified, bound) before the call is answered; a call
       // without a verifiable contact is refused, so the flow or script takes its error path.
       // Counted as active meanwhile, so idle() and drain wait for the decision.

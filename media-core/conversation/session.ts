@@ -9,19 +9,18 @@
  * variables (https://cloud.ibm.com/docs/watson-assistant?topic=watson-assistant-phone-context) are kept in ./context-vars.ts.
  */
 import type { Logger } from '../../lib/log.ts';
-import { redactKey } from '../../lib/redact.ts';
 import type { Store } from '../../lib/store/client.ts';
 import { countMonthlyActiveUser } from '../../lib/store/mau.ts';
-import type { Call, DigitEvent, HangupEvent, PlaybackResult, SipHeader } from '../call/types.ts';
+import type { Call, DigitEvent, HangupEvent, PlaybackResult } from '../call/types.ts';
 import type { IntegrationConfig, VadConfig } from '../config/schema.ts';
 import { callVariables, timeoutMs, turnContext, type TurnVariables } from './context-vars.ts';
 import { DtmfCollector, type DtmfCollectParams } from './dtmf-collector.ts';
 import { HistoryWriter } from './history.ts';
-import { outcomes, turnLatency } from '../observability/call-metrics.ts';
+import { outcomes as outcomesTotal, turnLatency } from '../observability/call-metrics.ts';
 import type { OutcomeInvoker } from './lambda-invoke.ts';
 import { OutcomeDispatcher } from './outcome-dispatch.ts';
 import type { AudioCache } from './audio-cache.ts';
-import { agentMessageFrom } from '../../adapters/common/agent-message.ts';
+import { vendorOf } from '../../adapters/registry.ts';
 import { ttsFallbackPrompts } from './speech/speech-metrics.ts';
 import { fetchWav8k, type AudioLimits } from './audio-fetch.ts';
 import type { SttProvider } from './speech/stt.ts';
@@ -69,7 +68,8 @@ export class ConversationSession implements TaskHost {
   private readonly call: Call;
   private readonly cfg: IntegrationConfig;
   private readonly history: HistoryWriter;
-  private readonly dispatcher: OutcomeDispatcher;
+  /** The call's contact center: connect_to_agent and end_session act through it (TaskHost). */
+  readonly outcomes: OutcomeDispatcher;
   private readonly callVars: ConversationContext;
   private context: ConversationContext = {};
   private tts: LayeredSettings;
@@ -101,7 +101,24 @@ export class ConversationSession implements TaskHost {
     this.cfg = d.integration;
     this.log = d.log;
     this.history = new HistoryWriter(d.store, d.sessionHistoryKey, d.log);
-    this.dispatcher = new OutcomeDispatcher({ call: d.call, vendor: d.integration.contactCenter, sessionHistoryKey: d.sessionHistoryKey, invoke: d.invoke, store: d.store, log: d.log });
+    this.outcomes = new OutcomeDispatcher({
+      call: d.call,
+      vendor: d.integration.contactCenter,
+      sessionHistoryKey: d.sessionHistoryKey,
+      invoke: d.invoke,
+      store: d.store,
+      log: d.log,
+      conversation: {
+        say: this.sayQuietly,
+        history: this.history,
+        transferFailed: () => this.inputs.push({ text: VGW_TEXT.callTransferFailed, isDtmf: false, vars: {} }),
+        ended: (transferred) => {
+          this.ended = true;
+          // The assistant learns that the caller went to an agent; its answer has nowhere to go.
+          if (transferred) this.d.assistant.message(this.call.info.callId, { input: { text: VGW_TEXT.callTransferred }, context: this.context }).catch(() => {});
+        },
+      },
+    });
     this.callVars = callVariables(d.call.info, d.integration.customInviteHeaders);
     this.tts = { call: { ...d.ttsDefaults } };
     this.stt = { call: { ...d.sttDefaults } };
@@ -157,6 +174,7 @@ export class ConversationSession implements TaskHost {
       calledNumber: this.cfg.number,
       callerRedacted: call.info.callerUser ? `…${call.info.callerUser.replace(/\D/g, '').slice(-2)}` : undefined,
       vendor: this.cfg.contactCenter.vendor,
+      vendorLabel: vendorOf(this.cfg.contactCenter.vendor).label,
     });
     if (this.d.store && call.info.callerUser) {
       countMonthlyActiveUser(this.d.store, call.info.callerUser).catch((err: Error) => this.log.error({ err: err.message }, 'MAU count failed'));
@@ -169,7 +187,7 @@ export class ConversationSession implements TaskHost {
         const generic = before ? [] : await this.ask(input);
         if (before || this.silentTooLong(input, generic)) {
           this.log.info({ timeouts: this.consecutiveTimeouts, mode: this.cfg.silenceHangup }, 'caller silent for too long; hanging up');
-          await this.endSession([]);
+          await this.outcomes.endSession([]);
           break;
         }
         if (this.ended || (await this.runResponses(generic)) === 'ended' || this.ended) break;
@@ -177,7 +195,7 @@ export class ConversationSession implements TaskHost {
       }
       if (!this.ended && input) {
         this.log.warn({ maxTurns: this.cfg.maxTurns }, 'turn limit reached; hanging up');
-        await this.endSession([]);
+        await this.outcomes.endSession([]);
       }
     } catch (err) {
       await this.fail(err as Error);
@@ -366,8 +384,8 @@ export class ConversationSession implements TaskHost {
       this.log.error({ err: (e as Error).message }, 'failure message not played');
     }
     this.ended = true;
-    const sent = await this.dispatcher.error().then(() => true, (e: Error) => (this.log.error({ err: e.message }, 'error outcome failed'), false));
-    outcomes.inc({ vendor: this.cfg.contactCenter.vendor, kind: 'error', result: sent ? 'sent' : 'failed' });
+    const sent = await this.outcomes.error().then(() => true, (e: Error) => (this.log.error({ err: e.message }, 'error outcome failed'), false));
+    outcomesTotal.inc({ vendor: this.cfg.contactCenter.vendor, kind: 'error', result: sent ? 'sent' : 'failed' });
   }
 
   // ---- TaskHost ----
@@ -502,31 +520,6 @@ export class ConversationSession implements TaskHost {
     }
   };
 
-  async transfer(response: GenericResponse): Promise<TaskResult> {
-    this.log.info({ vendor: this.cfg.contactCenter.vendor, key: redactKey(this.d.sessionHistoryKey) }, 'transfer');
-    // The agent's screen pop reads the history as soon as the outcome arrives: write it first (bounded wait).
-    await this.history.flush();
-    const summary = agentMessageFrom(response.message_to_human_agent);
-    if (summary) {
-      // After the flush (the meta item is written), and stored before the vendor hears of the transfer: the screen pop and Twilio's
-      // refer-handler read it by key. Waits at most 1 s; a slow store delays no caller longer.
-      await Promise.race([this.history.agentMessage(summary), new Promise((r) => setTimeout(r, 1000).unref())]);
-    }
-    const r = await this.dispatcher.transfer(response, this.sayQuietly);
-    outcomes.inc({ vendor: this.cfg.contactCenter.vendor, kind: 'transfer', result: r });
-    this.history.append({ who: 'system', text: `transfer ${r}` });
-    if (r === 'failed') {
-      this.inputs.push({ text: VGW_TEXT.callTransferFailed, isDtmf: false, vars: {} });
-      return 'continue';
-    }
-    this.ended = true;
-    if (r === 'transferred') {
-      // The assistant learns that the caller went to an agent; its answer has nowhere to go.
-      this.d.assistant.message(this.call.info.callId, { input: { text: VGW_TEXT.callTransferred }, context: this.context }).catch(() => {});
-    }
-    return 'ended';
-  }
-
   /**
    * The drain deadline came (SIGTERM): stop the conversation where it is and end the call with
    * the integration's drainAction (OutcomeDispatcher.drain). No-op once the session ended
@@ -541,15 +534,8 @@ export class ConversationSession implements TaskHost {
     const w = this.waiter;
     this.waiter = undefined;
     w?.resolve(undefined);
-    const r = await this.dispatcher.drain(this.cfg.drainAction);
+    const r = await this.outcomes.drain(this.cfg.drainAction);
     this.history.append({ who: 'system', text: `drain ${r}` });
-  }
-
-  async endSession(headers: SipHeader[]): Promise<void> {
-    this.ended = true;
-    this.history.append({ who: 'system', text: 'hang up' });
-    await this.dispatcher.hangup(headers);
-    outcomes.inc({ vendor: this.cfg.contactCenter.vendor, kind: 'hangup', result: 'sent' });
   }
 
   async sendSms(p: Record<string, unknown>): Promise<boolean> {

@@ -8,20 +8,21 @@
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import { redactNumber } from '../../lib/redact.ts';
-import type { AudioSource, Call, CallInfo, HangupEvent, PlaybackResult, ReferOptions, ReferResult, SipHeader } from '../call/types.ts';
+import type { AudioSource, Call, CallInfo, HangupEvent, PlaybackResult, ReferOptions, ReferResult } from '../call/types.ts';
 import { getHeader, type SipRequest, type SipResponse } from '../sip/message.ts';
 import type { Flow } from '../sip/transport.ts';
 import { assertSerializable, buildResponse } from '../sip/serialize.ts';
 import type { Dialog } from '../sip/dialog.ts';
 import type { ServerTransaction, TransactionLayer } from '../sip/transaction.ts';
 import { parseCSeq, parseNameAddr } from '../sip/header-values.ts';
-import { escapeHeaderComponent, parseUri } from '../sip/uri.ts';
+import { parseUri } from '../sip/uri.ts';
 import { acceptAnswer, createOffer, isRejection, negotiateAnswer, type SdpNegotiation } from '../media/sdp.ts';
 import type { MediaSession } from '../media/media-session.ts';
 import { srtpRefusal, type MediaPolicy } from '../media/media-policy.ts';
 import { negotiateSessionTimer, sessionTimerDelayMs, sessionTimerHeaders, type SessionTimer } from './session-timer.ts';
 import { formatDtmfRelay, parseDtmfRelay } from './info-dtmf.ts';
 import { ReferTracker } from './refer-tracker.ts';
+import { withUriHeaders, type SipHeader } from '../../events/sip-header.ts';
 
 /** Methods we accept (Allow header, RFC 3261 section 20.5). */
 export const ALLOW = 'INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, NOTIFY, REFER, UPDATE';
@@ -534,13 +535,6 @@ export function capabilityHeaders(): SipHeader[] {
 /** Transfer targets can be phone numbers: keep the scheme and host, hide the user. */
 function redactTarget(target: string): string {
   return target.replace(/^(\w+:)([^@;?]+)/, (_m, s: string, u: string) => s + (u.length > 2 ? '*'.repeat(u.length - 2) + u.slice(-2) : u));
-}
-
-/** `uri` with `headers` appended as URI headers (RFC 3261 19.1.1: ?name=value&..., escaped). */
-function withUriHeaders(uri: string, headers: SipHeader[] | undefined): string {
-  if (!headers?.length) return uri;
-  const query = headers.map((h) => `${escapeHeaderComponent(h.name)}=${escapeHeaderComponent(h.value)}`).join('&');
-  return uri + (uri.includes('?') ? '&' : '?') + query;
 }
 
 /** CallInfo from the initial INVITE and its negotiation (media-core/call/types.ts). */

@@ -12,7 +12,7 @@ import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import { createLogger } from '../../lib/log.ts';
 import { redactNumber } from '../../lib/redact.ts';
-import type { Call, SipHeader } from '../call/types.ts';
+import type { Call } from '../call/types.ts';
 import { getHeader, getHeaderValues, type SipRequest } from '../sip/message.ts';
 import { buildResponse } from '../sip/serialize.ts';
 import { parseUri } from '../sip/uri.ts';
@@ -32,6 +32,7 @@ import { ALLOW, capabilityHeaders, SipCall, SUPPORTED } from './call.ts';
 import { SipAccessPolicy, statelessToTag, type SipAccessOptions } from '../edge/access-policy.ts';
 import { sipDroppedTotal } from '../edge/edge-metrics.ts';
 import { negotiateSessionTimer } from './session-timer.ts';
+import type { SipHeader } from '../../events/sip-header.ts';
 
 /** Configuration of {@link Uas.start}. Ports 0 pick free ports (tests). */
 export interface UasOptions {

@@ -3,7 +3,7 @@
  * list and a body. Header names keep the case they were received with, except compact
  * forms, which the parser expands (RFC 3261 section 7.3.3); lookups are case-insensitive.
  */
-import type { SipHeader } from '../call/types.ts';
+import type { SipHeader } from '../../events/sip-header.ts';
 
 export type { SipHeader };
 

@@ -3,6 +3,7 @@
  * Other schemes are kept opaque so that a request with an unsupported scheme can be
  * answered 416 (RFC 3261 section 8.2.2.1) instead of 400.
  */
+import { escapeUriHeader } from '../../events/sip-header.ts';
 
 /** A parsed URI. `user` and `password` are unescaped; params and headers keep raw (escaped) values. */
 export interface SipUri {
@@ -108,12 +109,6 @@ function escapeWith(s: string, allowed: RegExp): string {
 
 /** Escapes a user part (RFC 3261 user: unreserved / user-unreserved). */
 export const escapeUser = (s: string) => escapeWith(s, /[A-Za-z0-9\-_.!~*'()&=+$,;?/]/);
-/**
- * Escapes a URI header name or value (RFC 3261 hname/hvalue: hnv-unreserved / unreserved).
- * Used for Refer-To URI headers (RFC 3515 section 2.1: "sip:x@y?Replaces=..."): `<`, `>`,
- * `;`, `@`, `=`, `&`, `,` and spaces are escaped.
- */
-export const escapeHeaderComponent = (s: string) => escapeWith(s, /[A-Za-z0-9\-_.!~*'()[\]/?:+$]/);
 
 /**
  * Parses a URI. sip/sips follow RFC 3261 section 19.1.1; tel keeps the number in `user`
@@ -215,6 +210,6 @@ export function formatUri(uri: SipUri): string {
   s += uri.host;
   if (uri.port !== undefined) s += `:${uri.port}`;
   for (const [k, v] of uri.params) s += v === null ? `;${k}` : `;${k}=${v}`;
-  if (uri.headers.length) s += '?' + uri.headers.map(([k, v]) => `${escapeHeaderComponent(k)}=${escapeHeaderComponent(v)}`).join('&');
+  if (uri.headers.length) s += '?' + uri.headers.map(([k, v]) => `${escapeUriHeader(k)}=${escapeUriHeader(v)}`).join('&');
   return s;
 }

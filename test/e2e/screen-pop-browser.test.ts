@@ -49,7 +49,7 @@ describe('agent screen pop in Chromium', { skip: haveChromium ? false : `${CHROM
     // serverless-offline sets STATE_TABLE from serverless.yml (stage dev), so seed that table.
     db = await startDynalite(STATE_TABLE);
     const store = getStore({ table: STATE_TABLE, endpoint: db.endpoint });
-    await createSession(store, key, { startedAt: at(0), calledNumber: '+15550100003', callerRedacted: '+*********21', vendor: 'amazon_connect' });
+    await createSession(store, key, { startedAt: at(0), calledNumber: '+15550100003', callerRedacted: '+*********21', vendor: 'amazon_connect', vendorLabel: 'Amazon Connect' });
     for (const turn of TURNS) await appendTurn(store, key, turn);
     offline = await startOffline({ env: { DYNAMODB_ENDPOINT: db.endpoint, STATE_TABLE, LOG_LEVEL: 'warn', SCREEN_POP_SECRET: secret }, startTimeoutMs: 45_000 });
     profile = mkdtempSync(join(tmpdir(), 'screen-pop-chromium-'));

@@ -4,7 +4,8 @@
  * real time at `speed` x (default 50x faster), so barge-in can interrupt it.
  */
 import { EventEmitter } from 'node:events';
-import type { AudioSource, Call, CallInfo, PlaybackResult, ReferOptions, ReferResult, SipHeader } from '../../media-core/call/types.ts';
+import type { AudioSource, Call, CallInfo, PlaybackResult, ReferOptions, ReferResult } from '../../media-core/call/types.ts';
+import type { SipHeader } from '../../events/sip-header.ts';
 
 export interface PlayRecord {
   /** performance.now() when play() was called and when the first chunk was available. */

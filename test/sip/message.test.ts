@@ -4,7 +4,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { formatUri, parseUri, escapeHeaderComponent, UriError } from '../../media-core/sip/uri.ts';
+import { formatUri, parseUri, UriError } from '../../media-core/sip/uri.ts';
+import { escapeUriHeader as escapeHeaderComponent } from '../../events/sip-header.ts';
 import { parseNameAddr, HeaderSyntaxError } from '../../media-core/sip/header-values.ts';
 import { parseMessage } from '../../media-core/sip/parse.ts';
 import { serializeMessage, buildResponse } from '../../media-core/sip/serialize.ts';

@@ -12,12 +12,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Uas } from '../../media-core/engine/uas.ts';
 import type { Call, DigitEvent, HangupEvent, ReferResult } from '../../media-core/call/types.ts';
-import { findHeader } from '../../media-core/call/types.ts';
 import { freeSippMediaPort, freeSipPort } from '../../dev/free-ports.ts';
 import { runSipp, type SippOptions } from '../../dev/sipp/run-sipp.ts';
 import { getHeader } from '../../media-core/sip/message.ts';
 import { RawSipPeer, newTestDialog, offerSdp, requestText, toTagOf } from './sip-client.ts';
 import { TONE_HZ, tone, toneShare } from '../helpers/tone.ts';
+import { findHeader } from '../../events/sip-header.ts';
 
 describe('SIPp as the caller', { timeout: 60_000 }, () => {
   let engine: Uas;

@@ -9,7 +9,7 @@ import { startDynalite, type LocalDynamo } from '../helpers/dynalite.ts';
 import { appendTurn, createSession, newSessionHistoryKey, type SessionMeta, type TranscriptEntry } from '../../lib/store/session-history.ts';
 import { getStore } from '../../lib/store/client.ts';
 
-const meta: SessionMeta = { startedAt: '2026-11-22T10:00:00.000Z', calledNumber: '+15550100003', callerRedacted: '+*********42', vendor: 'amazon_connect' };
+const meta: SessionMeta = { startedAt: '2026-11-22T10:00:00.000Z', calledNumber: '+15550100003', callerRedacted: '+*********42', vendor: 'amazon_connect', vendorLabel: 'Amazon Connect' };
 const turns: TranscriptEntry[] = [
   { seq: 2, at: '2026-11-22T10:00:07.000Z', who: 'caller', text: 'I want <b>an</b> "agent" & \'now\' — ünïcödé 你好 👋' },
   { seq: 1, at: '2026-11-22T10:00:01.000Z', who: 'assistant', text: 'Hello, how can I help?', responseType: 'text' },
@@ -68,7 +68,7 @@ describe('agent view rendering', () => {
 
   test('script in the transcript text never becomes markup', () => {
     const evil: TranscriptEntry = { seq: 1, at: meta.startedAt, who: 'caller', text: '<script>window.__pwned=1</script><img src=x onerror=alert(1)>' };
-    const html = renderTranscriptPage({ meta: { ...meta, vendor: '"><script>1</script>' }, turns: [evil, { ...evil, seq: 2, isDtmf: true, text: '1<script>' }] });
+    const html = renderTranscriptPage({ meta: { ...meta, vendorLabel: '"><script>1</script>' }, turns: [evil, { ...evil, seq: 2, isDtmf: true, text: '1<script>' }] });
     assert.doesNotMatch(html, /<script|<img/);
     assert.match(html, /&lt;script&gt;window.__pwned=1&lt;\/script&gt;&lt;img src=x onerror=alert\(1\)&gt;/);
     assert.equal(renderDtmf('1<s'), '<kbd>1</kbd>&lt;s');

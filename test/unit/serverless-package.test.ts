@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { createRequire } from 'node:module';
 import { STATE_TABLE_KEYS } from '../../lib/store/table.ts';
+import { VENDORS } from '../../adapters/registry.ts';
 
 // `serverless package` builds every function with serverless-esbuild and writes the
 // CloudFormation template without touching AWS. Functions are read from serverless.yml
@@ -35,7 +36,10 @@ const yaml = createRequire(import.meta.url)('js-yaml') as {
 const cfnTags = ['Sub', 'GetAtt', 'Ref', 'Join', 'If', 'Equals', 'Select', 'Split', 'ImportValue', 'FindInMap', 'Not', 'And', 'Or', 'Base64', 'Cidr', 'GetAZs'].flatMap((t) =>
   (['scalar', 'sequence', 'mapping'] as const).map((kind) => new yaml.Type(`!${t}`, { kind, construct: (d: unknown) => ({ [`Fn::${t}`]: d }) })),
 );
-const declared = (yaml.load(readFileSync(join(ROOT, 'serverless.yml'), 'utf8'), { schema: yaml.DEFAULT_SCHEMA.extend(cfnTags) }) as { functions: Record<string, FnDecl> }).functions;
+// `functions` is a list osls merges: maps written here, and the registry's (infra/vendor-functions.cjs).
+const generated = createRequire(import.meta.url)('../../infra/vendor-functions.cjs') as { functions: Record<string, FnDecl> };
+const listed = (yaml.load(readFileSync(join(ROOT, 'serverless.yml'), 'utf8'), { schema: yaml.DEFAULT_SCHEMA.extend(cfnTags) }) as { functions: (Record<string, FnDecl> | string)[] }).functions;
+const declared: Record<string, FnDecl> = Object.assign({}, ...listed.map((f) => (typeof f === 'string' ? generated.functions : f)));
 
 /** Serverless's logical id normalization (lib/plugins/aws/lib/naming.js normalizeName). */
 const logical = (name: string) => name.charAt(0).toUpperCase() + name.slice(1).replace(/-/g, 'Dash').replace(/_/g, 'Underscore');
@@ -85,4 +89,14 @@ test('StateTable key schema matches lib/store/table.ts STATE_TABLE_KEYS', () => 
   assert.ok(table);
   assert.deepEqual(table.Properties.KeySchema, STATE_TABLE_KEYS.KeySchema);
   assert.deepEqual(table.Properties.AttributeDefinitions, STATE_TABLE_KEYS.AttributeDefinitions);
+});
+
+test("every registered vendor's functions and IAM resources are in the template (adapters/registry.ts, no serverless.yml edit)", () => {
+  for (const v of VENDORS) {
+    const deploy = 'deploy' in v ? v.deploy : undefined;
+    if (!deploy) continue;
+    for (const name of Object.keys(deploy.functions)) assert.equal(template.Resources[`${logical(name)}LambdaFunction`]?.Type, 'AWS::Lambda::Function', `${v.id}: ${name}`);
+    for (const [id, r] of Object.entries(deploy.resources)) assert.equal(template.Resources[id]?.Type, r.Type, `${v.id}: ${id}`);
+  }
+  assert.ok(VENDORS.some((v) => 'deploy' in v && v.deploy), 'at least one vendor deploys functions');
 });

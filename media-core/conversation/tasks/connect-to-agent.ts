@@ -7,6 +7,7 @@ import { Task, type TaskHost, type TaskResult } from './task.ts';
 
 export class ConnectToAgentTask extends Task {
   async exec(host: TaskHost): Promise<TaskResult> {
-    return host.transfer(this.response);
+    // 'failed': the conversation goes on (vgwCallTransferFailed is queued).
+    return (await host.outcomes.connectToAgent(this.response)) === 'failed' ? 'continue' : 'ended';
   }
 }

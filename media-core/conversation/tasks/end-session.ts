@@ -6,7 +6,7 @@ export class EndSessionTask extends Task {
     const headers = (this.response.channel_options?.voice_telephony?.sip?.headers ?? []).filter(
       (h) => h && typeof h.name === 'string' && typeof h.value === 'string',
     );
-    await host.endSession(headers.map((h) => ({ name: h.name, value: h.value })));
+    await host.outcomes.endSession(headers.map((h) => ({ name: h.name, value: h.value })));
     return 'ended';
   }
 }

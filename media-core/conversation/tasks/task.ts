@@ -4,9 +4,10 @@
  * (the call's conversation session), so tasks hold no call state of their own.
  */
 import type { Logger } from '../../../lib/log.ts';
-import type { PlaybackResult, SipHeader } from '../../call/types.ts';
+import type { PlaybackResult } from '../../call/types.ts';
 import type { GenericResponse } from '../types.ts';
 import type { DtmfCollectParams } from '../dtmf-collector.ts';
+import type { Outcomes } from '../outcome-dispatch.ts';
 
 /** After a task: go on with the next response, or stop because the call has ended. */
 export type TaskResult = 'continue' | 'ended';
@@ -29,10 +30,8 @@ export interface TaskHost {
   setBargeIn(kind: 'dtmf' | 'speech', on: boolean): void;
   setActivity(a: Activity, on: boolean): void;
   configureSpeech(kind: 'tts' | 'stt', parameters: Record<string, unknown>, strategy: string | undefined): void;
-  /** Runs the vendor's transfer; 'failed' means the conversation goes on (vgwCallTransferFailed queued). */
-  transfer(response: GenericResponse): Promise<TaskResult>;
-  /** Runs the vendor's hang-up with the assistant's BYE headers. */
-  endSession(headers: SipHeader[]): Promise<void>;
+  /** The call's contact center: connect_to_agent and end_session (../outcome-dispatch.ts). */
+  readonly outcomes: Outcomes;
   /** Sends an SMS; false when it failed (vgwSMSFailed queued). */
   sendSms(parameters: Record<string, unknown>): Promise<boolean>;
 }
