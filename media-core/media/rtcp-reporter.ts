@@ -5,8 +5,8 @@
  * reports read back: its view of our stream (fraction lost, jitter) and the round-trip time
  * from LSR/DLSR (section 6.4.1). Sent on the RTP port + 1 to the peer's RTP port + 1, or back
  * to where the peer's RTCP came from (symmetric RTCP, as for RTP behind NAT).
- * Not on SRTP calls: SRTCP (RFC 3711 section 3.4) is not implemented, and plain RTCP there
- * would leak what SRTP protects.
+ * On SRTP calls the reports go out as SRTCP (RFC 3711 section 3.4, the session's `protect`):
+ * plain RTCP there would leak what SRTP protects.
  */
 import type { RtpSocket } from './rtp-socket.ts';
 import { performance } from 'node:perf_hooks';
@@ -22,6 +22,8 @@ export interface RtcpReportSource {
   receiveFigures(): Omit<ReportBlock, 'lsr' | 'dlsr'> | undefined;
   /** The peer's RTP address and port, if known. */
   rtpDestination(): { address: string; port: number } | undefined;
+  /** The packet as sent: SRTCP on an SRTP call, undefined when it cannot be protected. Default: as built. */
+  protect?(rtcp: Buffer): Buffer | undefined;
 }
 
 /** What the peer told us about our stream. */
@@ -85,7 +87,9 @@ export class RtcpReporter {
     const figures = this.source.receiveFigures();
     const sr = this.lastSr;
     const block = figures && { ...figures, lsr: sr?.lsr ?? 0, dlsr: sr ? Math.floor(((performance.now() - sr.at) / 1000) * 65536) : 0 };
-    const packet = buildRtcpReport(this.source.ssrc, sender, block, this.cname);
+    const built = buildRtcpReport(this.source.ssrc, sender, block, this.cname);
+    const packet = this.source.protect ? this.source.protect(built) : built;
+    if (!packet) return;
     this.socket.send(packet, 0, packet.length, dest.port, dest.address);
     this.reportsSent++;
   }

@@ -20,7 +20,7 @@
  */
 import { EventEmitter } from 'node:events';
 import type { AudioSource, PlaybackResult } from '../call/types.ts';
-import { SrtpContext } from './srtp.ts';
+import { SrtcpContext, SrtpContext } from './srtp.ts';
 import type { SendDigitsOptions } from './dtmf.ts';
 import type { Scheduler } from './scheduler.ts';
 import type { PortPool } from './port-pool.ts';
@@ -69,6 +69,8 @@ export class RtpSession extends EventEmitter implements MediaSession {
   private update: CodecUpdate;
   private srtpOut: SrtpContext | undefined;
   private srtpIn: SrtpContext | undefined;
+  private srtcpOut: SrtcpContext | undefined;
+  private srtcpIn: SrtcpContext | undefined;
 
   /**
    * Allocates a port from the pool and starts receiving.
@@ -113,11 +115,14 @@ export class RtpSession extends EventEmitter implements MediaSession {
       ssrc: this.sender.ssrc,
       sent: () => ({ packets: this.sender.packetsSent, octets: this.sender.bytesSent, rtpTimestampNow: this.sender.rtpTimestampNow() }),
       receiveFigures: () => this.receiver.stats.reportFigures(),
-      // No SRTCP: an SRTP call sends no RTCP (see rtcp-reporter.ts).
-      rtpDestination: () => (this.srtpOut ? undefined : this.sender.destination),
+      rtpDestination: () => this.sender.destination,
+      // An SRTP call's RTCP is SRTCP, keyed like its SRTP (RFC 3711 section 3.4).
+      protect: (packet) => (this.srtcpOut ? this.srtcpOut.protect(packet) : packet),
     }, `${this.sender.ssrc.toString(16)}@media-core`, opts.rtcpIntervalMs);
     rtcp?.on('message', (msg: Buffer, rinfo: { address: string; port: number }) => {
-      if (isRtcp(msg) && this.receiver.rtcpFrom(rinfo.address) && !this.srtpIn) this.reporter?.onPacket(msg, rinfo);
+      if (!isRtcp(msg) || !this.receiver.rtcpFrom(rinfo.address)) return;
+      const plain = this.srtcpIn ? this.srtcpIn.unprotect(msg) : msg;
+      if (plain) this.reporter?.onPacket(plain, rinfo);
     });
   }
 
@@ -243,6 +248,8 @@ export class RtpSession extends EventEmitter implements MediaSession {
   private setKeys(keys: Keys | undefined): void {
     this.srtpOut = keys ? new SrtpContext(keys.localKey) : undefined;
     this.srtpIn = keys ? new SrtpContext(keys.remoteKey) : undefined;
+    this.srtcpOut = keys ? new SrtcpContext(keys.localKey) : undefined;
+    this.srtcpIn = keys ? new SrtcpContext(keys.remoteKey) : undefined;
   }
 
   private sendFormat() {

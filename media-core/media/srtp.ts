@@ -4,7 +4,9 @@
  * header + payload + ROC truncated to 80 bits (section 4.2.1), session keys derived from the
  * master key and salt with the AES-CM PRF and key derivation rate 0 (section 4.3), packet
  * index estimation with the rollover counter (section 3.3.1) and a 64-packet replay window
- * (section 3.3.2). SRTCP is not implemented: the media core sends no RTCP.
+ * (section 3.3.2); and SRTCP (section 3.4) for the RTCP of SRTP calls: the same suite with the
+ * SRTCP labels, the compound packet encrypted after its first 8 bytes, the E flag and a 31-bit
+ * SRTCP index, and a 64-index replay window.
  *
  * Packets are processed in place so the per-packet path allocates only what node:crypto
  * itself returns.
@@ -66,7 +68,7 @@ export function aesCmKeystream(key: Buffer, iv: Uint8Array, length: number): Buf
  * @param masterKey 16 bytes; @param masterSalt 14 bytes.
  * @throws RangeError on other lengths.
  */
-export function deriveSrtpSessionKeys(masterKey: Buffer, masterSalt: Buffer): SrtpSessionKeys {
+export function deriveSrtpSessionKeys(masterKey: Buffer, masterSalt: Buffer, labels: readonly [number, number, number] = SRTP_LABELS): SrtpSessionKeys {
   if (masterKey.length !== 16 || masterSalt.length !== 14) throw new RangeError('SRTP master key must be 16 bytes and salt 14 bytes');
   const derive = (label: number, length: number): Buffer => {
     // x = key_id XOR master_salt, key_id = label || r (r = 0 because kdr = 0); IV = x * 2^16.
@@ -75,8 +77,12 @@ export function deriveSrtpSessionKeys(masterKey: Buffer, masterSalt: Buffer): Sr
     iv[7]! ^= label;
     return Buffer.from(aesCmKeystream(masterKey, iv, length));
   };
-  return { encryptionKey: derive(0, 16), authenticationKey: derive(1, 20), salt: derive(2, 14) };
+  return { encryptionKey: derive(labels[0], 16), authenticationKey: derive(labels[1], 20), salt: derive(labels[2], 14) };
 }
+
+/** Key derivation labels of k_e, k_a, k_s (RFC 3711 section 4.3.2): SRTP 0-2, SRTCP 3-5. */
+const SRTP_LABELS = [0, 1, 2] as const;
+const SRTCP_LABELS = [3, 4, 5] as const;
 
 /** Per-SSRC cryptographic state (RFC 3711 section 3.2.3). */
 interface StreamState {
@@ -241,4 +247,89 @@ function newStream(seq: number): StreamState {
 function estimateRoc(s: StreamState, seq: number): number {
   if (s.sLast < 32768) return seq - s.sLast > 32768 ? Math.max(0, s.roc - 1) : s.roc;
   return s.sLast - 32768 > seq ? s.roc + 1 : s.roc;
+}
+
+/** Bytes of the E flag and SRTCP index that follow the (encrypted) compound packet. */
+const SRTCP_INDEX_LENGTH = 4;
+/** The RTCP header and sender SSRC, sent in the clear (RFC 3711 section 3.4). */
+const SRTCP_CLEAR_LENGTH = 8;
+
+/**
+ * One direction of SRTCP (RFC 3711 section 3.4) for AES_CM_128_HMAC_SHA1_80, keyed by the
+ * same master key and salt as that direction's SRTP. RTCP is a few packets per call every few
+ * seconds, so packets are copied rather than processed in place.
+ */
+export class SrtcpContext {
+  private readonly keys: SrtpSessionKeys;
+  private readonly iv = Buffer.alloc(16);
+  /** Next SRTCP index to send (31 bits). */
+  private nextIndex = 0;
+  /** Replay state of what we receive, per sender SSRC (bounded like SRTP's streams). */
+  private readonly received = new Map<number, { highest: number; window: Float64Array }>();
+
+  /** @param master 30 bytes, as for {@link SrtpContext}. @throws RangeError when it is not. */
+  constructor(master: Buffer) {
+    if (!master || master.length !== SRTP_MASTER_LENGTH) throw new RangeError(`SRTP master key||salt must be ${SRTP_MASTER_LENGTH} bytes`);
+    this.keys = deriveSrtpSessionKeys(master.subarray(0, 16), master.subarray(16, 30), SRTCP_LABELS);
+  }
+
+  /**
+   * The SRTCP packet of a compound RTCP packet: encrypted after its first 8 bytes, E=1 and the
+   * index appended, then the 10-byte tag over all of that.
+   * @returns undefined when `rtcp` is shorter than an RTCP header or longer than 1500 bytes.
+   */
+  protect(rtcp: Buffer): Buffer | undefined {
+    if (rtcp.length < SRTCP_CLEAR_LENGTH || rtcp.length > MAX_PACKET) return undefined;
+    const index = this.nextIndex;
+    this.nextIndex = (this.nextIndex + 1) & 0x7fffffff;
+    const out = Buffer.alloc(rtcp.length + SRTCP_INDEX_LENGTH + SRTP_AUTH_TAG_LENGTH);
+    rtcp.copy(out);
+    this.crypt(out, rtcp.length, rtcp.readUInt32BE(4), index);
+    out.writeUInt32BE((0x80000000 | index) >>> 0, rtcp.length);
+    this.tag(out, rtcp.length + SRTCP_INDEX_LENGTH).copy(out, rtcp.length + SRTCP_INDEX_LENGTH, 0, SRTP_AUTH_TAG_LENGTH);
+    return out;
+  }
+
+  /**
+   * The compound RTCP packet inside an SRTCP packet.
+   * @returns undefined when it is malformed, fails authentication, or is a replay or older than
+   *   the 64-index window.
+   */
+  unprotect(srtcp: Buffer): Buffer | undefined {
+    const end = srtcp.length - SRTP_AUTH_TAG_LENGTH - SRTCP_INDEX_LENGTH;
+    if (end < SRTCP_CLEAR_LENGTH || srtcp.length > MAX_PACKET + SRTCP_INDEX_LENGTH + SRTP_AUTH_TAG_LENGTH) return undefined;
+    const expected = this.tag(srtcp, end + SRTCP_INDEX_LENGTH);
+    if (!timingSafeEqual(expected.subarray(0, SRTP_AUTH_TAG_LENGTH), srtcp.subarray(end + SRTCP_INDEX_LENGTH))) return undefined;
+    const word = srtcp.readUInt32BE(end);
+    const index = word & 0x7fffffff;
+    const ssrc = srtcp.readUInt32BE(4);
+    let r = this.received.get(ssrc);
+    if (r && (index <= r.highest - 64 || (index <= r.highest && r.window[index % 64] === index))) return undefined;
+    const out = Buffer.from(srtcp.subarray(0, end));
+    if (word & 0x80000000) this.crypt(out, end, ssrc, index);
+    if (!r) {
+      if (this.received.size >= MAX_STREAMS) this.received.delete(this.received.keys().next().value!);
+      r = { highest: -1, window: new Float64Array(64).fill(-1) };
+      this.received.set(ssrc, r);
+    }
+    if (index > r.highest) r.highest = index;
+    r.window[index % 64] = index;
+    return out;
+  }
+
+  /** XORs the keystream over buf[8, end): IV = k_s * 2^16 XOR SSRC * 2^64 XOR index * 2^16. */
+  private crypt(buf: Buffer, end: number, ssrc: number, index: number): void {
+    const iv = this.iv;
+    this.keys.salt.copy(iv, 0);
+    iv[14] = 0;
+    iv[15] = 0;
+    iv[4]! ^= ssrc >>> 24; iv[5]! ^= (ssrc >>> 16) & 0xff; iv[6]! ^= (ssrc >>> 8) & 0xff; iv[7]! ^= ssrc & 0xff;
+    iv[10]! ^= (index >>> 24) & 0xff; iv[11]! ^= (index >>> 16) & 0xff; iv[12]! ^= (index >>> 8) & 0xff; iv[13]! ^= index & 0xff;
+    const ks = aesCmKeystream(this.keys.encryptionKey, iv, end - SRTCP_CLEAR_LENGTH);
+    for (let i = SRTCP_CLEAR_LENGTH; i < end; i++) buf[i]! ^= ks[i - SRTCP_CLEAR_LENGTH]!;
+  }
+
+  private tag(buf: Buffer, length: number): Buffer {
+    return createHmac('sha1', this.keys.authenticationKey).update(buf.subarray(0, length)).digest();
+  }
 }
