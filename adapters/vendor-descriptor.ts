@@ -46,10 +46,10 @@ export type ContactDecision = { ok: true; contact: BoundContact } | { ok: false;
 
 /** The shared machinery a vendor's contact finder uses (media-core/conversation/contact.ts). */
 export interface ContactTools {
-  /** Verifies a contact token (lib/contact-token.ts) against the configured secrets. Never throws. */
+  /** Verifies a contact token (lib/contact-token.ts) of `vendor` (adapters/<vendor>/contact-id.ts) against the configured secrets. Never throws. */
   verifyToken(vendor: TokenVendor, token: string | undefined): Promise<{ ok: true; contactId: string } | { ok: false; reason: string }>;
   /** Binds the contact to this call; false when another call already holds it. */
-  bind(vendor: TokenVendor, contactId: string): Promise<boolean>;
+  bind(vendor: string, contactId: string): Promise<boolean>;
   store?: Store;
   /** Epoch ms. */
   now(): number;
