@@ -135,3 +135,23 @@ export function defineVendor<Sch extends SettingsSchema>(d: VendorDescriptor<Sch
 export function lazyImport<M>(relative: string, base: string): Promise<M> {
   return import(new URL(relative, base).href) as Promise<M>;
 }
+
+/**
+ * The fields every API vendor (route 'lambda') shares: the outcome function named by the
+ * settings' `functionName`, always a default target (the vendor's flow decides where the call
+ * goes), and the apply step loaded lazily from the folder's `applier.ts` (export `loadApplier`)
+ * and, with `checkConnection`, the check from its `test-connection.ts` (export `checkConnection`).
+ * @param base the vendor.ts module's import.meta.url.
+ */
+export function lambdaRoute(base: string, o: { checkConnection?: boolean } = {}) {
+  return {
+    route: 'lambda' as const,
+    hasDefaultTarget: () => true,
+    functionName: (s: { functionName: string }) => s.functionName,
+    loadApplier: ((env) => lazyImport<{ loadApplier: LoadApplier }>('./applier.ts', base).then((m) => m.loadApplier(env))) as LoadApplier,
+    ...(o.checkConnection && {
+      checkConnection: (env: Record<string, string | undefined>) =>
+        lazyImport<{ checkConnection(e: typeof env): Promise<ConnectionCheck> }>('./test-connection.ts', base).then((m) => m.checkConnection(env)),
+    }),
+  };
+}
