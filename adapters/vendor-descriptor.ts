@@ -46,10 +46,10 @@ export type ContactDecision = { ok: true; contact: BoundContact } | { ok: false;
 
 /** The shared machinery a vendor's contact finder uses (media-core/conversation/contact.ts). */
 export interface ContactTools {
-  /** Verifies a contact token (lib/contact-token.ts) against the configured secrets. Never throws. */
+  /** Verifies a contact token (lib/contact-token.ts) of `vendor` (adapters/<vendor>/contact-id.ts) against the configured secrets. Never throws. */
   verifyToken(vendor: TokenVendor, token: string | undefined): Promise<{ ok: true; contactId: string } | { ok: false; reason: string }>;
   /** Binds the contact to this call; false when another call already holds it. */
-  bind(vendor: TokenVendor, contactId: string): Promise<boolean>;
+  bind(vendor: string, contactId: string): Promise<boolean>;
   store?: Store;
   /** Epoch ms. */
   now(): number;
@@ -134,4 +134,24 @@ export function defineVendor<Sch extends SettingsSchema>(d: VendorDescriptor<Sch
  */
 export function lazyImport<M>(relative: string, base: string): Promise<M> {
   return import(new URL(relative, base).href) as Promise<M>;
+}
+
+/**
+ * The fields every API vendor (route 'lambda') shares: the outcome function named by the
+ * settings' `functionName`, always a default target (the vendor's flow decides where the call
+ * goes), and the apply step loaded lazily from the folder's `applier.ts` (export `loadApplier`)
+ * and, with `checkConnection`, the check from its `test-connection.ts` (export `checkConnection`).
+ * @param base the vendor.ts module's import.meta.url.
+ */
+export function lambdaRoute(base: string, o: { checkConnection?: boolean } = {}) {
+  return {
+    route: 'lambda' as const,
+    hasDefaultTarget: () => true,
+    functionName: (s: { functionName: string }) => s.functionName,
+    loadApplier: ((env) => lazyImport<{ loadApplier: LoadApplier }>('./applier.ts', base).then((m) => m.loadApplier(env))) as LoadApplier,
+    ...(o.checkConnection && {
+      checkConnection: (env: Record<string, string | undefined>) =>
+        lazyImport<{ checkConnection(e: typeof env): Promise<ConnectionCheck> }>('./test-connection.ts', base).then((m) => m.checkConnection(env)),
+    }),
+  };
 }

@@ -8,8 +8,9 @@
  * MAC = the first 128 bits of HMAC-SHA256(secret, "ct1|<vendor>|<contact id>|<expiry>"),
  * base64url (RFC 2104; section 5 allows truncating to half the hash output). The vendor is in
  * the MAC, not in the token, so a token minted for one vendor never verifies for another.
- * Contact ids are checked against the vendor's format (lib/contact-id.ts) on both sides, and
- * contain no ".", so the token splits unambiguously. A Connect token is 73 characters, a CXone
+ * Contact ids are checked against the vendor's format on both sides (the caller's
+ * {@link TokenVendor}, adapters/<vendor>/contact-id.ts) and contain no ".", so the token splits
+ * unambiguously. A Connect token is 73 characters, a CXone
  * token at most 57: small enough for User-to-User (146 hex digits) or an X- header.
  *
  * Who mints: the Amazon Connect flow's Lambda (functions/amazon-connect/contact-flow.ts) and
@@ -22,9 +23,14 @@
  * is retired.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { isContactIdOf, type TokenVendor } from './contact-id.ts';
 
-export type { TokenVendor } from './contact-id.ts';
+/** A vendor whose contacts carry tokens: its id (bound into the MAC) and its contact id format. */
+export interface TokenVendor {
+  /** The vendor id, e.g. 'amazon_connect'; a token minted for one id never verifies for another. */
+  id: string;
+  /** Whether `id` is one of the vendor's contact ids (bounded, no "."). */
+  isContactId(id: unknown): id is string;
+}
 
 /** Version tag, first field of every token. */
 export const CONTACT_TOKEN_VERSION = 'ct1';
@@ -44,7 +50,7 @@ export class ContactTokenError extends Error {
   override name = 'ContactTokenError';
 }
 
-function mac(secret: string, vendor: TokenVendor, contactId: string, exp: number): Buffer {
+function mac(secret: string, vendor: string, contactId: string, exp: number): Buffer {
   return createHmac('sha256', secret).update(`${CONTACT_TOKEN_VERSION}|${vendor}|${contactId}|${exp}`).digest().subarray(0, MAC_BYTES);
 }
 
@@ -71,11 +77,11 @@ export interface MintOptions {
  */
 export function mintContactToken(o: MintOptions): { token: string; expiresAt: number } {
   checkSecret(o.secret);
-  if (!isContactIdOf(o.vendor, o.contactId)) throw new ContactTokenError(`not a ${o.vendor} contact id`);
+  if (!o.vendor.isContactId(o.contactId) || o.contactId.includes('.')) throw new ContactTokenError(`not a ${o.vendor.id} contact id`);
   const ttl = o.ttlSeconds ?? DEFAULT_TOKEN_TTL_SECONDS;
   if (!Number.isInteger(ttl) || ttl < 1 || ttl > MAX_TOKEN_TTL_SECONDS) throw new ContactTokenError(`token lifetime must be 1-${MAX_TOKEN_TTL_SECONDS} s`);
   const exp = Math.floor((o.now ?? Date.now()) / 1000) + ttl;
-  const token = `${CONTACT_TOKEN_VERSION}.${o.contactId}.${exp}.${mac(o.secret, o.vendor, o.contactId, exp).toString('base64url')}`;
+  const token = `${CONTACT_TOKEN_VERSION}.${o.contactId}.${exp}.${mac(o.secret, o.vendor.id, o.contactId, exp).toString('base64url')}`;
   return { token, expiresAt: exp };
 }
 
@@ -107,7 +113,7 @@ export function verifyContactToken(token: string | undefined, o: VerifyOptions):
   if (parts.length !== 4 || parts[0] !== CONTACT_TOKEN_VERSION) return { ok: false, reason: 'malformed' };
   const [, contactId, expRaw, macRaw] = parts as [string, string, string, string];
   if (!/^\d{1,12}$/.test(expRaw) || !/^[A-Za-z0-9_-]{22}$/.test(macRaw)) return { ok: false, reason: 'malformed' };
-  if (!isContactIdOf(o.vendor, contactId)) return { ok: false, reason: 'bad_contact_id' };
+  if (!o.vendor.isContactId(contactId)) return { ok: false, reason: 'bad_contact_id' };
   const exp = Number(expRaw);
   const given = Buffer.from(macRaw, 'base64url');
   if (given.length !== MAC_BYTES) return { ok: false, reason: 'malformed' };
@@ -115,7 +121,7 @@ export function verifyContactToken(token: string | undefined, o: VerifyOptions):
   for (const secret of o.secrets) {
     if (!secret || Buffer.byteLength(secret, 'utf8') < MIN_SECRET_BYTES) continue;
     // No early exit: every configured secret is tried, so timing does not tell which matched.
-    if (timingSafeEqual(mac(secret, o.vendor, contactId, exp), given)) match = true;
+    if (timingSafeEqual(mac(secret, o.vendor.id, contactId, exp), given)) match = true;
   }
   if (!match) return { ok: false, reason: 'bad_mac' };
   const nowS = Math.floor((o.now ?? Date.now()) / 1000);

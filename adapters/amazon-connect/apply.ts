@@ -13,7 +13,7 @@ import { classifyAwsError } from '../common/classify.ts';
 import type { ConnectApi } from './client.ts';
 import { translateOutcome, type UpdateContactAttributesRequest, type ConnectAgentMessageOptions } from './translate.ts';
 import type { CheckVerdict } from '../common/apply-once.ts';
-import { isConnectContactId } from '../../lib/contact-id.ts';
+import { isConnectContactId } from './contact-id.ts';
 
 export interface ConnectApplyDeps extends ApplyDeps {
   api: ConnectApi;

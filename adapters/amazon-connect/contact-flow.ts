@@ -17,7 +17,7 @@
  * secret are known (else "").
  */
 import type { ConnectContactFlowEvent } from 'aws-lambda';
-import { isConnectContactId } from '../../lib/contact-id.ts';
+import { isConnectContactId } from './contact-id.ts';
 import type { ContactRegistration } from '../../lib/store/contact-registry.ts';
 import { agentPageUrl, screenPopLink } from '../agent-view/link.ts';
 import { instanceIdFromArn, SESSION_HISTORY_KEY_ATTRIBUTE } from './translate.ts';

@@ -12,6 +12,7 @@ import type { AmazonConnectContext } from '../../events/outcome.ts';
 import { findHeader } from '../../events/sip-header.ts';
 import { findContactById, findContactByNumbers, type ContactRegistration } from '../../lib/store/contact-registry.ts';
 import type { ContactDecision, ContactTools, ContactVia, InviteInfo } from '../vendor-descriptor.ts';
+import { connectTokenVendor } from './contact-id.ts';
 import type { AmazonConnectSettings } from './settings.ts';
 import { instanceIdFromArn } from './translate.ts';
 
@@ -28,7 +29,7 @@ const accepted = (amazonConnect: AmazonConnectContext, via: ContactVia, contactI
 /** Finds and verifies the contact of `invite`. @throws on a store failure (the caller refuses the call). */
 export async function findConnectContact(invite: InviteInfo, s: AmazonConnectSettings, tools: ContactTools): Promise<ContactDecision> {
   const uui = findHeader(invite.inviteHeaders, 'User-to-User');
-  const t = await tools.verifyToken('amazon_connect', uui ? decodeUui(uui) : undefined);
+  const t = await tools.verifyToken(connectTokenVendor, uui ? decodeUui(uui) : undefined);
   const configured = s.instanceArn ? instanceIdFromArn(s.instanceArn) : undefined;
   const contextFor = (reg: ContactRegistration | undefined, contactId: string): AmazonConnectContext | string => {
     if (reg && s.instanceArn && reg.InstanceARN !== s.instanceArn) return 'the registration names another Connect instance than instanceArn';

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { AmazonConnectContext } from '../../events/outcome.ts';
-import { defineVendor, lazyImport } from '../vendor-descriptor.ts';
+import { defineVendor, lambdaRoute } from '../vendor-descriptor.ts';
 import { deploy } from './deploy.ts';
 import { findConnectContact } from './contact.ts';
 import { AmazonConnectSettings } from './settings.ts';
@@ -15,12 +15,8 @@ export const amazonConnect = defineVendor({
   label: 'Amazon Connect',
   settings: AmazonConnectSettings,
   context: AmazonConnectContext,
-  route: 'lambda',
+  ...lambdaRoute(import.meta.url, { checkConnection: true }),
   findContact: findConnectContact,
-  hasDefaultTarget: () => true,
-  functionName: (s) => s.functionName,
-  loadApplier: (env) => lazyImport<typeof import('./applier.ts')>('./applier.ts', import.meta.url).then((m) => m.loadApplier(env)),
-  checkConnection: (env) => lazyImport<typeof import('./test-connection.ts')>('./test-connection.ts', import.meta.url).then((m) => m.checkConnection(env)),
   deploy,
   dev: {
     demoNumber: '+15550100003',

@@ -13,7 +13,7 @@ import type { CxoneApi } from './client.ts';
 import { translateOutcome, type CxoneParamOptions } from './translate.ts';
 import type { CheckVerdict } from '../common/apply-once.ts';
 import type { OutcomeKind } from '../../events/outcome.ts';
-import { isCxoneContactId } from '../../lib/contact-id.ts';
+import { isCxoneContactId } from './contact-id.ts';
 
 export interface CxoneApplyDeps extends ApplyDeps {
   api: CxoneApi;

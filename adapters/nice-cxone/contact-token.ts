@@ -11,8 +11,8 @@
  * contactId that is not a CXone contact id (digits), answers 400.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { isCxoneContactId } from '../../lib/contact-id.ts';
 import { mintContactToken } from '../../lib/contact-token.ts';
+import { cxoneTokenVendor, isCxoneContactId } from './contact-id.ts';
 
 /** Largest request body read, bytes. */
 export const MAX_MINT_BODY_BYTES = 1024;
@@ -54,6 +54,6 @@ export function mintForRequest(req: MintRequest, s: MintSettings): MintResponse 
   // Studio variables are text, but a script may send the number as a JSON number.
   if (typeof contactId === 'number' && Number.isSafeInteger(contactId)) contactId = String(contactId);
   if (!isCxoneContactId(contactId)) return { status: 400, body: { error: 'contactId must be a CXone contact id (digits)' } };
-  const { token, expiresAt } = mintContactToken({ vendor: 'nice_cxone', contactId, secret: s.secret, ttlSeconds: s.ttlSeconds, now: s.now });
+  const { token, expiresAt } = mintContactToken({ vendor: cxoneTokenVendor, contactId, secret: s.secret, ttlSeconds: s.ttlSeconds, now: s.now });
   return { status: 200, body: { contactToken: token, expiresAt }, contactId };
 }

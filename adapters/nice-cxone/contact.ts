@@ -5,7 +5,7 @@
  * weaker mode (`trustContactIdHeader`): X-ContactID alone.
  */
 import { findHeader } from '../../events/sip-header.ts';
-import { isCxoneContactId } from '../../lib/contact-id.ts';
+import { cxoneTokenVendor, isCxoneContactId } from './contact-id.ts';
 import type { ContactDecision, ContactTools, InviteInfo } from '../vendor-descriptor.ts';
 import type { NiceCxoneSettings } from './settings.ts';
 
@@ -17,7 +17,7 @@ export async function findCxoneContact(invite: InviteInfo, s: NiceCxoneSettings,
   const id = findHeader(invite.inviteHeaders, 'X-ContactID')?.trim();
   if (!id) return { ok: false, reason: 'no X-ContactID header' };
   if (!isCxoneContactId(id)) return { ok: false, reason: 'X-ContactID is not a CXone contact id (digits)' };
-  const t = await tools.verifyToken('nice_cxone', findHeader(invite.inviteHeaders, CXONE_TOKEN_HEADER)?.trim());
+  const t = await tools.verifyToken(cxoneTokenVendor, findHeader(invite.inviteHeaders, CXONE_TOKEN_HEADER)?.trim());
   if (t.ok && t.contactId !== id) return { ok: false, reason: 'the contact token names another contact than X-ContactID' };
   if (!t.ok && !s.trustContactIdHeader) return { ok: false, reason: `contact token ${t.reason}` };
   if (!(await tools.bind('nice_cxone', id))) return { ok: false, reason: 'contact already bound to another call' };

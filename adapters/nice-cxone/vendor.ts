@@ -5,7 +5,7 @@
  */
 import { randomInt } from 'node:crypto';
 import { NiceCxoneContext } from '../../events/outcome.ts';
-import { defineVendor, lazyImport } from '../vendor-descriptor.ts';
+import { defineVendor, lambdaRoute } from '../vendor-descriptor.ts';
 import { deploy } from './deploy.ts';
 import { CXONE_TOKEN_HEADER, findCxoneContact } from './contact.ts';
 import { NiceCxoneSettings } from './settings.ts';
@@ -15,12 +15,8 @@ export const niceCxone = defineVendor({
   label: 'NICE CXone',
   settings: NiceCxoneSettings,
   context: NiceCxoneContext,
-  route: 'lambda',
+  ...lambdaRoute(import.meta.url, { checkConnection: true }),
   findContact: findCxoneContact,
-  hasDefaultTarget: () => true,
-  functionName: (s) => s.functionName,
-  loadApplier: (env) => lazyImport<typeof import('./applier.ts')>('./applier.ts', import.meta.url).then((m) => m.loadApplier(env)),
-  checkConnection: (env) => lazyImport<typeof import('./test-connection.ts')>('./test-connection.ts', import.meta.url).then((m) => m.checkConnection(env)),
   deploy,
   dev: {
     demoNumber: '+15550100004',

@@ -12,6 +12,7 @@ import type { ConnectContactFlowEvent, ConnectContactFlowResult } from 'aws-lamb
 // Not the folder's index: this function must not load the Connect API client (cold start).
 import { loadAmazonConnectConfig } from '../../adapters/amazon-connect/config.ts';
 import { registrationFromFlowEvent, screenPopAttributes } from '../../adapters/amazon-connect/contact-flow.ts';
+import { connectTokenVendor } from '../../adapters/amazon-connect/contact-id.ts';
 import { loadScreenPopEnv, screenPopSecret } from '../../adapters/agent-view/config.ts';
 import { contactTokenSecretLoader } from '../../adapters/common/contact-token-secret.ts';
 import { mintContactToken } from '../../lib/contact-token.ts';
@@ -35,7 +36,7 @@ async function contactFlow(event: ConnectContactFlowEvent): Promise<ConnectConta
       registerContact(getStore(), reg, config.CONTACT_REGISTRATION_TTL_SECONDS),
       (async () => {
         secret ??= contactTokenSecretLoader();
-        return mintContactToken({ vendor: 'amazon_connect', contactId: reg.ContactId, secret: await secret(), ttlSeconds: config.CONTACT_TOKEN_TTL_SECONDS }).token;
+        return mintContactToken({ vendor: connectTokenVendor, contactId: reg.ContactId, secret: await secret(), ttlSeconds: config.CONTACT_TOKEN_TTL_SECONDS }).token;
       })(),
     ]);
     if (stored.status === 'fulfilled') {

@@ -80,7 +80,7 @@ export class ContactVerifier {
   }
 
   /** false when another call already holds the contact; a store failure is logged and lets the call through (the token itself was verified). */
-  async #bind(vendor: TokenVendor, contactId: string, callId: string): Promise<boolean> {
+  async #bind(vendor: string, contactId: string, callId: string): Promise<boolean> {
     if (!this.d.store) return true;
     try {
       return await bindContactToCall(this.d.store, { vendor, contactId, callId, ttlSeconds: BINDING_TTL_SECONDS }, this.#now());

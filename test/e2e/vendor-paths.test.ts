@@ -18,6 +18,7 @@ import type { PlacedCall } from '../../dev/caller/place-call.ts';
 import { decodeUserToUser, parseReferTo } from '../../dev/caller/sip-ladder.ts';
 import { DEMO_CONNECT_INSTANCE_ARN } from '../../dev/stack/stack-env.ts';
 import { verifyContactToken } from '../../lib/contact-token.ts';
+import { connectTokenVendor } from '../../adapters/amazon-connect/contact-id.ts';
 import { postSignedWebhook, twilioVoiceParams } from '../../dev/caller/twilio-emulation.ts';
 import { contactEvents, header, receivedRequest, response, screenPop } from '../helpers/e2e-ladder.ts';
 import { startTestStack, type TestStack } from '../helpers/e2e-stack.ts';
@@ -159,7 +160,7 @@ describe('vendor paths through the local stack, by DTMF', { timeout: 150_000 }, 
       const invite = call.messages.find((m) => m.direction === 'sent' && m.method === 'INVITE');
       const token = decodeUserToUser(header(invite, 'user-to-user') ?? '');
       assert.equal(token.split('.')[1], call.ids.contactId, `the token names the contact: ${token}`);
-      const verified = verifyContactToken(token, { vendor: 'amazon_connect', secrets: [stack.env.mediaCore.CONTACT_TOKEN_SECRET!] });
+      const verified = verifyContactToken(token, { vendor: connectTokenVendor, secrets: [stack.env.mediaCore.CONTACT_TOKEN_SECRET!] });
       assert.ok(verified.ok, JSON.stringify(verified));
       assert.equal(header(invite, 'x-amzn-connectcontactid'), call.ids.contactId);
       const bye = assertEndedByMediaCore(call);

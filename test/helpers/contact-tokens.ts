@@ -6,6 +6,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { ContactVerifier } from '../../media-core/conversation/contact.ts';
 import { mintContactToken } from '../../lib/contact-token.ts';
+import { connectTokenVendor } from '../../adapters/amazon-connect/contact-id.ts';
+import { cxoneTokenVendor } from '../../adapters/nice-cxone/contact-id.ts';
 
 /** The per-run fake token secret. */
 export const CONTACT_TOKEN_SECRET = randomBytes(32).toString('base64url');
@@ -21,11 +23,11 @@ export const connectVendor = (functionName = 'acOutcome') => ({ vendor: 'amazon_
 
 /** The User-to-User header carrying a token for `contactId` (a UUID), hex encoded as the Voice Connector sends it. */
 export const connectInviteHeaders = (contactId: string = randomUUID()) => [
-  { name: 'User-to-User', value: `${Buffer.from(mintContactToken({ vendor: 'amazon_connect', contactId, secret: CONTACT_TOKEN_SECRET }).token).toString('hex')};encoding=hex` },
+  { name: 'User-to-User', value: `${Buffer.from(mintContactToken({ vendor: connectTokenVendor, contactId, secret: CONTACT_TOKEN_SECRET }).token).toString('hex')};encoding=hex` },
 ];
 
 /** X-ContactID (digits) and X-Contact-Token, as a CXone script passes them. */
 export const cxoneInviteHeaders = (contactId = '987654') => [
   { name: 'X-ContactID', value: contactId },
-  { name: 'X-Contact-Token', value: mintContactToken({ vendor: 'nice_cxone', contactId, secret: CONTACT_TOKEN_SECRET }).token },
+  { name: 'X-Contact-Token', value: mintContactToken({ vendor: cxoneTokenVendor, contactId, secret: CONTACT_TOKEN_SECRET }).token },
 ];

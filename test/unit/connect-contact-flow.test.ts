@@ -15,6 +15,7 @@ import { findRegisteredContact, registerContact } from '../../lib/store/contact-
 import { screenPopAttributes } from '../../adapters/amazon-connect/index.ts';
 import { OutcomeEvent } from '../../events/outcome.ts';
 import { verifyContactToken } from '../../lib/contact-token.ts';
+import { connectTokenVendor } from '../../adapters/amazon-connect/contact-id.ts';
 
 const load = (p: string) => JSON.parse(readFileSync(new URL(`../../events/${p}`, import.meta.url), 'utf8'));
 let dyn: LocalDynamo;
@@ -41,7 +42,7 @@ describe('contact-flow function', () => {
     const out = (await handler(event, {} as Context)) as Record<string, unknown>;
     const c = event.Details.ContactData;
     assert.deepEqual({ ...out, contactToken: undefined }, { registered: 'true', contactToken: undefined, sessionHistoryKey: '', screenPopURL: '' });
-    const v = verifyContactToken(out.contactToken as string, { vendor: 'amazon_connect', secrets: [process.env.CONTACT_TOKEN_SECRET!] });
+    const v = verifyContactToken(out.contactToken as string, { vendor: connectTokenVendor, secrets: [process.env.CONTACT_TOKEN_SECRET!] });
     assert.deepEqual(v.ok && v.contactId, c.ContactId, 'the token names the contact');
     const byNumbers = await findRegisteredContact(store, { calledNumber: '15550100999', callerNumber: '+15550100001' });
     assert.equal(byNumbers?.InitialContactId, c.InitialContactId);

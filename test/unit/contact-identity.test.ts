@@ -10,7 +10,8 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes, randomInt, randomUUID } from 'node:crypto';
 import { ContactTokenError, MAX_TOKEN_TTL_SECONDS, mintContactToken, verifyContactToken } from '../../lib/contact-token.ts';
-import { isConnectContactId, isCxoneContactId } from '../../lib/contact-id.ts';
+import { connectTokenVendor, isConnectContactId } from '../../adapters/amazon-connect/contact-id.ts';
+import { cxoneTokenVendor, isCxoneContactId } from '../../adapters/nice-cxone/contact-id.ts';
 import { apiKeyMatches, mintForRequest } from '../../adapters/nice-cxone/contact-token.ts';
 import { ContactVerifier, contactIdentityTotal } from '../../media-core/conversation/contact.ts';
 import { makeRuntime, ScriptedTestAssistant, startCall, stubInvoker } from '../helpers/conversation-harness.ts';
@@ -31,7 +32,7 @@ const cxone = (over: Partial<Extract<VendorSettings, { vendor: 'nice_cxone' }>> 
 const uui = (token: string) => ({ name: 'User-to-User', value: `${Buffer.from(token).toString('hex')};encoding=hex` });
 const cxoneId = () => String(randomInt(100_000, 999_999_999));
 const tokenFor = (vendor: 'amazon_connect' | 'nice_cxone', contactId: string, o: { secret?: string; now?: number; ttlSeconds?: number } = {}) =>
-  mintContactToken({ vendor, contactId, secret: o.secret ?? SECRET, now: o.now, ttlSeconds: o.ttlSeconds }).token;
+  mintContactToken({ vendor: vendor === 'amazon_connect' ? connectTokenVendor : cxoneTokenVendor, contactId, secret: o.secret ?? SECRET, now: o.now, ttlSeconds: o.ttlSeconds }).token;
 const hangup: GenericResponse = { response_type: 'end_session' };
 
 describe('contact token format', () => {
@@ -40,27 +41,27 @@ describe('contact token format', () => {
     const now = Date.now();
     const t = tokenFor('amazon_connect', id, { now });
     assert.ok(t.length <= 80, `compact for User-to-User: ${t.length}`);
-    const ok = verifyContactToken(t, { vendor: 'amazon_connect', secrets: [SECRET], now });
+    const ok = verifyContactToken(t, { vendor: connectTokenVendor, secrets: [SECRET], now });
     assert.deepEqual(ok.ok && ok.contactId, id);
-    assert.deepEqual(verifyContactToken(t, { vendor: 'amazon_connect', secrets: [SECRET], now: now + 200_000 }), { ok: false, reason: 'expired' });
-    assert.deepEqual(verifyContactToken(t, { vendor: 'amazon_connect', secrets: [OTHER_SECRET], now }), { ok: false, reason: 'bad_mac' });
-    assert.equal(verifyContactToken(t, { vendor: 'amazon_connect', secrets: [OTHER_SECRET, SECRET], now }).ok, true, 'rotation: any configured secret');
+    assert.deepEqual(verifyContactToken(t, { vendor: connectTokenVendor, secrets: [SECRET], now: now + 200_000 }), { ok: false, reason: 'expired' });
+    assert.deepEqual(verifyContactToken(t, { vendor: connectTokenVendor, secrets: [OTHER_SECRET], now }), { ok: false, reason: 'bad_mac' });
+    assert.equal(verifyContactToken(t, { vendor: connectTokenVendor, secrets: [OTHER_SECRET, SECRET], now }).ok, true, 'rotation: any configured secret');
     const [v, , exp, mac] = t.split('.');
     const other = randomUUID();
-    assert.deepEqual(verifyContactToken(`${v}.${other}.${exp}.${mac}`, { vendor: 'amazon_connect', secrets: [SECRET], now }), { ok: false, reason: 'bad_mac' }, 'another contact id');
-    assert.deepEqual(verifyContactToken(`${v}.${id}.${Number(exp) + 600}.${mac}`, { vendor: 'amazon_connect', secrets: [SECRET], now }), { ok: false, reason: 'bad_mac' }, 'a later expiry');
+    assert.deepEqual(verifyContactToken(`${v}.${other}.${exp}.${mac}`, { vendor: connectTokenVendor, secrets: [SECRET], now }), { ok: false, reason: 'bad_mac' }, 'another contact id');
+    assert.deepEqual(verifyContactToken(`${v}.${id}.${Number(exp) + 600}.${mac}`, { vendor: connectTokenVendor, secrets: [SECRET], now }), { ok: false, reason: 'bad_mac' }, 'a later expiry');
     const cx = tokenFor('nice_cxone', '12345');
-    assert.deepEqual(verifyContactToken(cx, { vendor: 'amazon_connect', secrets: [SECRET] }), { ok: false, reason: 'bad_contact_id' });
+    assert.deepEqual(verifyContactToken(cx, { vendor: connectTokenVendor, secrets: [SECRET] }), { ok: false, reason: 'bad_contact_id' });
     for (const bad of ['', 'x', 'ct1.a.b', `ct2.${id}.${exp}.${mac}`, `ct1.${id}.${exp}.${mac}.x`, 'ct1.' + 'a'.repeat(200)]) {
-      assert.equal(verifyContactToken(bad, { vendor: 'amazon_connect', secrets: [SECRET] }).ok, false, bad.slice(0, 30));
+      assert.equal(verifyContactToken(bad, { vendor: connectTokenVendor, secrets: [SECRET] }).ok, false, bad.slice(0, 30));
     }
   });
 
   test('mint refuses short secrets, malformed ids and long lifetimes; contact id formats', () => {
-    assert.throws(() => mintContactToken({ vendor: 'amazon_connect', contactId: randomUUID(), secret: 'short' }), ContactTokenError);
-    assert.throws(() => mintContactToken({ vendor: 'amazon_connect', contactId: 'contact-1', secret: SECRET }), /not a amazon_connect contact id/);
-    assert.throws(() => mintContactToken({ vendor: 'nice_cxone', contactId: '12a', secret: SECRET }), ContactTokenError);
-    assert.throws(() => mintContactToken({ vendor: 'nice_cxone', contactId: '1', secret: SECRET, ttlSeconds: MAX_TOKEN_TTL_SECONDS + 1 }), /lifetime/);
+    assert.throws(() => mintContactToken({ vendor: connectTokenVendor, contactId: randomUUID(), secret: 'short' }), ContactTokenError);
+    assert.throws(() => mintContactToken({ vendor: connectTokenVendor, contactId: 'contact-1', secret: SECRET }), /not a amazon_connect contact id/);
+    assert.throws(() => mintContactToken({ vendor: cxoneTokenVendor, contactId: '12a', secret: SECRET }), ContactTokenError);
+    assert.throws(() => mintContactToken({ vendor: cxoneTokenVendor, contactId: '1', secret: SECRET, ttlSeconds: MAX_TOKEN_TTL_SECONDS + 1 }), /lifetime/);
     assert.ok(isConnectContactId(randomUUID()) && !isConnectContactId('c-1') && !isConnectContactId(`${randomUUID()}\r\nX: y`));
     assert.ok(isCxoneContactId('987654') && !isCxoneContactId('0123') && !isCxoneContactId('12.5') && !isCxoneContactId('1'.repeat(21)));
   });
@@ -77,7 +78,7 @@ describe('CXone mint endpoint', () => {
     assert.equal(mintForRequest({ apiKey: s.apiKey, body: `{"contactId":"${'1'.repeat(2000)}"}` }, s).status, 400);
     const r = mintForRequest({ apiKey: s.apiKey, body: '{"contactId":4567}' }, s);
     assert.equal(r.status, 200);
-    const v = r.status === 200 && verifyContactToken(r.body.contactToken, { vendor: 'nice_cxone', secrets: [SECRET] });
+    const v = r.status === 200 && verifyContactToken(r.body.contactToken, { vendor: cxoneTokenVendor, secrets: [SECRET] });
     assert.deepEqual(v && v.ok && v.contactId, '4567');
     assert.equal(apiKeyMatches('', ''), false, 'an empty configured key never matches');
   });

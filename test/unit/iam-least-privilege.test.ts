@@ -1,6 +1,7 @@
 /**
  * Least privilege, read from the packaged CloudFormation template (`serverless package` works
- * offline): each role's exact actions and resources, DynamoDB access limited per item family
+ * offline): each role's exact actions and resources (a vendor's as its descriptor declares them,
+ * adapters/<vendor>/deploy.ts, so a new vendor needs no edit here), DynamoDB access limited per item family
  * with dynamodb:LeadingKeys (lib/store/*: session#, contact#id#, contact#num#, outcome#),
  * UpdateContactAttributes pinned to the deploy parameter connectInstanceArn, Connect's invoke
  * permission limited by SourceArn, and no secret in any function's environment (only the
@@ -14,6 +15,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { readParams } from '../../adapters/deploy-template.ts';
+import { VENDORS } from '../../adapters/registry.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const out = mkdtempSync(join(tmpdir(), 'sls-iam-'));
@@ -43,41 +46,73 @@ const ssm = (name: string) => ({ 'Fn::Sub': `arn:aws:ssm:\${AWS::Region}:\${AWS:
 const table = { 'Fn::GetAtt': ['StateTable', 'Arn'] };
 const leading = (...prefixes: string[]) => ({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': prefixes } });
 
-/** Each role: its statements exactly (effect, actions, resources, conditions). */
+/**
+ * The deploy parameters as osls resolves them for stage dev (serverless.yml `params.default`),
+ * plus the instance this run passes: what `${param:...}` in a declaration becomes.
+ */
+const yml = readFileSync(join(ROOT, 'serverless.yml'), 'utf8');
+const PARAMS: Record<string, string> = {
+  ...Object.fromEntries(
+    [...yml.slice(yml.indexOf('\nparams:'), yml.indexOf('\nprovider:')).matchAll(/^ {4}(\w+): (\S+)$/gm)].map(([, k, v]) => [k!, v!.replace('${self:service}', 'open-phone-integration').replace('${sls:stage}', 'dev')]),
+  ),
+  connectInstanceArn: INSTANCE_ARN,
+};
+const resolve = <T>(declared: T): T =>
+  JSON.parse(JSON.stringify(declared).replace(/\$\{param:(\w+)\}/g, (_, p: string) => PARAMS[p] ?? assert.fail(`unknown deploy parameter ${p}`)));
+const policyStatements = (role: { Properties?: { Policies?: { PolicyDocument: { Statement: Statement[] } }[] } }) => (role.Properties?.Policies ?? []).flatMap((p) => p.PolicyDocument.Statement);
+
+/**
+ * Each role: its statements exactly (effect, actions, resources, conditions). A vendor's roles
+ * are what its descriptor declares (adapters/<vendor>/deploy.ts), so the template may grant
+ * nothing broader than the declaration; the roles outside the registry are written here.
+ */
 const EXPECTED: Record<string, Statement[]> = {
-  TwilioWebhookRole: [
-    // The refer-handler signs the Flex task's screen-pop link with the screen pop's secret.
-    { Effect: 'Allow', Action: ['ssm:GetParameter'], Resource: [ssm('twilio/auth-token'), ssm('screen-pop/link-secret')] },
-    { Effect: 'Allow', Action: ['dynamodb:GetItem'], Resource: table, Condition: leading('session#*') },
-  ],
-  AmazonConnectOutcomeRole: [
-    { Effect: 'Allow', Action: ['connect:UpdateContactAttributes', 'connect:GetContactAttributes'], Resource: `${INSTANCE_ARN}/contact/*` },
-    { Effect: 'Allow', Action: ['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem'], Resource: table, Condition: leading('outcome#*') },
-  ],
-  AmazonConnectContactFlowRole: [
-    { Effect: 'Allow', Action: ['dynamodb:PutItem'], Resource: table, Condition: leading('contact#id#*', 'contact#num#*') },
-    { Effect: 'Allow', Action: ['ssm:GetParameter'], Resource: [ssm('contact-token-secret'), ssm('screen-pop/link-secret')] },
-  ],
-  NiceCxoneOutcomeRole: [
-    { Effect: 'Allow', Action: ['ssm:GetParameter'], Resource: [ssm('cxone/access-key-secret'), ssm('cxone/client-secret')] },
-    { Effect: 'Allow', Action: ['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem'], Resource: table, Condition: leading('outcome#*') },
-  ],
-  NiceCxoneContactTokenRole: [{ Effect: 'Allow', Action: ['ssm:GetParameter'], Resource: [ssm('contact-token-secret'), ssm('cxone/mint-api-key')] }],
-  // The CXone script's screen-pop link endpoint: the same API key, the screen pop's secret, nothing else.
-  NiceCxoneScreenPopLinkRole: [{ Effect: 'Allow', Action: ['ssm:GetParameter'], Resource: [ssm('cxone/mint-api-key'), ssm('screen-pop/link-secret')] }],
+  ...Object.fromEntries(
+    VENDORS.flatMap((v) => Object.entries(v.deploy?.resources ?? {}))
+      .filter(([, r]) => r.Type === 'AWS::IAM::Role')
+      .map(([name, r]) => [name, resolve(policyStatements(r as never))]),
+  ),
   AgentScreenPopRole: [
     { Effect: 'Allow', Action: ['dynamodb:Query', 'dynamodb:GetItem'], Resource: table, Condition: leading('session#*') },
     { Effect: 'Allow', Action: ['ssm:GetParameter'], Resource: ssm('screen-pop/link-secret') },
   ],
 };
 
+test('the declared roles resolve to the stage: SSM parameters of this service and stage, Connect of the configured instance', () => {
+  assert.deepEqual(resolve(readParams('contactTokenSecretParam', 'screenPopSecretParam')).Resource, [ssm('contact-token-secret'), ssm('screen-pop/link-secret')]);
+  assert.equal(resolve('${param:connectInstanceArn}/contact/*'), `${INSTANCE_ARN}/contact/*`);
+});
+
+// The item families a vendor function may touch (lib/store/*), never a broader prefix such as contact#*.
+const VENDOR_ITEM_FAMILIES = new Set(['session#*', 'contact#id#*', 'contact#num#*', 'outcome#*']);
+
+test('each vendor function runs under a role its own vendor declares, limited to whole item families', () => {
+  for (const v of VENDORS) {
+    for (const [role, r] of Object.entries(v.deploy?.resources ?? {})) {
+      if (r.Type !== 'AWS::IAM::Role') continue;
+      for (const s of policyStatements(r as never)) {
+        const keys = (s.Condition?.['ForAllValues:StringLike']?.['dynamodb:LeadingKeys'] ?? []) as string[];
+        for (const k of keys) assert.ok(VENDOR_ITEM_FAMILIES.has(k), `${role}: LeadingKeys ${k}`);
+      }
+    }
+    for (const [name, fn] of Object.entries(v.deploy?.functions ?? {})) {
+      const role = String(fn.role);
+      assert.equal(v.deploy!.resources[role]?.Type, 'AWS::IAM::Role', `${v.id} ${name}: role ${role} declared in adapters/<vendor>/deploy.ts`);
+      assert.deepEqual(resources[`${name.charAt(0).toUpperCase()}${name.slice(1)}LambdaFunction`]?.Properties.Role, { 'Fn::GetAtt': [role, 'Arn'] }, `${v.id} ${name}`);
+    }
+  }
+});
+
 test('each role has exactly its actions on its resources', () => {
+  assert.ok(Object.keys(EXPECTED).length > 4, 'the registry declares roles');
   for (const [role, expected] of Object.entries(EXPECTED)) assert.deepEqual(statements(role), expected, role);
 });
 
 // Actions IAM grants only on "*" (no resource-level permissions): ECR's registry login,
 // https://docs.aws.amazon.com/AmazonECR/latest/userguide/security-iam-awsmanpol.html
 const STAR_ONLY_ACTIONS = new Set(['ecr:GetAuthorizationToken']);
+// SSM parameters of this service and stage only (one parameter, or one folder: the media core's).
+const STAGE_PARAMETERS = /^\{"Fn::Sub":"arn:aws:ssm:\$\{AWS::Region\}:\$\{AWS::AccountId\}:parameter\/open-phone-integration\/dev\/[a-z0-9/-]+(\/\*)?"\}$/;
 
 test('no role grants a wildcard action or resource, and every DynamoDB grant is limited to item families', () => {
   const roles = Object.entries(resources).filter(([, r]) => r.Type === 'AWS::IAM::Role').map(([k]) => k);
@@ -86,6 +121,7 @@ test('no role grants a wildcard action or resource, and every DynamoDB grant is 
       for (const a of s.Action) assert.ok(!a.includes('*'), `${role}: action ${a}`);
       if (!s.Action.every((a) => STAR_ONLY_ACTIONS.has(a))) for (const r of [s.Resource].flat()) assert.notEqual(r, '*', `${role}: resource * for ${s.Action.join(', ')}`);
       if (s.Action.some((a) => a.startsWith('dynamodb:'))) assert.ok(s.Condition?.['ForAllValues:StringLike']?.['dynamodb:LeadingKeys']?.length, `${role}: LeadingKeys`);
+      if (s.Action.some((a) => a.startsWith('ssm:'))) for (const r of [s.Resource].flat()) assert.ok(STAGE_PARAMETERS.test(JSON.stringify(r)), `${role}: ${JSON.stringify(r)} outside the stage's parameters`);
       if (s.Action.some((a) => a.startsWith('connect:'))) assert.ok(String(s.Resource).startsWith(`${INSTANCE_ARN}/`), `${role}: pinned to the instance`);
     }
   }
