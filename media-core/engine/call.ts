@@ -104,13 +104,20 @@ export class SipCall extends EventEmitter implements Call {
     this.sdpVersion = this.negotiation?.version ?? 1;
     this.info = callInfo(invite, dialog.flow, this.negotiation);
     this.log = ctx.logger.child({ callId: this.info.callId, caller: redactNumber(this.info.callerUser), transport: this.info.transport });
-    // Caller audio is handed on only while someone listens.
-    const forwardAudio = (frame: Int16Array) => this.emit('audio', frame);
+    // Caller audio is decoded only while someone listens. A sole listener (the usual case: the
+    // conversation) is made the media's callback itself, with no emit per frame (50/s per call);
+    // resolveAudio finds it on the first frame after a change, as newListener runs before the add.
+    const emitAudio = (frame: Int16Array) => this.emit('audio', frame);
+    const resolveAudio = (frame: Int16Array) => {
+      const only = this.rawListeners('audio');
+      media.onAudio = only.length === 1 ? (only[0] as (frame: Int16Array) => void).bind(this) : emitAudio;
+      media.onAudio(frame);
+    };
     this.on('newListener', (event: string) => {
-      if (event === 'audio' && this.listenerCount('audio') === 0) media.on('audio', forwardAudio);
+      if (event === 'audio') media.onAudio = resolveAudio;
     });
     this.on('removeListener', (event: string) => {
-      if (event === 'audio' && this.listenerCount('audio') === 0) media.off('audio', forwardAudio);
+      if (event === 'audio') media.onAudio = this.listenerCount('audio') === 0 ? undefined : resolveAudio;
     });
     media.on('digit', (d) => this.emit('digit', d));
     media.on('rtp-timeout', () => {
