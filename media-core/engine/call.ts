@@ -18,6 +18,7 @@ import { parseCSeq, parseNameAddr } from '../sip/header-values.ts';
 import { escapeHeaderComponent, parseUri } from '../sip/uri.ts';
 import { acceptAnswer, createOffer, isRejection, negotiateAnswer, type SdpNegotiation } from '../media/sdp.ts';
 import type { MediaSession } from '../media/media-session.ts';
+import { relayAudio } from './audio-relay.ts';
 import { srtpRefusal, type MediaPolicy } from '../media/media-policy.ts';
 import { negotiateSessionTimer, sessionTimerDelayMs, sessionTimerHeaders, type SessionTimer } from './session-timer.ts';
 import { formatDtmfRelay, parseDtmfRelay } from './info-dtmf.ts';
@@ -104,21 +105,7 @@ export class SipCall extends EventEmitter implements Call {
     this.sdpVersion = this.negotiation?.version ?? 1;
     this.info = callInfo(invite, dialog.flow, this.negotiation);
     this.log = ctx.logger.child({ callId: this.info.callId, caller: redactNumber(this.info.callerUser), transport: this.info.transport });
-    // Caller audio is decoded only while someone listens. A sole listener (the usual case: the
-    // conversation) is made the media's callback itself, with no emit per frame (50/s per call);
-    // resolveAudio finds it on the first frame after a change, as newListener runs before the add.
-    const emitAudio = (frame: Int16Array) => this.emit('audio', frame);
-    const resolveAudio = (frame: Int16Array) => {
-      const only = this.rawListeners('audio');
-      media.onAudio = only.length === 1 ? (only[0] as (frame: Int16Array) => void).bind(this) : emitAudio;
-      media.onAudio(frame);
-    };
-    this.on('newListener', (event: string) => {
-      if (event === 'audio') media.onAudio = resolveAudio;
-    });
-    this.on('removeListener', (event: string) => {
-      if (event === 'audio') media.onAudio = this.listenerCount('audio') === 0 ? undefined : resolveAudio;
-    });
+    relayAudio(this, media);
     media.on('digit', (d) => this.emit('digit', d));
     media.on('rtp-timeout', () => {
       this.log.warn('no RTP, comfort noise or RTCP received: ending call');
