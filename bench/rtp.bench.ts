@@ -138,7 +138,7 @@ async function loadRun(seconds: number, count: number, io: 'dgram' | 'native'): 
     a.setRemote('127.0.0.1', b.localPort);
     b.setRemote('127.0.0.1', a.localPort);
   }
-  for (const s of sessions) s.on('audio', () => { frames++; });
+  for (const s of sessions) s.onAudio = () => { frames++; };
   const pcm = decodeG711('PCMU', randomBytes(8000 * (seconds + 2)));
   const plays = sessions.map((s) => s.play(pcm));
   await sleep(1000);

@@ -63,14 +63,23 @@ export class SpeechInput {
   push(frame: Int16Array): void {
     if (!this.stt) return;
     this.vad.push(frame);
-    clearTimeout(this.gapTimer);
-    if (this.vad.speaking) this.gapTimer = setTimeout(() => this.vad.finish(), this.gapMs);
+    if (!this.vad.speaking) {
+      clearTimeout(this.gapTimer);
+      this.gapTimer = undefined;
+    } else if (this.gapTimer) this.gapTimer.refresh(); // per frame: no new timer and closure
+    else this.gapTimer = setTimeout(this.onGap, this.gapMs);
   }
+
+  private readonly onGap = (): void => {
+    this.gapTimer = undefined;
+    this.vad.finish();
+  };
 
   /** Drops a running utterance and recognition (speech stopped, call ended). */
   stop(): void {
     clearTimeout(this.finalTimer);
     clearTimeout(this.gapTimer);
+    this.gapTimer = undefined;
     this.recognition?.abort();
     this.recognition = undefined;
     this.vad.finish();

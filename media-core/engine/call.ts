@@ -18,6 +18,7 @@ import { parseCSeq, parseNameAddr } from '../sip/header-values.ts';
 import { parseUri } from '../sip/uri.ts';
 import { acceptAnswer, createOffer, isRejection, negotiateAnswer, type SdpNegotiation } from '../media/sdp.ts';
 import type { MediaSession } from '../media/media-session.ts';
+import { relayAudio } from './audio-relay.ts';
 import { srtpRefusal, type MediaPolicy } from '../media/media-policy.ts';
 import { negotiateSessionTimer, sessionTimerDelayMs, sessionTimerHeaders, type SessionTimer } from './session-timer.ts';
 import { formatDtmfRelay, parseDtmfRelay } from './info-dtmf.ts';
@@ -105,14 +106,7 @@ export class SipCall extends EventEmitter implements Call {
     this.sdpVersion = this.negotiation?.version ?? 1;
     this.info = callInfo(invite, dialog.flow, this.negotiation);
     this.log = ctx.logger.child({ callId: this.info.callId, caller: redactNumber(this.info.callerUser), transport: this.info.transport });
-    // Caller audio is handed on only while someone listens.
-    const forwardAudio = (frame: Int16Array) => this.emit('audio', frame);
-    this.on('newListener', (event: string) => {
-      if (event === 'audio' && this.listenerCount('audio') === 0) media.on('audio', forwardAudio);
-    });
-    this.on('removeListener', (event: string) => {
-      if (event === 'audio' && this.listenerCount('audio') === 0) media.off('audio', forwardAudio);
-    });
+    relayAudio(this, media);
     media.on('digit', (d) => this.emit('digit', d));
     media.on('rtp-timeout', () => {
       this.log.warn('no RTP, comfort noise or RTCP received: ending call');

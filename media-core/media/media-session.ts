@@ -19,10 +19,13 @@ export interface CodecUpdate {
 }
 
 /**
- * One call's RTP endpoint. Events: 'audio' (Int16Array, 160 samples), 'digit' (DigitEvent),
- * 'latched', 'rtp-timeout', 'socket-error', 'playback-error', 'close'.
+ * One call's RTP endpoint. Caller audio goes to `onAudio` (one direct callback: it runs per
+ * packet). Events: 'digit' (DigitEvent), 'latched', 'rtp-timeout', 'socket-error',
+ * 'playback-error', 'close'.
  */
 export interface MediaSession extends EventEmitter {
+  /** Takes each decoded caller frame (Int16Array, 160 samples, may be kept); unset = not decoded. */
+  onAudio: ((frame: Int16Array) => void) | undefined;
   /** Our even RTP port. */
   readonly localPort: number;
   /** Our SSRC (RFC 3550 section 8). */

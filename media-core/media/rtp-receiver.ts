@@ -36,10 +36,6 @@ export interface ReceiveFormat {
 
 /** Where the receiver reports to (its session). */
 export interface ReceiverHooks {
-  /** Number of 'audio' listeners: with none, frames are decoded into a reused array. */
-  audioListeners(): number;
-  /** A decoded 160-sample frame; a new array when audioListeners() > 0. */
-  onAudio(frame: Int16Array): void;
   onDigit(digit: DigitEvent): void;
   /** The call's media now comes from address:port (symmetric RTP: send there too). */
   onSource(address: string, port: number): void;
@@ -63,6 +59,12 @@ export class RtpReceiver {
   /** Packets dropped: not RTP, unexpected payload type, SRTP authentication/replay failure, or from a source not the call's. */
   discarded = 0;
   readonly stats = new ReceiveStats();
+  /**
+   * Takes each decoded 160-sample frame, a new array (a view of a shared slab: frame-slab.ts)
+   * it may keep. A direct callback, set by the session's owner, rather than an event: it runs
+   * 50 times a second per call. Unset, frames are decoded into a reused array (in-band DTMF only).
+   */
+  onAudio: ((frame: Int16Array) => void) | undefined;
 
   private format: ReceiveFormat;
   private readonly header = emptyRtpHeader();
@@ -177,11 +179,11 @@ export class RtpReceiver {
       this.dtmf.push(h.timestamp, msg, h.headerLength, h.payloadLength);
       return;
     }
-    const listeners = this.hooks.audioListeners();
-    if (!this.goertzel && listeners === 0) return;
+    const onAudio = this.onAudio;
+    if (!this.goertzel && !onAudio) return;
     if (h.payloadLength === FRAME && this.rxFill === 0) {
-      // 'audio' listeners get a new array per frame; otherwise the scratch frame avoids garbage.
-      this.deliver(decodeG711(f.codec, msg, listeners > 0 ? audioFrames.take() : this.rxScratch, h.headerLength, FRAME));
+      // A listener gets a new array per frame; otherwise the scratch frame avoids garbage.
+      this.deliver(decodeG711(f.codec, msg, onAudio ? audioFrames.take() : this.rxScratch, h.headerLength, FRAME), onAudio);
       return;
     }
     // Other packet sizes (ptime 10, 30...) are re-framed into 160-sample frames.
@@ -195,11 +197,11 @@ export class RtpReceiver {
       left -= take;
       if (this.rxFill === FRAME) {
         this.rxFill = 0;
-        if (listeners > 0) {
+        if (onAudio) {
           const copy = audioFrames.take();
           copy.set(this.rxFrame);
-          this.deliver(copy);
-        } else this.deliver(this.rxFrame);
+          this.deliver(copy, onAudio);
+        } else this.deliver(this.rxFrame, undefined);
       }
     }
   };
@@ -209,8 +211,8 @@ export class RtpReceiver {
     rtpDropped[reason].inc();
   }
 
-  private deliver(frame: Int16Array): void {
+  private deliver(frame: Int16Array, onAudio: ((frame: Int16Array) => void) | undefined): void {
     this.goertzel?.process(frame);
-    this.hooks.onAudio(frame);
+    onAudio?.(frame);
   }
 }

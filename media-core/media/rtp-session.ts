@@ -4,9 +4,8 @@
  * socket, the negotiated format and the destination. This file is the glue: it applies SDP
  * to both halves and turns their reports into events.
  *
+ * Caller audio goes to the one {@link RtpSession.onAudio} callback (per packet: no event).
  * Events:
- * - 'audio' (frame: Int16Array) 160 samples (20 ms, 8 kHz) decoded; a new array per frame
- *   (a view of a shared slab: see frame-slab.ts), which listeners may keep.
  * - 'digit' (DigitEvent) from RFC 4733 packets, or from in-band tones (Goertzel) when no
  *   telephone-event payload type was negotiated.
  * - 'latched' ({address, port}) when strict latching learned a new source (latching.ts) and
@@ -24,7 +23,7 @@ import { SrtcpContext, SrtpContext } from './srtp.ts';
 import type { SendDigitsOptions } from './dtmf.ts';
 import type { Scheduler } from './scheduler.ts';
 import type { PortPool } from './port-pool.ts';
-import type { RtpSocket } from './rtp-socket.ts';
+import { receiveDatagrams, type RtpSocket } from './rtp-socket.ts';
 import type { CodecUpdate, MediaSession, MediaSessionOptions } from './media-session.ts';
 import { RtpSender } from './rtp-sender.ts';
 import { RtpReceiver } from './rtp-receiver.ts';
@@ -71,6 +70,7 @@ export class RtpSession extends EventEmitter implements MediaSession {
   private srtpIn: SrtpContext | undefined;
   private srtcpOut: SrtcpContext | undefined;
   private srtcpIn: SrtcpContext | undefined;
+  private readonly stopReceiving: () => void;
 
   /**
    * Allocates a port from the pool and starts receiving.
@@ -102,14 +102,12 @@ export class RtpSession extends EventEmitter implements MediaSession {
     this.setKeys(opts.srtp);
     this.sender = new RtpSender(socket, opts.scheduler, this.sendFormat(), (err) => this.emit('playback-error', err));
     this.receiver = new RtpReceiver(this.receiveFormat(), {
-      audioListeners: () => this.listenerCount('audio'),
-      onAudio: (frame) => this.emit('audio', frame),
       onDigit: (d) => this.emit('digit', d),
       onSource: (address, port) => this.onSource(address, port),
       onTimeout: () => this.emit('rtp-timeout'),
     }, { rtpTimeoutMs: opts.rtpTimeoutMs ?? 0, latch: opts.latch });
     if (opts.remote) this.setRemote(opts.remote.address, opts.remote.port);
-    socket.on('message', this.receiver.onPacket);
+    this.stopReceiving = receiveDatagrams(socket, this.receiver.onPacket);
     socket.on('error', this.onSocketError);
     this.reporter = rtcp && new RtcpReporter(rtcp, {
       ssrc: this.sender.ssrc,
@@ -119,11 +117,26 @@ export class RtpSession extends EventEmitter implements MediaSession {
       // An SRTP call's RTCP is SRTCP, keyed like its SRTP (RFC 3711 section 3.4).
       protect: (packet) => (this.srtcpOut ? this.srtcpOut.protect(packet) : packet),
     }, `${this.sender.ssrc.toString(16)}@media-core`, opts.rtcpIntervalMs);
-    rtcp?.on('message', (msg: Buffer, rinfo: { address: string; port: number }) => {
-      if (!isRtcp(msg) || !this.receiver.rtcpFrom(rinfo.address)) return;
-      const plain = this.srtcpIn ? this.srtcpIn.unprotect(msg) : msg;
-      if (plain) this.reporter?.onPacket(plain, rinfo);
-    });
+    if (rtcp) {
+      receiveDatagrams(rtcp, (msg, rinfo) => {
+        if (!isRtcp(msg) || !this.receiver.rtcpFrom(rinfo.address)) return;
+        const plain = this.srtcpIn ? this.srtcpIn.unprotect(msg) : msg;
+        if (plain) this.reporter?.onPacket(plain, rinfo);
+      });
+    }
+  }
+
+  /**
+   * Takes each decoded caller frame: 160 samples (20 ms, 8 kHz), a new array per frame (a view
+   * of a shared slab: see frame-slab.ts) that it may keep. Unset (the default), nothing is
+   * decoded for nobody.
+   */
+  get onAudio(): ((frame: Int16Array) => void) | undefined {
+    return this.receiver.onAudio;
+  }
+
+  set onAudio(fn: ((frame: Int16Array) => void) | undefined) {
+    this.receiver.onAudio = fn;
   }
 
   /** Our synchronization source identifier (random 32-bit, RFC 3550 section 8). */
@@ -227,7 +240,7 @@ export class RtpSession extends EventEmitter implements MediaSession {
     this.closed = true;
     this.sender.close();
     this.receiver.close();
-    this.socket.off('message', this.receiver.onPacket);
+    this.stopReceiving();
     this.reporter?.close();
     this.rtcp?.close();
     this.opts.portPool.release(this.localPort);

@@ -4,7 +4,7 @@
  * (media-core/media/native/pacer-socket.ts), which sends at each packet's due time.
  */
 import type { Socket } from 'node:dgram';
-import type { PacerSocket } from './native/pacer-socket.ts';
+import { PacerSocket } from './native/pacer-socket.ts';
 
 /** A bound RTP socket: node:dgram's, or one of the native pacer. */
 export type RtpSocket = Socket | PacerSocket;
@@ -13,6 +13,25 @@ export type RtpSocket = Socket | PacerSocket;
 export interface RtpRemoteInfo {
   address: string;
   port: number;
+}
+
+/** Takes one received datagram; `msg` may be a view valid only during the call, `rinfo` reused. */
+export type DatagramHandler = (msg: Buffer, rinfo: RtpRemoteInfo) => void;
+
+/**
+ * Hands socket's datagrams to `handler`: a pacer socket's one onMessage slot (no
+ * EventEmitter hop per packet), or dgram's 'message' event.
+ * @returns a function that stops it.
+ */
+export function receiveDatagrams(socket: RtpSocket, handler: DatagramHandler): () => void {
+  if (socket instanceof PacerSocket) {
+    socket.onMessage = handler;
+    return () => {
+      if (socket.onMessage === handler) socket.onMessage = undefined;
+    };
+  }
+  socket.on('message', handler);
+  return () => socket.off('message', handler);
 }
 
 /**

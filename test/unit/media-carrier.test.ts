@@ -28,7 +28,7 @@ for (const kind of ['dgram', 'native'] as CarrierKind[]) {
         a.setRemote('127.0.0.1', b.localPort);
         b.setRemote('127.0.0.1', a.localPort);
         let frames = 0;
-        b.on('audio', () => frames++);
+        b.onAudio = () => frames++;
         carrier.resetPacingStats();
         const r = await a.play(new Int16Array(160 * 10).fill(1000));
         assert.equal(r.completed, true);

@@ -102,8 +102,8 @@ describe('native RTP pacer (media-core/native/rtp_pacer.c)', { skip: process.pla
     const a = pacer.openSocket('127.0.0.1', pa);
     const b = pacer.openSocket('127.0.0.1', pb);
     const seen: string[] = [];
-    a.on('message', (m: Buffer, r: { address: string; port: number }) => seen.push(`a:${m.toString()}:${r.address}`));
-    b.on('message', (m: Buffer) => seen.push(`b:${m.toString()}`));
+    a.onMessage = (m, r) => seen.push(`a:${m.toString()}:${r.address}`);
+    b.onMessage = (m) => seen.push(`b:${m.toString()}`);
     const tx = createSocket('udp4');
     await new Promise<void>((r) => tx.bind(0, '127.0.0.1', () => r()));
     tx.send('one', pa, '127.0.0.1');
@@ -127,7 +127,7 @@ describe('native RTP pacer (media-core/native/rtp_pacer.c)', { skip: process.pla
     const tx = createSocket('udp4');
     t.after(() => { for (const s of sockets) s.close(); tx.close(); });
     let got = 0;
-    for (const s of sockets) s.on('message', () => got++);
+    for (const s of sockets) s.onMessage = () => got++;
     await new Promise<void>((r) => tx.bind(0, '127.0.0.1', () => r()));
     const bursts = 10;
     const before = pacer.counters().rxPasses;
@@ -147,7 +147,7 @@ describe('native RTP pacer (media-core/native/rtp_pacer.c)', { skip: process.pla
     const tx = createSocket('udp4');
     t.after(() => { s.close(); tx.close(); });
     const seen: string[] = [];
-    s.on('message', (m: Buffer) => seen.push(m.length > 100 ? 'big' : m.toString()));
+    s.onMessage = (m) => seen.push(m.length > 100 ? 'big' : m.toString());
     await new Promise<void>((r) => tx.bind(0, '127.0.0.1', () => r()));
     const oversizeBefore = pacer.counters().rxOversize;
     // More than one recvmmsg takes (8), with an oversized one (over 1,008 bytes) in the middle.

@@ -23,7 +23,7 @@ function exactPcm(codec: G711Codec, samples: number): Int16Array {
 
 function collect(session: RtpSession): Int16Array[] {
   const frames: Int16Array[] = [];
-  session.on('audio', (f: Int16Array) => frames.push(f));
+  session.onAudio = (f) => frames.push(f);
   return frames;
 }
 

@@ -7,7 +7,7 @@
  * with the due time the scheduler gives for that sender (Scheduler.currentDueMs).
  * After the wake-up the scheduler calls {@link RtpPacer.kick}; the pacer thread sends each
  * packet at its due time. Received datagrams wait in the receive ring until the drain timer
- * (every `drainIntervalMs`, 5 ms by default) hands them to their sockets' 'message' listeners in one batch.
+ * (every `drainIntervalMs`, 5 ms by default) hands them to their sockets' onMessage callbacks in one batch.
  */
 import { performance } from 'node:perf_hooks';
 import type { TickDeviationStats } from '../scheduler.ts';
