@@ -122,9 +122,10 @@ for (const io of ['dgram', 'native'] as const)
       await s.play(new Int16Array(160 * 3));
       for (let i = 0; i < 300 && wire.length === 0; i++) await sleep(10);
       assert.ok(wire.length > 0, 'a report came');
-      assert.equal(parseRtcp(wire[0]!)?.sr ?? parseRtcp(wire[0]!), undefined, 'not plain RTCP on the wire');
       const plain = await peer.call('unprotect_rtcp', ourKey, wire[0]!);
       assert.ok(Buffer.isBuffer(plain), `libsrtp reads our report: ${String(plain)}`);
+      assert.equal(wire[0]!.length, plain.length + 14, 'SRTCP index and tag appended');
+      assert.ok(!wire[0]!.subarray(8, plain.length).equals(plain.subarray(8)), 'encrypted after the first 8 bytes on the wire');
       assert.equal(parseRtcp(plain)!.sr!.ssrc, s.ssrc, 'an SR from our SSRC');
       // The peer's RR, protected by libsrtp with its key: we read its view of our stream.
       const rr = buildRtcpReport(777, undefined, { ssrc: s.ssrc, fractionLost: 25, cumulativeLost: 1, extHighestSeq: 3, jitter: 80, lsr: 0, dlsr: 0 }, 'peer');
