@@ -129,8 +129,9 @@ const xmlAttr = (s: string) => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').
 
 /**
  * The caller's SIPp scenario: INVITE (PCMU + telephone-event), ACK, the digits (when given),
- * the phrase at `sayAtMs` after the answer, BYE at `endAtMs`. A BYE from the media core ends
- * the call early (answered 200; SIPp counts the call as failed: an unexpected end). A refusal
+ * the phrase at `sayAtMs` after the answer, BYE at `endAtMs`. A BYE from the media core before
+ * then (the assistant hangs up on a caller silent too long) is answered and ends the call
+ * normally: its conversation is judged by its session history like any other. A refusal
  * (486 full, 503 no headroom) is ACKed with the INVITE's Via (RFC 3261 17.1.1.3) and ends the
  * call as a success for SIPp: refusals are counted from the media core's /metrics instead, so
  * the other callers keep coming, as they do on the phone network.
@@ -149,7 +150,20 @@ function scenario(o: { digits: string[]; phrase: PhrasePcap; sayAtMs: number; en
   }
   steps.push(`<pause milliseconds="${Math.max(1, o.sayAtMs - at)}"/>`);
   steps.push(`<nop><action><exec play_pcap_audio="${xmlAttr(o.phrase.file)}"/></action></nop>`);
-  steps.push(`<pause milliseconds="${Math.max(1, o.endAtMs - o.sayAtMs)}"/>`);
+  // Stay until endAtMs, unless the media core hangs up first (the assistant's no-input policy
+  // ends a caller silent for long): that BYE is answered and ends the call normally.
+  steps.push(`<recv request="BYE" timeout="${Math.max(1, o.endAtMs - o.sayAtMs)}" ontimeout="hangup"/>`);
+  steps.push(`<send><![CDATA[
+      SIP/2.0 200 OK
+      [last_Via:]
+      [last_From:]
+      [last_To:]
+      [last_Call-ID:]
+      [last_CSeq:]
+      Content-Length: 0
+  ]]></send>`);
+  steps.push('<pause milliseconds="1" next="done"/>');
+  steps.push('<label id="hangup"/>');
   const dialog = (method: string, cseq: number) => `
       ${method} [next_url] SIP/2.0
       Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
