@@ -45,8 +45,9 @@ export interface BoundedQueueOptions {
   /** Register with speech-load.ts (default true). */
   register?: boolean;
   /**
-   * Expected time one request holds a worker before any was measured, ms (default 0: no
-   * estimate). Admission forecasts the queue's load from it until real service times come in.
+   * Expected time one request holds a worker, ms (default 0: no estimate). Admission
+   * forecasts the queue's load from the measured mean service time, but never from less than
+   * this.
    */
   expectedServiceMs?: number;
 }
@@ -78,7 +79,9 @@ export class BoundedQueue {
             bound: this.bound,
             concurrency: o.concurrency,
             requests: this.requests,
-            serviceMs: this.meanMs ?? o.expectedServiceMs ?? 0,
+            // The expectation is a floor: a quiet worker's first, fast requests must not let a
+            // burst of calls in that the same workers, loaded, would serve more slowly.
+            serviceMs: Math.max(this.meanMs ?? 0, o.expectedServiceMs ?? 0),
           }));
   }
 

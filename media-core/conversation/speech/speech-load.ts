@@ -14,7 +14,7 @@ export interface SpeechQueueLoad {
   concurrency: number;
   /** Requests accepted since start, count (cumulative). */
   requests: number;
-  /** Mean time one request holds a worker, ms (weighted to recent ones; the expected time before the first). */
+  /** Mean time one request holds a worker, ms (weighted to recent ones; at least the queue's expected time). */
   serviceMs: number;
 }
 
