@@ -51,7 +51,7 @@ test('a bounded queue reports its requests, workers and service time to speech-l
     assert.equal(load().serviceMs, 20, 'a fast first request does not lower the expectation');
     for (let i = 0; i < 3; i++) await q.run(() => new Promise((r) => setTimeout(r, 60)));
     assert.equal(load().requests, 4);
-    assert.ok(load().serviceMs > 30, `slower requests raise it: ${load().serviceMs}`);
+    assert.ok(load().serviceMs > 25, `slower requests raise it above the expectation: ${load().serviceMs}`);
   } finally {
     q.close();
   }
