@@ -15,7 +15,7 @@
  * the parent-watch shim (supervise.ts), so it never outlives the launcher.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { delimiter, join, resolve } from 'node:path';
 import { createSocket } from 'node:dgram';
 import { randomBytes } from 'node:crypto';
@@ -127,8 +127,13 @@ export function fleetEdgeFiles(mediaCorePorts: number[], host: string, allowedSo
   return { dispatcher, addresses };
 }
 
-/** The media cores' config: `configFile` with assistant paths made absolute and sip.trustedProxies set. */
-export function fleetMediaCoreConfig(configFile: string, trustedProxies: string[]): Record<string, unknown> {
+/**
+ * The media cores' config: `configFile` with assistant paths made absolute, sip.trustedProxies
+ * set, and, unless the file sets it, each core's share of this machine's cores as its speech
+ * decoders (`speechQueues.sttDecoders`, at least 1): N cores on one machine each sizing for the
+ * whole machine would admit N times the speech it can decode.
+ */
+export function fleetMediaCoreConfig(configFile: string, trustedProxies: string[], cores = 1): Record<string, unknown> {
   const path = resolve(REPO_ROOT, configFile);
   const config = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
   const baseDir = resolve(path, '..');
@@ -137,6 +142,8 @@ export function fleetMediaCoreConfig(configFile: string, trustedProxies: string[
   // Trusted-proxy mode: requests from these addresses are the edge's, which has already
   // applied the allowlist and the rate limits (media-core/config/schema.ts, sip.trustedProxies).
   config.sip = { ...((config.sip as object) ?? {}), trustedProxies };
+  const queues = (config.speechQueues ?? {}) as { sttDecoders?: number };
+  if (!queues.sttDecoders) config.speechQueues = { ...queues, sttDecoders: Math.max(1, Math.floor(availableParallelism() / cores)) };
   return config;
 }
 
@@ -248,7 +255,7 @@ export async function startFleet(opts: FleetOptions = {}): Promise<RunningFleet>
   };
 
   try {
-    writeFileSync(configFile, JSON.stringify(fleetMediaCoreConfig(opts.configFile ?? process.env.CONFIG_FILE ?? 'media-core/config/demo.json', [`${host}/32`]), null, 2));
+    writeFileSync(configFile, JSON.stringify(fleetMediaCoreConfig(opts.configFile ?? process.env.CONFIG_FILE ?? 'media-core/config/demo.json', [`${host}/32`], corePorts.length), null, 2));
     await Promise.all(corePorts.map((_, i) => startCore(i)));
 
     // Locally every caller (SIPp, softphones) is on the loopback network.

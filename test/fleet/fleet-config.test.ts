@@ -6,7 +6,7 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fleetEdgeFiles, fleetMediaCoreConfig, KAMAILIO_CONFIG, mediaCorePortsFrom, sipOptionsStatus, splitRtpRange } from '../../dev/stack/fleet.ts';
 import { parseConfig } from '../../media-core/config/load.ts';
@@ -41,6 +41,9 @@ describe('fleet configuration', () => {
     const assistants = c.assistants as Record<string, { file: string }>;
     assert.ok(Object.values(assistants).every((a) => a.file.startsWith('/')), JSON.stringify(assistants));
     parseConfig(c, tmpdir(), 'fleet config'); // throws when invalid
+    // Two cores on one machine share its cores for speech decoding.
+    const shared = fleetMediaCoreConfig('media-core/config/demo.json', ['127.0.0.1/32'], 2).speechQueues as { sttDecoders: number };
+    assert.equal(shared.sttDecoders, Math.max(1, Math.floor(availableParallelism() / 2)));
   });
 
   test('kamailio -c accepts infra/kamailio/kamailio.cfg with the fleet defines', { skip: KAMAILIO ? false : 'kamailio is not installed' }, () => {
