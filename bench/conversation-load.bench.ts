@@ -473,7 +473,10 @@ async function runMode(mode: SpeechMode, phrase: PhrasePcap, dtmfFiles: string[]
         return `SIPp exit ${r!.code}${r!.killed ? ' (killed)' : ''}, ${lines.length} error lines; last: ${(lines.at(-1) ?? '').replace(/^\S+\s+\S+\s+/, '').slice(0, 200)}`;
       });
     // Each core's admissions since it started (the fleet starts fresh for each run).
-    const perCore = FLEET ? `; admitted per core ${(await Promise.all(target.metricsUrls.map(async (u) => (await Scrape.of([u])).sum('media_core_calls_admitted_total')))).join(' and ')}` : '';
+    // Kamailio answers 503 itself while no core is in rotation (a core that answered 503 stays out until its next OPTIONS probe).
+    const perCore = FLEET
+      ? `; admitted per core ${(await Promise.all(target.metricsUrls.map(async (u) => (await Scrape.of([u])).sum('media_core_calls_admitted_total')))).join(' and ')}; refused by Kamailio ${Math.max(0, calls - admitted - delta('media_core_calls_refused_total'))}`
+      : '';
     console.log(`conversations: completed ${outcomes.completed}, failed ${Math.max(0, admitted - outcomes.completed)} (of ${admitted} admitted; ${conversationFailedLines} "conversation failed" log lines; sessions ${JSON.stringify(outcomes.reasons)}), refused at admission ${delta('media_core_calls_refused_total')} (${after.by('media_core_calls_refused_total', ['cause', 'status'])}); peak concurrent ${peakActive}${perCore}`);
     console.log(`turn latency, last voiced frame (VAD hangover included) -> answer playback start: p50 ${percentile(speech, 50).toFixed(0)} ms, p99 ${percentile(speech, 99).toFixed(0)} ms over ${speech.length} spoken turns; after DTMF p50 ${percentile(dtmf, 50).toFixed(0)} ms, p99 ${percentile(dtmf, 99).toFixed(0)} ms (${dtmf.length})`);
     console.log(`CPU of the media core${FLEET ? 's' : ''} and speech helpers: ${cpuS.toFixed(1)} s, ${minutes > 0 ? ((cpuS / minutes) * 1000).toFixed(0) : '-'} ms per conversation-minute (${minutes.toFixed(1)} conversation-minutes); peak RSS ${(peakRss / 2 ** 20).toFixed(0)} MB (media core${FLEET ? 's' : ''} alone ${(peakRssCore / 2 ** 20).toFixed(0)} MB)`);
