@@ -169,7 +169,7 @@ describe('TTS single flight and bounds', () => {
       };
       const tts = new BoundedTts(inner, q);
       const ps = [...Array(5)].map((_, i) => tts.synthesize(`t${i}`, {}));
-      assert.deepEqual(speechQueueLoads()['tts-test'], { depth: 3, bound: 3 });
+      assert.deepEqual(speechQueueLoads()['tts-test'], { depth: 3, bound: 3, concurrency: 2, requests: 5, serviceMs: 0 });
       await assert.rejects(tts.synthesize('t5', {}), QueueFullError, 'the 6th request is refused at once');
       await Promise.all(ps);
       assert.equal(peak, 2);
