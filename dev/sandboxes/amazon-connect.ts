@@ -110,11 +110,15 @@ export function createAmazonConnectSandbox(opts: ConnectSandboxOptions): VendorS
     sendJson(res, 200, {});
   }
 
-  async function getAttributes(req: IncomingMessage, res: ServerResponse, instanceId: string, contactId: string, ctx: SandboxContext): Promise<void> {
-    const op = 'GetContactAttributes';
+  /**
+   * What the read operations share: the call recorded (with its error), SigV4, an injected
+   * fault, the instance known. @returns whether the request may go on (else it was answered).
+   */
+  async function readPrelude(req: IncomingMessage, res: ServerResponse, op: string, params: Record<string, unknown>, instanceId: string, ctx: SandboxContext): Promise<boolean> {
     const fail = (status: number, type: string, message: string) => {
-      ctx.record({ vendor: 'amazon_connect', operation: op, params: { InstanceId: instanceId, InitialContactId: contactId, error: type }, status });
+      ctx.record({ vendor: 'amazon_connect', operation: op, params: { ...params, error: type }, status });
       awsError(res, status, type, message);
+      return false;
     };
     const sig = sigv4Problem(req, opts.accessKeyId);
     if (sig) return fail(403, sig.type, sig.message);
@@ -122,24 +126,18 @@ export function createAmazonConnectSandbox(opts: ConnectSandboxOptions): VendorS
     await faultDelay(fault);
     if (fault && fault.status) return fail(fault.status, fault.status === 429 ? 'ThrottlingException' : 'InternalServiceException', 'Injected fault');
     if (!instances.has(instanceId)) return fail(404, 'ResourceNotFoundException', `Instance ${instanceId} not found`);
-    ctx.record({ vendor: 'amazon_connect', operation: op, params: { InstanceId: instanceId, InitialContactId: contactId }, status: 200 });
+    ctx.record({ vendor: 'amazon_connect', operation: op, params, status: 200 });
+    return true;
+  }
+
+  async function getAttributes(req: IncomingMessage, res: ServerResponse, instanceId: string, contactId: string, ctx: SandboxContext): Promise<void> {
+    if (!(await readPrelude(req, res, 'GetContactAttributes', { InstanceId: instanceId, InitialContactId: contactId }, instanceId, ctx))) return;
     // A contact the flow is running but nobody wrote to yet has no attributes.
     sendJson(res, 200, { Attributes: contacts.get(contactId)?.attributes ?? {} });
   }
 
   async function describe(req: IncomingMessage, res: ServerResponse, instanceId: string, ctx: SandboxContext): Promise<void> {
-    const op = 'DescribeInstance';
-    const fail = (status: number, type: string, message: string) => {
-      ctx.record({ vendor: 'amazon_connect', operation: op, params: { InstanceId: instanceId, error: type }, status });
-      awsError(res, status, type, message);
-    };
-    const sig = sigv4Problem(req, opts.accessKeyId);
-    if (sig) return fail(403, sig.type, sig.message);
-    const fault = ctx.takeFault('amazon_connect', op);
-    await faultDelay(fault);
-    if (fault && fault.status) return fail(fault.status, fault.status === 429 ? 'ThrottlingException' : 'InternalServiceException', 'Injected fault');
-    if (!instances.has(instanceId)) return fail(404, 'ResourceNotFoundException', `Instance ${instanceId} not found`);
-    ctx.record({ vendor: 'amazon_connect', operation: op, params: { InstanceId: instanceId }, status: 200 });
+    if (!(await readPrelude(req, res, 'DescribeInstance', { InstanceId: instanceId }, instanceId, ctx))) return;
     sendJson(res, 200, {
       Instance: { Id: instanceId, Arn: `arn:aws:connect:us-east-1:000000000000:instance/${instanceId}`, IdentityManagementType: 'CONNECT_MANAGED', InstanceAlias: 'sandbox', InstanceStatus: 'ACTIVE', InboundCallsEnabled: true, OutboundCallsEnabled: true },
     });

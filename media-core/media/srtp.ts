@@ -203,7 +203,7 @@ export class SrtpContext {
         const counters = this.counters;
         for (let j = 0; j < KS_PACKETS; j++) {
           const i = index + j;
-          this.packetIv(ssrc, Math.floor(i / 65536), i % 65536);
+          packetIv(this.iv, this.keys.salt, ssrc, i);
           fillCounters(counters.subarray(j * KS_BYTES), this.iv, KS_BYTES / 16);
         }
         s.ks = this.cipher.update(counters.subarray(0, KS_PACKETS * KS_BYTES));
@@ -215,28 +215,33 @@ export class SrtpContext {
       for (let i = 0; i < n; i++) buf[from + i]! ^= ks[o + i]!;
       return;
     }
-    this.packetIv(ssrc, roc, seq);
+    packetIv(this.iv, this.keys.salt, ssrc, index);
     const blocks = (n + 15) >>> 4;
     fillCounters(this.counters, this.iv, blocks);
     const ks = this.cipher.update(this.counters.subarray(0, blocks * 16));
     for (let i = 0; i < n; i++) buf[from + i]! ^= ks[i]!;
   }
 
-  /** IV = (k_s * 2^16) XOR (SSRC * 2^64) XOR (i * 2^16), i = 2^16 * ROC + SEQ, into this.iv. */
-  private packetIv(ssrc: number, roc: number, seq: number): void {
-    const iv = this.iv;
-    this.keys.salt.copy(iv, 0);
-    iv[14] = 0;
-    iv[15] = 0;
-    iv[4]! ^= ssrc >>> 24; iv[5]! ^= (ssrc >>> 16) & 0xff; iv[6]! ^= (ssrc >>> 8) & 0xff; iv[7]! ^= ssrc & 0xff;
-    iv[8]! ^= (roc >>> 24) & 0xff; iv[9]! ^= (roc >>> 16) & 0xff; iv[10]! ^= (roc >>> 8) & 0xff; iv[11]! ^= roc & 0xff;
-    iv[12]! ^= seq >>> 8; iv[13]! ^= seq & 0xff;
-  }
-
   private tag(buf: Buffer, length: number, roc: number): Buffer {
     this.rocBytes.writeUInt32BE(roc >>> 0, 0);
     return createHmac('sha1', this.keys.authenticationKey).update(buf.subarray(0, length)).update(this.rocBytes).digest();
   }
+}
+
+/**
+ * The AES-CM IV of a packet into `iv` (RFC 3711 section 4.1.1): (k_s * 2^16) XOR (SSRC * 2^64)
+ * XOR (i * 2^16), where i is the 48-bit SRTP packet index (2^16 * ROC + SEQ) or the 31-bit
+ * SRTCP index.
+ */
+function packetIv(iv: Buffer, salt: Buffer, ssrc: number, index: number): void {
+  salt.copy(iv, 0);
+  iv[14] = 0;
+  iv[15] = 0;
+  iv[4]! ^= ssrc >>> 24; iv[5]! ^= (ssrc >>> 16) & 0xff; iv[6]! ^= (ssrc >>> 8) & 0xff; iv[7]! ^= ssrc & 0xff;
+  const hi = Math.floor(index / 0x100000000);
+  const lo = index >>> 0;
+  iv[8]! ^= (hi >>> 8) & 0xff; iv[9]! ^= hi & 0xff;
+  iv[10]! ^= lo >>> 24; iv[11]! ^= (lo >>> 16) & 0xff; iv[12]! ^= (lo >>> 8) & 0xff; iv[13]! ^= lo & 0xff;
 }
 
 function newStream(seq: number): StreamState {
@@ -319,13 +324,8 @@ export class SrtcpContext {
 
   /** XORs the keystream over buf[8, end): IV = k_s * 2^16 XOR SSRC * 2^64 XOR index * 2^16. */
   private crypt(buf: Buffer, end: number, ssrc: number, index: number): void {
-    const iv = this.iv;
-    this.keys.salt.copy(iv, 0);
-    iv[14] = 0;
-    iv[15] = 0;
-    iv[4]! ^= ssrc >>> 24; iv[5]! ^= (ssrc >>> 16) & 0xff; iv[6]! ^= (ssrc >>> 8) & 0xff; iv[7]! ^= ssrc & 0xff;
-    iv[10]! ^= (index >>> 24) & 0xff; iv[11]! ^= (index >>> 16) & 0xff; iv[12]! ^= (index >>> 8) & 0xff; iv[13]! ^= index & 0xff;
-    const ks = aesCmKeystream(this.keys.encryptionKey, iv, end - SRTCP_CLEAR_LENGTH);
+    packetIv(this.iv, this.keys.salt, ssrc, index);
+    const ks = aesCmKeystream(this.keys.encryptionKey, this.iv, end - SRTCP_CLEAR_LENGTH);
     for (let i = SRTCP_CLEAR_LENGTH; i < end; i++) buf[i]! ^= ks[i - SRTCP_CLEAR_LENGTH]!;
   }
 
