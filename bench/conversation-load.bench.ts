@@ -380,13 +380,13 @@ async function runMode(mode: SpeechMode, phrase: PhrasePcap, dtmfFiles: string[]
   // The stack's children inherit the environment: the speech mode.
   if (mode === 'embedded') delete process.env.SPEECH;
   else process.env.SPEECH = mode;
-  const turns: { input: string; ms: number }[] = [];
+  const turns: { input: string; ms: number; recognitionMs?: number }[] = [];
   let conversationFailedLines = 0;
   const onLine = (line: string) => {
     if (line.includes('"turn answered"')) {
       try {
-        const j = JSON.parse(line) as { turnLatencyMs: number; input: string };
-        turns.push({ input: j.input, ms: j.turnLatencyMs });
+        const j = JSON.parse(line) as { turnLatencyMs: number; input: string; recognitionMs?: number };
+        turns.push({ input: j.input, ms: j.turnLatencyMs, recognitionMs: j.recognitionMs });
       } catch {
         /* a partial line */
       }
@@ -479,6 +479,10 @@ async function runMode(mode: SpeechMode, phrase: PhrasePcap, dtmfFiles: string[]
       : '';
     console.log(`conversations: completed ${outcomes.completed}, failed ${Math.max(0, admitted - outcomes.completed)} (of ${admitted} admitted; ${conversationFailedLines} "conversation failed" log lines; sessions ${JSON.stringify(outcomes.reasons)}), refused at admission ${delta('media_core_calls_refused_total')} (${after.by('media_core_calls_refused_total', ['cause', 'status'])}); peak concurrent ${peakActive}${perCore}`);
     console.log(`turn latency, last voiced frame (VAD hangover included) -> answer playback start: p50 ${percentile(speech, 50).toFixed(0)} ms, p99 ${percentile(speech, 99).toFixed(0)} ms over ${speech.length} spoken turns; after DTMF p50 ${percentile(dtmf, 50).toFixed(0)} ms, p99 ${percentile(dtmf, 99).toFixed(0)} ms (${dtmf.length})`);
+    // The recognizer's own time (decoder queue and decode, or the emulated Watson's latency) and what the turn took beyond it.
+    const recognized = turns.filter((t) => t.input === 'speech' && t.recognitionMs !== undefined);
+    const beyond = recognized.map((t) => t.ms - t.recognitionMs!);
+    console.log(`  of which the recognizer (end of utterance to result): p50 ${percentile(recognized.map((t) => t.recognitionMs!), 50).toFixed(0)} ms, p99 ${percentile(recognized.map((t) => t.recognitionMs!), 99).toFixed(0)} ms; the turn beyond the recognizer (VAD hangover, answer, playback start): p50 ${percentile(beyond, 50).toFixed(0)} ms, p99 ${percentile(beyond, 99).toFixed(0)} ms`);
     console.log(`CPU of the media core${FLEET ? 's' : ''} and speech helpers: ${cpuS.toFixed(1)} s, ${minutes > 0 ? ((cpuS / minutes) * 1000).toFixed(0) : '-'} ms per conversation-minute (${minutes.toFixed(1)} conversation-minutes); peak RSS ${(peakRss / 2 ** 20).toFixed(0)} MB (media core${FLEET ? 's' : ''} alone ${(peakRssCore / 2 ** 20).toFixed(0)} MB)`);
     console.log(`the machine over the run: ${(((machine1.busy - machine0.busy) / machineTotal) * 100).toFixed(0)}% busy, steal ${(((machine1.steal - machine0.steal) / machineTotal) * 100).toFixed(1)}%; SIPp ${[...sippCpu.values()].reduce((a, b) => a + b, 0).toFixed(1)} s CPU`);
     console.log(`speech requests by queue and outcome: ${after.by('media_core_speech_requests_total', ['queue', 'outcome'])}`);

@@ -94,6 +94,8 @@ export class ConversationSession implements TaskHost {
   private latencyObservedFor = 0;
   /** performance.now() of the last caller frame loud enough to be speech (VAD minRms), and whether the last input was speech. */
   private lastVoicedAt = 0;
+  /** The last speech turn's recognition time, from the end of the utterance to its result, ms. */
+  private recognitionMs: number | undefined;
   private lastInputSpeech = false;
 
   constructor(private readonly d: SessionDeps) {
@@ -133,6 +135,7 @@ export class ConversationSession implements TaskHost {
       finalTimeoutMs: () => timeoutMs(this.context, 'final_utterance_timeout_count', this.cfg.finalUtteranceTimeoutMs),
       onResult: (text, r) => {
         this.inputEndedAt = performance.now();
+        this.recognitionMs = this.speech.utteranceEndedAt > 0 ? this.inputEndedAt - this.speech.utteranceEndedAt : undefined;
         this.lastInputSpeech = true;
         if (this.collector?.active) {
           this.collector.cancel();
@@ -435,7 +438,8 @@ export class ConversationSession implements TaskHost {
       const speech = this.lastInputSpeech && this.lastVoicedAt > 0 && this.lastVoicedAt <= this.inputEndedAt;
       const ms = performance.now() - (speech ? this.lastVoicedAt : this.inputEndedAt);
       turnLatency.observe({ input: speech ? 'speech' : 'dtmf' }, ms / 1000);
-      this.log.info({ turnLatencyMs: Math.round(ms), input: speech ? 'speech' : 'dtmf' }, 'turn answered');
+      // recognitionMs splits it: the recognizer's own time (a decoder, or Watson) and the rest.
+      this.log.info({ turnLatencyMs: Math.round(ms), input: speech ? 'speech' : 'dtmf', ...(speech && this.recognitionMs !== undefined ? { recognitionMs: Math.round(this.recognitionMs) } : {}) }, 'turn answered');
     }
     const token = ++this.playToken;
     this.playing = token;

@@ -30,6 +30,8 @@ export class SpeechInput {
   private readonly vad: Vad;
   private recognition: Recognition | undefined;
   private ignoring = false;
+  /** When the last recognized utterance ended (VAD hangover over), performance.now() ms; 0 before. */
+  utteranceEndedAt = 0;
   private finalTimer: NodeJS.Timeout | undefined;
   private gapTimer: NodeJS.Timeout | undefined;
   private readonly gapMs: number;
@@ -46,7 +48,9 @@ export class SpeechInput {
       onStart: (pre) => this.onStart(pre),
       onFrame: (f) => this.recognition?.write(f),
       onEnd: () => {
-        if (!this.ignoring) this.recognition?.end();
+        if (this.ignoring || !this.recognition) return;
+        this.utteranceEndedAt = performance.now();
+        this.recognition.end();
       },
     });
   }
