@@ -32,7 +32,7 @@
  * core; default the number of calls, so only headroom refuses: set it lower, or offer 2x, for
  * the overload run). The media core's ADMISSION_* variables pass through.
  */
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -45,6 +45,7 @@ import { freeSipPort, freeSippMediaPort, freeTcpPort } from '../dev/free-ports.t
 import { runSipp, type SippResult } from '../dev/sipp/run-sipp.ts';
 import { phrasePcap, type PhrasePcap } from './conversation-load-media.ts';
 import { percentile } from './stats.ts';
+import { machineCpu, procStat, type ProcStat } from './proc-cpu.ts';
 
 type SpeechMode = 'embedded' | 'sandbox-watson';
 
@@ -65,7 +66,6 @@ if (!MODES.every((m) => m === 'embedded' || m === 'sandbox-watson')) {
 const FLEET = process.argv.includes('--fleet') || process.env.BENCH_FLEET === '1';
 const PHRASE = 'What are your opening hours';
 const ANSWER = /^We are open/;
-const TICKS_PER_S = 100; // USER_HZ of /proc/<pid>/stat
 
 const int = (v: string | undefined, dflt: number) => {
   const n = v === undefined || v === '' ? dflt : Number(v);
@@ -74,24 +74,6 @@ const int = (v: string | undefined, dflt: number) => {
 };
 
 // ---- the media core's process tree --------------------------------------------------------
-
-interface ProcStat {
-  ppid: number;
-  /** utime + stime + cutime + cstime, s (own CPU and that of reaped children). */
-  cpuS: number;
-  rssBytes: number;
-}
-
-function procStat(pid: number): ProcStat | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const cpuS = (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) / TICKS_PER_S;
-    return { ppid: Number(f[1]), cpuS, rssBytes: Number(f[21]) * 4096 };
-  } catch {
-    return undefined;
-  }
-}
 
 /** The process and its live descendants. */
 function tree(root: number): Map<number, ProcStat> {
@@ -114,13 +96,7 @@ function tree(root: number): Map<number, ProcStat> {
 }
 
 /** CPU seconds of the tree: every live process's own and reaped children's (each exited process counts once, in its reaper). */
-const treeCpu = (t: Map<number, ProcStat>) => [...t.values()].reduce((n, s) => n + s.cpuS, 0);
-/** The machine's CPU time from /proc/stat, in USER_HZ ticks: busy (all but idle and iowait), steal, total. */
-function machineCpu(): { busy: number; steal: number; total: number } {
-  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
-  const total = f.slice(0, 8).reduce((a, b) => a + b, 0);
-  return { busy: total - f[3]! - f[4]!, steal: f[7] ?? 0, total };
-}
+const treeCpu = (t: Map<number, ProcStat>) => [...t.values()].reduce((n, s) => n + s.cpuS + s.reapedCpuS, 0);
 const treeRss = (t: Map<number, ProcStat>) => [...t.values()].reduce((n, s) => n + s.rssBytes, 0);
 
 // ---- the callers ---------------------------------------------------------------------------

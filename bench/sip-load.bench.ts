@@ -23,6 +23,7 @@ import { encodeG711 } from '../media-core/media/g711.ts';
 import { freeSippMediaPort, freeSipPort } from '../dev/free-ports.ts';
 import { runSipp, SCENARIO_DIR } from '../dev/sipp/run-sipp.ts';
 import { percentile, ms } from './stats.ts';
+import { machineCpu, procStat } from './proc-cpu.ts';
 
 const CALLS = Number(process.env.BENCH_CALLS ?? 1000);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 60);
@@ -30,14 +31,6 @@ const RATE = Number(process.env.BENCH_RATE ?? 100);
 const RTP_IO = (process.env.BENCH_RTP_IO ?? 'auto') as 'auto' | 'native' | 'dgram';
 const LISTEN = process.env.BENCH_LISTEN ?? 'all';
 const RTP_PORT_MIN = Number(process.env.BENCH_RTP_PORT_MIN ?? 30000);
-const TICKS_PER_S = 100; // USER_HZ of /proc/<pid>/stat on Linux
-
-/** Machine-wide CPU jiffies from /proc/stat: busy (user+nice+system+irq+softirq), steal, total. */
-function machineCpu(): { busy: number; steal: number; total: number } {
-  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
-  const [user, nice, system, idle, iowait, irq, softirq, steal] = f as [number, number, number, number, number, number, number, number];
-  return { busy: user + nice + system + irq + softirq, steal, total: user + nice + system + idle + iowait + irq + softirq + steal };
-}
 
 /** CPU seconds per thread of this process, by tid, with the thread's name. */
 function threadCpu(): Map<string, { name: string; s: number }> {
@@ -53,15 +46,7 @@ function threadCpu(): Map<string, { name: string; s: number }> {
 }
 
 /** utime + stime of a process (all its threads) or of one thread ('self/task/<tid>'), in seconds; undefined when gone. */
-function cpuSeconds(pid: number | string): number | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_S;
-  } catch {
-    return undefined;
-  }
-}
+const cpuSeconds = (pid: number | string) => procStat(pid)?.cpuS;
 
 // One second of a 440 Hz tone as raw PCMU for SIPp's rtp_stream (looped), and 10 s of PCM for us.
 const pcm = (seconds: number, hz: number) => Int16Array.from({ length: 8000 * seconds }, (_, i) => Math.round(6000 * Math.sin((2 * Math.PI * hz * i) / 8000)));
