@@ -286,7 +286,11 @@ class Scrape {
   /** Non-zero sums of `name` by the given labels, e.g. "pacer_late 503: 20". */
   by(name: string, labels: string[]): string {
     const sums = new Map<string, number>();
-    for (const x of this.samples) if (x.name === name) sums.set(labels.map((l) => x.labels[l]).join(' '), (sums.get(labels.map((l) => x.labels[l]).join(' ')) ?? 0) + x.value);
+    for (const x of this.samples) {
+      if (x.name !== name) continue;
+      const key = labels.map((l) => x.labels[l]).join(' ');
+      sums.set(key, (sums.get(key) ?? 0) + x.value);
+    }
     return [...sums].filter(([, v]) => v > 0).map(([k, v]) => `${k}: ${v}`).join(', ') || 'none';
   }
 }
