@@ -371,7 +371,10 @@ async function runMode(mode: SpeechMode, phrase: PhrasePcap, dtmfFiles: string[]
         /* a partial line */
       }
     } else if (line.includes('"conversation failed"')) conversationFailedLines++;
+    else if (line.includes('"call refused by admission"') && refusalLines.length < 3) refusalLines.push(line.slice(0, 400));
   };
+  // The first refusals' reasons (the forecast's figures), printed after the run.
+  const refusalLines: string[] = [];
   let target: Target;
   const t0 = Date.now();
   try {
@@ -457,6 +460,7 @@ async function runMode(mode: SpeechMode, phrase: PhrasePcap, dtmfFiles: string[]
     const perCore = FLEET
       ? `; admitted per core ${(await Promise.all(target.metricsUrls.map(async (u) => (await Scrape.of([u])).sum('media_core_calls_admitted_total')))).join(' and ')}; refused by Kamailio ${Math.max(0, calls - admitted - delta('media_core_calls_refused_total'))}`
       : '';
+    for (const l of refusalLines) console.log(`  refusal: ${l}`);
     console.log(`conversations: completed ${outcomes.completed}, failed ${Math.max(0, admitted - outcomes.completed)} (of ${admitted} admitted; ${conversationFailedLines} "conversation failed" log lines; sessions ${JSON.stringify(outcomes.reasons)}), refused at admission ${delta('media_core_calls_refused_total')} (${after.by('media_core_calls_refused_total', ['cause', 'status'])}); peak concurrent ${peakActive}${perCore}`);
     console.log(`turn latency, last voiced frame (VAD hangover included) -> answer playback start: p50 ${percentile(speech, 50).toFixed(0)} ms, p99 ${percentile(speech, 99).toFixed(0)} ms over ${speech.length} spoken turns; after DTMF p50 ${percentile(dtmf, 50).toFixed(0)} ms, p99 ${percentile(dtmf, 99).toFixed(0)} ms (${dtmf.length})`);
     // The recognizer's own time (decoder queue and decode, or the emulated Watson's latency) and what the turn took beyond it.

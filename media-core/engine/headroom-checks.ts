@@ -27,7 +27,7 @@ export interface HeadroomOptions {
   speechQueueFraction?: number;
   /**
    * Refuse when the calls admitted lately would keep the busiest speech queue's workers busy
-   * more than this fraction of their time (default 0.6; 0 = off): the workers share the
+   * more than this fraction of their time (default 0.8; 0 = off): the workers share the
    * machine with the calls' media and signalling, at a lower priority. ADMISSION_SPEECH_DEMAND.
    */
   speechDemand?: number;
@@ -39,7 +39,7 @@ export interface HeadroomOptions {
   retryAfterS?: number;
 }
 
-export const HEADROOM_DEFAULTS: Required<HeadroomOptions> = { eventLoopDelayP99Ms: 200, speechQueueFraction: 0.75, speechDemand: 0.6, pacerLateP99Ms: 10, windowMs: 2000, retryAfterS: 5 };
+export const HEADROOM_DEFAULTS: Required<HeadroomOptions> = { eventLoopDelayP99Ms: 200, speechQueueFraction: 0.75, speechDemand: 0.8, pacerLateP99Ms: 10, windowMs: 2000, retryAfterS: 5 };
 
 /** The checks, plus the monitors they read (for /metrics) and their stop. */
 export interface Headroom {

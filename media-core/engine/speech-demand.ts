@@ -8,7 +8,7 @@
  *
  *   load = (admissions per second over the last `rateWindowMs`, this one included)
  *        x (requests per admitted call: the requests of the last `ratioWindowMs` over the
- *           calls admitted in that window up to `rateWindowMs` ago, since a call speaks some
+ *           calls admitted in that window more than `rateWindowMs` ago, since a call speaks some
  *           seconds after its admission; the queue's prior until `minSampleCalls` calls count)
  *        x (mean service time of a request, s)
  *        / (workers)
@@ -72,9 +72,14 @@ export class SpeechDemand {
     this.mark(now, loads);
     const admissionsPerS = ((this.stamps.length + 1) * 1000) / this.o.rateWindowMs;
     const oldest = this.marks[0];
-    // The newest mark at least a rate window old: calls admitted after it may not have spoken yet.
-    const settled = this.marks.findLast((m) => m.at <= now - this.o.rateWindowMs);
-    const calls = oldest && settled ? settled.admissions - oldest.admissions : 0;
+    // Calls admitted in the rate window may not have spoken yet, so they do not count; the
+    // window's own stamps tell them apart exactly (a mark taken up to 10 s earlier counted
+    // calls up to 20 s old, and the ratio came out 1.6 requests per 1-request call).
+    // The sample must also span a rate window of admissions: over a shorter span the calls
+    // of the last seconds before the window, which did speak, outweigh it (2.2 per call 11 s
+    // into a 20 calls/s ramp).
+    const spans = oldest !== undefined && oldest.at <= now - 2 * this.o.rateWindowMs;
+    const calls = spans ? Math.max(0, this.admissions - this.stamps.length - oldest.admissions) : 0;
     let worst: DemandForecast | undefined;
     for (const [queue, l] of Object.entries(loads)) {
       const requestsPerCall = calls >= this.o.minSampleCalls ? (l.requests - (oldest!.requests[queue] ?? 0)) / calls : (this.o.priors[queue] ?? 0);

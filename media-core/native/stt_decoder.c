@@ -7,7 +7,7 @@
  * utterance after utterance. Decoding runs here, at lower priority (setpriority), off the
  * Node.js event loop and off libuv's thread pool.
  *
- * Usage: stt_decoder -hmm DIR -dict FILE [-lm FILE] [-max-grammars N] [-nice N]
+ * Usage: stt_decoder -hmm DIR -dict FILE [-lm FILE] [-max-grammars N] [-nice N] [pocketsphinx options]
  *
  * Framing on stdin and stdout, every integer little-endian:
  *   frame   = u32 length (bytes after this field, 1..MAX_FRAME) | u8 op | payload
@@ -17,7 +17,10 @@
  *     'U' name                   drop a named grammar           -> 'O'
  *     'D' name NUL pcm           decode one utterance: pcm is 16-bit signed samples at
  *                                16 kHz; an empty name decodes with the language model
- *                                (-lm, loaded on first use)     -> 'H' hypothesis | 'E' message
+ *                                (-lm, loaded on first use)     -> 'H' u32 word-frames hypothesis
+ *                                                                   | 'E' message
+ *                                word-frames: 10 ms frames the hypothesis' words span, silence
+ *                                and fillers left out
  *   replies come in request order; the process writes 'R' once the model is loaded (or
  *   'E' message and exits 1). A malformed frame gets 'E' and the process exits 2, since
  *   the stream can no longer be trusted to be in step.
@@ -157,20 +160,42 @@ static void op_decode(char *payload, size_t len) {
   if (rc != 0) return reply_str('E', "decoding failed");
   int32 score = 0;
   const char *hyp = ps_get_hyp(ps, &score);
-  reply_str('H', hyp ? hyp : "");
+  /* Frames (10 ms) the hypothesis' words span, silences and fillers left out: how much of
+   * the utterance the recognized phrase accounts for (the media core's out-of-grammar check). */
+  uint32_t word_frames = 0;
+  for (ps_seg_t *seg = hyp ? ps_seg_iter(ps) : NULL; seg; seg = ps_seg_next(seg)) {
+    const char *w = ps_seg_word(seg);
+    int sf = 0, ef = -1;
+    ps_seg_frames(seg, &sf, &ef);
+    if (w[0] != '<' && w[0] != '[' && ef >= sf) word_frames += (uint32_t)(ef - sf + 1);
+  }
+  size_t hlen = hyp ? strlen(hyp) : 0;
+  char *out = malloc(4 + hlen);
+  if (!out) return reply_str('E', "out of memory");
+  memcpy(out, &word_frames, 4);
+  if (hlen) memcpy(out + 4, hyp, hlen);
+  reply('H', out, 4 + hlen);
+  free(out);
 }
 
 int main(int argc, char **argv) {
   const char *hmm = NULL, *dict = NULL;
   int niceness = 10;
+  /* Options this file does not know are pocketsphinx's own (-beam, -topn, -maxhmmpf, ...):
+   * they pass through, and pocketsphinx refuses unknown ones. At most 32 pairs. */
+  char *ps_argv[70];
+  int ps_argc = 0;
   for (int i = 1; i + 1 < argc; i += 2) {
     if (strcmp(argv[i], "-hmm") == 0) hmm = argv[i + 1];
     else if (strcmp(argv[i], "-dict") == 0) dict = argv[i + 1];
     else if (strcmp(argv[i], "-lm") == 0) lm_file = argv[i + 1];
     else if (strcmp(argv[i], "-max-grammars") == 0) max_grammars = atoi(argv[i + 1]);
     else if (strcmp(argv[i], "-nice") == 0) niceness = atoi(argv[i + 1]);
-    else {
-      fprintf(stderr, "stt_decoder: unknown option %s\n", argv[i]);
+    else if (argv[i][0] == '-' && ps_argc < 64) {
+      ps_argv[ps_argc++] = argv[i];
+      ps_argv[ps_argc++] = argv[i + 1];
+    } else {
+      fprintf(stderr, "stt_decoder: unexpected argument %s\n", argv[i]);
       return 1;
     }
   }
@@ -182,7 +207,13 @@ int main(int argc, char **argv) {
   /* Lower priority than the media core, so decoding never starves SIP and RTP. */
   if (niceness > 0) setpriority(PRIO_PROCESS, 0, niceness > 19 ? 19 : niceness);
 
-  cmd_ln_t *config = cmd_ln_init(NULL, ps_args(), TRUE, "-hmm", hmm, "-dict", dict, "-logfn", "/dev/null", NULL);
+  ps_argv[ps_argc++] = "-hmm";
+  ps_argv[ps_argc++] = (char *)hmm;
+  ps_argv[ps_argc++] = "-dict";
+  ps_argv[ps_argc++] = (char *)dict;
+  ps_argv[ps_argc++] = "-logfn";
+  ps_argv[ps_argc++] = "/dev/null";
+  cmd_ln_t *config = cmd_ln_parse_r(NULL, ps_args(), ps_argc, ps_argv, TRUE);
   if (!config || !(ps = ps_init(config))) {
     reply_str('E', "decoder could not be initialized (check -hmm and -dict)");
     return 1;

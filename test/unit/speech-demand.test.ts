@@ -49,10 +49,30 @@ test('a bounded queue reports its requests, workers and service time to speech-l
     assert.deepEqual(load(), { depth: 0, bound: 4, concurrency: 3, requests: 0, serviceMs: 20 });
     await q.run(async () => undefined);
     assert.equal(load().serviceMs, 20, 'a fast first request does not lower the expectation');
-    for (let i = 0; i < 3; i++) await q.run(() => new Promise((r) => setTimeout(r, 60)));
-    assert.equal(load().requests, 4);
+    for (let i = 0; i < 6; i++) await q.run(() => new Promise((r) => setTimeout(r, 60)));
+    assert.equal(load().requests, 7);
     assert.ok(load().serviceMs > 25, `slower requests raise it above the expectation: ${load().serviceMs}`);
   } finally {
     q.close();
   }
+});
+
+test('steady 20 calls/s that each speak once 7 s after admission forecast close to 1 request per call', () => {
+  let requests = 0;
+  const d = new SpeechDemand({ loads: () => ({ stt: stt({ requests }) }) });
+  const admittedAt: number[] = [];
+  let f;
+  let most = 0;
+  for (let t = 0; t <= 25_000; t += 50) {
+    requests = admittedAt.filter((a) => a + 7000 <= t).length;
+    f = d.forecast(t)!;
+    most = Math.max(most, f.requestsPerCall);
+    d.noteAdmitted(t);
+    admittedAt.push(t);
+  }
+  // Calls admitted in the last 10 s are left out, and those of the 3 s before spoke already:
+  // 18/15 at the end, 13/10 at most (20 s in, the first time the sample spans 10 s of calls).
+  assert.ok(f!.requestsPerCall <= 1.25, `requests per call ${f!.requestsPerCall}`);
+  assert.ok(most <= 1.31, `requests per call during the ramp ${most}`);
+  assert.ok(f!.requestsPerCall >= 1, `requests per call ${f!.requestsPerCall}`);
 });

@@ -9,7 +9,7 @@ import { test, describe, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { helperBinaryPath, namedGrammar, SttHelperProcess, type NamedGrammar, type SttWorker } from '../../media-core/conversation/speech/stt-helper.ts';
+import { helperBinaryPath, namedGrammar, SttHelperProcess, type Decoded, type NamedGrammar, type SttWorker } from '../../media-core/conversation/speech/stt-helper.ts';
 import { SttDecoderPool } from '../../media-core/conversation/speech/stt-pool.ts';
 import { createDecoderPool, decoderKind } from '../../media-core/conversation/speech/stt-decoders.ts';
 import { PocketsphinxStt } from '../../media-core/conversation/speech/stt-pocketsphinx.ts';
@@ -41,12 +41,12 @@ class FakeWorker implements SttWorker {
     private readonly ms: number,
     private readonly hyp = 'hello',
   ) {}
-  async decode(_g: NamedGrammar | undefined): Promise<string> {
+  async decode(_g: NamedGrammar | undefined): Promise<Decoded> {
     this.decodes++;
     if (!this.alive) throw new Error('dead');
     if (this.ms < 0) return new Promise((_, reject) => (this.hung = reject));
     await sleep(this.ms);
-    return this.hyp;
+    return { text: this.hyp };
   }
   close(): void {
     this.alive = false;
@@ -71,15 +71,19 @@ describe('native decoder helper', () => {
     const hours = namedGrammar('#JSGF V1.0;\ngrammar hours;\npublic <u> = what are your opening hours | goodbye | i want to speak to an agent;\n');
     const colours = namedGrammar(buildJsgf(['red', 'green', 'blue'])!);
     const utt = wideband(telephone('what are your opening hours'));
-    assert.equal(await helper.decode(hours, utt), 'what are your opening hours');
+    assert.equal((await helper.decode(hours, utt)).text, 'what are your opening hours');
     // Another grammar for the next utterance: the helper loads it and keeps both.
-    const other = await helper.decode(colours, utt);
+    const other = (await helper.decode(colours, utt)).text;
     assert.ok(other.split(' ').filter(Boolean).every((x) => ['red', 'green', 'blue'].includes(x)), `decoded within the colour grammar: "${other}"`);
-    assert.equal(await helper.decode(hours, wideband(telephone('goodbye'))), 'goodbye');
+    const bye = telephone('goodbye');
+    const r = await helper.decode(hours, wideband(bye));
+    assert.equal(r.text, 'goodbye');
+    // The word spans most of the voiced audio, never more than all of it (nor the padding).
+    assert.ok(r.wordFrames! > 0.4 * (bye.length / 80) && r.wordFrames! <= bye.length / 80, `${r.wordFrames} word frames of ${bye.length / 80}`);
     await assert.rejects(helper.decode(namedGrammar('#JSGF V1.0;\ngrammar g;\npublic <u> = zzqxw;\n'), utt), /grammar rejected/);
     assert.equal(helper.alive, true, 'a bad grammar does not stop the helper');
-    assert.equal(await helper.decode(hours, utt), 'what are your opening hours');
-    assert.equal(await helper.decode(hours, new Int16Array(0)), '', 'empty audio decodes to nothing');
+    assert.equal((await helper.decode(hours, utt)).text, 'what are your opening hours');
+    assert.deepEqual(await helper.decode(hours, new Int16Array(0)), { text: '', wordFrames: 0 }, 'empty audio decodes to nothing');
   });
 
   test('the recognizer takes a grammar per utterance (grammar_phrases) and snaps to those phrases', { skip: !existsSync(helperBinaryPath()) }, async () => {
@@ -126,7 +130,7 @@ describe('without the helper', () => {
       const pool = createDecoderPool({ hmm, dict, name: 'stt-oneshot-test', size: 1, deadlineMs: 20_000 });
       try {
         const g = namedGrammar('#JSGF V1.0;\ngrammar g;\npublic <u> = what are your opening hours | goodbye;\n');
-        assert.deepEqual(await pool.decode(g, wideband(telephone('goodbye'))), { text: 'goodbye' });
+        assert.deepEqual(await pool.decode(g, wideband(telephone('goodbye'))), { text: 'goodbye' }, 'no word frames: pocketsphinx_continuous does not print them');
         assert.equal(pool.queue.o.concurrency, 1);
       } finally {
         pool.close();

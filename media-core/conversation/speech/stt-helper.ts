@@ -29,14 +29,24 @@ export function namedGrammar(jsgf: string): NamedGrammar {
   return { name: `g${createHash('sha256').update(jsgf).digest('hex').slice(0, 24)}`, jsgf };
 }
 
+/** A decoder's answer for one utterance. */
+export interface Decoded {
+  /** The hypothesis ("" when nothing was recognized). */
+  text: string;
+  /**
+   * 10 ms frames the hypothesis' words span, silences and fillers left out (undefined where
+   * the worker cannot tell: pocketsphinx_continuous).
+   */
+  wordFrames?: number;
+}
+
 /** A decoder that takes one utterance at a time. */
 export interface SttWorker {
   /**
    * Decodes 16 kHz 16-bit mono PCM with `grammar`, or with the language model when undefined.
-   * @returns the hypothesis ("" when nothing was recognized).
    * @throws Error when the decoder failed or died.
    */
-  decode(grammar: NamedGrammar | undefined, pcm16k: Int16Array): Promise<string>;
+  decode(grammar: NamedGrammar | undefined, pcm16k: Int16Array): Promise<Decoded>;
   /** false once the worker died or was closed (the pool replaces it). */
   readonly alive: boolean;
   /** Stops the worker; pending decodes reject. */
@@ -73,8 +83,15 @@ export function defaultLm(hmm: string): string {
 
 const MAX_REPLY = 1024 * 1024;
 
+/** One reply frame: its op, its payload, and the payload as text ('E' messages, 'R'). */
+interface Reply {
+  op: string;
+  body: Buffer;
+  text: string;
+}
+
 interface Pending {
-  resolve(r: { op: string; text: string }): void;
+  resolve(r: Reply): void;
   reject(e: Error): void;
 }
 
@@ -136,8 +153,8 @@ export class SttHelperProcess implements SttWorker {
     return this.child.pid;
   }
 
-  async decode(grammar: NamedGrammar | undefined, pcm16k: Int16Array): Promise<string> {
-    const replies: Promise<{ op: string; text: string }>[] = [];
+  async decode(grammar: NamedGrammar | undefined, pcm16k: Int16Array): Promise<Decoded> {
+    const replies: Promise<Reply>[] = [];
     if (grammar && this.loaded.get(grammar.name) === undefined) {
       if (this.loaded.size >= this.capacity) {
         const oldest = this.loaded.oldest();
@@ -157,7 +174,9 @@ export class SttHelperProcess implements SttWorker {
       if (grammar) this.loaded.delete(grammar.name);
       throw new Error(`stt_decoder: ${bad.text}`);
     }
-    return all.at(-1)!.text.trim();
+    const h = all.at(-1)!;
+    if (h.op !== 'H' || h.body.length < 4) throw new Error(`stt_decoder: unexpected reply ${h.op}`);
+    return { text: h.body.toString('utf8', 4).trim(), wordFrames: h.body.readUInt32LE(0) };
   }
 
   close(): void {
@@ -165,7 +184,7 @@ export class SttHelperProcess implements SttWorker {
     this.child.kill('SIGKILL');
   }
 
-  private send(op: string, payload: Buffer): Promise<{ op: string; text: string }> {
+  private send(op: string, payload: Buffer): Promise<Reply> {
     if (this.dead) return Promise.reject(this.dead);
     const head = Buffer.alloc(5);
     head.writeUInt32LE(payload.length + 1, 0);
@@ -174,7 +193,7 @@ export class SttHelperProcess implements SttWorker {
     return this.expect();
   }
 
-  private expect(): Promise<{ op: string; text: string }> {
+  private expect(): Promise<Reply> {
     if (this.dead) return Promise.reject(this.dead);
     return new Promise((resolve, reject) => this.pending.push({ resolve, reject }));
   }
@@ -186,11 +205,11 @@ export class SttHelperProcess implements SttWorker {
       if (n < 1 || n > MAX_REPLY) return this.close();
       if (this.buf.length < 4 + n) return;
       const op = String.fromCharCode(this.buf[4]!);
-      const text = this.buf.toString('utf8', 5, 4 + n);
+      const body = Buffer.from(this.buf.subarray(5, 4 + n));
       this.buf = this.buf.subarray(4 + n);
       const p = this.pending.shift();
       if (!p) return this.close();
-      p.resolve({ op, text });
+      p.resolve({ op, body, text: body.toString('utf8') });
     }
   }
 
@@ -214,7 +233,7 @@ export class OneShotWorker implements SttWorker {
     private readonly run: (wavFile: string, args: string[], timeoutMs: number) => Promise<string>,
   ) {}
 
-  async decode(grammar: NamedGrammar | undefined, pcm16k: Int16Array): Promise<string> {
+  async decode(grammar: NamedGrammar | undefined, pcm16k: Int16Array): Promise<Decoded> {
     const n = ++this.seq;
     const wav = join(this.dir, `u${n}.wav`);
     const args = ['-hmm', this.o.hmm, '-dict', this.o.dict];
@@ -225,7 +244,7 @@ export class OneShotWorker implements SttWorker {
     }
     writeFileSync(wav, writeWav(pcm16k, 16000));
     try {
-      return await this.run(wav, args, this.o.timeoutMs ?? 10000);
+      return { text: await this.run(wav, args, this.o.timeoutMs ?? 10000) };
     } finally {
       rmSync(wav, { force: true });
     }

@@ -10,7 +10,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { BoundedQueue, DeadlineError, QueueFullError } from './bounded-queue.ts';
-import type { NamedGrammar, SttWorker } from './stt-helper.ts';
+import type { Decoded, NamedGrammar, SttWorker } from './stt-helper.ts';
 
 export interface SttPoolOptions {
   /** Queue name for speech-load and metrics (default "stt"). */
@@ -22,8 +22,10 @@ export interface SttPoolOptions {
   /** Longest time from end of utterance to hypothesis, ms (default 3000). */
   deadlineMs?: number;
   /**
-   * Expected decode time of one utterance before any was measured, ms (default 100: a 2-3 s
-   * utterance with a phrase grammar on one core of this project's reference machine).
+   * Expected decode time of one utterance, ms, and the least the admission forecast assumes
+   * (default 50: a 2-3 s utterance takes 40-60 ms of decoder CPU with a phrase grammar on
+   * one core of this project's 2-core reference machine; an idle machine decodes it faster
+   * than a loaded one will).
    */
   expectedDecodeMs?: number;
   /** Starts one worker. */
@@ -39,9 +41,8 @@ export function defaultDecoders(cores = availableParallelism()): number {
   return Math.max(1, Math.min(8, cores));
 }
 
-/** A decode's outcome: the hypothesis, or "" with why there is none. */
-export interface PoolDecode {
-  text: string;
+/** A decode's outcome: the hypothesis (and the frames its words span), or "" with why there is none. */
+export interface PoolDecode extends Decoded {
   missed?: 'queue_full' | 'deadline' | 'error';
   error?: string;
 }
@@ -56,7 +57,7 @@ export class SttDecoderPool {
     const size = o.size ?? defaultDecoders();
     this.workers = new Array(size).fill(undefined);
     this.starting = new Array(size).fill(undefined);
-    this.queue = new BoundedQueue({ name: o.name ?? 'stt', concurrency: size, bound: o.queueBound ?? 32 * size, deadlineMs: o.deadlineMs ?? 3000, expectedServiceMs: o.expectedDecodeMs ?? 100 });
+    this.queue = new BoundedQueue({ name: o.name ?? 'stt', concurrency: size, bound: o.queueBound ?? 32 * size, deadlineMs: o.deadlineMs ?? 3000, expectedServiceMs: o.expectedDecodeMs ?? 50 });
     // Models load now, in the background: a load counted against the first utterance's
     // deadline would make it a no-match on a busy machine.
     if (o.eager !== false) this.start().catch((err: Error) => o.onWorkerError?.(err));
@@ -81,7 +82,7 @@ export class SttDecoderPool {
   async decode(grammar: NamedGrammar | undefined, pcm16k: Int16Array, deadlineMs?: number): Promise<PoolDecode> {
     if (this.closed) return { text: '', missed: 'queue_full' };
     try {
-      const text = await this.queue.run(async (slot) => {
+      return await this.queue.run(async (slot): Promise<Decoded> => {
         const w = await this.worker(slot);
         // A decoder that hangs would hold its slot for good: past a hard limit it is killed
         // (its decode rejects, the slot frees) and the next request starts a new one.
@@ -92,7 +93,6 @@ export class SttDecoderPool {
           clearTimeout(hard);
         }
       }, deadlineMs);
-      return { text };
     } catch (err) {
       if (err instanceof QueueFullError) return { text: '', missed: 'queue_full' };
       if (err instanceof DeadlineError) return { text: '', missed: 'deadline' };
