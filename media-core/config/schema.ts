@@ -196,8 +196,8 @@ export const SipEdgeConfig = z.object({
    */
   trustedProxies: z.array(Cidr).optional(),
   /** Per-source token bucket for out-of-dialog requests, and for INVITEs on top. */
-  rateLimit: RateConfig.default({ ratePerS: 60, burst: 120 }),
-  inviteRateLimit: RateConfig.default({ ratePerS: 30, burst: 60 }),
+  rateLimit: RateConfig.default({ ratePerS: 120, burst: 240 }),
+  inviteRateLimit: RateConfig.default({ ratePerS: 60, burst: 120 }),
   /** TCP/TLS connections overall and per IP; ms to complete a message's header section. */
   maxConnections: z.number().int().min(1).max(100_000).default(1024),
   maxConnectionsPerIp: z.number().int().min(1).max(10_000).default(16),

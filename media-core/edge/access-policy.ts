@@ -40,13 +40,17 @@ export interface SipAccessOptions {
   /** Proxy addresses (CIDR). When set, only these may signal, and allowlists and rate limits are the proxy's. */
   trustedProxies?: string[];
   /**
-   * Per-source bucket for out-of-dialog requests (default 60/s, burst 120, 10000 sources).
+   * Per-source bucket for out-of-dialog requests (default 120/s, burst 240, 10000 sources).
    * Sized for a carrier: a trunk's SBC (Twilio, Chime Voice Connector, CXone) is one source
    * for all of its calls, so a per-source budget below the instance's call rate would drop
    * real callers' INVITEs. Sources outside every allowlist never reach these buckets.
    */
   rateLimit?: TokenBucketOptions;
-  /** Per-source bucket for INVITEs on top of the above (default 30/s, burst 60: above the 20 calls/s an instance admits). */
+  /**
+   * Per-source bucket for INVITEs on top of the above (default 60/s, burst 120: about twice
+   * the ~32 calls/s an instance on 2 cores admits, so a carrier's SBC offering more gets 503
+   * from admission, and can fail over, instead of silence).
+   */
   inviteRateLimit?: TokenBucketOptions;
   /**
    * Per-source budget of messages of any kind, checked before parsing (default 600/s, burst
@@ -78,8 +82,8 @@ export class SipAccessPolicy {
     this.anyIntegration = new SourceSet(opts.integrations.flatMap((i) => i.allow));
     for (const i of opts.integrations)
       this.byNumber.set(digitsOf(i.number), { access: i, sources: new SourceSet(i.allow), digest: i.digest ? new DigestAuthenticator(i.digest) : undefined });
-    this.requests = new TokenBuckets(opts.rateLimit ?? { ratePerS: 60, burst: 120 });
-    this.invites = new TokenBuckets(opts.inviteRateLimit ?? { ratePerS: 30, burst: 60 });
+    this.requests = new TokenBuckets(opts.rateLimit ?? { ratePerS: 120, burst: 240 });
+    this.invites = new TokenBuckets(opts.inviteRateLimit ?? { ratePerS: 60, burst: 120 });
     this.messages = new TokenBuckets(opts.messageRateLimit ?? { ratePerS: 600, burst: 1200 });
     this.malformed = new TokenBuckets(opts.malformedRateLimit ?? { ratePerS: 10, burst: 20 });
   }

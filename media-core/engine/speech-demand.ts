@@ -6,11 +6,12 @@
  *
  * So each admission is judged by the load the calls admitted lately will bring:
  *
- *   load = (admissions per second over the last `rateWindowMs`, this one included)
+ *   load = (admissions per second, this one included: over the last `rateWindowMs`, or over
+ *           the last `burstWindowMs` when that is higher)
  *        x (requests per admitted call: the requests of the last `ratioWindowMs` over the
  *           calls admitted in that window more than `rateWindowMs` ago, since a call speaks some
  *           seconds after its admission; the queue's prior until `minSampleCalls` calls count)
- *        x (mean service time of a request, s)
+ *        x (median service time of the queue's last 32 requests, s)
  *        / (workers)
  *
  * which is, by Little's law, the fraction of the workers' time that rate of calls keeps busy
@@ -24,6 +25,12 @@ import { speechQueueLoads, type SpeechQueueLoad } from '../conversation/speech/s
 export interface SpeechDemandOptions {
   /** Window of the admission rate, ms (default 10000). */
   rateWindowMs?: number;
+  /**
+   * Short window of the admission rate, ms (default 2000). A burst from idle averaged over
+   * the long window alone looked a third as fast as it was: at 60 calls/s the first 5 s were
+   * all admitted, and their speech overflowed the decoders' queue 7 s later.
+   */
+  burstWindowMs?: number;
   /** Window of the requests-per-call ratio, ms (default 60000). */
   ratioWindowMs?: number;
   /** Admissions the ratio needs before it replaces the prior (default 20). */
@@ -55,7 +62,7 @@ export class SpeechDemand {
   private readonly marks: { at: number; admissions: number; requests: Record<string, number> }[] = [];
 
   constructor(opts: SpeechDemandOptions = {}) {
-    this.o = { rateWindowMs: 10_000, ratioWindowMs: 60_000, minSampleCalls: 20, priors: { stt: 1 }, loads: speechQueueLoads, ...opts };
+    this.o = { rateWindowMs: 10_000, burstWindowMs: 2000, ratioWindowMs: 60_000, minSampleCalls: 20, priors: { stt: 1 }, loads: speechQueueLoads, ...opts };
   }
 
   /** Counts an admitted call (AdmissionControl's onDecision). */
@@ -70,7 +77,9 @@ export class SpeechDemand {
     while (this.stamps.length && this.stamps[0]! < now - this.o.rateWindowMs) this.stamps.shift();
     const loads = this.o.loads();
     this.mark(now, loads);
-    const admissionsPerS = ((this.stamps.length + 1) * 1000) / this.o.rateWindowMs;
+    let inBurst = 0;
+    for (let i = this.stamps.length - 1; i >= 0 && this.stamps[i]! >= now - this.o.burstWindowMs; i--) inBurst++;
+    const admissionsPerS = Math.max(((this.stamps.length + 1) * 1000) / this.o.rateWindowMs, ((inBurst + 1) * 1000) / this.o.burstWindowMs);
     const oldest = this.marks[0];
     // Calls admitted in the rate window may not have spoken yet, so they do not count; the
     // window's own stamps tell them apart exactly (a mark taken up to 10 s earlier counted

@@ -11,7 +11,8 @@ import { speechQueueLoads, type SpeechQueueLoad } from '../../media-core/convers
 const stt = (over: Partial<SpeechQueueLoad> = {}): SpeechQueueLoad => ({ depth: 0, bound: 64, concurrency: 2, requests: 0, serviceMs: 100, ...over });
 
 test('before any call spoke, each admitted call is expected to bring one recognition', () => {
-  const d = new SpeechDemand({ loads: () => ({ stt: stt() }) });
+  // The long window alone (the burst window is tested below).
+  const d = new SpeechDemand({ burstWindowMs: 10_000, loads: () => ({ stt: stt() }) });
   // 2 decoders x 0.8 of their time / 0.1 s per recognition = 16 calls/s over the 10 s window.
   for (let i = 0; i < 159; i++) d.noteAdmitted(1000 + i);
   const f = d.forecast(2000)!;
@@ -31,7 +32,7 @@ test('queues without a prior (text to speech served from the cache) count nothin
 
 test('requests per call are measured over calls admitted at least a rate window ago', () => {
   let requests = 0;
-  const d = new SpeechDemand({ loads: () => ({ stt: stt({ requests }) }) });
+  const d = new SpeechDemand({ burstWindowMs: 10_000, loads: () => ({ stt: stt({ requests }) }) });
   d.forecast(0); // first mark: 0 calls, 0 requests
   for (let i = 0; i < 40; i++) d.noteAdmitted(100 + i);
   d.forecast(10_001); // second mark: 40 calls
@@ -75,4 +76,31 @@ test('steady 20 calls/s that each speak once 7 s after admission forecast close 
   assert.ok(f!.requestsPerCall <= 1.25, `requests per call ${f!.requestsPerCall}`);
   assert.ok(most <= 1.31, `requests per call during the ramp ${most}`);
   assert.ok(f!.requestsPerCall >= 1, `requests per call ${f!.requestsPerCall}`);
+});
+
+test('a burst from idle is judged by its own rate, not averaged over the long window', () => {
+  const d = new SpeechDemand({ loads: () => ({ stt: stt({ requests: 0 }) }) });
+  // 60 calls/s from idle; the forecast refuses above 0.8 (one recognition per call, 0.1 s, 2 decoders: 16 calls/s).
+  let admitted = 0;
+  for (let t = 0; t < 5000; t += 1000 / 60) {
+    if (d.forecast(t)!.load > 0.8) continue;
+    d.noteAdmitted(t);
+    admitted++;
+  }
+  // Over the 10 s window alone, 0.8 allowed 160 calls: all 300 of the first 5 s but 140 went in.
+  assert.ok(admitted <= 16 * 2 + 16 * 5, `admitted ${admitted} in 5 s`);
+});
+
+test('a short run of slow requests (a GC pause, steal) does not lift the service time the forecast uses', async () => {
+  const q = new BoundedQueue({ name: 'demand-stall-test', concurrency: 1, bound: 4, deadlineMs: 5000, expectedServiceMs: 1 });
+  try {
+    const load = () => speechQueueLoads()['demand-stall-test']!;
+    for (let i = 0; i < 24; i++) await q.run(() => new Promise((r) => setTimeout(r, 5)));
+    for (let i = 0; i < 8; i++) await q.run(() => new Promise((r) => setTimeout(r, 80)));
+    assert.ok(load().serviceMs < 30, `8 slow of 32: ${load().serviceMs} ms`);
+    for (let i = 0; i < 16; i++) await q.run(() => new Promise((r) => setTimeout(r, 80)));
+    assert.ok(load().serviceMs >= 75, `a lasting slowdown counts: ${load().serviceMs} ms`);
+  } finally {
+    q.close();
+  }
 });

@@ -68,6 +68,9 @@ export class BoundedQueue {
   /** Mean service time (ms), exponentially weighted; undefined until the first result. */
   private meanMs: number | undefined;
   private readonly unregister: () => void;
+  /** The last service times, ms (a ring; `observed` counts every one). */
+  private readonly recent = new Float64Array(32);
+  private observed = 0;
   /** Requests accepted since start (cumulative; admission's speech-demand forecast). */
   private requests = 0;
 
@@ -81,8 +84,22 @@ export class BoundedQueue {
             requests: this.requests,
             // The expectation is a floor: a quiet worker's first, fast requests must not let a
             // burst of calls in that the same workers, loaded, would serve more slowly.
-            serviceMs: Math.max(this.meanMs ?? 0, o.expectedServiceMs ?? 0),
+            serviceMs: Math.max(this.medianMs() ?? 0, o.expectedServiceMs ?? 0),
           }));
+  }
+
+  /**
+   * Median service time of the last 32 requests, ms (undefined before the first). The
+   * admission forecast takes the median, not the mean: a GC pause or a moment of steal that
+   * slows every request running at once lifted a moving mean over the refusal threshold and
+   * refused callers the decoders could serve, while a lasting slowdown moves the median too
+   * within 16 requests.
+   */
+  medianMs(): number | undefined {
+    const n = Math.min(this.observed, this.recent.length);
+    if (n === 0) return undefined;
+    const xs = Array.from(this.recent.subarray(0, n)).sort((a, b) => a - b);
+    return n % 2 ? xs[n >> 1]! : (xs[n / 2 - 1]! + xs[n / 2]!) / 2;
   }
 
   /** Requests waiting for a slot. */
@@ -184,10 +201,8 @@ export class BoundedQueue {
   }
 
   private observe(ms: number): void {
-    // About the last 10 requests: with 0.2 (the last 5) a few decodes slowed by a GC pause
-    // lifted the admission forecast over its threshold and refused callers the idle
-    // decoders could have served.
-    this.meanMs = this.meanMs === undefined ? ms : this.meanMs * 0.9 + ms * 0.1;
+    this.meanMs = this.meanMs === undefined ? ms : this.meanMs * 0.8 + ms * 0.2;
+    this.recent[this.observed++ % this.recent.length] = ms;
   }
 
   private finish(slot: number): void {

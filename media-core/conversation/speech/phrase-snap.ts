@@ -1,13 +1,14 @@
 /**
- * Snaps a free recognizer hypothesis to the nearest expected phrase. pocketsphinx's
- * wideband model hears telephone audio (nothing above 4 kHz) poorly: with the exact-phrase
- * grammar it often finds no path; with a word loop over the phrases' vocabulary it finds
- * the content words among spurious short ones ("i a want up up speak a to when a a a that").
- * The phrase with the most similar set of content words (function words such as "a",
- * "to", "the" left out) is taken; Dice similarity over all words breaks ties.
+ * Snaps a recognizer hypothesis to the nearest expected phrase. With the phrase grammar
+ * (./grammar.ts) a hypothesis is one of the phrases less the words missing from the
+ * pronunciation dictionary, and snapping gives the phrase back whole; hypotheses of free
+ * decoding (pocketsphinx_continuous, the language model) carry spurious short words ("i a
+ * want up up speak a to when a a a that"). The phrase with the most similar set of content
+ * words (function words such as "a", "to", "the" left out) is taken; Dice similarity over
+ * all words breaks ties.
  */
 
-/** Function words that carry no intent and that the word loop inserts spuriously. */
+/** Function words that carry no intent and that free decoding inserts spuriously. */
 export const FUNCTION_WORDS: ReadonlySet<string> = new Set(
   'a an the i me my you your we our to of in on at for with and or is are am be it that this there up when so do'.split(' '),
 );

@@ -14,7 +14,7 @@ export interface SpeechQueueLoad {
   concurrency: number;
   /** Requests accepted since start, count (cumulative). */
   requests: number;
-  /** Mean time one request holds a worker, ms (weighted to recent ones; at least the queue's expected time). */
+  /** Median time one of the last 32 requests held a worker, ms (at least the queue's expected time). */
   serviceMs: number;
 }
 
