@@ -17,7 +17,7 @@
  * Operations (media-core/observability/): METRICS_HOST (127.0.0.1) and METRICS_PORT (9464; 0 a
  * free port; "off" none) serve /metrics, /healthz and /readyz. Admission by headroom
  * (engine/headroom-checks.ts; 0 turns a check off): ADMISSION_EVENT_LOOP_P99_MS (200),
- * ADMISSION_SPEECH_QUEUE_FRACTION (0.75), ADMISSION_SPEECH_DEMAND (0.8), ADMISSION_PACER_LATE_P99_MS (10), ADMISSION_WINDOW_MS
+ * ADMISSION_SPEECH_QUEUE_FRACTION (0.75), ADMISSION_SPEECH_DEMAND (0.7), ADMISSION_PACER_LATE_P99_MS (10), ADMISSION_WINDOW_MS
  * (2000), ADMISSION_RETRY_AFTER_S (5). SIP_UDP_RCVBUF_BYTES (4194304): the SIP socket's receive
  * buffer. State writes (lib/store/write-queue.ts): STATE_WRITE_QUEUE_CAPACITY (20000),
  * STATE_WRITE_CONCURRENCY (32), DYNAMODB_MAX_SOCKETS (128), HISTORY_FLUSH_TIMEOUT_MS (2000).

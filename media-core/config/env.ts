@@ -11,7 +11,7 @@
  * | SIP_TLS_PORT, SIP_TLS_CERT_FILE, SIP_TLS_KEY_FILE | SIP over TLS (off; the port needs both files) |
  * | WARM_DEADLINE_MS | longest wait at start for speech decoders and prompts synthesized at start (10000 ms) |
  * | METRICS_HOST, METRICS_PORT | /metrics, /healthz, /readyz (127.0.0.1:9464; "off" none) |
- * | ADMISSION_EVENT_LOOP_P99_MS, ADMISSION_SPEECH_QUEUE_FRACTION, ADMISSION_SPEECH_DEMAND, ADMISSION_PACER_LATE_P99_MS, ADMISSION_WINDOW_MS, ADMISSION_RETRY_AFTER_S | admission by headroom thresholds (200 ms, 0.75, 0.8, 10 ms, 2000 ms, 5 s; 0 turns a check off) |
+ * | ADMISSION_EVENT_LOOP_P99_MS, ADMISSION_SPEECH_QUEUE_FRACTION, ADMISSION_SPEECH_DEMAND, ADMISSION_PACER_LATE_P99_MS, ADMISSION_WINDOW_MS, ADMISSION_RETRY_AFTER_S | admission by headroom thresholds (200 ms, 0.75, 0.7, 10 ms, 2000 ms, 5 s; 0 turns a check off) |
  * | SIP_UDP_RCVBUF_BYTES | the SIP UDP socket's receive buffer (4194304) |
  * | SIP_TLS_CLIENT_CA_FILE | require TLS client certificates signed by this CA, mTLS (unset) |
  * | SIP_TLS_RELOAD_MS | how often the TLS files are checked for a renewal, ms (60000; 0 never) |
