@@ -7,6 +7,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { lastVoicedEndMs } from '../dev/caller/caller-media.ts';
 import { encodeG711 } from '../media-core/media/g711.ts';
 
 /** A phrase capture and its timing. */
@@ -14,12 +15,9 @@ export interface PhrasePcap {
   file: string;
   /** Length of the capture, ms. */
   durationMs: number;
-  /** Offset of the end of the last frame whose RMS reaches `voicedRms`, ms. */
+  /** Offset of the end of the last frame whose RMS reaches VOICED_RMS, ms. */
   lastVoicedEndMs: number;
 }
-
-/** The RMS from which a 20 ms frame counts as voiced (the VAD's default minRms). */
-export const VOICED_RMS = 400;
 
 /**
  * espeak-ng -> sox (8 kHz, mono, 16-bit) -> PCMU -> RTP packets every 20 ms in a pcap, with
@@ -36,17 +34,12 @@ export function phrasePcap(phrase: string, dir: string, opts: { leadMs?: number;
   const bytes = readFileSync(raw);
   const pcm = new Int16Array(bytes.buffer, bytes.byteOffset, Math.floor(bytes.length / 2));
   const frames = Math.floor(pcm.length / 160);
-  let lastVoiced = -1;
-  for (let f = 0; f < frames; f++) {
-    let sum = 0;
-    for (let i = f * 160; i < (f + 1) * 160; i++) sum += pcm[i]! * pcm[i]!;
-    if (Math.sqrt(sum / 160) >= VOICED_RMS) lastVoiced = f;
-  }
-  if (lastVoiced < 0) throw new Error(`espeak-ng produced no voiced frame for "${phrase}"`);
+  const voiceEnd = lastVoicedEndMs(pcm.subarray(0, frames * 160));
+  if (voiceEnd < 0) throw new Error(`espeak-ng produced no voiced frame for "${phrase}"`);
   const ulaw = encodeG711('PCMU', pcm.subarray(0, frames * 160));
   const file = join(dir, 'phrase.pcap');
   writeFileSync(file, rtpPcap(Array.from({ length: frames }, (_, f) => ulaw.subarray(f * 160, (f + 1) * 160)), 0));
-  return { file, durationMs: frames * 20, lastVoicedEndMs: (lastVoiced + 1) * 20 };
+  return { file, durationMs: frames * 20, lastVoicedEndMs: voiceEnd };
 }
 
 /**

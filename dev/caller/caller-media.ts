@@ -8,6 +8,7 @@ import { execFile } from 'node:child_process';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { decodeG711 } from '../../media-core/media/g711.ts';
 import { shiftRtpInPcap } from './pcap-rtp.ts';
 
 const run = promisify(execFile);
@@ -20,6 +21,24 @@ export const DTMF_GAP_MS = 260;
 export const DTMF_PAUSE_MS = 1000;
 /** Silence appended to speech so the media core's VAD sees the end of the utterance, s. */
 export const TRAILING_SILENCE_S = 1.5;
+
+/** The RMS from which a 20 ms frame counts as voiced (the VAD's default minRms). */
+export const VOICED_RMS = 400;
+
+/**
+ * Offset of the end of the last 20 ms frame of 8 kHz PCM whose RMS reaches `voicedRms`, ms;
+ * -1 when no frame does. espeak-ng ends its audio with silence of its own, so the audio's
+ * length overstates where the voice ends.
+ */
+export function lastVoicedEndMs(pcm8k: Int16Array, voicedRms = VOICED_RMS): number {
+  let last = -1;
+  for (let f = 0; (f + 1) * 160 <= pcm8k.length; f++) {
+    let sum = 0;
+    for (let i = f * 160; i < (f + 1) * 160; i++) sum += pcm8k[i]! * pcm8k[i]!;
+    if (Math.sqrt(sum / 160) >= voicedRms) last = f;
+  }
+  return last < 0 ? -1 : (last + 1) * 20;
+}
 
 /** Capture file of one DTMF digit (0-9, *, #). */
 export function dtmfPcap(digit: string, dir = DTMF_PCAP_DIR): string {
@@ -48,14 +67,15 @@ export function prepareDtmfPcaps(dtmf: string, workDir: string, dir = DTMF_PCAP_
 /**
  * espeak-ng (22.05 kHz WAV) -> sox -> raw 8 kHz mono mu-law with 0.2 s lead-in and trailing
  * silence. Bounded to 20 s per tool.
- * @returns the raw file and its duration in ms (8000 bytes per second).
+ * @returns the raw file, its duration in ms (8000 bytes per second) and where its voice ends, ms.
  */
-export async function synthesizeSpeech(phrase: string, workDir: string): Promise<{ file: string; durationMs: number }> {
+export async function synthesizeSpeech(phrase: string, workDir: string): Promise<{ file: string; durationMs: number; voiceEndMs: number }> {
   const wav = join(workDir, 'say.wav');
   const file = join(workDir, 'say.ulaw');
   await run('espeak-ng', ['-v', 'en-us', '-w', wav, phrase], { timeout: 20_000 });
   await run('sox', [wav, '-r', '8000', '-c', '1', '-e', 'mu-law', '-t', 'raw', file, 'pad', '0.2', String(TRAILING_SILENCE_S)], { timeout: 20_000 });
-  return { file, durationMs: Math.round((statSync(file).size / 8000) * 1000) };
+  const ulaw = readFileSync(file);
+  return { file, durationMs: Math.round((statSync(file).size / 8000) * 1000), voiceEndMs: lastVoicedEndMs(decodeG711('PCMU', ulaw)) };
 }
 
 const xmlAttr = (s: string) => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');

@@ -93,6 +93,8 @@ export interface PlacedCall {
   endedAt: number;
   /** Speech sent: its duration including 0.2 s lead-in and the trailing silence, ms. */
   speechMs?: number;
+  /** Where the voice in that speech ends (its last voiced 20 ms frame), from its start, ms. */
+  voiceEndMs?: number;
   /** Remarks for the user (sandboxes unreachable, Twilio webhook failed). */
   notes: string[];
 }
@@ -230,6 +232,7 @@ export async function placeCall(o: PlaceCallOptions): Promise<PlacedCall> {
       startedAt,
       endedAt: Date.now(),
       speechMs: speech?.durationMs,
+      voiceEndMs: speech?.voiceEndMs,
       notes,
     };
   } finally {

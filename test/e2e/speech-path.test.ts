@@ -12,7 +12,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { isSessionHistoryKey } from '../../adapters/agent-view/key.ts';
-import { TRAILING_SILENCE_S } from '../../dev/caller/caller-media.ts';
 import type { PlacedCall } from '../../dev/caller/place-call.ts';
 import { contactEvents, header, receivedRequest, screenPop } from '../helpers/e2e-ladder.ts';
 import { startTestStack, type TestStack } from '../helpers/e2e-stack.ts';
@@ -60,8 +59,9 @@ describe('speech path: "I want to speak to an agent" -> Amazon Connect transfer'
   test('recognition time', () => {
     const ack = call.messages.find((m) => m.direction === 'sent' && m.method === 'ACK');
     const bye = receivedRequest(call, 'BYE');
-    assert.ok(ack && bye && call.speechMs, stack.explain(call));
-    const voiceEnd = ack.at + SPEAK_AFTER_MS + call.speechMs - TRAILING_SILENCE_S * 1000;
+    assert.ok(ack && bye && call.speechMs && call.voiceEndMs! > 0, stack.explain(call));
+    // Where the voice ends, not where the audio does: espeak-ng ends with ~250 ms of its own silence.
+    const voiceEnd = ack.at + SPEAK_AFTER_MS + call.voiceEndMs!;
     const callId = call.messages[0]?.headers.get('call-id')?.[0];
     // The turn that carried the words: the media core's debug line with the input's length.
     const turn = stack
@@ -72,8 +72,8 @@ describe('speech path: "I want to speak to an agent" -> Amazon Connect transfer'
     assert.ok(turn, 'the media core logged the recognized turn');
     const recognitionMs = turn.time - voiceEnd;
     console.log(
-      `speech: ${call.speechMs - LEAD_IN_MS - TRAILING_SILENCE_S * 1000} ms of voice; recognized ${recognitionMs} ms after the voice ended ` +
-        `(includes the VAD's 400 ms end-of-speech hangover); BYE ${bye.at - voiceEnd} ms after (the "please hold" prompt, then UpdateContactAttributes)`,
+      `speech: ${call.voiceEndMs! - LEAD_IN_MS} ms of voice; recognized ${recognitionMs} ms after the voice ended ` +
+        `(includes the VAD's 240 ms end-of-speech hangover); BYE ${bye.at - voiceEnd} ms after (the "please hold" prompt, then UpdateContactAttributes)`,
     );
     assert.ok(recognitionMs > 0 && recognitionMs < 10_000, `recognition took ${recognitionMs} ms`);
   });
