@@ -57,6 +57,8 @@ export interface FleetOptions {
    * two cores on one host cannot share one).
    */
   metricsPorts?: number[];
+  /** Extra environment of media core i (tests: one core's admission thresholds). */
+  mediaCoreEnv?: Record<string, string>[];
   /** MAX_CALLS of each media core (default MAX_CALLS or headroom). */
   maxCalls?: string;
   /** Media core config file the fleet's config is derived from (default CONFIG_FILE or media-core/config/demo.json). */
@@ -240,6 +242,7 @@ export async function startFleet(opts: FleetOptions = {}): Promise<RunningFleet>
       METRICS_PORT: String(opts.metricsPorts?.[i] ?? (Number(process.env.METRICS_PORT) || 9464) + i),
       // The stop grace period must outlast the drain deadline (media-core/config/env.ts).
       ...(opts.drainDeadlineMs !== undefined ? { DRAIN_DEADLINE_MS: String(opts.drainDeadlineMs), STOP_GRACE_PERIOD_MS: String(opts.drainDeadlineMs + 10_000) } : {}),
+      ...opts.mediaCoreEnv?.[i],
     };
     const t0 = Date.now();
     const proc = launch(name, process.execPath, [...MEDIA_CORE_NODE_FLAGS, '--import', 'tsx', join(REPO_ROOT, 'media-core/main.ts')], env);
