@@ -12,7 +12,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { helperBinaryPath, namedGrammar, SttHelperProcess, type Decoded, type NamedGrammar, type SttWorker } from '../../media-core/conversation/speech/stt-helper.ts';
 import { SttDecoderPool } from '../../media-core/conversation/speech/stt-pool.ts';
 import { createDecoderPool, decoderKind } from '../../media-core/conversation/speech/stt-decoders.ts';
-import { PocketsphinxStt } from '../../media-core/conversation/speech/stt-pocketsphinx.ts';
+import { LM_EXPECTED_DECODE_MS, PocketsphinxStt } from '../../media-core/conversation/speech/stt-pocketsphinx.ts';
+import { SpeechDemand } from '../../media-core/engine/speech-demand.ts';
 import { buildJsgf } from '../../media-core/conversation/speech/grammar.ts';
 import { concat, upsample2x } from '../../media-core/conversation/speech/pcm.ts';
 import { speechQueueLoads, speechQueueOverBound } from '../../media-core/conversation/speech/speech-load.ts';
@@ -143,6 +144,24 @@ describe('without the helper', () => {
 });
 
 describe('decoder pool: bounds and deadlines', () => {
+  test('a recognizer with the language model (no phrases) makes admission expect its decode time before any is measured', () => {
+    const lm = new SttDecoderPool({ name: 'stt-lm-test', size: 2, eager: false, spawn: async () => new FakeWorker(1) });
+    const grammar = new SttDecoderPool({ name: 'stt-grammar-test', size: 2, eager: false, spawn: async () => new FakeWorker(1) });
+    try {
+      new PocketsphinxStt({ hmm, dict, phrases: [], snapThreshold: 0.6, pool: lm });
+      new PocketsphinxStt({ hmm, dict, phrases: ['goodbye'], snapThreshold: 0.6, pool: grammar });
+      assert.equal(speechQueueLoads()['stt-lm-test']!.serviceMs, LM_EXPECTED_DECODE_MS);
+      assert.equal(speechQueueLoads()['stt-grammar-test']!.serviceMs, 50);
+      // 5 calls/s, one utterance each, on 2 decoders: 2.5 of their time with the language model.
+      const demand = new SpeechDemand({ loads: () => ({ stt: speechQueueLoads()['stt-lm-test']! }) });
+      for (let t = 0; t < 10_000; t += 200) demand.noteAdmitted(t);
+      assert.ok(demand.forecast(10_000)!.load > 2, 'refused long before the first utterance is decoded');
+    } finally {
+      lm.close();
+      grammar.close();
+    }
+  });
+
   test('a full queue refuses at once with a no-match; the bound is registered for admission and exported as a metric', async () => {
     const pool = new SttDecoderPool({ name: 'stt-bound-test', size: 2, queueBound: 3, deadlineMs: 5000, spawn: async () => new FakeWorker(150) });
     try {

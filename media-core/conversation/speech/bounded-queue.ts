@@ -46,8 +46,8 @@ export interface BoundedQueueOptions {
   register?: boolean;
   /**
    * Expected time one request holds a worker, ms (default 0: no estimate). Admission
-   * forecasts the queue's load from the measured mean service time, but never from less than
-   * this.
+   * forecasts the queue's load from the measured median service time, but never from less
+   * than this ({@link BoundedQueue.expectServiceMs} raises it).
    */
   expectedServiceMs?: number;
 }
@@ -74,7 +74,11 @@ export class BoundedQueue {
   /** Requests accepted since start (cumulative; admission's speech-demand forecast). */
   private requests = 0;
 
+  /** The floor of the service time admission forecasts with, ms. */
+  private expectedMs: number;
+
   constructor(readonly o: BoundedQueueOptions) {
+    this.expectedMs = o.expectedServiceMs ?? 0;
     if (!(o.concurrency >= 1 && o.bound >= 1 && o.deadlineMs > 0)) throw new Error(`${o.name} queue: concurrency, bound and deadlineMs must be positive`);
     for (let i = o.concurrency - 1; i >= 0; i--) this.free.push(i);
     this.unregister = o.register === false ? () => {} : registerSpeechQueue(o.name, () => ({
@@ -84,7 +88,7 @@ export class BoundedQueue {
             requests: this.requests,
             // The expectation is a floor: a quiet worker's first, fast requests must not let a
             // burst of calls in that the same workers, loaded, would serve more slowly.
-            serviceMs: Math.max(this.medianMs() ?? 0, o.expectedServiceMs ?? 0),
+            serviceMs: Math.max(this.medianMs() ?? 0, this.expectedMs),
           }));
   }
 
@@ -100,6 +104,14 @@ export class BoundedQueue {
     if (n === 0) return undefined;
     const xs = Array.from(this.recent.subarray(0, n)).sort((a, b) => a - b);
     return n % 2 ? xs[n >> 1]! : (xs[n / 2 - 1]! + xs[n / 2]!) / 2;
+  }
+
+  /**
+   * Raises the expected service time to at least `ms` (a slower kind of request joined the
+   * queue's users: pocketsphinx's language model beside phrase grammars). Never lowers it.
+   */
+  expectServiceMs(ms: number): void {
+    this.expectedMs = Math.max(this.expectedMs, ms);
   }
 
   /** Requests waiting for a slot. */

@@ -44,6 +44,13 @@ export interface PocketsphinxOptions {
   pool: SttDecoderPool;
 }
 
+/**
+ * Expected decoder time of one utterance with the full language model, ms: about 0.5 s of
+ * CPU per second of speech on this project's reference machine (a grammar: 0.02), for an
+ * utterance of 2 s.
+ */
+export const LM_EXPECTED_DECODE_MS = 1000;
+
 const dictWords = new Map<string, Set<string>>();
 /** The words of a pronunciation dictionary (alternates such as "read(2)" folded). */
 export function loadDict(file: string): Set<string> {
@@ -98,6 +105,9 @@ export class PocketsphinxStt implements SttProvider {
     this.dict = loadDict(o.dict);
     const jsgf = buildJsgf(o.phrases, (w) => this.dict.has(w));
     this.grammar = jsgf ? namedGrammar(jsgf) : undefined;
+    // Before any utterance is measured, admission must not forecast language-model decodes
+    // at a grammar's cost: the calls it let in would all speak into a backlog seconds later.
+    if (!this.grammar) o.pool.queue.expectServiceMs(LM_EXPECTED_DECODE_MS);
   }
 
   /** Decodes one utterance of 8 kHz PCM; `phrases` replaces the assistant's for this utterance. Never rejects for load. */
