@@ -8,7 +8,8 @@ import { amazonConnect } from './amazon-connect/vendor.ts';
 import { niceCxone } from './nice-cxone/vendor.ts';
 import { sipTrunk } from './sip-trunk/vendor.ts';
 import { twilio } from './twilio/vendor.ts';
-import type { VendorDescriptor } from './vendor-descriptor.ts';
+import type { ContactDecision, ContactTools, InviteInfo, SipTransferInput, VendorDescriptor } from './vendor-descriptor.ts';
+import type { SipAction } from './types.ts';
 
 export const VENDORS = [sipTrunk, twilio, amazonConnect, niceCxone] as const;
 
@@ -27,4 +28,35 @@ export function vendorOf<Id extends VendorId>(id: Id): VendorDescriptor<(typeof 
   const v = byId.get(id);
   if (!v) throw new Error(`unknown contact-center vendor ${id}`);
   return v as never;
+}
+
+/**
+ * A vendor's descriptor with its settings-taking methods bound to one integration's settings.
+ * The `vendor` discriminant pairs a settings value with its own vendor's methods, which
+ * TypeScript cannot follow through the list of vendors: this is the one place that says so.
+ */
+export interface BoundVendor {
+  descriptor: VendorDescriptor;
+  /** The function that applies outcomes (API vendors), else undefined. */
+  functionName(): string | undefined;
+  /** Whether a transfer without the assistant (the drain action) has a target. */
+  hasDefaultTarget(): boolean;
+  /** The SIP action of a transfer (SIP vendors), else undefined. @throws as the vendor's sipTransfer. */
+  sipTransfer: ((input: SipTransferInput) => SipAction) | undefined;
+  /** Finds and verifies the call's contact (API vendors), else undefined. Never throws. */
+  findContact: ((invite: InviteInfo, tools: ContactTools) => Promise<ContactDecision>) | undefined;
+}
+
+/** The descriptor of `settings.vendor`, bound to `settings`. @throws Error for an unknown vendor id. */
+export function vendorFor(settings: VendorSettings): BoundVendor {
+  const d = byId.get(settings.vendor);
+  if (!d) throw new Error(`unknown contact-center vendor ${settings.vendor}`);
+  const s = settings;
+  return {
+    descriptor: d,
+    functionName: () => d.functionName?.(s),
+    hasDefaultTarget: () => d.hasDefaultTarget(s),
+    sipTransfer: d.sipTransfer && ((input) => d.sipTransfer!(input, s)),
+    findContact: d.findContact && ((invite, tools) => d.findContact!(invite, s, tools)),
+  };
 }

@@ -66,8 +66,8 @@ export function checkHeaderValues(headers: SipHeader[]): SipHeader[] {
 }
 
 /** The raw target's header-bearing fields, checked before the schema so injection is told apart from a malformed target. */
-function checkRawTarget(target: ServiceDeskSipInput | undefined): void {
-  const t = (target ?? {}) as Record<string, unknown>;
+function checkRawTarget(target: unknown): void {
+  const t = (target !== null && typeof target === 'object' ? target : {}) as Record<string, unknown>;
   if (Array.isArray(t.transfer_headers)) {
     for (const h of t.transfer_headers as unknown[]) {
       const o = h as Partial<SipHeader> | null;
@@ -80,13 +80,14 @@ function checkRawTarget(target: ServiceDeskSipInput | undefined): void {
 
 /**
  * connect_to_agent -> REFER or BYE.
- * @param target the assistant's service_desk.sip (validated here)
+ * @param target the assistant's service_desk.sip as it sent it, any shape (validated here; typed
+ *   callers pass a {@link ServiceDeskSipInput})
  * @param sessionHistoryKey the call's key
  * @param messageToHumanAgent the assistant's summary; sent in config.agentMessageHeader when both are set
  * @throws UnsafeSipHeaderError (header name not a token, control character in a value or the
  *   URI); SipTrunkTranslateError (no uri and no agentUri, malformed target, oversized header)
  */
-export function translateTransfer(target: ServiceDeskSipInput | undefined, sessionHistoryKey: string, config: Partial<SipTrunkConfig> = {}, messageToHumanAgent?: string): SipAction {
+export function translateTransfer(target: unknown, sessionHistoryKey: string, config: Partial<SipTrunkConfig> = {}, messageToHumanAgent?: string): SipAction {
   checkRawTarget(target);
   const r = ServiceDeskSip.safeParse(target ?? {});
   if (!r.success) throw new SipTrunkTranslateError(`service_desk.sip: ${r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);

@@ -8,7 +8,7 @@ export const sipTrunk = defineVendor({
   label: 'SIP trunk',
   settings: SipTrunkSettings,
   route: 'sip',
-  sipTransfer: ({ sip, sessionHistoryKey, summary }, s) => translateTransfer(sip as never, sessionHistoryKey, { agentUri: s.agentUri, agentMessageHeader: s.agentMessageHeader }, summary),
+  sipTransfer: ({ sip, sessionHistoryKey, summary }, s) => translateTransfer(sip, sessionHistoryKey, { agentUri: s.agentUri, agentMessageHeader: s.agentMessageHeader }, summary),
   hasDefaultTarget: (s) => !!s.agentUri,
   dev: { demoNumber: '+15550100001' },
 });

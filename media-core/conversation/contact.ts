@@ -18,7 +18,7 @@ import { verifyContactToken, type TokenVendor } from '../../lib/contact-token.ts
 import type { Logger } from '../../lib/log.ts';
 import type { Store } from '../../lib/store/client.ts';
 import { bindContactToCall } from '../../lib/store/contact-registry.ts';
-import { vendorOf } from '../../adapters/registry.ts';
+import { vendorFor } from '../../adapters/registry.ts';
 import type { BoundContact, ContactDecision } from '../../adapters/vendor-descriptor.ts';
 import { type Call, type CallInfo } from '../call/types.ts';
 import type { VendorSettings } from '../config/schema.ts';
@@ -95,11 +95,11 @@ export class ContactVerifier {
    * @returns the contact, or the reason to refuse the call (safe to log).
    */
   async verify(info: CallInfo, settings: VendorSettings): Promise<ContactDecision> {
-    const find = vendorOf(settings.vendor).findContact;
+    const find = vendorFor(settings).findContact;
     if (!find) return { ok: false, reason: 'this vendor has no contact to find' };
     let decision: ContactDecision;
     try {
-      decision = await find(info, settings as never, {
+      decision = await find(info, {
         verifyToken: (vendor, token) => this.#verifyToken(vendor, token),
         bind: (vendor, contactId) => this.#bind(vendor, contactId, info.callId),
         store: this.d.store,

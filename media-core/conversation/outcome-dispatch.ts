@@ -24,7 +24,7 @@ import { assertSafeHeaders, assertSafeUri, UnsafeSipHeaderError } from '../../ev
 import type { Logger } from '../../lib/log.ts';
 import type { Store } from '../../lib/store/client.ts';
 import { translateHangup } from '../../adapters/sip-trunk/translate.ts';
-import { vendorOf } from '../../adapters/registry.ts';
+import { vendorFor, vendorOf } from '../../adapters/registry.ts';
 import type { SipAction } from '../../adapters/types.ts';
 import { agentMessageFrom } from '../../adapters/common/agent-message.ts';
 import { redactKey } from '../../lib/redact.ts';
@@ -121,7 +121,7 @@ export class OutcomeDispatcher implements Outcomes {
   /** Invokes the adapter function; true when the reply is `applied`. Never throws. */
   private async applyViaLambda(kind: OutcomeKind, customData: Record<string, unknown>): Promise<boolean> {
     const v = this.d.vendor;
-    const functionName = vendorOf(v.vendor).functionName?.(v as never);
+    const functionName = vendorFor(v).functionName();
     if (!functionName) return false;
     if (!this.d.invoke) {
       this.d.log.error({ vendor: v.vendor }, 'no Lambda invoker configured; outcome not applied');
@@ -144,9 +144,9 @@ export class OutcomeDispatcher implements Outcomes {
   /** The SIP action of a transfer for the SIP vendors. @throws UnsafeSipHeaderError for injected headers or URI; the adapter's translate error otherwise. */
   sipTransferAction(target: Record<string, unknown> | undefined): SipAction {
     const v = this.d.vendor;
-    const sipTransfer = vendorOf(v.vendor).sipTransfer;
+    const sipTransfer = vendorFor(v).sipTransfer;
     if (!sipTransfer) throw new Error(`${v.vendor} transfers through its API, not SIP`);
-    return sipTransfer({ sip: obj(obj(target?.service_desk)?.sip), sessionHistoryKey: this.d.sessionHistoryKey, summary: this.summary }, v as never);
+    return sipTransfer({ sip: obj(obj(target?.service_desk)?.sip), sessionHistoryKey: this.d.sessionHistoryKey, summary: this.summary });
   }
 
   async connectToAgent(response: GenericResponse): Promise<TransferResult> {
@@ -286,13 +286,13 @@ export class OutcomeDispatcher implements Outcomes {
     const call = this.d.call;
     try {
       if (action === 'transfer' && call.state === 'answered') {
-        const descriptor = vendorOf(v.vendor);
-        if (descriptor.route === 'lambda') {
+        const vendor = vendorFor(v);
+        if (vendor.descriptor.route === 'lambda') {
           if (await this.applyViaLambda('transfer', {})) {
             await call.hangup();
             return 'transferred';
           }
-        } else if (descriptor.hasDefaultTarget(v as never)) {
+        } else if (vendor.hasDefaultTarget()) {
           const a = this.sipTransferAction(undefined);
           if (a.kind === 'refer') {
             const r = await call.refer(a.target, { headers: a.headers, referToHeaders: a.referToHeaders, contactHeaders: a.contactHeaders, acceptCodes: a.acceptCodes });
