@@ -12,6 +12,9 @@ import { removeStackInfo, writeStackInfo } from './stack-info.ts';
 import { CONNECT_FLOW_FUNCTION } from '../caller/contact-token-emulation.ts';
 
 async function main(): Promise<number> {
+  // The AWS SDK warns on every start that its 2027 releases will need Node 22; the project runs
+  // on Node 20 locally by design (Lambda runs nodejs22.x), so the warning is noise here.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   let stack;
   try {
     stack = await startStack();
