@@ -3,16 +3,8 @@ import assert from 'node:assert/strict';
 import { openCarrier, type CarrierKind } from '../../media-core/media/carrier.ts';
 import { PortPoolExhaustedError } from '../../media-core/media/port-pool.ts';
 import { freeSipPort } from '../../dev/free-ports.ts';
+import { until } from '../helpers/fake-call.ts';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until(cond: () => boolean, ms = 3000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await sleep(10);
-  }
-}
 
 for (const kind of ['dgram', 'native'] as CarrierKind[]) {
   describe(`RTP carrier ${kind}`, { skip: kind === 'native' && process.platform !== 'linux' && 'Linux only' }, () => {
@@ -32,7 +24,7 @@ for (const kind of ['dgram', 'native'] as CarrierKind[]) {
         carrier.resetPacingStats();
         const r = await a.play(new Int16Array(160 * 10).fill(1000));
         assert.equal(r.completed, true);
-        await until(() => frames === 10);
+        await until(() => frames === 10, 'frames === 10');
         const stats = carrier.pacingStats();
         assert.deepEqual(stats.map((s) => `${s.thread}:${s.measures}`), kind === 'native' ? ['rtp-pacer:packets', 'main:ticks'] : ['main:ticks']);
         if (kind === 'native') assert.equal(stats[0]!.ticks, 10, 'every packet timed by the pacer thread');

@@ -12,6 +12,7 @@ import { RtpSession } from '../../media-core/media/rtp-session.ts';
 import { PortPool } from '../../media-core/media/port-pool.ts';
 import { parseRtpHeader } from '../../media-core/media/rtp-packet.ts';
 import { freeSipPort } from '../../dev/free-ports.ts';
+import { until } from '../helpers/fake-call.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -23,14 +24,6 @@ function receiver(): Promise<{ socket: Socket; port: number; got: { at: number; 
     socket.on('message', (data) => got.push({ at: performance.now(), data }));
     socket.bind(0, '127.0.0.1', () => resolve({ socket, port: socket.address().port, got }));
   });
-}
-
-async function until(cond: () => boolean, ms = 3000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await sleep(5);
-  }
 }
 
 describe('ipv4 helpers', () => {
@@ -71,7 +64,7 @@ describe('native RTP pacer (media-core/native/rtp_pacer.c)', { skip: process.pla
     }
     clock.currentDueMs = undefined;
     pacer.kick();
-    await until(() => rx.got.length === 3);
+    await until(() => rx.got.length === 3, 'rx.got.length === 3');
     for (const [i, g] of rx.got.entries()) {
       assert.equal(g.data[3], i, 'in order');
       // Not early beyond the thread's batching slack (0.05 ms) and the clock calibration's
@@ -93,7 +86,7 @@ describe('native RTP pacer (media-core/native/rtp_pacer.c)', { skip: process.pla
     await new Promise((r) => setTimeout(r, 50));
     const t0 = performance.now();
     s.send(Buffer.from([0x81, 201, 0, 1]), 0, 4, rx.port, '127.0.0.1');
-    await until(() => rx.got.length === 1);
+    await until(() => rx.got.length === 1, 'rx.got.length === 1');
     assert.ok(rx.got[0]!.at - t0 < 200, `sent after ${(rx.got[0]!.at - t0).toFixed(1)} ms`);
   });
 
@@ -108,7 +101,7 @@ describe('native RTP pacer (media-core/native/rtp_pacer.c)', { skip: process.pla
     await new Promise<void>((r) => tx.bind(0, '127.0.0.1', () => r()));
     tx.send('one', pa, '127.0.0.1');
     tx.send('two', pb, '127.0.0.1');
-    await until(() => seen.length === 2);
+    await until(() => seen.length === 2, 'seen.length === 2');
     assert.deepEqual(seen.sort(), ['a:one:127.0.0.1', 'b:two']);
     // A port held elsewhere is refused with the errno name, as node:dgram does.
     assert.throws(() => pacer.openSocket('127.0.0.1', pa), (err: NodeJS.ErrnoException) => err.code === 'EADDRINUSE');
@@ -135,7 +128,7 @@ describe('native RTP pacer (media-core/native/rtp_pacer.c)', { skip: process.pla
       for (const s of sockets) tx.send('x', s.port, '127.0.0.1');
       await sleep(10);
     }
-    await until(() => got === bursts * sockets.length);
+    await until(() => got === bursts * sockets.length, 'got === bursts * sockets.length');
     const passes = pacer.counters().rxPasses - before;
     // A pass on the burst's first datagram, another 1 ms later for the rest; woken per datagram it would be ~30 per burst.
     assert.ok(passes >= bursts && passes <= 3 * bursts, `${passes} passes for ${bursts} bursts to ${sockets.length} sockets`);
@@ -157,7 +150,7 @@ describe('native RTP pacer (media-core/native/rtp_pacer.c)', { skip: process.pla
       sent.push(`m${i}`);
       tx.send(`m${i}`, port, '127.0.0.1');
     }
-    await until(() => seen.length >= 20);
+    await until(() => seen.length >= 20, 'seen.length >= 20');
     await sleep(20);
     assert.deepEqual(seen, sent);
     assert.equal(pacer.counters().rxOversize - oversizeBefore, 1);
@@ -238,7 +231,7 @@ describe('RtpSession with the native pacer and a lead', { skip: process.platform
     const result = await s.play(new Int16Array(160 * 10).fill(1000));
     const resolvedAt = performance.now();
     const ours = () => rx.got.slice(mine).filter((g) => parseRtpHeader(g.data)?.ssrc === s.ssrc);
-    await until(() => ours().length === 10);
+    await until(() => ours().length === 10, 'ours().length === 10');
     const got = ours();
     assert.equal(result.completed, true);
     assert.ok(got[0]!.at - t0 < 45, `first packet ${(got[0]!.at - t0).toFixed(1)} ms after play() (lead 100 ms)`);
@@ -270,7 +263,7 @@ describe('RtpSession with the native pacer and a lead', { skip: process.platform
     // Nothing of the first prompt arrives later than the withdraw margin after the stop.
     assert.ok(rx.got.every((g) => g.at < stoppedAt + 25), 'no packets of the stopped prompt after the stop');
     await s.play(new Int16Array(160 * 3).fill(-1000));
-    await until(() => rx.got.length === fromFirst + 3);
+    await until(() => rx.got.length === fromFirst + 3, 'rx.got.length === fromFirst + 3');
     const hs = rx.got.map((g) => parseRtpHeader(g.data)!);
     for (let i = 1; i < hs.length; i++) assert.equal(hs[i]!.sequenceNumber, (hs[i - 1]!.sequenceNumber + 1) & 0xffff, `sequence at ${i}`);
     assert.equal(s.stats.packetsSent, rx.got.length, 'withdrawn packets are not counted as sent');
@@ -286,7 +279,7 @@ describe('RtpSession with the native pacer and a lead', { skip: process.platform
     await sleep(200);
     const movedAt = performance.now();
     s.setRemote('127.0.0.1', newRx.port);
-    await until(() => newRx.got.length >= 5);
+    await until(() => newRx.got.length >= 5, 'newRx.got.length >= 5');
     const late = oldRx.got.filter((g) => g.at >= movedAt + 25);
     assert.equal(late.length, 0, `${late.length} packets reached the old destination after the change`);
     assert.ok(newRx.got[0]!.at - movedAt < 45, `first packet at the new destination ${(newRx.got[0]!.at - movedAt).toFixed(1)} ms after the change (lead 100 ms)`);

@@ -8,6 +8,7 @@ import type { RtpSession } from '../../media-core/media/rtp-session.ts';
 import { PacerSocket } from '../../media-core/media/native/pacer-socket.ts';
 import { freeSipPort } from '../../dev/free-ports.ts';
 import { metricsRegistry } from '../../media-core/observability/metrics.ts';
+import { until } from '../helpers/fake-call.ts';
 
 const RTCP_METRICS = ['media_core_rtcp_peer_jitter_seconds', 'media_core_rtcp_peer_fraction_lost', 'media_core_rtcp_rtt_seconds'];
 /** The observation count of each RTCP peer-report metric (0 before the first). */
@@ -16,13 +17,6 @@ async function metricCounts(): Promise<Record<string, number>> {
   return Object.fromEntries(RTCP_METRICS.map((name) => [name, Number(new RegExp(`^${name}_count (\\S+)$`, 'm').exec(text)?.[1] ?? 0)]));
 }
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-async function until(cond: () => boolean, ms = 3000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await sleep(10);
-  }
-}
 const bind = (port: number) => new Promise<Socket | undefined>((resolve) => {
   const s = createSocket('udp4');
   s.once('error', () => { s.close(); resolve(undefined); });
@@ -74,7 +68,7 @@ for (const io of ['dgram', 'native'] as const) test(`a session (${io} carrier) s
       await sleep(5);
     }
     await s.play(new Int16Array(160 * 3));
-    await until(() => reports.some((r) => r[1] === 200 && parseRtcp(r)!.blocks.length === 1), 3000);
+    await until(() => reports.some((r) => r[1] === 200 && parseRtcp(r)!.blocks.length === 1), 'reports.some((r) => r[1] === 200 && parseRtcp(r)!.blocks.length === 1)', 3000);
     const sr = parseRtcp(reports.find((r) => r[1] === 200 && parseRtcp(r)!.blocks.length === 1)!)!;
     assert.equal(sr.sr!.ssrc, s.ssrc);
     const b = sr.blocks[0]!;
@@ -86,7 +80,7 @@ for (const io of ['dgram', 'native'] as const) test(`a session (${io} carrier) s
     assert.equal(first.blocks[0]!.fractionLost, Math.floor((2 * 256) / 10));
     // The peer answers with an RR echoing our SR: we learn its view and the round-trip time.
     rtcp.send(buildRtcpReport(777, undefined, { ssrc: s.ssrc, fractionLost: 25, cumulativeLost: 1, extHighestSeq: 3, jitter: 80, lsr: sr.sr!.lsr, dlsr: 0 }, 'peer'), s.localPort + 1, '127.0.0.1');
-    await until(() => s.rtcpStats?.peer !== undefined);
+    await until(() => s.rtcpStats?.peer !== undefined, 's.rtcpStats?.peer !== undefined');
     const peer = s.rtcpStats!.peer!;
     assert.equal(peer.fractionLost, 25);
     assert.equal(peer.jitterMs, 10);

@@ -13,6 +13,7 @@ import { cidrList } from '../../media-core/media/latching.ts';
 import { freeSipPort } from '../../dev/free-ports.ts';
 import { acquireRtpPacer, releaseRtpPacer } from '../../media-core/media/native/shared-pacer.ts';
 import type { RtpPacer } from '../../media-core/media/native/rtp-pacer.ts';
+import { until } from '../helpers/fake-call.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -33,14 +34,6 @@ const concat = (frames: Int16Array[]) => {
   for (const f of frames) { out.set(f, o); o += f.length; }
   return out;
 };
-
-async function until(cond: () => boolean, ms = 3000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await sleep(10);
-  }
-}
 
 function sniffer(address = '127.0.0.1'): Promise<{ socket: Socket; port: number; packets: Buffer[] }> {
   return new Promise((resolve) => {
@@ -106,7 +99,7 @@ for (const io of ['dgram', 'native'] as const) describe(`RtpSession over real UD
       const [ra, rb] = await Promise.all([a.play(toB), b.play(toA)]);
       assert.deepEqual(ra, { completed: true, playedMs: Math.round(toB.length / 8) });
       assert.equal(rb.completed, true);
-      await until(() => atB.length === 13 && atA.length === 9);
+      await until(() => atB.length === 13 && atA.length === 9, 'atB.length === 13 && atA.length === 9');
       const gotB = concat(atB);
       assert.deepEqual(Array.from(gotB.subarray(0, toB.length)), Array.from(toB));
       assert.ok(gotB.subarray(toB.length).every((v) => v === 0 || Math.abs(v) <= 8), 'zero padding decodes to silence');
@@ -126,18 +119,18 @@ for (const io of ['dgram', 'native'] as const) describe(`RtpSession over real UD
     const atB = collect(b);
     const x = exactPcm('PCMU', 160 * 3);
     await a.play(x);
-    await until(() => atB.length === 3);
+    await until(() => atB.length === 3, 'atB.length === 3');
     a.updateCodec({ codec: 'PCMA', payloadType: 8 });
     b.updateCodec({ codec: 'PCMA', payloadType: 8 });
     const y = exactPcm('PCMA', 160 * 3);
     await a.play(y);
-    await until(() => atB.length === 6);
+    await until(() => atB.length === 6, 'atB.length === 6');
     assert.deepEqual(Array.from(concat(atB)), [...x, ...y]);
     // In-band detection is on now that telephone-event is gone.
     const digits: DigitEvent[] = [];
     b.on('digit', (d: DigitEvent) => digits.push(d));
     await a.sendDigits('7', { durationMs: 80 });
-    await until(() => digits.length === 1);
+    await until(() => digits.length === 1, 'digits.length === 1');
     assert.deepEqual([digits[0]!.digit, digits[0]!.source], ['7', 'inband']);
     a.close();
     b.close();
@@ -160,7 +153,7 @@ for (const io of ['dgram', 'native'] as const) describe(`RtpSession over real UD
       assert.ok(frames.length > 0, 'no echo from SIPp');
       frames.length = 0;
       await s.play(pcm);
-      await until(() => frames.length === 10);
+      await until(() => frames.length === 10, 'frames.length === 10');
       assert.deepEqual(Array.from(concat(frames)), Array.from(pcm));
       s.close();
     } finally {
@@ -174,9 +167,9 @@ for (const io of ['dgram', 'native'] as const) describe(`RtpSession over real UD
     a.setRemote('127.0.0.1', sniff.port);
     await a.play(exactPcm('PCMU', 160 * 4));
     await sleep(200); // silence gap: nothing sent
-    await until(() => sniff.packets.length === 4);
+    await until(() => sniff.packets.length === 4, 'sniff.packets.length === 4');
     await a.play(exactPcm('PCMU', 160 * 3));
-    await until(() => sniff.packets.length === 7);
+    await until(() => sniff.packets.length === 7, 'sniff.packets.length === 7');
     const hs = sniff.packets.map((p) => parseRtpHeader(p)!);
     assert.ok(hs.every((h) => h && h.ssrc === a.ssrc && h.payloadType === 0 && h.payloadLength === 160));
     assert.deepEqual(hs.map((h) => h.marker), [true, false, false, false, true, false, false]);
@@ -197,14 +190,14 @@ for (const io of ['dgram', 'native'] as const) describe(`RtpSession over real UD
     const x = exactPcm('PCMU', 160 * 6);
     const y = exactPcm('PCMU', 160 * 6);
     await Promise.all([a.play(x), b.play(y)]);
-    await until(() => atA.length === 6 && atB.length === 6);
+    await until(() => atA.length === 6 && atB.length === 6, 'atA.length === 6 && atB.length === 6');
     assert.deepEqual(Array.from(concat(atB)), Array.from(x));
     assert.deepEqual(Array.from(concat(atA)), Array.from(y));
     // On the wire: 10-byte tag, payload not the plain codewords.
     const sniff = await sniffer();
     a.setRemote('127.0.0.1', sniff.port);
     await a.play(x.subarray(0, 160));
-    await until(() => sniff.packets.length === 1);
+    await until(() => sniff.packets.length === 1, 'sniff.packets.length === 1');
     const wire = sniff.packets[0]!;
     assert.equal(wire.length, 12 + 160 + 10);
     const plain = Buffer.from(decodeG711('PCMU', wire.subarray(12, 172)).buffer);
@@ -214,7 +207,7 @@ for (const io of ['dgram', 'native'] as const) describe(`RtpSession over real UD
     c.setRemote('127.0.0.1', b.localPort);
     const before = b.stats.discarded;
     await c.play(x.subarray(0, 480));
-    await until(() => b.stats.discarded >= before + 3);
+    await until(() => b.stats.discarded >= before + 3, 'b.stats.discarded >= before + 3');
     assert.equal(atB.length, 6);
     sniff.socket.close();
     for (const s of [a, b, c]) s.close();
@@ -231,7 +224,7 @@ for (const io of ['dgram', 'native'] as const) describe(`RtpSession over real UD
     const t0 = Date.now();
     await a.sendDigits('19#*', { durationMs: 60, intervalMs: 60 });
     const took = Date.now() - t0;
-    await until(() => digits.length === 4);
+    await until(() => digits.length === 4, 'digits.length === 4');
     assert.deepEqual(digits.map((d) => d.digit), ['1', '9', '#', '*']);
     assert.ok(digits.every((d) => d.source === 'rfc4733' && d.durationMs === 60));
     // While digits went out (4 x (3 + 3 end packets) + gaps), audio frames stopped arriving.
@@ -250,7 +243,7 @@ for (const io of ['dgram', 'native'] as const) describe(`RtpSession over real UD
     const digits: DigitEvent[] = [];
     b.on('digit', (d: DigitEvent) => digits.push(d));
     await a.sendDigits('5D0', { durationMs: 80, intervalMs: 80 });
-    await until(() => digits.length === 3);
+    await until(() => digits.length === 3, 'digits.length === 3');
     assert.deepEqual(digits.map((d) => [d.digit, d.source]), [['5', 'inband'], ['D', 'inband'], ['0', 'inband']]);
     a.close();
     b.close();
@@ -267,14 +260,14 @@ for (const io of ['dgram', 'native'] as const) describe(`RtpSession over real UD
     const stranger = await sniffer('127.0.0.2');
     // A run of 40 consecutive sequence numbers with our payload type, before and during our prompt.
     for (let seq = 1; seq <= 20; seq++) stranger.socket.send(serializeRtp({ payloadType: 0, sequenceNumber: seq, timestamp: seq * 160, ssrc: 99 }, new Uint8Array(160).fill(0x55)), b.localPort, '127.0.0.1');
-    await until(() => b.stats.discarded === 20);
+    await until(() => b.stats.discarded === 20, 'b.stats.discarded === 20');
     const playing = b.play(exactPcm('PCMU', 160 * 5));
     for (let seq = 21; seq <= 40; seq++) {
       stranger.socket.send(serializeRtp({ payloadType: 0, sequenceNumber: seq, timestamp: seq * 160, ssrc: 99 }, new Uint8Array(160).fill(0x55)), b.localPort, '127.0.0.1');
       await sleep(5);
     }
     await playing;
-    await until(() => peer.packets.length === 5 && b.stats.discarded === 40);
+    await until(() => peer.packets.length === 5 && b.stats.discarded === 40, 'peer.packets.length === 5 && b.stats.discarded === 40');
     await sleep(50);
     assert.equal(stranger.packets.length, 0, 'the stranger received nothing');
     assert.equal(atB.length, 0, 'nothing the stranger sent was heard');
@@ -296,13 +289,13 @@ for (const io of ['dgram', 'native'] as const) describe(`RtpSession over real UD
     const atA = collect(a);
     const atB = collect(b);
     await a.play(exactPcm('PCMU', 160 * 6));
-    await until(() => atB.length === 3);
+    await until(() => atB.length === 3, 'atB.length === 3');
     await sleep(50);
     assert.equal(atB.length, 3, 'packets 1-3 are the probation run, 4-6 are heard');
     assert.equal(b.stats.discarded, 3);
     assert.deepEqual(latched, [{ address: '127.0.0.1', port: a.localPort }]);
     await b.play(exactPcm('PCMU', 160 * 2));
-    await until(() => atA.length === 2);
+    await until(() => atA.length === 2, 'atA.length === 2');
     assert.equal(wrong.packets.length, 0);
     wrong.socket.close();
     a.close();
@@ -318,14 +311,14 @@ for (const io of ['dgram', 'native'] as const) describe(`RtpSession over real UD
     const atB = collect(b);
     // Media flows from the SDP's source, then the window closes.
     wrong.socket.send(serializeRtp({ payloadType: 0, sequenceNumber: 1, timestamp: 0, ssrc: 8 }, new Uint8Array(160).fill(0x55)), b.localPort, '127.0.0.1');
-    await until(() => atB.length === 1);
+    await until(() => atB.length === 1, 'atB.length === 1');
     await sleep(200);
     await a.play(exactPcm('PCMU', 160 * 5));
-    await until(() => b.stats.discarded === 5);
+    await until(() => b.stats.discarded === 5, 'b.stats.discarded === 5');
     assert.equal(atB.length, 1, 'the window closed: not learned');
     b.setRemote('127.0.0.1', wrong.port); // re-INVITE
     await a.play(exactPcm('PCMU', 160 * 5));
-    await until(() => atB.length === 3);
+    await until(() => atB.length === 3, 'atB.length === 3');
     assert.deepEqual(b.remote, { address: '127.0.0.1', port: a.localPort });
     // Another address: learned only when it is the signalling source or inside a trusted CIDR.
     for (const latch of [{ signallingAddress: '127.0.0.2' }, { trustedCidrs: ['127.0.0.0/30'] }, {}]) {
@@ -334,7 +327,7 @@ for (const io of ['dgram', 'native'] as const) describe(`RtpSession over real UD
       const atC = collect(c);
       const from2 = await sniffer('127.0.0.2');
       for (let seq = 7; seq < 13; seq++) from2.socket.send(serializeRtp({ payloadType: 0, sequenceNumber: seq, timestamp: seq * 160, ssrc: 5 }, new Uint8Array(160).fill(0x55)), c.localPort, '127.0.0.1');
-      await until(() => atC.length + c.stats.discarded === 6);
+      await until(() => atC.length + c.stats.discarded === 6, 'atC.length + c.stats.discarded === 6');
       assert.equal(atC.length, 'signallingAddress' in latch || 'trustedCidrs' in latch ? 3 : 0, JSON.stringify(latch));
       from2.socket.close();
       c.close();
@@ -354,9 +347,9 @@ for (const io of ['dgram', 'native'] as const) describe(`RtpSession over real UD
     await sleep(200);
     const stranger = await sniffer('127.0.0.2');
     for (let seq = 1; seq <= 8; seq++) stranger.socket.send(serializeRtp({ payloadType: 0, sequenceNumber: seq, timestamp: seq * 160, ssrc: 9 }, new Uint8Array(160)), b.localPort, '127.0.0.1');
-    await until(() => b.stats.discarded === 8);
+    await until(() => b.stats.discarded === 8, 'b.stats.discarded === 8');
     await a.play(exactPcm('PCMU', 160 * 6));
-    await until(() => atB.length === 3);
+    await until(() => atB.length === 3, 'atB.length === 3');
     assert.deepEqual(b.remote, { address: '127.0.0.1', port: a.localPort });
     for (const s of [wrong, stranger]) s.socket.close();
     a.close();
@@ -373,7 +366,7 @@ for (const io of ['dgram', 'native'] as const) describe(`RtpSession over real UD
     b.setRemote('127.0.0.1', wrong.port);
     const atB = collect(b);
     await a.play(exactPcm('PCMU', 160 * 2));
-    await until(() => atB.length === 2);
+    await until(() => atB.length === 2, 'atB.length === 2');
     assert.deepEqual(b.remote, { address: '127.0.0.1', port: a.localPort });
     assert.throws(() => cidrList(['127.0.0.1']), TypeError);
     assert.throws(() => cidrList(['example.com/8']), TypeError);
@@ -408,7 +401,7 @@ for (const io of ['dgram', 'native'] as const) describe(`RtpSession over real UD
     assert.equal(atB.length, received, 'nothing sent on hold');
     a.hold(false);
     await a.play(exactPcm('PCMU', 160 * 2));
-    await until(() => atB.length === received + 2);
+    await until(() => atB.length === received + 2, 'atB.length === received + 2');
     assert.equal(b.stats.lost, 0, 'no sequence numbers spent on hold');
     a.close();
     assert.deepEqual(await a.play(long), { completed: false, playedMs: 0 });
@@ -430,7 +423,7 @@ for (const io of ['dgram', 'native'] as const) describe(`RtpSession over real UD
     const r = await a.play(chunks());
     assert.deepEqual(r, { completed: true, playedMs: 250 });
     assert.ok(produced >= total.length);
-    await until(() => atB.length === Math.ceil(2000 / 160));
+    await until(() => atB.length === Math.ceil(2000 / 160), 'atB.length === Math.ceil(2000 / 160)');
     const got = concat(atB);
     assert.deepEqual(Array.from(got.subarray(0, 2000)), Array.from(total));
     // A stopped stream tells its producer to stop.
@@ -442,7 +435,7 @@ for (const io of ['dgram', 'native'] as const) describe(`RtpSession over real UD
     await sleep(100);
     a.stopPlayback();
     assert.equal((await p).completed, false);
-    await until(() => returned);
+    await until(() => returned, 'returned');
     a.close();
     b.close();
   });
@@ -488,7 +481,7 @@ for (const io of ['dgram', 'native'] as const) describe(`RtpSession over real UD
     await sleep(1000);
     assert.equal(timedOut, 1);
     b.expectMedia(true);
-    await until(() => timedOut === 2, 3000);
+    await until(() => timedOut === 2, 'timedOut === 2', 3000);
     stranger.socket.close();
     peer.socket.close();
     b.close();
@@ -515,21 +508,21 @@ for (const io of ['dgram', 'native'] as const) describe(`RtpSession over real UD
     send(Buffer.from('not rtp at all'));
     send(Buffer.alloc(0));
     send(serializeRtp({ payloadType: 18, sequenceNumber: 1, timestamp: 0, ssrc: 7 }, new Uint8Array(20)));
-    await until(() => b.stats.discarded === 3);
+    await until(() => b.stats.discarded === 3, 'b.stats.discarded === 3');
     for (const seq of [65533, 65534, 1, 2]) { // 65535 and 0 lost across the wrap
       send(serializeRtp({ payloadType: 0, sequenceNumber: seq, timestamp: seq * 160, ssrc: 7 }, new Uint8Array(160).fill(0xff)));
       await sleep(5);
     }
-    await until(() => atB.length === 4);
+    await until(() => atB.length === 4, 'atB.length === 4');
     assert.equal(b.stats.lost, 2);
     assert.equal(b.stats.packetsReceived, 4);
     // Short payloads (10 ms) are re-framed into 20 ms frames.
     for (const seq of [3, 4]) send(serializeRtp({ payloadType: 0, sequenceNumber: seq, timestamp: 0, ssrc: 7 }, new Uint8Array(80).fill(0xff)));
-    await until(() => atB.length === 5);
+    await until(() => atB.length === 5, 'atB.length === 5');
     assert.equal(atB[4]!.length, 160);
     let timedOut = 0;
     b.on('rtp-timeout', () => timedOut++);
-    await until(() => timedOut === 1, 2000);
+    await until(() => timedOut === 1, 'timedOut === 1', 2000);
     await sleep(200);
     assert.equal(timedOut, 1, 'emitted once per silence');
     sniff.socket.close();
