@@ -80,10 +80,11 @@ export const SttConfig = z.discriminatedUnion('provider', [
     /** Content-word similarity (0-1, ./phrase-snap.ts) from which a hypothesis is snapped to the nearest example phrase. */
     snapThreshold: z.number().min(0).max(1).default(0.6),
     /**
-     * Least share (0-1) of an utterance the recognized grammar phrase's words must span;
-     * below it the speech is taken to be outside the grammar (no match). 0 turns it off.
+     * Least share (0-1) of an utterance (less the VAD's pre-roll and hangover) the recognized
+     * grammar phrase's words must span; below it the speech is taken for a misrecognition or
+     * speech outside the grammar (no match). 0 turns it off.
      */
-    minCoverage: z.number().min(0).max(1).default(0.5),
+    minCoverage: z.number().min(0).max(1).default(0.8),
   }),
   z.object({
     provider: z.literal('watson'),

@@ -186,7 +186,7 @@ export function createConversationRuntime(loaded: LoadedConfig, deps: RuntimeDep
     const p = deps.makeStt
       ? deps.makeStt(s, phrases)
       : s.stt.provider === 'pocketsphinx'
-        ? new PocketsphinxStt({ hmm: s.stt.hmm, dict: s.stt.dict, phrases, snapThreshold: s.stt.snapThreshold, minCoverage: s.stt.minCoverage, pool: poolFor(s.stt.hmm, s.stt.dict) })
+        ? new PocketsphinxStt({ hmm: s.stt.hmm, dict: s.stt.dict, phrases, snapThreshold: s.stt.snapThreshold, minCoverage: s.stt.minCoverage, vadPaddingMs: (s.vad.prerollFrames + s.vad.hangoverFrames) * 20, pool: poolFor(s.stt.hmm, s.stt.dict) })
         : new WatsonStt({
             url: s.stt.url,
             model: s.stt.model,

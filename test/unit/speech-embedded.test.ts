@@ -63,6 +63,17 @@ describe('embedded speech: espeak-ng, pocketsphinx, VAD', () => {
     assert.ok(stt.outOfGrammar >= outside.length - taken.length);
   });
 
+  test('a longer VAD hangover does not make a short phrase look like speech outside the grammar', async () => {
+    // A 1 s hangover (a setting for callers who pause) appends 1 s that no word spans.
+    const long = new PocketsphinxStt({ ...model, phrases, snapThreshold: 0.6, pool, vadPaddingMs: 440 + 1000 });
+    const said = telephone('goodbye');
+    const padded = new Int16Array(said.length + 8000);
+    padded.set(said);
+    const r = await long.recognize(padded);
+    assert.equal(r.results[0]?.alternatives[0]?.transcript, 'goodbye');
+    assert.equal(long.outOfGrammar, 0);
+  });
+
   test('grammar and snapping helpers', () => {
     const g = buildJsgf(['I want an agent!', 'hours'], (w) => w !== 'an')!;
     assert.match(g, /public <utt> = i want agent \| hours;/);
