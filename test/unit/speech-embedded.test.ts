@@ -10,6 +10,7 @@ import { diceSimilarity, contentSimilarity, nearestPhrase } from '../../media-co
 import { Vad } from '../../media-core/conversation/speech/vad.ts';
 import { VadConfig } from '../../media-core/config/schema.ts';
 import { LocalAssistant } from '../../media-core/conversation/assistants/local.ts';
+import { metricsRegistry } from '../../media-core/observability/metrics.ts';
 
 const phrases = LocalAssistant.fromFile('media-core/config/demo-assistant.json').phrases();
 const model = { hmm: '/usr/share/pocketsphinx/model/en-us/en-us', dict: '/usr/share/pocketsphinx/model/en-us/cmudict-en-us.dict' };
@@ -61,6 +62,8 @@ describe('embedded speech: espeak-ng, pocketsphinx, VAD', () => {
     // Not all: an utterance-coverage check is a heuristic. Without it every one maps to a phrase.
     assert.ok(taken.length <= 2, `taken for phrases: ${taken.join(' / ')}`);
     assert.ok(stt.outOfGrammar >= outside.length - taken.length);
+    const counted = await metricsRegistry.getSingleMetricAsString('media_core_stt_out_of_grammar_total');
+    assert.ok(Number(/media_core_stt_out_of_grammar_total (\d+)/.exec(counted)?.[1]) >= outside.length - taken.length, counted);
   });
 
   test('a longer VAD hangover does not make a short phrase look like speech outside the grammar', async () => {

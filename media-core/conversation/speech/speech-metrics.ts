@@ -6,7 +6,9 @@
  * - `media_core_speech_queue_bound{queue}`: waiting requests the queue accepts before it refuses;
  * - `media_core_speech_requests_total{queue,outcome}`: requests by outcome (ok, error,
  *   queue_full, deadline);
- * - `media_core_speech_service_seconds{queue}`: time from enqueue to result (wait + work).
+ * - `media_core_speech_service_seconds{queue}`: time from enqueue to result (wait + work);
+ * - `media_core_stt_out_of_grammar_total`: grammar hypotheses refused because the phrase
+ *   spanned too little of the utterance (no-match turns; ./stt-pocketsphinx.ts).
  *
  * Names follow https://prometheus.io/docs/practices/naming/.
  */
@@ -40,6 +42,12 @@ export const speechRequests = new Counter({
   name: 'media_core_speech_requests_total',
   help: 'Speech requests by queue and outcome (ok, error, queue_full, deadline)',
   labelNames: ['queue', 'outcome'],
+  registers: [metricsRegistry],
+});
+
+export const sttOutOfGrammar = new Counter({
+  name: 'media_core_stt_out_of_grammar_total',
+  help: 'Grammar hypotheses refused as a misrecognition or speech outside the grammar (no-match turns)',
   registers: [metricsRegistry],
 });
 

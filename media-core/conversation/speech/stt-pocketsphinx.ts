@@ -28,6 +28,7 @@ import { readFileSync } from 'node:fs';
 import type { SttResult } from '../types.ts';
 import { buildJsgf } from './grammar.ts';
 import { nearestPhrase } from './phrase-snap.ts';
+import { sttOutOfGrammar } from './speech-metrics.ts';
 import { concat, upsample2x } from './pcm.ts';
 import { namedGrammar, type NamedGrammar } from './stt-helper.ts';
 import type { PoolDecode, SttDecoderPool } from './stt-pool.ts';
@@ -134,6 +135,7 @@ export class PocketsphinxStt implements SttProvider {
     const spoken = Math.max(1, pcm8k.length / 80 - (this.o.vadPaddingMs ?? 440) / 10);
     if (grammar && r.text && r.wordFrames !== undefined && r.wordFrames < (this.o.minCoverage ?? 0.8) * spoken) {
       this.outOfGrammar++;
+      sttOutOfGrammar.inc();
       return toResult('', snapTo, this.o.snapThreshold);
     }
     return toResult(r.text, snapTo, this.o.snapThreshold);
