@@ -115,7 +115,10 @@ describe('applyOutcome against the sandbox', () => {
   });
 
   test('500s past the deadline: rejected deadline_exceeded in time, and a retry later applies', async () => {
-    sb.addFault({ vendor: 'amazon_connect', status: 500, count: 1000, delayMs: 20 });
+    // The update alone fails: the deadline may cut an attempt in flight (ambiguous), and the
+    // check that follows (GetContactAttributes) must be able to say "not applied". With every
+    // operation failing, that case answered outcome_unknown, correctly, and the test flaked.
+    sb.addFault({ vendor: 'amazon_connect', operation: 'UpdateContactAttributes', status: 500, count: 1000, delayMs: 20 });
     const o = outcome();
     const t0 = Date.now();
     const r = await applyOutcome(o, { api, store, deadlineMs: 400 });
