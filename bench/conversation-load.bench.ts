@@ -38,6 +38,7 @@ import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { startStack } from '../dev/stack/stack.ts';
+import { sippReply } from '../dev/sipp/sipp-reply.ts';
 import { startFleet } from '../dev/stack/fleet.ts';
 import { STATE_TABLE } from '../dev/stack/stack-env.ts';
 import { prepareDtmfPcaps } from '../dev/caller/caller-media.ts';
@@ -129,15 +130,7 @@ function scenario(o: { digits: string[]; phrase: PhrasePcap; sayAtMs: number; en
   // Stay until endAtMs, unless the media core hangs up first (the assistant's no-input policy
   // ends a caller silent for long): that BYE is answered and ends the call normally.
   steps.push(`<recv request="BYE" timeout="${Math.max(1, o.endAtMs - o.sayAtMs)}" ontimeout="hangup"/>`);
-  steps.push(`<send><![CDATA[
-      SIP/2.0 200 OK
-      [last_Via:]
-      [last_From:]
-      [last_To:]
-      [last_Call-ID:]
-      [last_CSeq:]
-      Content-Length: 0
-  ]]></send>`);
+  steps.push(sippReply('200 OK'));
   steps.push('<pause milliseconds="1" next="done"/>');
   steps.push('<label id="hangup"/>');
   const dialog = (method: string, cseq: number) => `

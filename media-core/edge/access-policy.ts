@@ -48,7 +48,7 @@ export interface SipAccessOptions {
   rateLimit?: TokenBucketOptions;
   /**
    * Per-source bucket for INVITEs on top of the above (default 60/s, burst 120: about twice
-   * the ~32 calls/s an instance on 2 cores admits, so a carrier's SBC offering more gets 503
+   * the ~28 calls/s an instance on 2 cores admits, so a carrier's SBC offering more gets 503
    * from admission, and can fail over, instead of silence).
    */
   inviteRateLimit?: TokenBucketOptions;

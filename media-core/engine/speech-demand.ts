@@ -27,7 +27,7 @@ export interface SpeechDemandOptions {
   rateWindowMs?: number;
   /**
    * Short window of the admission rate, ms (default 2000). A burst from idle averaged over
-   * the long window alone looked a third as fast as it was: at 60 calls/s the first 5 s were
+   * the long window alone looked half as fast as it was or less: at 60 calls/s the first 5 s were
    * all admitted, and their speech overflowed the decoders' queue 7 s later.
    */
   burstWindowMs?: number;

@@ -15,6 +15,7 @@ import { Uas } from '../../media-core/engine/uas.ts';
 import { loadConfigFile } from '../../media-core/config/load.ts';
 import { createConversationRuntime, type ConversationRuntime } from '../../media-core/conversation/runtime.ts';
 import { freeSipPort } from '../../dev/free-ports.ts';
+import { sippReply } from '../../dev/sipp/sipp-reply.ts';
 
 const hasSipp = spawnSync('sh', ['-c', 'command -v sipp && command -v espeak-ng && command -v sox && command -v pocketsphinx_continuous'], { stdio: 'ignore' }).status === 0;
 const dir = mkdtempSync(join(tmpdir(), 'conv-sipp-'));
@@ -62,23 +63,12 @@ Content-Length: 0
 
 ]]></send>`;
 
-const reply = (status: string) => `
-  <send><![CDATA[
-SIP/2.0 ${status}
-[last_Via:]
-[last_From:]
-[last_To:]
-[last_Call-ID:]
-[last_CSeq:]
-Content-Length: 0
-
-]]></send>`;
 
 const REFER_THEN_BYE = `
   <recv request="REFER" timeout="25000">
     <action><ereg regexp=".*" search_in="hdr" header="From:" assign_to="peer"/></action>
   </recv>
-  ${reply('202 Accepted')}
+  ${sippReply('202 Accepted')}
   <send><![CDATA[
 NOTIFY [next_url] SIP/2.0
 Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
@@ -97,7 +87,7 @@ SIP/2.0 200 OK
   <recv response="200"/>
   <recv request="BYE" timeout="10000"/>
   <Reference variables="peer"/>
-  ${reply('200 OK')}`;
+  ${sippReply('200 OK')}`;
 
 function scenario(name: string, media: string, ending: string): string {
   const f = join(dir, `${name}.xml`);
@@ -153,7 +143,7 @@ describe('calls through the engine (SIPp)', { skip: !hasSipp && 'sipp, espeak-ng
 
   test('DTMF 9 -> goodbye and BYE with the assistant headers', async () => {
     const media = `<nop><action><exec play_pcap_audio="/usr/share/sip-tester/dtmf_2833_9.pcap"/></action></nop>`;
-    const r = await runSipp(scenario('dtmf-bye', media, `<recv request="BYE" timeout="25000"/>${reply('200 OK')}`), '15550100001');
+    const r = await runSipp(scenario('dtmf-bye', media, `<recv request="BYE" timeout="25000"/>${sippReply('200 OK')}`), '15550100001');
     assert.equal(r.code, 0, r.trace.slice(-1500));
     assert.match(request(r.trace, 'BYE'), /X-Call-Result: completed/);
   });

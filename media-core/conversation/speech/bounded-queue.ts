@@ -97,7 +97,7 @@ export class BoundedQueue {
    * admission forecast takes the median, not the mean: a GC pause or a moment of steal that
    * slows every request running at once lifted a moving mean over the refusal threshold and
    * refused callers the decoders could serve, while a lasting slowdown moves the median too
-   * within 16 requests.
+   * within 17 requests.
    */
   medianMs(): number | undefined {
     const n = Math.min(this.observed, this.recent.length);

@@ -83,11 +83,10 @@ export function defaultLm(hmm: string): string {
 
 const MAX_REPLY = 1024 * 1024;
 
-/** One reply frame: its op, its payload, and the payload as text ('E' messages, 'R'). */
+/** One reply frame: its op and its payload ('E': a UTF-8 message). */
 interface Reply {
   op: string;
   body: Buffer;
-  text: string;
 }
 
 interface Pending {
@@ -134,7 +133,7 @@ export class SttHelperProcess implements SttWorker {
         h.expect(),
         new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`stt_decoder did not load its model in ${o.startTimeoutMs ?? 30000} ms`)), o.startTimeoutMs ?? 30000))),
       ]);
-      if (ready.op !== 'R') throw new Error(`stt_decoder could not start: ${ready.text}`);
+      if (ready.op !== 'R') throw new Error(`stt_decoder could not start: ${ready.body.toString('utf8')}`);
     } catch (err) {
       h.close();
       throw err;
@@ -172,7 +171,7 @@ export class SttHelperProcess implements SttWorker {
     const bad = all.find((r) => r.op === 'E');
     if (bad) {
       if (grammar) this.loaded.delete(grammar.name);
-      throw new Error(`stt_decoder: ${bad.text}`);
+      throw new Error(`stt_decoder: ${bad.body.toString('utf8')}`);
     }
     const h = all.at(-1)!;
     if (h.op !== 'H' || h.body.length < 4) throw new Error(`stt_decoder: unexpected reply ${h.op}`);
@@ -209,7 +208,7 @@ export class SttHelperProcess implements SttWorker {
       this.buf = this.buf.subarray(4 + n);
       const p = this.pending.shift();
       if (!p) return this.close();
-      p.resolve({ op, body, text: body.toString('utf8') });
+      p.resolve({ op, body });
     }
   }
 

@@ -7,10 +7,10 @@
  * A grammar maps any speech onto one of its phrases, so a phrase whose words span less than
  * `minCoverage` of the utterance (less the VAD's pre-roll and hangover, which no word spans)
  * is taken for a misrecognition or speech outside the grammar and gives no result. Measured
- * on espeak-ng telephone audio in 3 voices: every correctly recognized phrase spanned at
- * least 0.9, every misrecognized one at most 0.74, and 16 of 29 utterances outside the
- * grammar (the sentences; not short words such as "yes", which match a short phrase as well
- * as any) less than 0.8. A hypothesis (language model mode, pocketsphinx_continuous) is
+ * by `npm run bench -- stt-grammar` (espeak-ng telephone audio): no correct phrase of 108
+ * refused; of the wrong phrases, 8-9 refused and 13 let through; of 45 utterances outside
+ * the grammar, 11-12 refused and 19 still taken for a phrase (short words such as "yes"
+ * match a short phrase as well as any). A heuristic, not a confidence score. A hypothesis (language model mode, pocketsphinx_continuous) is
  * snapped to the nearest phrase (./phrase-snap.ts) and reported in Watson STT result
  * format: the snapped phrase first (confidence = similarity), the raw hypothesis as the
  * alternative.
